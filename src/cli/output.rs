@@ -1,0 +1,128 @@
+//! Output formats: JSON for scripts, readable tables and case sheets for people.
+
+use casebook::model::{CaseFile, CaseSummary};
+use casebook::secret::RecoveryKey;
+use casebook::vault::Vault;
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: could not format the output as JSON: {e}"),
+    }
+}
+
+/// Pads or cuts `s` to `width` characters.
+fn cell(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n > width {
+        let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    } else {
+        format!("{s}{}", " ".repeat(width - n))
+    }
+}
+
+/// A new vault's location and its recovery key, shown once.
+pub fn created(vault: &Vault, recovery: &RecoveryKey) {
+    println!("Vault created at {}", vault.dir().display());
+    println!("Vault id: {}", vault.id());
+    println!();
+    println!("Recovery key (shown only now; write it on paper and keep it apart from the laptop):");
+    println!();
+    println!("    {}", recovery.display_groups().as_str());
+    println!();
+    println!("With it, `casebook recover` sets a new passphrase if the passphrase is lost.");
+}
+
+/// The case list or search results.
+pub fn summaries(rows: &[CaseSummary], json: bool) {
+    if json {
+        print_json(&rows);
+        return;
+    }
+    if rows.is_empty() {
+        println!("No cases.");
+        return;
+    }
+    println!(
+        "{}  {}  {}  {}  {}  {}",
+        cell("ID", 36),
+        cell("NAME", 28),
+        cell("STAGE", 13),
+        cell("PLACE", 18),
+        cell("RISK", 8),
+        "NEXT DUE"
+    );
+    for r in rows {
+        let place = match (&r.country, &r.city) {
+            (Some(c), Some(city)) => format!("{c} {city}"),
+            (Some(c), None) => c.clone(),
+            (None, Some(city)) => city.clone(),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{}  {}  {}  {}  {}  {}",
+            r.id,
+            cell(&r.full_name, 28),
+            cell(&r.stage, 13),
+            cell(&place, 18),
+            cell(r.risk_level.as_deref().unwrap_or("-"), 8),
+            r.next_due.as_deref().unwrap_or("-")
+        );
+    }
+    println!("{} case(s)", rows.len());
+}
+
+/// One case file.
+pub fn case_file(c: &CaseFile, json: bool) {
+    if json {
+        print_json(c);
+        return;
+    }
+    let line = |label: &str, value: &str| {
+        if !value.is_empty() {
+            println!("{} {value}", cell(&format!("{label}:"), 18));
+        }
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    line("Case", &c.id);
+    line("Name", &c.full_name);
+    line("Name (Latin)", &opt(&c.full_name_latin));
+    line("Aliases", &c.aliases.join(", "));
+    line("Born", &opt(&c.birth_date));
+    line("Citizenship", &c.citizenship.join(", "));
+    line("Category", &opt(&c.category));
+    line("Stage", &c.stage);
+    line("Country", &opt(&c.country));
+    line("City", &opt(&c.city));
+    line("Risk", &opt(&c.risk_level));
+    line("Risk flags", &c.risk_flags.join(", "));
+    line("Articles", &c.criminal_articles.join(", "));
+    line("Case number", &opt(&c.criminal_case_number));
+    line("Assigned to", &opt(&c.assigned_to));
+    line("Partner org", &opt(&c.partner_org));
+    line("Created", &c.created_at);
+    line("Updated", &c.updated_at);
+    if !c.events.is_empty() {
+        println!("\nTimeline:");
+        for e in &c.events {
+            println!("  {}  {}  {}", e.date, cell(&e.kind, 22), e.text.as_deref().unwrap_or(""));
+        }
+    }
+    if !c.tasks.is_empty() {
+        println!("\nTasks:");
+        for t in &c.tasks {
+            println!("  [{}] {}  {}  ({})", if t.done { "x" } else { " " }, t.due.as_deref().unwrap_or("no date   "), t.title, t.id);
+        }
+    }
+    if !c.notes.is_empty() {
+        println!("\nNotes (newest first):");
+        for n in &c.notes {
+            println!("  {} (device {}):", n.created_at, n.author_device);
+            for l in n.body.lines() {
+                println!("    {l}");
+            }
+        }
+    }
+}

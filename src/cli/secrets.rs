@@ -1,0 +1,61 @@
+//! Where secrets come from: the environment, a file, or a hidden prompt on the terminal.
+//! Nothing here prints or logs a secret.
+
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use casebook::error::{Error, Result};
+use casebook::secret::{Passphrase, RecoveryKey};
+
+fn env_secret(name: &str) -> Option<Zeroizing<String>> {
+    std::env::var(name).ok().map(Zeroizing::new)
+}
+
+fn prompt(label: &str) -> Result<Zeroizing<String>> {
+    rpassword::prompt_password(label).map(Zeroizing::new).map_err(|e| {
+        Error::invalid("passphrase", &format!("cannot ask for it here ({e}); set the environment variable or pass a file"))
+    })
+}
+
+/// The vault passphrase: `$CASEBOOK_PASSPHRASE`, else `--passphrase-file`, else a prompt
+/// (asked twice when `confirm`, for a new vault).
+pub fn passphrase(file: Option<&Path>, confirm: bool) -> Result<Passphrase> {
+    if let Some(p) = env_secret("CASEBOOK_PASSPHRASE") {
+        return Passphrase::new(p.to_string());
+    }
+    if let Some(file) = file {
+        let text = std::fs::read_to_string(file).map_err(|e| Error::io(format!("could not read the passphrase file {}", file.display()), e))?;
+        return Passphrase::new(text);
+    }
+    let first = prompt("Vault passphrase: ")?;
+    if confirm {
+        let second = prompt("Repeat the passphrase: ")?;
+        if *first != *second {
+            return Err(Error::invalid("passphrase", "the two entries differ; nothing was created"));
+        }
+    }
+    Passphrase::new(first.to_string())
+}
+
+/// The new passphrase for `passwd`/`recover`: `$CASEBOOK_NEW_PASSPHRASE` or a prompt asked twice.
+pub fn new_passphrase() -> Result<Passphrase> {
+    if let Some(p) = env_secret("CASEBOOK_NEW_PASSPHRASE") {
+        return Passphrase::new(p.to_string());
+    }
+    let first = prompt("New passphrase: ")?;
+    let second = prompt("Repeat the new passphrase: ")?;
+    if *first != *second {
+        return Err(Error::invalid("new passphrase", "the two entries differ; nothing was changed"));
+    }
+    Passphrase::new(first.to_string())
+}
+
+/// The recovery key: `$CASEBOOK_RECOVERY_KEY` or a prompt.
+pub fn recovery_key() -> Result<RecoveryKey> {
+    let text = match env_secret("CASEBOOK_RECOVERY_KEY") {
+        Some(t) => t,
+        None => prompt("Recovery key: ")?,
+    };
+    RecoveryKey::parse(&text)
+}

@@ -1,0 +1,328 @@
+//! Validation of record input given as JSON (CLI `--json` files, IPC arguments): every key is
+//! checked against its field definition, and the result is a list of (field code, value).
+//!
+//! Errors name the key and say what is accepted. Nothing here touches the database.
+
+use serde_json::{Map, Value as Json};
+
+use super::vocab::{self, Vocab};
+use super::{FieldDef, FieldKind, TableDef, Value};
+use crate::error::{Error, Result};
+
+/// Whether the input creates a record or changes some fields of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Create,
+    Update,
+}
+
+/// Parses JSON text that must be an object.
+pub fn parse_object(text: &str) -> Result<Map<String, Json>> {
+    match serde_json::from_str::<Json>(text) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::invalid("JSON", "expected an object such as {\"full_name\": \"...\"}")),
+        Err(e) => Err(Error::invalid("JSON", &format!("it could not be parsed: {e}"))),
+    }
+}
+
+/// Validates `object` for `table`. Keys that are not fields, or that cannot be set directly
+/// (references), are errors; keys listed in `extra` are skipped (the caller handles them).
+pub fn validate(table: &TableDef, object: &Map<String, Json>, purpose: Purpose, extra: &[&str]) -> Result<Vec<(u8, Value)>> {
+    let mut out = Vec::new();
+    for (key, json) in object {
+        if extra.contains(&key.as_str()) {
+            continue;
+        }
+        let Some(def) = table.field(key).filter(|f| !matches!(f.kind, FieldKind::Ref)) else {
+            let known: Vec<&str> = table
+                .fields
+                .iter()
+                .filter(|f| !matches!(f.kind, FieldKind::Ref))
+                .map(|f| f.name)
+                .chain(extra.iter().copied())
+                .collect();
+            return Err(Error::invalid(key, &format!("unknown key; a {} accepts {}", table.noun, known.join(", "))));
+        };
+        let value = field_value(def, json)?;
+        if def.required && value == Value::Null {
+            return Err(Error::invalid(key, "it is required and cannot be empty"));
+        }
+        out.push((def.code, value));
+    }
+    if purpose == Purpose::Create {
+        for def in table.fields.iter().filter(|f| f.required && !matches!(f.kind, FieldKind::Ref)) {
+            if !object.contains_key(def.name) {
+                return Err(Error::invalid(def.name, "it is required"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Validates one value for one field. JSON `null` (and an empty string or list) clears it.
+pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
+    let key = def.name;
+    if json.is_null() {
+        return Ok(Value::Null);
+    }
+    match def.kind {
+        FieldKind::Text { max, multiline } => Ok(opt_text(clean_text(key, json, max, multiline)?)),
+        FieldKind::Date => {
+            let s = string(key, json)?;
+            if s.trim().is_empty() {
+                return Ok(Value::Null);
+            }
+            check_date(key, s.trim())?;
+            Ok(Value::Text(s.trim().to_string()))
+        }
+        FieldKind::Country => {
+            let s = string(key, json)?.trim().to_ascii_uppercase();
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            check_country(key, &s)?;
+            Ok(Value::Text(s))
+        }
+        FieldKind::Code(v) => {
+            let s = string(key, json)?.trim();
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            check_code(key, v, s)?;
+            Ok(Value::Text(s.to_string()))
+        }
+        FieldKind::CodeList(v) => {
+            let mut codes = Vec::new();
+            for item in array(key, json, v.codes.len())? {
+                let s = string(key, item)?.trim();
+                check_code(key, v, s)?;
+                if !codes.contains(&s) {
+                    codes.push(s);
+                }
+            }
+            list_value(&codes)
+        }
+        FieldKind::CountryList => {
+            let mut codes = Vec::new();
+            for item in array(key, json, 10)? {
+                let s = string(key, item)?.trim().to_ascii_uppercase();
+                check_country(key, &s)?;
+                if !codes.contains(&s) {
+                    codes.push(s);
+                }
+            }
+            list_value(&codes)
+        }
+        FieldKind::TextList { max_items, max } => {
+            let mut items = Vec::new();
+            for item in array(key, json, max_items)? {
+                let s = clean_text(key, item, max, false)?;
+                if !s.is_empty() && !items.contains(&s) {
+                    items.push(s);
+                }
+            }
+            list_value(&items)
+        }
+        FieldKind::Contacts => {
+            let mut items = Vec::new();
+            for item in array(key, json, 20)? {
+                let obj = object(key, item, &["channel", "value"])?;
+                let channel = required_code(key, obj, "channel", &vocab::CONTACT_CHANNEL)?;
+                let value = clean_text(&format!("{key}.value"), obj.get("value").unwrap_or(&Json::Null), 200, false)?;
+                if value.is_empty() {
+                    return Err(Error::invalid(&format!("{key}.value"), "each contact needs a value"));
+                }
+                items.push(serde_json::json!({"channel": channel, "value": value}));
+            }
+            list_value(&items)
+        }
+        FieldKind::Documents => {
+            let mut items = Vec::new();
+            for item in array(key, json, 20)? {
+                let obj = object(key, item, &["kind", "status", "number"])?;
+                let kind = required_code(key, obj, "kind", &vocab::DOCUMENT_KIND)?;
+                let status = required_code(key, obj, "status", &vocab::DOCUMENT_STATUS)?;
+                let mut doc = serde_json::json!({"kind": kind, "status": status});
+                if let Some(n) = obj.get("number").filter(|n| !n.is_null()) {
+                    let n = clean_text(&format!("{key}.number"), n, 100, false)?;
+                    if !n.is_empty() {
+                        doc["number"] = Json::String(n);
+                    }
+                }
+                items.push(doc);
+            }
+            list_value(&items)
+        }
+        FieldKind::Family => {
+            let mut items = Vec::new();
+            for item in array(key, json, 20)? {
+                let obj = object(key, item, &["name", "relation", "birth_date"])?;
+                let name = clean_text(&format!("{key}.name"), obj.get("name").unwrap_or(&Json::Null), 200, false)?;
+                if name.is_empty() {
+                    return Err(Error::invalid(&format!("{key}.name"), "each family member needs a name"));
+                }
+                let mut member = serde_json::json!({"name": name});
+                if let Some(r) = obj.get("relation").filter(|r| !r.is_null()) {
+                    member["relation"] = Json::String(clean_text(&format!("{key}.relation"), r, 50, false)?);
+                }
+                if let Some(d) = obj.get("birth_date").filter(|d| !d.is_null()) {
+                    let d = string(&format!("{key}.birth_date"), d)?;
+                    check_date(&format!("{key}.birth_date"), d)?;
+                    member["birth_date"] = Json::String(d.to_string());
+                }
+                items.push(member);
+            }
+            list_value(&items)
+        }
+        FieldKind::Bool => match json {
+            Json::Bool(b) => Ok(Value::Int(i64::from(*b))),
+            _ => Err(Error::invalid(key, "expected true or false")),
+        },
+        FieldKind::Ref => Err(Error::invalid(key, "it cannot be set")),
+    }
+}
+
+fn opt_text(s: String) -> Value {
+    if s.is_empty() { Value::Null } else { Value::Text(s) }
+}
+
+fn list_value<T: serde::Serialize>(items: &[T]) -> Result<Value> {
+    if items.is_empty() {
+        return Ok(Value::Null);
+    }
+    Ok(Value::Text(serde_json::to_string(items).map_err(|_| Error::invalid("list", "could not be encoded"))?))
+}
+
+fn string<'a>(key: &str, json: &'a Json) -> Result<&'a str> {
+    json.as_str().ok_or_else(|| Error::invalid(key, "expected a text value in quotes"))
+}
+
+fn array<'a>(key: &str, json: &'a Json, max_items: usize) -> Result<&'a Vec<Json>> {
+    let items = json.as_array().ok_or_else(|| Error::invalid(key, "expected a list such as [\"...\"]"))?;
+    if items.len() > max_items {
+        return Err(Error::invalid(key, &format!("at most {max_items} items, got {}", items.len())));
+    }
+    Ok(items)
+}
+
+fn object<'a>(key: &str, json: &'a Json, allowed: &[&str]) -> Result<&'a Map<String, Json>> {
+    let obj = json.as_object().ok_or_else(|| {
+        Error::invalid(key, &format!("each item must be an object with the keys {}", allowed.join(", ")))
+    })?;
+    if let Some(bad) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(Error::invalid(&format!("{key}.{bad}"), &format!("unknown key; accepted: {}", allowed.join(", "))));
+    }
+    Ok(obj)
+}
+
+fn required_code(key: &str, obj: &Map<String, Json>, sub: &str, v: &Vocab) -> Result<String> {
+    let name = format!("{key}.{sub}");
+    let s = obj.get(sub).and_then(Json::as_str).ok_or_else(|| Error::invalid(&name, &format!("required: one of {}", v.listing())))?;
+    check_code(&name, v, s.trim())?;
+    Ok(s.trim().to_string())
+}
+
+fn check_code(key: &str, v: &Vocab, s: &str) -> Result<()> {
+    if v.contains(s) {
+        Ok(())
+    } else {
+        Err(Error::invalid(key, &format!("`{}` is not one of {}", shorten(s), v.listing())))
+    }
+}
+
+fn check_country(key: &str, s: &str) -> Result<()> {
+    if vocab::is_country(s) {
+        Ok(())
+    } else {
+        Err(Error::invalid(key, &format!("`{}` is not an ISO 3166 two-letter country code such as AM, GE or KZ", shorten(s))))
+    }
+}
+
+fn check_date(key: &str, s: &str) -> Result<()> {
+    if crate::dates::parse_date(s).is_some() {
+        Ok(())
+    } else {
+        Err(Error::invalid(key, &format!("`{}` is not a date in the form YYYY-MM-DD", shorten(s))))
+    }
+}
+
+/// Trims, refuses control characters (newlines and tabs only where `multiline`), bounds length.
+fn clean_text(key: &str, json: &Json, max: usize, multiline: bool) -> Result<String> {
+    let s = string(key, json)?.trim();
+    if let Some(c) = s.chars().find(|&c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
+        return Err(Error::invalid(key, &format!("it contains the control character U+{:04X}", c as u32)));
+    }
+    let n = s.chars().count();
+    if n > max {
+        return Err(Error::invalid(key, &format!("at most {max} characters, got {n}")));
+    }
+    Ok(s.to_string())
+}
+
+/// Echoes user input in errors only in a bounded form.
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CASE;
+
+    fn check(json: &str, purpose: Purpose) -> std::result::Result<Vec<(u8, Value)>, String> {
+        validate(&CASE, &parse_object(json).unwrap(), purpose, &["notes"]).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn minimal_case_needs_only_a_full_name() {
+        assert_eq!(check(r#"{"full_name": " Иван Петров "}"#, Purpose::Create).unwrap(), vec![(1, Value::Text("Иван Петров".into()))]);
+        assert!(check(r#"{"city": "Yerevan"}"#, Purpose::Create).unwrap_err().contains("full_name"));
+        assert!(check(r#"{"city": "Yerevan"}"#, Purpose::Update).is_ok());
+        assert!(check(r#"{"full_name": ""}"#, Purpose::Update).unwrap_err().contains("full_name"));
+        assert!(check(r#"{"full_name": null}"#, Purpose::Update).unwrap_err().contains("full_name"));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        for (json, key) in [
+            (r#"{"full_name": "A", "nickname": "x"}"#, "nickname"),
+            (r#"{"full_name": "A", "stage": "fled"}"#, "stage"),
+            (r#"{"full_name": "A", "country": "XX"}"#, "country"),
+            (r#"{"full_name": "A", "birth_date": "1990-02-30"}"#, "birth_date"),
+            (r#"{"full_name": "A", "risk_level": 3}"#, "risk_level"),
+            (r#"{"full_name": "A", "risk_flags": ["wanted_federal", "nope"]}"#, "risk_flags"),
+            (r#"{"full_name": "A", "aliases": "Sasha"}"#, "aliases"),
+            (r#"{"full_name": "A", "contacts": [{"channel": "pigeon", "value": "x"}]}"#, "contacts.channel"),
+            (r#"{"full_name": "A", "documents": [{"kind": "military_id", "status": "held", "colour": "red"}]}"#, "documents.colour"),
+            (r#"{"full_name": "A\u0000B"}"#, "full_name"),
+            (r#"{"case_id": "x", "full_name": "A"}"#, "case_id"),
+        ] {
+            let err = check(json, Purpose::Create).unwrap_err();
+            assert!(err.contains(&format!("invalid {key}:")), "{json} → {err}");
+        }
+    }
+
+    #[test]
+    fn lists_are_deduplicated_and_stored_as_json() {
+        let v = check(r#"{"full_name": "A", "aliases": ["Sasha", " Sasha ", "Шура"], "citizenship": ["ru", "KZ"]}"#, Purpose::Create).unwrap();
+        assert!(v.contains(&(3, Value::Text(r#"["Sasha","Шура"]"#.into()))));
+        assert!(v.contains(&(5, Value::Text(r#"["RU","KZ"]"#.into()))));
+    }
+
+    #[test]
+    fn overlong_text_is_refused_with_its_length() {
+        let long = "я".repeat(201);
+        let err = check(&format!(r#"{{"full_name": "{long}"}}"#), Purpose::Create).unwrap_err();
+        assert!(err.contains("at most 200 characters, got 201"), "{err}");
+    }
+
+    #[test]
+    fn non_object_json_is_refused() {
+        assert!(parse_object("[1]").is_err());
+        assert!(parse_object("{").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! What a case file holds: record kinds, their fields (with stable codes for the change log),
+//! validation of input, and the shapes the CLI and the app read.
+//!
+//! Pure: no SQL and no IO. The store maps [`TableDef`]s to tables; sync ships field codes.
+
+pub mod input;
+pub mod vocab;
+
+use serde::Serialize;
+
+/// A field's value as stored and as carried in the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    /// Record references (16-byte UUIDs).
+    Blob(Vec<u8>),
+}
+
+/// How a field is validated and stored.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    /// Free text up to `max` characters (single line unless `multiline`).
+    Text { max: usize, multiline: bool },
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// An ISO 3166-1 alpha-2 code.
+    Country,
+    /// One code of a vocabulary.
+    Code(&'static vocab::Vocab),
+    /// A list of codes of a vocabulary (stored as a JSON array).
+    CodeList(&'static vocab::Vocab),
+    /// A list of country codes (stored as a JSON array).
+    CountryList,
+    /// A list of short texts (stored as a JSON array).
+    TextList { max_items: usize, max: usize },
+    /// Contact channels: `[{"channel": "signal", "value": "+374..."}]`.
+    Contacts,
+    /// Documents held: `[{"kind": "international_passport", "status": "held", "number": "..."}]`.
+    Documents,
+    /// Family members travelling along: `[{"name": "...", "relation": "...", "birth_date": "..."}]`.
+    Family,
+    /// true/false (stored as 0/1).
+    Bool,
+    /// A reference to another record (a 16-byte UUID). Set at creation only.
+    Ref,
+}
+
+/// One field of a record kind.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldDef {
+    /// Stable code in the change log and deltas; never reused.
+    pub code: u8,
+    /// JSON key and SQL column.
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// Must be present at creation and can never be cleared.
+    pub required: bool,
+}
+
+/// Field code 0 of every record kind: the tombstone (1 = deleted).
+pub const DELETED: u8 = 0;
+
+/// A record kind.
+#[derive(Debug)]
+pub struct TableDef {
+    /// Stable code in the change log.
+    pub code: u8,
+    /// SQL table name.
+    pub table: &'static str,
+    /// Singular noun for messages.
+    pub noun: &'static str,
+    pub fields: &'static [FieldDef],
+}
+
+impl TableDef {
+    /// The field with JSON key `name`.
+    pub fn field(&self, name: &str) -> Option<&'static FieldDef> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+    /// The field with change-log code `code`.
+    pub fn field_by_code(&self, code: u8) -> Option<&'static FieldDef> {
+        self.fields.iter().find(|f| f.code == code)
+    }
+}
+
+const fn text(code: u8, name: &'static str, max: usize) -> FieldDef {
+    FieldDef { code, name, kind: FieldKind::Text { max, multiline: false }, required: false }
+}
+const fn field(code: u8, name: &'static str, kind: FieldKind) -> FieldDef {
+    FieldDef { code, name, kind, required: false }
+}
+
+/// A case file: the person and their case.
+pub static CASE: TableDef = TableDef {
+    code: 1,
+    table: "cases",
+    noun: "case",
+    fields: &[
+        FieldDef { code: 1, name: "full_name", kind: FieldKind::Text { max: 200, multiline: false }, required: true },
+        text(2, "full_name_latin", 200),
+        field(3, "aliases", FieldKind::TextList { max_items: 20, max: 200 }),
+        field(4, "birth_date", FieldKind::Date),
+        field(5, "citizenship", FieldKind::CountryList),
+        field(6, "contacts", FieldKind::Contacts),
+        field(7, "languages", FieldKind::TextList { max_items: 20, max: 50 }),
+        field(8, "category", FieldKind::Code(&vocab::CATEGORY)),
+        FieldDef { code: 9, name: "stage", kind: FieldKind::Code(&vocab::STAGE), required: false },
+        field(10, "country", FieldKind::Country),
+        text(11, "city", 100),
+        field(12, "risk_level", FieldKind::Code(&vocab::RISK_LEVEL)),
+        field(13, "risk_flags", FieldKind::CodeList(&vocab::RISK_FLAG)),
+        field(14, "documents", FieldKind::Documents),
+        field(15, "criminal_articles", FieldKind::TextList { max_items: 20, max: 40 }),
+        text(16, "criminal_case_number", 100),
+        text(17, "assigned_to", 100),
+        text(18, "partner_org", 200),
+        field(19, "family", FieldKind::Family),
+    ],
+};
+
+/// A dated timeline event of a case.
+pub static EVENT: TableDef = TableDef {
+    code: 2,
+    table: "events",
+    noun: "event",
+    fields: &[
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
+        FieldDef { code: 2, name: "date", kind: FieldKind::Date, required: true },
+        FieldDef { code: 3, name: "kind", kind: FieldKind::Code(&vocab::EVENT_KIND), required: true },
+        FieldDef { code: 4, name: "text", kind: FieldKind::Text { max: 2000, multiline: true }, required: false },
+    ],
+};
+
+/// A task or follow-up with a due date.
+pub static TASK: TableDef = TableDef {
+    code: 3,
+    table: "tasks",
+    noun: "task",
+    fields: &[
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
+        FieldDef { code: 2, name: "title", kind: FieldKind::Text { max: 500, multiline: false }, required: true },
+        field(3, "due", FieldKind::Date),
+        field(4, "done", FieldKind::Bool),
+    ],
+};
+
+/// An append-only note.
+pub static NOTE: TableDef = TableDef {
+    code: 4,
+    table: "notes",
+    noun: "note",
+    fields: &[
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
+        FieldDef { code: 2, name: "body", kind: FieldKind::Text { max: 20_000, multiline: true }, required: true },
+    ],
+};
+
+/// Every record kind, by code.
+pub static TABLES: [&TableDef; 4] = [&CASE, &EVENT, &TASK, &NOTE];
+
+/// The record kind with change-log code `code`.
+pub fn table_by_code(code: u8) -> Option<&'static TableDef> {
+    TABLES.iter().copied().find(|t| t.code == code)
+}
+
+/// One row of the case list or of search results.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseSummary {
+    pub id: String,
+    pub full_name: String,
+    pub full_name_latin: Option<String>,
+    pub category: Option<String>,
+    pub stage: String,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub risk_level: Option<String>,
+    /// Earliest due date of an open task.
+    pub next_due: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A whole case file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseFile {
+    pub id: String,
+    pub full_name: String,
+    pub full_name_latin: Option<String>,
+    pub aliases: Vec<String>,
+    pub birth_date: Option<String>,
+    pub citizenship: Vec<String>,
+    pub contacts: serde_json::Value,
+    pub languages: Vec<String>,
+    pub category: Option<String>,
+    pub stage: String,
+    pub country: Option<String>,
+    pub city: Option<String>,
+    pub risk_level: Option<String>,
+    pub risk_flags: Vec<String>,
+    pub documents: serde_json::Value,
+    pub criminal_articles: Vec<String>,
+    pub criminal_case_number: Option<String>,
+    pub assigned_to: Option<String>,
+    pub partner_org: Option<String>,
+    pub family: serde_json::Value,
+    pub created_at: String,
+    pub updated_at: String,
+    pub events: Vec<Event>,
+    pub tasks: Vec<Task>,
+    /// Newest first.
+    pub notes: Vec<Note>,
+}
+
+/// A timeline event as read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub date: String,
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+/// A task as read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub due: Option<String>,
+    pub done: bool,
+}
+
+/// A note as read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Note {
+    pub id: String,
+    pub body: String,
+    pub created_at: String,
+    /// Short id of the device that wrote it.
+    pub author_device: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_codes_are_unique_and_never_zero_within_each_table() {
+        for t in TABLES {
+            let mut codes: Vec<u8> = t.fields.iter().map(|f| f.code).collect();
+            assert!(!codes.contains(&DELETED), "{}", t.table);
+            codes.sort();
+            codes.dedup();
+            assert_eq!(codes.len(), t.fields.len(), "{}", t.table);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Typed secrets: the vault's data key, passphrases and recovery keys.
+//!
+//! Every type here zeroizes its bytes on drop and has no `Debug`, `Display` or `Serialize`
+//! that could print the secret. Nothing here does IO.
+
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::entropy::Entropy;
+use crate::error::{Error, Result};
+
+/// The random 256-bit key that everything in a vault is derived from. Stored only wrapped in
+/// key slots; never written to disk in the clear.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct DataKey([u8; 32]);
+
+impl DataKey {
+    /// A fresh random data key.
+    pub fn generate(entropy: &mut dyn Entropy) -> Self {
+        let mut key = DataKey([0; 32]);
+        entropy.fill(&mut key.0);
+        key
+    }
+
+    /// Wraps raw bytes (from an unwrapped key slot).
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        DataKey(bytes)
+    }
+
+    /// The raw key bytes; callers must not copy them into unzeroized memory.
+    pub(crate) fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// A passphrase typed by the user. UTF-8 bytes are used as typed (after trimming a trailing
+/// newline that a file or pipe adds).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Passphrase(String);
+
+impl Passphrase {
+    /// Wraps a passphrase; refuses an empty one.
+    pub fn new(text: String) -> Result<Self> {
+        let mut text = Zeroizing::new(text);
+        while text.ends_with('\n') || text.ends_with('\r') {
+            text.pop();
+        }
+        if text.is_empty() {
+            return Err(Error::invalid("passphrase", "the passphrase is empty"));
+        }
+        Ok(Passphrase(std::mem::take(&mut *text)))
+    }
+
+    /// The passphrase bytes for the KDF.
+    pub(crate) fn expose(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// Length in characters (for strength hints; the text itself is never shown).
+    pub fn char_count(&self) -> usize {
+        self.0.chars().count()
+    }
+}
+
+/// Crockford base32 alphabet: no I, L, O, U, so handwriting is unambiguous.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// Recovery keys carry 160 random bits: 32 base32 characters in 8 groups of 4.
+pub const RECOVERY_KEY_BYTES: usize = 20;
+const RECOVERY_KEY_CHARS: usize = 32;
+
+/// A high-entropy recovery key, shown once at vault creation.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct RecoveryKey([u8; RECOVERY_KEY_BYTES]);
+
+impl RecoveryKey {
+    /// A fresh random recovery key.
+    pub fn generate(entropy: &mut dyn Entropy) -> Self {
+        let mut key = RecoveryKey([0; RECOVERY_KEY_BYTES]);
+        entropy.fill(&mut key.0);
+        key
+    }
+
+    /// Parses a recovery key as typed: case, spaces and dashes do not matter, and the
+    /// look-alikes O→0, I/L→1 are accepted.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut value: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(RECOVERY_KEY_CHARS));
+        for ch in text.chars() {
+            let c = match ch.to_ascii_uppercase() {
+                ' ' | '-' | '\t' | '\n' | '\r' => continue,
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            };
+            let Some(v) = CROCKFORD.iter().position(|&a| a as char == c) else {
+                return Err(Error::invalid(
+                    "recovery key",
+                    "it contains a character that is not part of a recovery key (0-9, A-Z)",
+                ));
+            };
+            value.push(v as u8);
+        }
+        if value.len() != RECOVERY_KEY_CHARS {
+            return Err(Error::invalid(
+                "recovery key",
+                &format!(
+                    "it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}",
+                    value.len()
+                ),
+            ));
+        }
+        let mut key = RecoveryKey([0; RECOVERY_KEY_BYTES]);
+        // 32 five-bit groups = 160 bits = 20 bytes, most significant bit first.
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        let mut out = 0;
+        for &v in value.iter() {
+            acc = (acc << 5) | u32::from(v);
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                key.0[out] = (acc >> bits) as u8;
+                out += 1;
+                acc &= (1 << bits) - 1;
+            }
+        }
+        acc.zeroize();
+        Ok(key)
+    }
+
+    /// The key as the user writes it down: `XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`.
+    pub fn display_groups(&self) -> Zeroizing<String> {
+        let mut chars = Zeroizing::new(String::with_capacity(40));
+        let mut acc: u32 = 0;
+        let mut bits = 0;
+        let mut n = 0;
+        for &b in self.0.iter() {
+            acc = (acc << 8) | u32::from(b);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                if n > 0 && n % 4 == 0 {
+                    chars.push('-');
+                }
+                chars.push(CROCKFORD[((acc >> bits) & 31) as usize] as char);
+                n += 1;
+                acc &= (1 << bits) - 1;
+            }
+        }
+        chars
+    }
+
+    /// The key bytes for the KDF.
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entropy::SeededEntropy;
+
+    #[test]
+    fn recovery_key_round_trips_through_its_written_form() {
+        let mut rng = SeededEntropy::new(7);
+        for _ in 0..50 {
+            let key = RecoveryKey::generate(&mut rng);
+            let shown = key.display_groups();
+            assert_eq!(shown.len(), 39);
+            assert_eq!(shown.split('-').count(), 8);
+            let parsed = RecoveryKey::parse(&shown).unwrap();
+            assert_eq!(parsed.expose(), key.expose());
+            let sloppy = shown.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+            assert_eq!(RecoveryKey::parse(&sloppy).unwrap().expose(), key.expose());
+        }
+    }
+
+    #[test]
+    fn recovery_key_with_wrong_length_or_characters_is_refused() {
+        assert!(RecoveryKey::parse("ABCD-EFGH").is_err());
+        assert!(RecoveryKey::parse("").is_err());
+        assert!(RecoveryKey::parse(&"U".repeat(32)).is_err());
+        assert!(RecoveryKey::parse(&"Ж".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn empty_passphrase_is_refused_and_newline_is_trimmed() {
+        assert!(Passphrase::new("\n".into()).is_err());
+        assert_eq!(Passphrase::new("abc\r\n".into()).unwrap().expose(), b"abc");
+    }
+}

@@ -1,0 +1,156 @@
+//! The case store: an SQLCipher database holding case files, their change log and the search
+//! index. Opening applies the security pragmas; every write goes through [`write::Writer`].
+//!
+//! Architecture invariant: the store never sees a passphrase or the vault header — it is
+//! handed a 32-byte SQLCipher key (or none, for the plain-SQLite benchmark baseline).
+
+pub mod clocks;
+pub mod hlc;
+pub mod read;
+pub mod schema;
+pub mod write;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use zeroize::Zeroizing;
+
+use crate::entropy::{Clock, Entropy};
+use crate::error::Result;
+use crate::vault::header::DbCipher;
+use hlc::Hlc;
+
+/// The SQLCipher key for a database, or none for plain SQLite (benchmark baseline only).
+pub enum DbKey<'a> {
+    /// A raw 256-bit key (`PRAGMA key = "x'…'"`: SQLCipher's own PBKDF2 is skipped).
+    Raw(&'a [u8; 32], DbCipher),
+    /// No encryption. Never used for a vault.
+    Plain,
+}
+
+/// Opens (creating if needed) a database file with Casebook's pragmas. For an encrypted
+/// database, a wrong key surfaces here as [`Error::Database`] with `NotADatabase`.
+pub fn open_connection(path: &Path, key: DbKey<'_>) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // SQLCipher's log would print "ERROR CORE sqlite3Codec…" on stderr for a wrong key.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    if let DbKey::Raw(raw, cipher) = key {
+        // Wipe freed SQLite memory (it held the key pragma and page plaintext).
+        conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+        let mut hex = Zeroizing::new(String::with_capacity(96));
+        hex.push_str("PRAGMA key = \"x'");
+        for b in raw.iter() {
+            hex.push(char::from_digit(u32::from(b >> 4), 16).expect("nibble"));
+            hex.push(char::from_digit(u32::from(b & 15), 16).expect("nibble"));
+        }
+        hex.push_str("'\";");
+        conn.execute_batch(&hex)?;
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_page_size = {}; PRAGMA cipher_hmac_algorithm = {};",
+            cipher.page_size,
+            cipher.hmac.pragma_value()
+        ))?;
+    }
+    // The first read is where a wrong key shows.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;",
+    )?;
+    Ok(conn)
+}
+
+/// An open case store.
+pub struct Store {
+    pub(crate) conn: Connection,
+    pub(crate) clock: Box<dyn Clock>,
+    pub(crate) entropy: Box<dyn Entropy>,
+    /// This device's index in `devices`.
+    pub(crate) device: u32,
+    /// Last HLC issued or observed.
+    pub(crate) hlc: Hlc,
+}
+
+impl Store {
+    /// Opens the store on a connection from [`open_connection`]: brings the schema up to date,
+    /// registers this device on first use and loads the clock.
+    pub fn open(mut conn: Connection, clock: Box<dyn Clock>, mut entropy: Box<dyn Entropy>) -> Result<Store> {
+        let upgrade = schema::ensure(&mut conn)?;
+        let device: Option<u32> = conn
+            .query_row("SELECT idx FROM devices WHERE local = 1", [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+        let device = match device {
+            Some(d) => d,
+            None => {
+                let mut id = [0u8; 16];
+                entropy.fill(&mut id);
+                conn.execute("INSERT INTO devices (id, local) VALUES (?1, 1)", [&id[..]])?;
+                conn.last_insert_rowid() as u32
+            }
+        };
+        let hlc: i64 = conn
+            .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(0) } else { Err(e) })?;
+        let mut store = Store { conn, clock, entropy, device, hlc: Hlc(hlc as u64) };
+        if upgrade.reindex {
+            store.reindex_all()?;
+        }
+        Ok(store)
+    }
+
+    /// This device's 16-byte id.
+    pub fn device_id(&self) -> Result<[u8; 16]> {
+        Ok(self.conn.query_row("SELECT id FROM devices WHERE idx = ?1", [self.device], |r| r.get(0))?)
+    }
+
+    /// Runs SQLite's and SQLCipher's integrity checks; returns the problems found (empty = ok).
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let row = row?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA cipher_integrity_check")?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            problems.push(row?);
+        }
+        Ok(problems)
+    }
+
+    /// Rebuilds the search index from the cases (after a schema upgrade).
+    pub fn reindex_all(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM case_fts", [])?;
+        let ids: Vec<Vec<u8>> = {
+            let mut stmt = tx.prepare("SELECT id FROM cases WHERE deleted = 0")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        for id in ids {
+            crate::search::reindex_case(&tx, &id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Checkpoints the WAL into the database (used before measuring sizes and on close).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// The underlying connection, for benchmarks and tests that inspect the database.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}

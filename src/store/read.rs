@@ -1,0 +1,221 @@
+//! Reading case files: one case with its children, the paged case list with filters, counts.
+//! Every list is one query (no N+1): summaries carry their next due date via a subquery on
+//! an index.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, OptionalExtension, Row};
+use uuid::Uuid;
+
+use super::Store;
+use crate::dates::format_timestamp;
+use crate::error::{Error, Result};
+use crate::model::{CaseFile, CaseSummary, Event, Note, Task};
+
+/// Filters of the case list and of search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub stage: Option<String>,
+    pub country: Option<String>,
+    pub risk_level: Option<String>,
+    /// Only cases with an open task due on or before this date (`YYYY-MM-DD`).
+    pub tasks_due_by: Option<String>,
+}
+
+impl CaseFilter {
+    /// Validates the filter values (codes and dates), naming the bad one.
+    pub fn check(&self) -> Result<()> {
+        use crate::model::vocab::{is_country, RISK_LEVEL, STAGE};
+        if let Some(s) = &self.stage {
+            if !STAGE.contains(s) {
+                return Err(Error::invalid("stage", &format!("`{s}` is not one of {}", STAGE.listing())));
+            }
+        }
+        if let Some(c) = &self.country {
+            if !is_country(c) {
+                return Err(Error::invalid("country", &format!("`{c}` is not a two-letter country code such as AM, GE or KZ")));
+            }
+        }
+        if let Some(r) = &self.risk_level {
+            if !RISK_LEVEL.contains(r) {
+                return Err(Error::invalid("risk_level", &format!("`{r}` is not one of {}", RISK_LEVEL.listing())));
+            }
+        }
+        if let Some(d) = &self.tasks_due_by {
+            if crate::dates::parse_date(d).is_none() {
+                return Err(Error::invalid("due", &format!("`{d}` is not a date in the form YYYY-MM-DD")));
+            }
+        }
+        Ok(())
+    }
+
+    /// SQL conditions on table alias `c` and their parameters.
+    pub(crate) fn sql(&self) -> (String, Vec<SqlValue>) {
+        let mut sql = String::from("c.deleted = 0");
+        let mut params = Vec::new();
+        for (col, val) in [("stage", &self.stage), ("country", &self.country), ("risk_level", &self.risk_level)] {
+            if let Some(v) = val {
+                params.push(SqlValue::Text(v.clone()));
+                sql.push_str(&format!(" AND c.{col} = ?{}", params.len()));
+            }
+        }
+        if let Some(d) = &self.tasks_due_by {
+            params.push(SqlValue::Text(d.clone()));
+            sql.push_str(&format!(
+                " AND c.id IN (SELECT case_id FROM tasks WHERE done = 0 AND deleted = 0 AND due <= ?{})",
+                params.len()
+            ));
+        }
+        (sql, params)
+    }
+}
+
+/// Columns of a summary, in the order [`summary_from_row`] reads them (table alias `c`).
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.full_name, c.full_name_latin, c.category, c.stage, c.country, c.city, c.risk_level, \
+     (SELECT min(t.due) FROM tasks t WHERE t.case_id = c.id AND t.done = 0 AND t.deleted = 0), c.created_at, c.updated_at";
+
+pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+    Ok(CaseSummary {
+        id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
+        full_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        full_name_latin: r.get(2)?,
+        category: r.get(3)?,
+        stage: r.get::<_, Option<String>>(4)?.unwrap_or_else(|| "first_contact".into()),
+        country: r.get(5)?,
+        city: r.get(6)?,
+        risk_level: r.get(7)?,
+        next_due: r.get(8)?,
+        created_at: format_timestamp(r.get::<_, i64>(9)? as u64),
+        updated_at: format_timestamp(r.get::<_, i64>(10)? as u64),
+    })
+}
+
+/// Text form of a 16-byte id.
+pub fn uuid_string(bytes: &[u8]) -> String {
+    Uuid::from_slice(bytes).map(|u| u.to_string()).unwrap_or_default()
+}
+
+/// Parses a case id as typed: a full UUID.
+pub fn parse_id(text: &str) -> Result<[u8; 16]> {
+    Uuid::parse_str(text.trim())
+        .map(|u| *u.as_bytes())
+        .map_err(|_| Error::invalid("id", &format!("`{}` is not a case id (a UUID such as 0193b3c4-…)", text.chars().take(40).collect::<String>())))
+}
+
+fn json_list(text: Option<String>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+fn json_value(text: Option<String>) -> serde_json::Value {
+    text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_else(|| serde_json::Value::Array(vec![]))
+}
+
+impl Store {
+    /// One case file with its events, tasks and notes.
+    pub fn case(&self, id: &[u8; 16]) -> Result<CaseFile> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT full_name, full_name_latin, aliases, birth_date, citizenship, contacts, languages, category, stage, \
+             country, city, risk_level, risk_flags, documents, criminal_articles, criminal_case_number, assigned_to, \
+             partner_org, family, created_at, updated_at FROM cases WHERE id = ?1 AND deleted = 0",
+        )?;
+        let case = stmt
+            .query_row([&id[..]], |r| {
+                Ok(CaseFile {
+                    id: uuid_string(id),
+                    full_name: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                    full_name_latin: r.get(1)?,
+                    aliases: json_list(r.get(2)?),
+                    birth_date: r.get(3)?,
+                    citizenship: json_list(r.get(4)?),
+                    contacts: json_value(r.get(5)?),
+                    languages: json_list(r.get(6)?),
+                    category: r.get(7)?,
+                    stage: r.get::<_, Option<String>>(8)?.unwrap_or_else(|| "first_contact".into()),
+                    country: r.get(9)?,
+                    city: r.get(10)?,
+                    risk_level: r.get(11)?,
+                    risk_flags: json_list(r.get(12)?),
+                    documents: json_value(r.get(13)?),
+                    criminal_articles: json_list(r.get(14)?),
+                    criminal_case_number: r.get(15)?,
+                    assigned_to: r.get(16)?,
+                    partner_org: r.get(17)?,
+                    family: json_value(r.get(18)?),
+                    created_at: format_timestamp(r.get::<_, i64>(19)? as u64),
+                    updated_at: format_timestamp(r.get::<_, i64>(20)? as u64),
+                    events: Vec::new(),
+                    tasks: Vec::new(),
+                    notes: Vec::new(),
+                })
+            })
+            .optional()?;
+        let mut case = case.ok_or_else(|| Error::NotFound { what: "case", id: uuid_string(id) })?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, date, kind, text FROM events WHERE case_id = ?1 AND deleted = 0 ORDER BY date, hlc",
+        )?;
+        case.events = stmt
+            .query_map([&id[..]], |r| {
+                Ok(Event {
+                    id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
+                    date: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    kind: r.get::<_, Option<String>>(2)?.unwrap_or_else(|| "other".into()),
+                    text: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, due, done FROM tasks WHERE case_id = ?1 AND deleted = 0 \
+             ORDER BY done, due IS NULL, due, hlc",
+        )?;
+        case.tasks = stmt
+            .query_map([&id[..]], |r| {
+                Ok(Task {
+                    id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
+                    title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    due: r.get(2)?,
+                    done: r.get::<_, i64>(3)? != 0,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.id, n.body, n.created_at, d.id FROM notes n JOIN devices d ON d.idx = n.device \
+             WHERE n.case_id = ?1 AND n.deleted = 0 ORDER BY n.hlc DESC",
+        )?;
+        case.notes = stmt
+            .query_map([&id[..]], |r| {
+                let device: Vec<u8> = r.get(3)?;
+                Ok(Note {
+                    id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
+                    body: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    created_at: format_timestamp(r.get::<_, i64>(2)? as u64),
+                    author_device: device.iter().take(4).map(|b| format!("{b:02x}")).collect(),
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(case)
+    }
+
+    /// A page of the case list, most recently updated first.
+    pub fn list_cases(&self, filter: &CaseFilter, offset: u64, limit: u64) -> Result<Vec<CaseSummary>> {
+        filter.check()?;
+        let (cond, mut params) = filter.sql();
+        let n = params.len();
+        params.push(SqlValue::Integer(limit.min(10_000) as i64));
+        params.push(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM cases c WHERE {cond} ORDER BY c.updated_at DESC, c.rid DESC LIMIT ?{} OFFSET ?{}",
+            n + 1,
+            n + 2
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params.iter()), summary_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many cases match the filter.
+    pub fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
+        filter.check()?;
+        let (cond, params) = filter.sql();
+        let sql = format!("SELECT count(*) FROM cases c WHERE {cond}");
+        Ok(self.conn.prepare_cached(&sql)?.query_row(params_from_iter(params.iter()), |r| r.get::<_, i64>(0))? as u64)
+    }
+}

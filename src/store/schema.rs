@@ -1,0 +1,197 @@
+//! The database schema: the current SQL, its version, and the upgrade path from every earlier
+//! version. `PRAGMA user_version` holds the version.
+//!
+//! Rules: a migration never loses data; the test `upgrades_from_every_old_version_to_the_fresh_schema`
+//! builds each old version from `HISTORY` and checks that upgrading gives the same schema as a
+//! fresh database.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// Schema version written by this build.
+pub const VERSION: i64 = 2;
+
+/// Version 1 (the first release of the store).
+const V1: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;
+CREATE TABLE devices (
+    idx INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    label TEXT,
+    local INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE cases (
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    full_name TEXT, full_name_latin TEXT, aliases TEXT, birth_date TEXT, citizenship TEXT,
+    contacts TEXT, languages TEXT, category TEXT, stage TEXT, country TEXT, city TEXT,
+    risk_level TEXT, risk_flags TEXT, documents TEXT, criminal_articles TEXT,
+    criminal_case_number TEXT, assigned_to TEXT, partner_org TEXT, family TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX cases_updated ON cases(deleted, updated_at);
+CREATE INDEX cases_stage ON cases(deleted, stage, updated_at);
+CREATE INDEX cases_country ON cases(deleted, country, updated_at);
+CREATE TABLE events (
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    case_id BLOB, date TEXT, kind TEXT, text TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX events_case ON events(case_id, date);
+CREATE TABLE tasks (
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    case_id BLOB, title TEXT, due TEXT, done INTEGER NOT NULL DEFAULT 0,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX tasks_case ON tasks(case_id);
+CREATE INDEX tasks_open_due ON tasks(due, case_id) WHERE done = 0 AND deleted = 0;
+CREATE TABLE notes (
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    case_id BLOB, body TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX notes_case ON notes(case_id, hlc);
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY,
+    tbl INTEGER NOT NULL,
+    rec BLOB NOT NULL,
+    field INTEGER NOT NULL,
+    value,
+    hlc INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    prev_hlc INTEGER
+);
+CREATE VIRTUAL TABLE case_fts USING fts5(
+    light, key,
+    tokenize = 'unicode61 remove_diacritics 0',
+    content = '', contentless_delete = 1, detail = column
+);
+";
+
+/// Version 2: risk-level filter index, and prefix indexes on the search table so that
+/// search-as-you-type stays fast on short prefixes (the FTS table is rebuilt from the cases).
+const V1_TO_V2: &str = "
+CREATE INDEX cases_risk ON cases(deleted, risk_level, updated_at);
+DROP TABLE case_fts;
+CREATE VIRTUAL TABLE case_fts USING fts5(
+    light, key,
+    tokenize = 'unicode61 remove_diacritics 0',
+    content = '', contentless_delete = 1, detail = column, prefix = '2 3'
+);
+";
+
+/// The SQL that produced each old version from an empty database (kept for the migration test).
+#[cfg(test)]
+pub(crate) const HISTORY: &[(i64, &str)] = &[(1, V1)];
+
+/// What the caller must do after an upgrade.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Upgrade {
+    /// The search index was recreated and must be rebuilt from the cases.
+    pub reindex: bool,
+}
+
+/// Brings a database to the current schema: creates it when empty, upgrades it when older,
+/// refuses it when newer. Runs in one transaction.
+pub fn ensure(conn: &mut Connection) -> Result<Upgrade> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > VERSION {
+        return Err(Error::DatabaseTooNew { version });
+    }
+    if version == VERSION {
+        return Ok(Upgrade::default());
+    }
+    let tx = conn.transaction()?;
+    let upgrade = if version == 0 {
+        tx.execute_batch(V1)?;
+        upgrade_from(&tx, 1)?
+    } else {
+        upgrade_from(&tx, version)?
+    };
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()?;
+    Ok(upgrade)
+}
+
+/// Applies every step from `version` to [`VERSION`].
+fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
+    let mut up = Upgrade::default();
+    let mut v = version;
+    while v < VERSION {
+        match v {
+            1 => {
+                conn.execute_batch(V1_TO_V2)?;
+                up.reindex = true;
+            }
+            _ => unreachable!("no upgrade step from schema version {v}"),
+        }
+        v += 1;
+    }
+    Ok(up)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> Vec<(String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'case_fts_%' ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| {
+            let sql: String = r.get(1)?;
+            Ok((r.get(0)?, sql.split_whitespace().collect::<Vec<_>>().join(" ")))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn upgrades_from_every_old_version_to_the_fresh_schema() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        ensure(&mut fresh).unwrap();
+        assert_eq!(HISTORY.len() as i64, VERSION - 1, "every old version needs its SQL in HISTORY");
+        for &(version, sql) in HISTORY {
+            let mut old = Connection::open_in_memory().unwrap();
+            old.execute_batch(sql).unwrap();
+            old.pragma_update(None, "user_version", version).unwrap();
+            old.execute(
+                "INSERT INTO cases (id, full_name, stage, created_at, updated_at, hlc, device) VALUES (x'01', 'Иван', 'exit', 1, 1, 1, 1)",
+                [],
+            )
+            .unwrap();
+            let up = ensure(&mut old).unwrap();
+            assert!(up.reindex);
+            assert_eq!(schema_of(&old), schema_of(&fresh), "upgrade from v{version}");
+            let name: String = old.query_row("SELECT full_name FROM cases", [], |r| r.get(0)).unwrap();
+            assert_eq!(name, "Иван", "data kept through the upgrade from v{version}");
+        }
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1).unwrap();
+        assert!(matches!(ensure(&mut conn), Err(Error::DatabaseTooNew { .. })));
+    }
+
+    #[test]
+    fn ensure_is_idempotent() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        ensure(&mut conn).unwrap();
+        assert_eq!(ensure(&mut conn).unwrap(), Upgrade::default());
+    }
+}

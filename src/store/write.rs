@@ -1,0 +1,355 @@
+//! The one write path. Every change to a record — local edits now, remote changes from sync
+//! later — goes through [`Writer::apply`], which in the caller's transaction (1) decides per
+//! field by last-writer-wins, (2) appends the change to the change log, (3) updates the
+//! materialised row and its field clocks, and (4) marks the case for re-indexing.
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params, OptionalExtension, ToSql, Transaction};
+use uuid::Uuid;
+
+use super::clocks::{incoming_wins, FieldClock, RecordClocks};
+use super::hlc::Hlc;
+use super::Store;
+use crate::entropy::{Clock, Entropy};
+use crate::error::{Error, Result};
+use crate::model::{FieldKind, TableDef, Value, CASE, DELETED, NOTE};
+
+/// One field-level change, as recorded in the change log and shipped by sync.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Record kind (see `model::TABLES`).
+    pub table: &'static TableDef,
+    /// Record id.
+    pub record: [u8; 16],
+    /// Field code (0 = tombstone).
+    pub field: u8,
+    pub value: Value,
+    pub clock: FieldClock,
+    /// Clock of the value this change replaced on the writing device (None: it had none).
+    pub prev: Option<Hlc>,
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+/// Writes inside one transaction. Obtain one with [`Store::write`].
+pub struct Writer<'a> {
+    tx: Transaction<'a>,
+    device: u32,
+    hlc: &'a mut Hlc,
+    clock: &'a dyn Clock,
+    entropy: &'a mut dyn Entropy,
+    dirty_cases: Vec<[u8; 16]>,
+}
+
+impl Store {
+    /// Runs `f` in one transaction: everything it writes lands together or not at all.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let mut hlc = self.hlc;
+        let tx = self.conn.transaction()?;
+        let mut w = Writer {
+            tx,
+            device: self.device,
+            hlc: &mut hlc,
+            clock: self.clock.as_ref(),
+            entropy: self.entropy.as_mut(),
+            dirty_cases: Vec::new(),
+        };
+        let out = f(&mut w)?;
+        w.finish()?;
+        self.hlc = hlc;
+        Ok(out)
+    }
+}
+
+impl Writer<'_> {
+    fn finish(mut self) -> Result<()> {
+        self.dirty_cases.sort();
+        self.dirty_cases.dedup();
+        for id in &self.dirty_cases {
+            crate::search::reindex_case(&self.tx, id)?;
+        }
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [self.hlc.0 as i64],
+        )?;
+        self.tx.commit()?;
+        Ok(())
+    }
+
+    fn next_clock(&mut self) -> FieldClock {
+        *self.hlc = self.hlc.tick(self.clock.now_ms());
+        FieldClock { hlc: *self.hlc, device: self.device }
+    }
+
+    /// A new UUIDv7 from the injected clock and entropy.
+    fn new_id(&mut self) -> [u8; 16] {
+        let mut rand = [0u8; 10];
+        self.entropy.fill(&mut rand);
+        *uuid::Builder::from_unix_timestamp_millis(self.clock.now_ms(), &rand).into_uuid().as_bytes()
+    }
+
+    /// Creates a record of `table` with `fields` (already validated); `case_id` links children
+    /// to their case. Returns the new id.
+    pub fn create(&mut self, table: &'static TableDef, case_id: Option<&[u8; 16]>, fields: Vec<(u8, Value)>) -> Result<Uuid> {
+        let id = self.new_id();
+        let clock = self.next_clock();
+        let mut changes = Vec::with_capacity(fields.len() + 1);
+        if let Some(case) = case_id {
+            let def = table.field("case_id").expect("child tables have case_id");
+            changes.push(Change { table, record: id, field: def.code, value: Value::Blob(case.to_vec()), clock, prev: None });
+        }
+        for (field, value) in fields {
+            if value != Value::Null {
+                changes.push(Change { table, record: id, field, value, clock, prev: None });
+            }
+        }
+        self.apply(&changes)?;
+        Ok(Uuid::from_bytes(id))
+    }
+
+    /// Changes some fields of an existing, not deleted record. Only values that differ are
+    /// recorded. Returns how many fields changed.
+    pub fn update(&mut self, table: &'static TableDef, id: &[u8; 16], fields: Vec<(u8, Value)>) -> Result<usize> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        if row.deleted {
+            return Err(not_found(table, id));
+        }
+        let clock = self.next_clock();
+        let mut changes = Vec::new();
+        for (field, value) in fields {
+            if row.value(table, field) != value {
+                let prev = Some(row.clocks.get(field).hlc);
+                changes.push(Change { table, record: *id, field, value, clock, prev });
+            }
+        }
+        self.apply(&changes)?;
+        Ok(changes.len())
+    }
+
+    /// Tombstones a record (the row stays, marked deleted, so sync sees the deletion).
+    pub fn delete(&mut self, table: &'static TableDef, id: &[u8; 16]) -> Result<()> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        if row.deleted {
+            return Err(not_found(table, id));
+        }
+        let clock = self.next_clock();
+        let prev = Some(row.clocks.get(DELETED).hlc);
+        self.apply(&[Change { table, record: *id, field: DELETED, value: Value::Int(1), clock, prev }])
+    }
+
+    /// Applies changes (all of one transaction): last writer wins per field, every change
+    /// that wins is logged and materialised. Local and remote changes take this same path.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<()> {
+        let mut i = 0;
+        while i < changes.len() {
+            // Group consecutive changes of one record, so a creation becomes one INSERT.
+            let mut j = i + 1;
+            while j < changes.len() && changes[j].record == changes[i].record && std::ptr::eq(changes[j].table, changes[i].table) {
+                j += 1;
+            }
+            self.apply_record(&changes[i..j])?;
+            i = j;
+        }
+        Ok(())
+    }
+
+    fn apply_record(&mut self, changes: &[Change]) -> Result<()> {
+        let table = changes[0].table;
+        let record = changes[0].record;
+        let existing = self.load(table, &record)?;
+        let device_ids = |_: u32| [0u8; 16]; // ties only arise between devices; resolved by sync
+        let mut winners: Vec<&Change> = Vec::with_capacity(changes.len());
+        match &existing {
+            None => winners.extend(changes.iter()),
+            Some(row) => {
+                for c in changes {
+                    if incoming_wins(row.clocks.get(c.field), c.clock, device_ids) {
+                        winners.push(c);
+                    }
+                }
+            }
+        }
+        if winners.is_empty() {
+            return Ok(());
+        }
+        {
+            let mut log = self.tx.prepare_cached(
+                "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for c in &winners {
+                log.execute(params![
+                    table.code,
+                    &c.record[..],
+                    c.field,
+                    &c.value,
+                    c.clock.hlc.0 as i64,
+                    c.clock.device,
+                    c.prev.map(|h| h.0 as i64)
+                ])?;
+            }
+        }
+        let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
+        match existing {
+            None => {
+                let created = winners[0].clock;
+                let mut cols = vec!["id", "created_at", "updated_at", "hlc", "device"];
+                let mut vals: Vec<&dyn ToSql> = Vec::new();
+                let created_ms = created.hlc.millis() as i64;
+                let hlc = created.hlc.0 as i64;
+                let record_ref: &[u8] = &record;
+                vals.push(&record_ref);
+                vals.push(&created_ms);
+                vals.push(&latest_ms);
+                vals.push(&hlc);
+                vals.push(&created.device);
+                let mut clocks = RecordClocks::new(created);
+                let one: i64 = 1;
+                for c in &winners {
+                    if c.clock != created {
+                        clocks.set(c.field, c.clock);
+                    }
+                    cols.push(column(table, c.field)?);
+                    vals.push(if c.field == DELETED { &one } else { &c.value });
+                }
+                let clock_blob = clocks.encode();
+                cols.push("clocks");
+                vals.push(&clock_blob);
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    table.table,
+                    cols.join(", "),
+                    (1..=cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+                );
+                self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+            }
+            Some(mut row) => {
+                let mut sets = Vec::new();
+                let mut vals: Vec<&dyn ToSql> = Vec::new();
+                for c in &winners {
+                    row.clocks.set(c.field, c.clock);
+                    sets.push(format!("{} = ?{}", column(table, c.field)?, sets.len() + 1));
+                    vals.push(&c.value);
+                }
+                let clock_blob = row.clocks.encode();
+                let n = sets.len();
+                let sql = format!(
+                    "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
+                    table.table,
+                    sets.join(", "),
+                    n + 1,
+                    n + 2,
+                    n + 3
+                );
+                vals.push(&clock_blob);
+                vals.push(&latest_ms);
+                vals.push(&row.rid);
+                self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+            }
+        }
+        self.mark_dirty(table, &record, &winners)?;
+        Ok(())
+    }
+
+    fn mark_dirty(&mut self, table: &TableDef, record: &[u8; 16], winners: &[&Change]) -> Result<()> {
+        if std::ptr::eq(table, &CASE) {
+            self.dirty_cases.push(*record);
+        } else if std::ptr::eq(table, &NOTE) {
+            let case: Option<Vec<u8>> = winners
+                .iter()
+                .find(|c| c.field == 1)
+                .and_then(|c| if let Value::Blob(b) = &c.value { Some(b.clone()) } else { None });
+            let case = match case {
+                Some(c) => Some(c),
+                None => self
+                    .tx
+                    .prepare_cached("SELECT case_id FROM notes WHERE id = ?1")?
+                    .query_row([&record[..]], |r| r.get(0))
+                    .optional()?,
+            };
+            if let Some(Ok(id)) = case.map(<[u8; 16]>::try_from) {
+                self.dirty_cases.push(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// The current row of a record (any kind), with its clocks.
+    fn load(&self, table: &TableDef, id: &[u8; 16]) -> Result<Option<Row>> {
+        let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
+        let sql = format!("SELECT rid, deleted, hlc, device, clocks, {} FROM {} WHERE id = ?1", cols.join(", "), table.table);
+        let mut stmt = self.tx.prepare_cached(&sql)?;
+        let row = stmt
+            .query_row([&id[..]], |r| {
+                let created = FieldClock { hlc: Hlc(r.get::<_, i64>(2)? as u64), device: r.get(3)? };
+                let blob: Option<Vec<u8>> = r.get(4)?;
+                let mut values = Vec::with_capacity(table.fields.len());
+                for i in 0..table.fields.len() {
+                    values.push(match r.get_ref(5 + i)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(n) => Value::Int(n),
+                        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                        ValueRef::Real(f) => Value::Text(f.to_string()),
+                    });
+                }
+                Ok(Row {
+                    rid: r.get(0)?,
+                    deleted: r.get::<_, i64>(1)? != 0,
+                    clocks: RecordClocks::decode(created, blob.as_deref()),
+                    values,
+                })
+            })
+            .optional()?;
+        Ok(row)
+    }
+
+    /// The transaction, for reads inside a write.
+    pub fn tx(&self) -> &Transaction<'_> {
+        &self.tx
+    }
+}
+
+struct Row {
+    rid: i64,
+    deleted: bool,
+    clocks: RecordClocks,
+    values: Vec<Value>,
+}
+
+impl Row {
+    fn value(&self, table: &TableDef, field: u8) -> Value {
+        if field == DELETED {
+            return Value::Int(i64::from(self.deleted));
+        }
+        let i = table.fields.iter().position(|f| f.code == field);
+        let v = i.map(|i| self.values[i].clone()).unwrap_or(Value::Null);
+        // Booleans are stored 0/1 with a default of 0: treat 0 and NULL alike.
+        match (v, i.map(|i| table.fields[i].kind)) {
+            (Value::Null, Some(FieldKind::Bool)) => Value::Int(0),
+            (v, _) => v,
+        }
+    }
+}
+
+fn column(table: &TableDef, field: u8) -> Result<&'static str> {
+    if field == DELETED {
+        return Ok("deleted");
+    }
+    table
+        .field_by_code(field)
+        .map(|f| f.name)
+        .ok_or_else(|| Error::invalid("field", &format!("{} has no field with code {field}", table.noun)))
+}
+
+fn not_found(table: &TableDef, id: &[u8; 16]) -> Error {
+    Error::NotFound { what: table.noun, id: Uuid::from_bytes(*id).to_string() }
+}
