@@ -110,27 +110,48 @@ impl Vault {
     /// key, every passphrase slot). The new slot is written and synced to disk before the old
     /// one is removed, so a crash in between leaves a vault that both passphrases open.
     pub fn change_passphrase(&mut self, new: &Passphrase, kdf: KdfParams, entropy: &mut dyn Entropy) -> Result<()> {
-        let slot = keyslot::wrap(&self.header, &self.key, SlotKind::Passphrase, new.expose(), kdf, entropy)?;
-        let old: Vec<[u8; 16]> = match self.header.slots[self.opened_slot].kind {
-            SlotKind::Passphrase => vec![self.header.slots[self.opened_slot].id],
+        let opened = &self.header.slots[self.opened_slot];
+        let retire: Vec<[u8; 16]> = match opened.kind {
+            SlotKind::Passphrase => vec![opened.id],
             SlotKind::RecoveryKey => {
                 self.header.slots.iter().filter(|s| s.kind == SlotKind::Passphrase).map(|s| s.id).collect()
             }
         };
-        let mut with_both = self.header.clone();
-        if with_both.slots.len() >= header::MAX_SLOTS {
-            // Make room by dropping an old slot first only when the header is full.
-            with_both.slots.retain(|s| s.id != old[0]);
+        let new_id = self.add_passphrase_slot(new, kdf, entropy)?;
+        self.remove_slots(&retire)?;
+        self.opened_slot = self.header.slots.iter().position(|s| s.id == new_id).expect("new slot kept");
+        Ok(())
+    }
+
+    /// First half of a passphrase change, durable on its own: adds a passphrase slot and
+    /// writes the header. Returns the new slot's id.
+    pub fn add_passphrase_slot(&mut self, new: &Passphrase, kdf: KdfParams, entropy: &mut dyn Entropy) -> Result<[u8; 16]> {
+        if self.header.slots.len() >= header::MAX_SLOTS {
+            return Err(Error::invalid("passphrase", "the vault already has the most key slots it can hold"));
         }
-        with_both.slots.push(slot.clone());
-        keyslot::seal_mac(&mut with_both, &self.key);
-        write_atomically(&self.dir, HEADER_FILE, &with_both.encode())?;
-        let mut final_header = with_both;
-        final_header.slots.retain(|s| !old.contains(&s.id));
-        keyslot::seal_mac(&mut final_header, &self.key);
-        write_atomically(&self.dir, HEADER_FILE, &final_header.encode())?;
-        self.opened_slot = final_header.slots.iter().position(|s| s.id == slot.id).expect("new slot kept");
-        self.header = final_header;
+        let slot = keyslot::wrap(&self.header, &self.key, SlotKind::Passphrase, new.expose(), kdf, entropy)?;
+        let id = slot.id;
+        let mut next = self.header.clone();
+        next.slots.push(slot);
+        self.store_header(next)?;
+        Ok(id)
+    }
+
+    fn remove_slots(&mut self, ids: &[[u8; 16]]) -> Result<()> {
+        let mut next = self.header.clone();
+        next.slots.retain(|s| !ids.contains(&s.id));
+        if next.slots.is_empty() {
+            return Err(Error::invalid("key slots", "removing them would lock the vault for good"));
+        }
+        self.store_header(next)
+    }
+
+    fn store_header(&mut self, mut next: Header) -> Result<()> {
+        keyslot::seal_mac(&mut next, &self.key);
+        write_atomically(&self.dir, HEADER_FILE, &next.encode())?;
+        let opened_id = self.header.slots[self.opened_slot].id;
+        self.opened_slot = next.slots.iter().position(|s| s.id == opened_id).unwrap_or(0);
+        self.header = next;
         Ok(())
     }
 
