@@ -1,0 +1,132 @@
+//! Search across scripts on the real store: a table of real name spellings, filters, notes,
+//! deleted cases, and hostile queries.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+use casebook::store::read::CaseFilter;
+use casebook::store::Store;
+
+fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    v.as_object().unwrap().clone()
+}
+
+fn names(store: &Store, q: &str) -> Vec<String> {
+    store.search(q, &CaseFilter::default(), 50).unwrap().into_iter().map(|s| s.full_name).collect()
+}
+
+/// (stored name, spellings a caseworker may type) — passport (ICAO), BGN/PCGN and everyday.
+const PAIRS: &[(&str, &[&str])] = &[
+    ("Александр Кузнецов", &["Aleksandr", "Alexander", "Alexandr", "Kuznetsov", "Kuznecov", "alex kuzn"]),
+    ("Юрий Шевченко", &["Yuri", "Yuriy", "Iurii", "Jurij", "Shevchenko", "Schewtschenko"]),
+    ("Сергей Соловьёв", &["Sergei", "Sergey", "Solovyov", "Soloviev", "Solovev"]),
+    ("Евгений Жуков", &["Evgenii", "Yevgeniy", "Evgeny", "Zhukov", "Jukov"]),
+    ("Щукин Пётр", &["Shchukin", "Schukin", "Pyotr", "Petr", "Peter"]),
+    ("Ксения Хабарова", &["Kseniia", "Ksenia", "Xenia", "Khabarova", "Habarova"]),
+    ("Фёдор Чайковский", &["Fedor", "Fyodor", "Chaikovskii", "Tchaikovsky", "Chaykovskiy"]),
+    ("Наталья Цой", &["Natalia", "Natalya", "Tsoi", "Tsoy"]),
+    ("Илья Алексеев", &["Ilya", "Ilia", "Alekseev", "Alekseyev", "Alexeev"]),
+    ("Yelena Vasilyeva", &["Елена", "Васильева", "Elena", "Jelena", "Vasilieva"]),
+    ("Dmitry Kasymov", &["Дмитрий", "Касымов", "Dmitrii", "Kassymov"]),
+];
+
+fn seeded() -> (tempfile::TempDir, Store) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, _) = new_vault(&tmp.path().join("v"));
+    let mut store = store_of(&vault, 1);
+    for (name, _) in PAIRS {
+        store.add_case(&obj(json!({"full_name": name}))).unwrap();
+    }
+    // Distractors that must not come up for the spellings above.
+    for name in ["Иван Петров", "Мария Смирнова", "Олег Тихонов", "Анна Морозова"] {
+        store.add_case(&obj(json!({"full_name": name}))).unwrap();
+    }
+    (tmp, store)
+}
+
+#[test]
+fn names_are_found_by_their_spellings_in_the_other_script() {
+    let (_tmp, store) = seeded();
+    let mut misses = Vec::new();
+    for (name, spellings) in PAIRS {
+        for q in *spellings {
+            let found = names(&store, q);
+            if !found.iter().any(|n| n == name) {
+                misses.push(format!("{q:?} did not find {name:?} (got {found:?})"));
+            }
+            if found.len() > 2 {
+                misses.push(format!("{q:?} is not selective: {found:?}"));
+            }
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+#[test]
+fn prefixes_match_as_you_type_in_both_scripts() {
+    let (_tmp, store) = seeded();
+    for q in ["Алекс", "алекс кузн", "Kuzne", "Щук", "shch", "Хаба", "khab", "ксен", "Yele", "Елен"] {
+        assert!(!names(&store, q).is_empty(), "{q:?} found nothing");
+    }
+    assert!(names(&store, "Иванова").is_empty(), "a longer word must not match a shorter name");
+}
+
+#[test]
+fn yo_and_ye_are_folded_on_both_sides() {
+    let (_tmp, store) = seeded();
+    assert_eq!(names(&store, "Соловьев"), vec!["Сергей Соловьёв"]);
+    // "Петр" is also a prefix of Петров: the exact word ranks first.
+    assert_eq!(names(&store, "Петр")[0], "Щукин Пётр");
+    assert_eq!(names(&store, "ФЁДОР"), vec!["Фёдор Чайковский"]);
+}
+
+#[test]
+fn aliases_places_and_notes_are_searchable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, _) = new_vault(&tmp.path().join("v"));
+    let mut store = store_of(&vault, 1);
+    let id = store
+        .add_case(&obj(json!({"full_name": "Андрей Волков", "aliases": ["Волк"], "city": "Гюмри", "notes": ["Встреча у консульства Германии"]})))
+        .unwrap();
+    store.add_note(id.as_bytes(), "Interpol diffusion suspected").unwrap();
+    for q in ["Volk", "Gyumri", "Гюмри", "консульств", "interpol", "Andrej Volkov"] {
+        assert_eq!(names(&store, q), vec!["Андрей Волков"], "{q}");
+    }
+    store.delete_case(id.as_bytes()).unwrap();
+    assert!(names(&store, "Volkov").is_empty(), "deleted cases leave the index");
+}
+
+#[test]
+fn filters_narrow_search_and_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, _) = new_vault(&tmp.path().join("v"));
+    let mut store = store_of(&vault, 1);
+    let a = store.add_case(&obj(json!({"full_name": "Иван Петров", "stage": "vetting", "country": "AM", "risk_level": "high"}))).unwrap();
+    let b = store.add_case(&obj(json!({"full_name": "Иван Сидоров", "stage": "exit", "country": "GE", "risk_level": "low"}))).unwrap();
+    store.add_task(a.as_bytes(), "deadline", Some("2026-11-25")).unwrap();
+    store.add_task(b.as_bytes(), "later", Some("2027-03-01")).unwrap();
+    let f = |stage: Option<&str>, country: Option<&str>, risk: Option<&str>, due: Option<&str>| CaseFilter {
+        stage: stage.map(Into::into),
+        country: country.map(Into::into),
+        risk_level: risk.map(Into::into),
+        tasks_due_by: due.map(Into::into),
+    };
+    let hits = |filter: CaseFilter| store.search("Ivan", &filter, 10).unwrap().into_iter().map(|s| s.full_name).collect::<Vec<_>>();
+    assert_eq!(hits(f(None, None, None, None)).len(), 2);
+    assert_eq!(hits(f(Some("vetting"), None, None, None)), vec!["Иван Петров"]);
+    assert_eq!(hits(f(None, Some("GE"), None, None)), vec!["Иван Сидоров"]);
+    assert_eq!(hits(f(None, None, Some("high"), None)), vec!["Иван Петров"]);
+    assert_eq!(hits(f(None, None, None, Some("2026-11-30"))), vec!["Иван Петров"]);
+    assert_eq!(store.count_cases(&f(None, None, None, Some("2027-12-31"))).unwrap(), 2);
+    assert!(store.list_cases(&f(Some("bogus"), None, None, None), 0, 10).is_err());
+}
+
+#[test]
+fn hostile_queries_are_plain_text_not_fts_syntax() {
+    let (_tmp, store) = seeded();
+    for q in ["\"", "*", "NEAR(a b)", "light:*", "key : x*", "a OR b", "-x", "^a", "\u{0}", "))))", "' OR 1=1 --", &"ж".repeat(5000), "🙂", "   "] {
+        store.search(q, &CaseFilter::default(), 50).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+}
