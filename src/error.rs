@@ -99,6 +99,7 @@ impl Error {
             Error::WrongKey => Some("check the keyboard layout and Caps Lock; if the passphrase is lost, use `casebook recover` with the recovery key"),
             Error::HeaderMissing { .. } => Some("check the vault folder (--vault or $CASEBOOK_VAULT), or create a vault with `casebook init`"),
             Error::HeaderDamaged { .. } => Some("restore the vault folder from a backup; do not edit files inside it"),
+            Error::Database(e) if is_not_a_database(e) => Some("restore the vault folder from a backup; do not edit files inside it"),
             Error::HeaderTooNew { .. } | Error::DatabaseTooNew { .. } => Some("install the newest version of Casebook"),
             Error::VaultExists { .. } => Some("choose an empty or new folder"),
             Error::Io { .. } => Some("check that the disk is not full and the folder is writable"),
@@ -107,8 +108,11 @@ impl Error {
     }
 }
 
+/// SQLite's words for "this file is not what the key says it is": a wrong key, a damaged
+/// page (its HMAC fails) or a file that is not a database at all.
 fn is_not_a_database(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase)
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
 }
 
 impl fmt::Display for Error {
@@ -139,7 +143,7 @@ impl fmt::Display for Error {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
             Error::Database(e) if is_not_a_database(e) => {
-                write!(f, "the vault database cannot be read: it is damaged or does not belong to this header")
+                write!(f, "the vault database {} cannot be read: it is damaged, was modified, or does not belong to this header", crate::vault::DB_FILE)
             }
             Error::Database(e) => write!(f, "database error: {e}"),
             Error::Crypto(what) => write!(f, "cryptographic failure: {what}"),

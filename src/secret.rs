@@ -32,8 +32,9 @@ impl DataKey {
     }
 }
 
-/// A passphrase typed by the user. UTF-8 bytes are used as typed (after trimming a trailing
-/// newline that a file or pipe adds).
+/// A passphrase typed by the user: Unicode NFC, UTF-8 (after trimming a trailing newline that
+/// a file or pipe adds), so the same words typed on another keyboard or system give the same
+/// key (a composed and a decomposed "й" are the same passphrase).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Passphrase(String);
 
@@ -47,7 +48,9 @@ impl Passphrase {
         if text.is_empty() {
             return Err(Error::invalid("passphrase", "the passphrase is empty"));
         }
-        Ok(Passphrase(std::mem::take(&mut *text)))
+        use unicode_normalization::UnicodeNormalization;
+        let nfc: String = text.nfc().collect();
+        Ok(Passphrase(nfc))
     }
 
     /// The passphrase bytes for the KDF.
@@ -186,5 +189,12 @@ mod tests {
     fn empty_passphrase_is_refused_and_newline_is_trimmed() {
         assert!(Passphrase::new("\n".into()).is_err());
         assert_eq!(Passphrase::new("abc\r\n".into()).unwrap().expose(), b"abc");
+    }
+
+    #[test]
+    fn composed_and_decomposed_letters_are_the_same_passphrase() {
+        let composed = Passphrase::new("пароль й".into()).unwrap();
+        let decomposed = Passphrase::new("пароль и\u{306}".into()).unwrap();
+        assert_eq!(composed.expose(), decomposed.expose());
     }
 }

@@ -86,20 +86,38 @@ pub fn word_keys(word: &str) -> Vec<String> {
     keys
 }
 
-/// FTS5 MATCH expression for search-as-you-type, or `None` when `query` has no words.
-/// Each of the first 8 words `t` of [`light_text`]`(query)` becomes
-/// `(light : "t"* OR key : "k1"* OR …)` over its [`word_keys`]; groups are joined with
-/// ` AND `. Every word is double-quoted (inner `"` doubled), so user input can never be
+/// Which terms a MATCH expression looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terms {
+    /// Names as typed so far: every word as a prefix, in its own script or by phonetic key.
+    NamePrefix,
+    /// Names typed in full: every word exactly, in its own script or by phonetic key
+    /// (ranks "Пётр" above "Петров" for the query "Петр").
+    NameExact,
+    /// Free text (notes): every word as a prefix, in its own script only.
+    WordPrefix,
+}
+
+/// FTS5 MATCH expression for search-as-you-type over a one-column index whose rows hold
+/// [`light_text`] words and, for names, [`key_text`] keys. `None` when `query` has no words.
+/// Each of the first 8 words `t` of [`light_text`]`(query)` becomes `("t"* OR "k1"* OR …)`
+/// (keys from [`word_keys`] for names; no `*` for [`Terms::NameExact`]); groups are joined
+/// with ` AND `. Every term is double-quoted (inner `"` doubled), so user input can never be
 /// read as FTS5 syntax (operators, column filters, `*`, `^`, `NEAR`).
-pub fn match_query(query: &str) -> Option<String> {
+pub fn match_query(query: &str, terms: Terms) -> Option<String> {
+    let star = if terms == Terms::NameExact { "" } else { "*" };
     let groups: Vec<String> = light_text(query)
         .split(' ')
         .filter(|t| !t.is_empty())
         .take(MAX_QUERY_TOKENS)
         .map(|t| {
-            let mut g = format!("(light : {}*", fts_string(t));
-            for k in word_keys(t) {
-                let _ = write!(g, " OR key : {}*", fts_string(&k));
+            let mut g = format!("({}{star}", fts_string(t));
+            if terms != Terms::WordPrefix {
+                for k in word_keys(t) {
+                    if k != t {
+                        let _ = write!(g, " OR {}{star}", fts_string(&k));
+                    }
+                }
             }
             g.push(')');
             g
@@ -619,31 +637,34 @@ mod tests {
         let sk = skeleton(expr);
         let groups: Vec<&str> = sk.split(" AND ").collect();
         for g in &groups {
-            let rest = g.strip_prefix("(light : Q*").and_then(|r| r.strip_suffix(')'));
+            let rest = g.strip_prefix("(Q").and_then(|r| r.strip_suffix(')'));
             let rest = rest.unwrap_or_else(|| panic!("bad group {g:?} in {expr:?}"));
-            assert!(rest.split(" OR key : Q*").all(str::is_empty), "bad group {g:?} in {expr:?}");
+            let rest = rest.strip_prefix('*').unwrap_or(rest);
+            assert!(rest.split(" OR Q").all(|t| t.is_empty() || t == "*"), "bad group {g:?} in {expr:?}");
         }
         groups.len()
     }
 
     #[test]
     fn match_query_is_quoted_and_capped() {
-        assert_eq!(match_query("Цой"), Some(r#"(light : "цой"* OR key : "coi"*)"#.to_string()));
+        assert_eq!(match_query("Цой", Terms::NamePrefix), Some(r#"("цой"* OR "coi"*)"#.to_string()));
+        assert_eq!(match_query("Цой", Terms::NameExact), Some(r#"("цой" OR "coi")"#.to_string()));
+        assert_eq!(match_query("Цой Ivan", Terms::WordPrefix), Some(r#"("цой"*) AND ("ivan"*)"#.to_string()));
         assert_eq!(
-            match_query("Jenya Ivanov"),
-            Some(r#"(light : "jenya"* OR key : "ena"* OR key : "3ena"*) AND (light : "ivanov"* OR key : "ivanov"*)"#.to_string())
+            match_query("Jenya Ivanov", Terms::NamePrefix),
+            Some(r#"("jenya"* OR "ena"* OR "3ena"*) AND ("ivanov"*)"#.to_string())
         );
-        assert_eq!(match_query("ь"), Some(r#"(light : "ь"*)"#.to_string()));
+        assert_eq!(match_query("ь", Terms::NamePrefix), Some(r#"("ь"*)"#.to_string()));
         for evil in [r#"foo" OR light:*"#, "NEAR(a b, 3)", "-x", "^a", "key:*", "a AND NOT b", "\"x\"\"", "{light key}: x + y"] {
-            let expr = match_query(evil).unwrap();
+            let expr = match_query(evil, Terms::NamePrefix).unwrap();
             assert_safe(&expr);
             assert!(!skeleton(&expr).contains("NOT") && !skeleton(&expr).contains("NEAR"), "{expr}");
         }
-        assert_eq!(match_query(r#"foo" OR light:*"#).map(|e| assert_safe(&e)), Some(3));
+        assert_eq!(match_query(r#"foo" OR light:*"#, Terms::NamePrefix).map(|e| assert_safe(&e)), Some(3));
         let many: Vec<String> = (0..20).map(|i| format!("name{i}")).collect();
-        assert_eq!(assert_safe(&match_query(&many.join(" ")).unwrap()), 8);
+        assert_eq!(assert_safe(&match_query(&many.join(" "), Terms::NamePrefix).unwrap()), 8);
         for empty in ["", "   ", "\"\"\"", "«»—…“”!?", "😀🎉 ✓", "'’ʼ-"] {
-            assert_eq!(match_query(empty), None, "{empty:?}");
+            assert_eq!(match_query(empty, Terms::NamePrefix), None, "{empty:?}");
         }
     }
 
@@ -662,9 +683,11 @@ mod tests {
         }
         let kt = key_text(s);
         assert!(kt.bytes().all(|b| b == b' ' || b.is_ascii_lowercase() || b.is_ascii_digit()), "{s:?} → {kt:?}");
-        match match_query(s) {
-            Some(expr) => assert!(assert_safe(&expr) <= MAX_QUERY_TOKENS),
-            None => assert!(light.is_empty()),
+        for terms in [Terms::NamePrefix, Terms::NameExact, Terms::WordPrefix] {
+            match match_query(s, terms) {
+                Some(expr) => assert!(assert_safe(&expr) <= MAX_QUERY_TOKENS),
+                None => assert!(light.is_empty()),
+            }
         }
     }
 

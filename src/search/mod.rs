@@ -1,9 +1,12 @@
 //! Full-text search over names, aliases, places and notes (FTS5 inside the encrypted
 //! database), matching across Cyrillic and Latin spellings.
 //!
-//! The index holds, per case, a `light` column (case- and ё-folded words in their own script)
-//! and a `key` column (phonetic keys from [`fold`], shared by the Cyrillic and the Latin
-//! spellings of a name). The text is computed here in Rust; FTS5 only splits on spaces.
+//! Two one-column indexes: `name_fts` holds, per case, the words of its names, aliases,
+//! family names and city in their own script plus their phonetic keys from [`fold`] (shared
+//! by the Cyrillic and Latin spellings of a name); `note_fts` holds the words of each note.
+//! The terms are computed here in Rust; FTS5 only splits on spaces. A query runs in tiers —
+//! names typed in full, names as prefixes, then notes — each newest first and stopping as
+//! soon as enough cases are found, so short prefixes stay fast on 100,000 cases.
 
 pub mod fold;
 
@@ -13,17 +16,19 @@ use crate::error::Result;
 use crate::model::CaseSummary;
 use crate::store::read::{summary_from_row, CaseFilter, SUMMARY_COLUMNS};
 use crate::store::Store;
+use fold::Terms;
 
-/// Re-computes the index row of one case (deleting it for a deleted case).
-pub(crate) fn reindex_case(conn: &Connection, id: &[u8]) -> Result<()> {
-    let row: Option<(i64, bool, Vec<Option<String>>)> = conn
-        .prepare_cached("SELECT rid, deleted, full_name, full_name_latin, aliases, city, family FROM cases WHERE id = ?1")?
-        .query_row([id], |r| {
-            Ok((r.get(0)?, r.get::<_, i64>(1)? != 0, (2..7).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?))
-        })
+/// Re-computes the `name_fts` row of the case with row id `rid` (removing it for a deleted
+/// case). `fresh`: the case was inserted in this transaction and has no row yet.
+pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
+    let row: Option<(bool, Vec<Option<String>>)> = conn
+        .prepare_cached("SELECT deleted, full_name, full_name_latin, aliases, city, family FROM cases WHERE rid = ?1")?
+        .query_row([rid], |r| Ok((r.get::<_, i64>(0)? != 0, (1..6).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?)))
         .optional()?;
-    let Some((rid, deleted, fields)) = row else { return Ok(()) };
-    conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?.execute([rid])?;
+    let Some((deleted, fields)) = row else { return Ok(()) };
+    if !fresh {
+        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([rid])?;
+    }
     if deleted {
         return Ok(());
     }
@@ -40,17 +45,28 @@ pub(crate) fn reindex_case(conn: &Connection, id: &[u8]) -> Result<()> {
             }
         }
     }
-    let mut light = fold::light_text(&names);
-    let mut stmt = conn.prepare_cached("SELECT body FROM notes WHERE case_id = ?1 AND deleted = 0")?;
-    let bodies = stmt.query_map([id], |r| r.get::<_, Option<String>>(0))?;
-    for body in bodies {
-        if let Some(body) = body? {
-            light.push(' ');
-            light.push_str(&fold::light_text(&body));
-        }
+    let mut terms = fold::light_text(&names);
+    terms.push(' ');
+    terms.push_str(&fold::key_text(&names));
+    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
+    Ok(())
+}
+
+/// Re-computes the `note_fts` row of the note with row id `rid`.
+pub(crate) fn reindex_note(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
+    let row: Option<(bool, Option<String>)> = conn
+        .prepare_cached("SELECT deleted, body FROM notes WHERE rid = ?1")?
+        .query_row([rid], |r| Ok((r.get::<_, i64>(0)? != 0, r.get(1)?)))
+        .optional()?;
+    let Some((deleted, body)) = row else { return Ok(()) };
+    if !fresh {
+        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([rid])?;
     }
-    let key = fold::key_text(&names);
-    conn.prepare_cached("INSERT INTO case_fts (rowid, light, key) VALUES (?1, ?2, ?3)")?.execute(rusqlite::params![rid, light, key])?;
+    if deleted {
+        return Ok(());
+    }
+    let terms = fold::light_text(body.as_deref().unwrap_or_default());
+    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
     Ok(())
 }
 
@@ -69,25 +85,45 @@ fn json_strings(json: &str, field: Option<&str>, out: &mut String) {
 }
 
 impl Store {
-    /// Search-as-you-type: cases whose names, aliases, places or notes match every word of
-    /// `query` (as a prefix, in any script), best matches first, within `filter`.
+    /// Search-as-you-type: cases whose names, aliases, family names, city (in any script,
+    /// each word as a prefix) or notes match every word of `query`, within `filter`. Names
+    /// typed in full come first, then name prefixes, then notes; newest first within each.
     pub fn search(&self, query: &str, filter: &CaseFilter, limit: u64) -> Result<Vec<CaseSummary>> {
         filter.check()?;
-        let Some(expr) = fold::match_query(query) else {
-            return self.list_cases(filter, 0, limit);
-        };
-        let (cond, mut params) = filter.sql();
-        let n = params.len();
-        params.push(rusqlite::types::Value::Text(expr));
-        params.push(rusqlite::types::Value::Integer(limit.min(1000) as i64));
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM (SELECT rowid, rank FROM case_fts WHERE case_fts MATCH ?{m} ORDER BY rank LIMIT 2000) f \
-             JOIN cases c ON c.rid = f.rowid WHERE {cond} ORDER BY f.rank, c.updated_at DESC LIMIT ?{l}",
-            m = n + 1,
-            l = n + 2
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params_from_iter(params.iter()), summary_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let limit = limit.clamp(1, 1000) as usize;
+        if fold::match_query(query, Terms::NamePrefix).is_none() {
+            return self.list_cases(filter, 0, limit as u64);
+        }
+        let mut out: Vec<CaseSummary> = Vec::with_capacity(limit);
+        let tiers = [
+            (Terms::NameExact, "name_fts f JOIN cases c ON c.rid = f.rowid", "name_fts"),
+            (Terms::NamePrefix, "name_fts f JOIN cases c ON c.rid = f.rowid", "name_fts"),
+            (Terms::WordPrefix, "note_fts f JOIN notes n ON n.rid = f.rowid JOIN cases c ON c.id = n.case_id", "note_fts"),
+        ];
+        for (terms, from, fts) in tiers {
+            if out.len() >= limit {
+                break;
+            }
+            let Some(expr) = fold::match_query(query, terms) else { continue };
+            let (cond, mut params) = filter.sql();
+            let n = params.len();
+            params.push(rusqlite::types::Value::Text(expr));
+            // Fetch a few more than needed: earlier tiers and repeated notes give duplicates.
+            params.push(rusqlite::types::Value::Integer((limit * 2) as i64));
+            let sql = format!(
+                "SELECT {SUMMARY_COLUMNS} FROM {from} WHERE {fts} MATCH ?{m} AND {cond} ORDER BY f.rowid DESC LIMIT ?{l}",
+                m = n + 1,
+                l = n + 2
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params_from_iter(params.iter()), summary_from_row)?;
+            for row in rows {
+                let row = row?;
+                if out.len() < limit && !out.iter().any(|s| s.id == row.id) {
+                    out.push(row);
+                }
+            }
+        }
+        Ok(out)
     }
 }

@@ -61,7 +61,8 @@ pub fn open_connection(path: &Path, key: DbKey<'_>) -> Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA secure_delete = ON;",
+         PRAGMA secure_delete = ON;
+         PRAGMA cache_size = -16384;",
     )?;
     Ok(conn)
 }
@@ -127,17 +128,22 @@ impl Store {
         Ok(problems)
     }
 
-    /// Rebuilds the search index from the cases (after a schema upgrade).
+    /// Rebuilds the search indexes from the records (after a schema upgrade).
     pub fn reindex_all(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM case_fts", [])?;
-        let ids: Vec<Vec<u8>> = {
-            let mut stmt = tx.prepare("SELECT id FROM cases WHERE deleted = 0")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            rows.collect::<std::result::Result<_, _>>()?
-        };
-        for id in ids {
-            crate::search::reindex_case(&tx, &id)?;
+        tx.execute_batch("DELETE FROM name_fts; DELETE FROM note_fts;")?;
+        for (table, reindex) in [
+            ("cases", crate::search::reindex_case as fn(&Connection, i64, bool) -> Result<()>),
+            ("notes", crate::search::reindex_note),
+        ] {
+            let rids: Vec<i64> = {
+                let mut stmt = tx.prepare(&format!("SELECT rid FROM {table} WHERE deleted = 0"))?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            for rid in rids {
+                reindex(&tx, rid, true)?;
+            }
         }
         tx.commit()?;
         Ok(())

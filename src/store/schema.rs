@@ -80,15 +80,23 @@ CREATE VIRTUAL TABLE case_fts USING fts5(
 );
 ";
 
-/// Version 2: risk-level filter index, and prefix indexes on the search table so that
-/// search-as-you-type stays fast on short prefixes (the FTS table is rebuilt from the cases).
+/// Version 2: a risk-level filter index, and search split into two one-column indexes so
+/// that search-as-you-type stays fast: `name_fts` (one row per case: names, aliases, family
+/// names, city — words and phonetic keys) and `note_fts` (one row per note), both with prefix
+/// indexes for 2- and 3-character prefixes and no positions (`detail = none`). Adding a note
+/// no longer re-indexes the whole case. The indexes are rebuilt from the records.
 const V1_TO_V2: &str = "
 CREATE INDEX cases_risk ON cases(deleted, risk_level, updated_at);
 DROP TABLE case_fts;
-CREATE VIRTUAL TABLE case_fts USING fts5(
-    light, key,
+CREATE VIRTUAL TABLE name_fts USING fts5(
+    terms,
     tokenize = 'unicode61 remove_diacritics 0',
-    content = '', contentless_delete = 1, detail = column, prefix = '2 3'
+    content = '', contentless_delete = 1, detail = none, prefix = '2 3'
+);
+CREATE VIRTUAL TABLE note_fts USING fts5(
+    terms,
+    tokenize = 'unicode61 remove_diacritics 0',
+    content = '', contentless_delete = 1, detail = none, prefix = '2 3'
 );
 ";
 
@@ -109,6 +117,9 @@ pub fn ensure(conn: &mut Connection) -> Result<Upgrade> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > VERSION {
         return Err(Error::DatabaseTooNew { version });
+    }
+    if version < 0 {
+        return Err(Error::invalid("database", &format!("schema version {version} does not exist; the database is damaged")));
     }
     if version == VERSION {
         return Ok(Upgrade::default());
@@ -148,7 +159,7 @@ mod tests {
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {
         let mut stmt = conn
-            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'case_fts_%' ORDER BY name")
+            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE '%fts_%' ORDER BY name")
             .unwrap();
         stmt.query_map([], |r| {
             let sql: String = r.get(1)?;

@@ -47,7 +47,9 @@ pub struct Writer<'a> {
     hlc: &'a mut Hlc,
     clock: &'a dyn Clock,
     entropy: &'a mut dyn Entropy,
-    dirty_cases: Vec<[u8; 16]>,
+    /// Search rows to recompute at commit: (row id, inserted in this transaction).
+    dirty_cases: Vec<(i64, bool)>,
+    dirty_notes: Vec<(i64, bool)>,
 }
 
 impl Store {
@@ -62,6 +64,7 @@ impl Store {
             clock: self.clock.as_ref(),
             entropy: self.entropy.as_mut(),
             dirty_cases: Vec::new(),
+            dirty_notes: Vec::new(),
         };
         let out = f(&mut w)?;
         w.finish()?;
@@ -72,10 +75,16 @@ impl Store {
 
 impl Writer<'_> {
     fn finish(mut self) -> Result<()> {
-        self.dirty_cases.sort();
-        self.dirty_cases.dedup();
-        for id in &self.dirty_cases {
-            crate::search::reindex_case(&self.tx, id)?;
+        for (dirty, reindex) in [
+            (&mut self.dirty_cases, crate::search::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
+            (&mut self.dirty_notes, crate::search::reindex_note),
+        ] {
+            // A row inserted and then changed in one transaction is still fresh for the index.
+            dirty.sort_by_key(|&(rid, fresh)| (rid, !fresh));
+            dirty.dedup_by_key(|e| e.0);
+            for &(rid, fresh) in dirty.iter() {
+                reindex(&self.tx, rid, fresh)?;
+            }
         }
         self.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -112,7 +121,8 @@ impl Writer<'_> {
                 changes.push(Change { table, record: id, field, value, clock, prev: None });
             }
         }
-        self.apply(&changes)?;
+        // A fresh UUIDv7 cannot exist yet: skip the lookup and the merge.
+        self.apply_record(&changes, true)?;
         Ok(Uuid::from_bytes(id))
     }
 
@@ -156,23 +166,26 @@ impl Writer<'_> {
             while j < changes.len() && changes[j].record == changes[i].record && std::ptr::eq(changes[j].table, changes[i].table) {
                 j += 1;
             }
-            self.apply_record(&changes[i..j])?;
+            self.apply_record(&changes[i..j], false)?;
             i = j;
         }
         Ok(())
     }
 
-    fn apply_record(&mut self, changes: &[Change]) -> Result<()> {
+    fn apply_record(&mut self, changes: &[Change], fresh: bool) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
         let table = changes[0].table;
         let record = changes[0].record;
-        let existing = self.load(table, &record)?;
-        let device_ids = |_: u32| [0u8; 16]; // ties only arise between devices; resolved by sync
+        let existing = if fresh { None } else { self.load(table, &record)? };
         let mut winners: Vec<&Change> = Vec::with_capacity(changes.len());
         match &existing {
             None => winners.extend(changes.iter()),
             Some(row) => {
                 for c in changes {
-                    if incoming_wins(row.clocks.get(c.field), c.clock, device_ids) {
+                    let current = row.clocks.get(c.field);
+                    if incoming_wins(current, c.clock, |d| self.device_id(d)) {
                         winners.push(c);
                     }
                 }
@@ -198,38 +211,45 @@ impl Writer<'_> {
             }
         }
         let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
-        match existing {
+        let (rid, inserted) = match existing {
             None => {
+                // One statement per table: every column, NULL where the creation sets nothing.
                 let created = winners[0].clock;
-                let mut cols = vec!["id", "created_at", "updated_at", "hlc", "device"];
-                let mut vals: Vec<&dyn ToSql> = Vec::new();
-                let created_ms = created.hlc.millis() as i64;
-                let hlc = created.hlc.0 as i64;
-                let record_ref: &[u8] = &record;
-                vals.push(&record_ref);
-                vals.push(&created_ms);
-                vals.push(&latest_ms);
-                vals.push(&hlc);
-                vals.push(&created.device);
                 let mut clocks = RecordClocks::new(created);
-                let one: i64 = 1;
+                // Booleans default to false (their columns are NOT NULL DEFAULT 0).
+                let mut values: Vec<Value> = table
+                    .fields
+                    .iter()
+                    .map(|f| if matches!(f.kind, FieldKind::Bool) { Value::Int(0) } else { Value::Null })
+                    .collect();
+                let mut deleted = 0i64;
                 for c in &winners {
                     if c.clock != created {
                         clocks.set(c.field, c.clock);
                     }
-                    cols.push(column(table, c.field)?);
-                    vals.push(if c.field == DELETED { &one } else { &c.value });
+                    if c.field == DELETED {
+                        deleted = i64::from(c.value != Value::Int(0) && c.value != Value::Null);
+                    } else if let Some(i) = table.fields.iter().position(|f| f.code == c.field) {
+                        values[i] = c.value.clone();
+                    } else {
+                        return Err(Error::invalid("field", &format!("{} has no field with code {}", table.noun, c.field)));
+                    }
                 }
-                let clock_blob = clocks.encode();
-                cols.push("clocks");
-                vals.push(&clock_blob);
+                let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
                 let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
+                    "INSERT INTO {} (id, created_at, updated_at, hlc, device, deleted, clocks, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {})",
                     table.table,
                     cols.join(", "),
-                    (1..=cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+                    (8..8 + cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
                 );
+                let record_ref: &[u8] = &record;
+                let created_ms = created.hlc.millis() as i64;
+                let hlc = created.hlc.0 as i64;
+                let clock_blob = clocks.encode();
+                let mut vals: Vec<&dyn ToSql> = vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
+                vals.extend(values.iter().map(|v| v as &dyn ToSql));
                 self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+                (self.tx.last_insert_rowid(), true)
             }
             Some(mut row) => {
                 let mut sets = Vec::new();
@@ -253,33 +273,31 @@ impl Writer<'_> {
                 vals.push(&latest_ms);
                 vals.push(&row.rid);
                 self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+                (row.rid, false)
             }
+        };
+        if std::ptr::eq(table, &CASE) {
+            let indexed = ["full_name", "full_name_latin", "aliases", "city", "family"];
+            let touches_index = |c: &&Change| {
+                c.field == DELETED || table.field_by_code(c.field).is_some_and(|f| indexed.contains(&f.name))
+            };
+            if inserted || winners.iter().any(touches_index) {
+                self.dirty_cases.push((rid, inserted));
+            }
+        } else if std::ptr::eq(table, &NOTE) {
+            self.dirty_notes.push((rid, inserted));
         }
-        self.mark_dirty(table, &record, &winners)?;
         Ok(())
     }
 
-    fn mark_dirty(&mut self, table: &TableDef, record: &[u8; 16], winners: &[&Change]) -> Result<()> {
-        if std::ptr::eq(table, &CASE) {
-            self.dirty_cases.push(*record);
-        } else if std::ptr::eq(table, &NOTE) {
-            let case: Option<Vec<u8>> = winners
-                .iter()
-                .find(|c| c.field == 1)
-                .and_then(|c| if let Value::Blob(b) = &c.value { Some(b.clone()) } else { None });
-            let case = match case {
-                Some(c) => Some(c),
-                None => self
-                    .tx
-                    .prepare_cached("SELECT case_id FROM notes WHERE id = ?1")?
-                    .query_row([&record[..]], |r| r.get(0))
-                    .optional()?,
-            };
-            if let Some(Ok(id)) = case.map(<[u8; 16]>::try_from) {
-                self.dirty_cases.push(id);
-            }
-        }
-        Ok(())
+    /// The 16-byte id of a device by its local index (for last-writer-wins ties).
+    fn device_id(&self, idx: u32) -> [u8; 16] {
+        self.tx
+            .prepare_cached("SELECT id FROM devices WHERE idx = ?1")
+            .and_then(|mut s| s.query_row([idx], |r| r.get::<_, Vec<u8>>(0)))
+            .ok()
+            .and_then(|v| <[u8; 16]>::try_from(v).ok())
+            .unwrap_or([0; 16])
     }
 
     /// The current row of a record (any kind), with its clocks.
