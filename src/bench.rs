@@ -207,16 +207,20 @@ fn run_workload(path: &Path, key: DbKey<'_>, args: &BenchArgs) -> Result<Run> {
     let started = Instant::now();
     let ids = add_generated(&mut store, &mut w, args.cases, args.batch.max(1))?;
     let insert = started.elapsed();
+    // Edits start from a checkpointed WAL, as after a normal open; the first 10 warm the cache.
+    store.checkpoint()?;
     let mut edits = Vec::with_capacity(args.edits);
     let mut pick = SeededEntropy::new(7);
-    for i in 0..args.edits {
+    for i in 0..args.edits + 10 {
         let id = ids[(pick.next_u64() % ids.len() as u64) as usize];
         let mut change = Map::new();
         change.insert("stage".into(), json!(STAGES[i % STAGES.len()]));
-        change.insert("city".into(), json!(format!("Ереван {i}")));
+        change.insert("risk_level".into(), json!(RISKS[i % RISKS.len()]));
         let t = Instant::now();
         store.update_case(&id, &change)?;
-        edits.push(t.elapsed());
+        if i >= 10 {
+            edits.push(t.elapsed());
+        }
     }
     edits.sort();
     store.checkpoint()?;
@@ -265,7 +269,7 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     let row = |name: &str, a: f64, b: f64, unit: &str| format!("{name:<44} {:>10.1}{unit} {:>10.1}{unit} {:>6.2}×", a, b, a / b);
     w(out, row("bulk insert, whole workload (s)", enc.insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
     w(out, format!("{:<44} {:>10.0}/s {:>10.0}/s", "  cases per second", args.cases as f64 / enc.insert.as_secs_f64(), args.cases as f64 / plain.insert.as_secs_f64()))?;
-    w(out, row("single edit commit, median (ms)", ms(enc.edit_median), ms(plain.edit_median), "ms"))?;
+    w(out, row("single edit commit (stage + risk), median (ms)", ms(enc.edit_median), ms(plain.edit_median), "ms"))?;
 
     // Search-as-you-type, hydrated results.
     let store = enc.store;

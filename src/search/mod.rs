@@ -4,9 +4,11 @@
 //! Two one-column indexes: `name_fts` holds, per case, the words of its names, aliases,
 //! family names and city in their own script plus their phonetic keys from [`fold`] (shared
 //! by the Cyrillic and Latin spellings of a name); `note_fts` holds the words of each note.
-//! The terms are computed here in Rust; FTS5 only splits on spaces. A query runs in tiers —
-//! names typed in full, names as prefixes, then notes — each newest first and stopping as
-//! soon as enough cases are found, so short prefixes stay fast on 100,000 cases.
+//! The terms are computed here in Rust; FTS5 only splits on spaces. Index rowids are the
+//! records' row ids negated: FTS5 scans ascending rowids about ten times faster than
+//! descending ones, and ascending negated ids are newest first. A query runs in tiers — names
+//! typed in full, names as prefixes, then notes — each newest first and stopping as soon as
+//! enough cases are found, so short prefixes stay fast on 100,000 cases.
 
 pub mod fold;
 
@@ -27,7 +29,7 @@ pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<(
         .optional()?;
     let Some((deleted, fields)) = row else { return Ok(()) };
     if !fresh {
-        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([rid])?;
+        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([-rid])?;
     }
     if deleted {
         return Ok(());
@@ -48,7 +50,7 @@ pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<(
     let mut terms = fold::light_text(&names);
     terms.push(' ');
     terms.push_str(&fold::key_text(&names));
-    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
+    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![-rid, terms])?;
     Ok(())
 }
 
@@ -60,13 +62,13 @@ pub(crate) fn reindex_note(conn: &Connection, rid: i64, fresh: bool) -> Result<(
         .optional()?;
     let Some((deleted, body)) = row else { return Ok(()) };
     if !fresh {
-        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([rid])?;
+        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([-rid])?;
     }
     if deleted {
         return Ok(());
     }
     let terms = fold::light_text(body.as_deref().unwrap_or_default());
-    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
+    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![-rid, terms])?;
     Ok(())
 }
 
@@ -96,9 +98,9 @@ impl Store {
         }
         let mut out: Vec<CaseSummary> = Vec::with_capacity(limit);
         let tiers = [
-            (Terms::NameExact, "name_fts f JOIN cases c ON c.rid = f.rowid", "name_fts"),
-            (Terms::NamePrefix, "name_fts f JOIN cases c ON c.rid = f.rowid", "name_fts"),
-            (Terms::WordPrefix, "note_fts f JOIN notes n ON n.rid = f.rowid JOIN cases c ON c.id = n.case_id", "note_fts"),
+            (Terms::NameExact, "name_fts f JOIN cases c ON c.rid = -f.rowid", "name_fts"),
+            (Terms::NamePrefix, "name_fts f JOIN cases c ON c.rid = -f.rowid", "name_fts"),
+            (Terms::WordPrefix, "note_fts f JOIN notes n ON n.rid = -f.rowid JOIN cases c ON c.id = n.case_id", "note_fts"),
         ];
         for (terms, from, fts) in tiers {
             if out.len() >= limit {
@@ -111,7 +113,7 @@ impl Store {
             // Fetch a few more than needed: earlier tiers and repeated notes give duplicates.
             params.push(rusqlite::types::Value::Integer((limit * 2) as i64));
             let sql = format!(
-                "SELECT {SUMMARY_COLUMNS} FROM {from} WHERE {fts} MATCH ?{m} AND {cond} ORDER BY f.rowid DESC LIMIT ?{l}",
+                "SELECT {SUMMARY_COLUMNS} FROM {from} WHERE {fts} MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}",
                 m = n + 1,
                 l = n + 2
             );
