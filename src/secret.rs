@@ -83,12 +83,33 @@ impl RecoveryKey {
     }
 
     /// Parses a recovery key as typed: case, spaces and dashes do not matter, and the
-    /// look-alikes O→0, I/L→1 are accepted.
+    /// look-alikes O→0, I/L→1 are accepted, as are Cyrillic letters that look like Latin ones
+    /// (typed with a Russian layout still on) and full-width digits.
     pub fn parse(text: &str) -> Result<Self> {
         let mut value: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(RECOVERY_KEY_CHARS));
         for ch in text.chars() {
-            let c = match ch.to_ascii_uppercase() {
-                ' ' | '-' | '\t' | '\n' | '\r' => continue,
+            let ch = match ch {
+                '０'..='９' => char::from(b'0' + (ch as u32 - '０' as u32) as u8),
+                _ => ch,
+            };
+            let upper = ch.to_uppercase().next().unwrap_or(ch);
+            let latin = match upper {
+                'А' => 'A',
+                'В' => 'B',
+                'Е' => 'E',
+                'К' => 'K',
+                'М' => 'M',
+                'Н' => 'H',
+                'О' => 'O',
+                'Р' => 'P',
+                'С' => 'C',
+                'Т' => 'T',
+                'Х' => 'X',
+                'З' => '3',
+                c => c,
+            };
+            let c = match latin.to_ascii_uppercase() {
+                ' ' | '-' | '\t' | '\n' | '\r' | '\u{a0}' | '\u{2007}' | '\u{202f}' | '‐' | '–' | '—' => continue,
                 'O' => '0',
                 'I' | 'L' => '1',
                 c => c,
@@ -183,6 +204,21 @@ mod tests {
         assert!(RecoveryKey::parse("").is_err());
         assert!(RecoveryKey::parse(&"U".repeat(32)).is_err());
         assert!(RecoveryKey::parse(&"Ж".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn recovery_key_typed_with_a_russian_layout_or_full_width_digits_is_accepted() {
+        let key = RecoveryKey::generate(&mut SeededEntropy::new(11));
+        let shown = key.display_groups().to_string();
+        let cyrillic: String = shown
+            .chars()
+            .map(|c| match c {
+                'A' => 'А', 'B' => 'В', 'E' => 'Е', 'K' => 'К', 'M' => 'М', 'H' => 'Н',
+                'P' => 'Р', 'C' => 'С', 'T' => 'Т', 'X' => 'Х', '5' => '５', '-' => '\u{a0}',
+                c => c,
+            })
+            .collect();
+        assert_eq!(RecoveryKey::parse(&cyrillic).unwrap().expose(), key.expose());
     }
 
     #[test]

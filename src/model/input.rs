@@ -16,8 +16,10 @@ pub enum Purpose {
     Update,
 }
 
-/// Parses JSON text that must be an object.
+/// Parses JSON text that must be an object. A leading byte-order mark (Windows editors
+/// write one) is ignored.
 pub fn parse_object(text: &str) -> Result<Map<String, Json>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match serde_json::from_str::<Json>(text) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(_) => Err(Error::invalid("JSON", "expected an object such as {\"full_name\": \"...\"}")),
@@ -41,7 +43,8 @@ pub fn validate(table: &TableDef, object: &Map<String, Json>, purpose: Purpose, 
                 .map(|f| f.name)
                 .chain(extra.iter().copied())
                 .collect();
-            return Err(Error::invalid(key, &format!("unknown key; a {} accepts {}", table.noun, known.join(", "))));
+            let name = if key.is_empty() { "\"\"" } else { key.as_str() };
+            return Err(Error::invalid(name, &format!("unknown key; a {} accepts {}", table.noun, known.join(", "))));
         };
         let value = field_value(def, json)?;
         if def.required && value == Value::Null {
@@ -246,11 +249,20 @@ fn check_date(key: &str, s: &str) -> Result<()> {
     }
 }
 
-/// Trims, refuses control characters (newlines and tabs only where `multiline`), bounds length.
+/// Bidirectional-text controls: they can make a name display as something else.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Trims, refuses control characters (newlines and tabs only where `multiline`) and
+/// bidirectional controls, bounds length.
 fn clean_text(key: &str, json: &Json, max: usize, multiline: bool) -> Result<String> {
     let s = string(key, json)?.trim();
     if let Some(c) = s.chars().find(|&c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
         return Err(Error::invalid(key, &format!("it contains the control character U+{:04X}", c as u32)));
+    }
+    if let Some(c) = s.chars().find(|&c| is_bidi_control(c)) {
+        return Err(Error::invalid(key, &format!("it contains the text-direction control U+{:04X}, which can disguise a name", c as u32)));
     }
     let n = s.chars().count();
     if n > max {

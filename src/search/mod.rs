@@ -110,8 +110,13 @@ impl Store {
             let (cond, mut params) = filter.sql();
             let n = params.len();
             params.push(rusqlite::types::Value::Text(expr));
-            // Fetch a few more than needed: earlier tiers and repeated notes give duplicates.
-            params.push(rusqlite::types::Value::Integer((limit * 2) as i64));
+            // Enough to fill the page after dropping cases found by an earlier tier (names) or
+            // repeated by several matching notes of one case.
+            let want = match terms {
+                Terms::WordPrefix => (limit - out.len()) * 3,
+                _ => limit,
+            };
+            params.push(rusqlite::types::Value::Integer(want as i64));
             let sql = format!(
                 "SELECT {SUMMARY_COLUMNS} FROM {from} WHERE {fts} MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}",
                 m = n + 1,

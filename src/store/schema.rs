@@ -83,7 +83,7 @@ CREATE VIRTUAL TABLE case_fts USING fts5(
 /// Version 2: a risk-level filter index, and search split into two one-column indexes so
 /// that search-as-you-type stays fast: `name_fts` (one row per case: names, aliases, family
 /// names, city — words and phonetic keys) and `note_fts` (one row per note), both with prefix
-/// indexes for 1- to 3-character prefixes and no positions (`detail = none`). Their rowids are
+/// indexes (1 to 6 characters for names, 1 to 3 for notes) and no positions (`detail = none`). Their rowids are
 /// the records' row ids negated, so FTS5's fast ascending scan returns the newest first. Adding
 /// a note no longer re-indexes the whole case. The indexes are rebuilt from the records.
 const V1_TO_V2: &str = "
@@ -92,7 +92,7 @@ DROP TABLE case_fts;
 CREATE VIRTUAL TABLE name_fts USING fts5(
     terms,
     tokenize = 'unicode61 remove_diacritics 0',
-    content = '', contentless_delete = 1, detail = none, prefix = '1 2 3'
+    content = '', contentless_delete = 1, detail = none, prefix = '1 2 3 4 5 6'
 );
 CREATE VIRTUAL TABLE note_fts USING fts5(
     terms,

@@ -75,6 +75,12 @@ impl Store {
 
 impl Writer<'_> {
     fn finish(mut self) -> Result<()> {
+        if !self.dirty_cases.is_empty() || !self.dirty_notes.is_empty() {
+            self.tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('index_writes', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
+                [],
+            )?;
+        }
         for (dirty, reindex) in [
             (&mut self.dirty_cases, crate::search::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
             (&mut self.dirty_notes, crate::search::reindex_note),
