@@ -148,3 +148,31 @@ fn change_log_keeps_the_database_within_about_twice_its_size() {
     let ratio = with_log as f64 / without as f64;
     assert!(ratio < 2.1, "change log makes the DB {ratio:.2}× larger ({with_log} vs {without} pages)");
 }
+
+#[test]
+fn next_due_follows_open_tasks_and_drives_sort_and_filter() {
+    use casebook::store::read::CaseSort;
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, _) = new_vault(&tmp.path().join("v"));
+    let mut store = store_of(&vault, 1);
+    let a = store.add_case(&obj(json!({"full_name": "Борис", "risk_level": "low"}))).unwrap();
+    let b = store.add_case(&obj(json!({"full_name": "Анна", "risk_level": "critical"}))).unwrap();
+    let c = store.add_case(&obj(json!({"full_name": "Виктор"}))).unwrap();
+    let t1 = store.add_task(a.as_bytes(), "first", Some("2026-12-10")).unwrap();
+    store.add_task(a.as_bytes(), "second", Some("2026-12-20")).unwrap();
+    store.add_task(b.as_bytes(), "urgent", Some("2026-11-30")).unwrap();
+    let names = |sort| store.list_cases_sorted(&CaseFilter::default(), sort, 0, 10).unwrap().into_iter().map(|s| s.full_name).collect::<Vec<_>>();
+    assert_eq!(names(CaseSort::NextDue), vec!["Анна", "Борис", "Виктор"]);
+    assert_eq!(names(CaseSort::Name), vec!["Анна", "Борис", "Виктор"]);
+    assert_eq!(names(CaseSort::Risk), vec!["Анна", "Борис", "Виктор"]);
+    assert_eq!(store.case(a.as_bytes()).unwrap().tasks.len(), 2);
+    let due = |store: &casebook::store::Store, id: &uuid::Uuid| store.list_cases(&CaseFilter::default(), 0, 10).unwrap().into_iter().find(|s| s.id == id.to_string()).unwrap().next_due;
+    assert_eq!(due(&store, &a).as_deref(), Some("2026-12-10"));
+    store.set_task_done(t1.as_bytes(), true).unwrap();
+    assert_eq!(due(&store, &a).as_deref(), Some("2026-12-20"), "a done task no longer counts");
+    store.set_task_done(t1.as_bytes(), false).unwrap();
+    assert_eq!(due(&store, &a).as_deref(), Some("2026-12-10"), "reopened");
+    assert_eq!(due(&store, &c), None);
+    let by = |d: &str| store.count_cases(&CaseFilter { tasks_due_by: Some(d.into()), ..Default::default() }).unwrap();
+    assert_eq!((by("2026-11-29"), by("2026-11-30"), by("2026-12-31")), (0, 1, 2));
+}

@@ -60,32 +60,62 @@ impl CaseFilter {
         }
         if let Some(d) = &self.tasks_due_by {
             params.push(SqlValue::Text(d.clone()));
-            sql.push_str(&format!(
-                " AND c.id IN (SELECT case_id FROM tasks WHERE done = 0 AND deleted = 0 AND due <= ?{})",
-                params.len()
-            ));
+            sql.push_str(&format!(" AND c.next_due <= ?{}", params.len()));
         }
         (sql, params)
     }
 }
 
+/// Orders of the case list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    /// By full name (case-insensitive for Latin letters, then Cyrillic).
+    Name,
+    /// Earliest open task first; cases without one last.
+    NextDue,
+    /// Critical first, then high, medium, low, unset.
+    Risk,
+}
+
+impl CaseSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            CaseSort::Updated => "c.updated_at DESC, c.rid DESC",
+            CaseSort::Name => "c.full_name, c.rid",
+            CaseSort::NextDue => "c.next_due IS NULL, c.next_due, c.rid DESC",
+            CaseSort::Risk => {
+                "CASE c.risk_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, \
+                 c.updated_at DESC, c.rid DESC"
+            }
+        }
+    }
+}
+
 /// Columns of a summary, in the order [`summary_from_row`] reads them (table alias `c`).
 pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.full_name, c.full_name_latin, c.category, c.stage, c.country, c.city, c.risk_level, \
-     (SELECT min(t.due) FROM tasks t WHERE t.case_id = c.id AND t.done = 0 AND t.deleted = 0), c.created_at, c.updated_at";
+     c.next_due, c.created_at, c.updated_at";
 
 pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+    summary_from_row_at(r, 0)
+}
+
+/// A summary from [`SUMMARY_COLUMNS`] starting at column `at`.
+pub(crate) fn summary_from_row_at(r: &Row<'_>, at: usize) -> rusqlite::Result<CaseSummary> {
     Ok(CaseSummary {
-        id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
-        full_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-        full_name_latin: r.get(2)?,
-        category: r.get(3)?,
-        stage: r.get::<_, Option<String>>(4)?.unwrap_or_else(|| "first_contact".into()),
-        country: r.get(5)?,
-        city: r.get(6)?,
-        risk_level: r.get(7)?,
-        next_due: r.get(8)?,
-        created_at: format_timestamp(r.get::<_, i64>(9)? as u64),
-        updated_at: format_timestamp(r.get::<_, i64>(10)? as u64),
+        id: uuid_string(&r.get::<_, Vec<u8>>(at)?),
+        full_name: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        full_name_latin: r.get(at + 2)?,
+        category: r.get(at + 3)?,
+        stage: r.get::<_, Option<String>>(at + 4)?.unwrap_or_else(|| "first_contact".into()),
+        country: r.get(at + 5)?,
+        city: r.get(at + 6)?,
+        risk_level: r.get(at + 7)?,
+        next_due: r.get(at + 8)?,
+        created_at: format_timestamp(r.get::<_, i64>(at + 9)? as u64),
+        updated_at: format_timestamp(r.get::<_, i64>(at + 10)? as u64),
     })
 }
 
@@ -196,13 +226,19 @@ impl Store {
 
     /// A page of the case list, most recently updated first.
     pub fn list_cases(&self, filter: &CaseFilter, offset: u64, limit: u64) -> Result<Vec<CaseSummary>> {
+        self.list_cases_sorted(filter, CaseSort::Updated, offset, limit)
+    }
+
+    /// A page of the case list in the given order.
+    pub fn list_cases_sorted(&self, filter: &CaseFilter, sort: CaseSort, offset: u64, limit: u64) -> Result<Vec<CaseSummary>> {
         filter.check()?;
         let (cond, mut params) = filter.sql();
         let n = params.len();
         params.push(SqlValue::Integer(limit.min(10_000) as i64));
         params.push(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
         let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} FROM cases c WHERE {cond} ORDER BY c.updated_at DESC, c.rid DESC LIMIT ?{} OFFSET ?{}",
+            "SELECT {SUMMARY_COLUMNS} FROM cases c WHERE {cond} ORDER BY {} LIMIT ?{} OFFSET ?{}",
+            sort.order_by(),
             n + 1,
             n + 2
         );

@@ -80,14 +80,20 @@ CREATE VIRTUAL TABLE case_fts USING fts5(
 );
 ";
 
-/// Version 2: a risk-level filter index, and search split into two one-column indexes so
+/// Version 2: indexes for the risk filter and the name sort; `cases.next_due` (earliest due
+/// date of an open task, kept by the write path) so the tasks-due filter and sort use an
+/// index instead of a subquery per case; and search split into two one-column indexes so
 /// that search-as-you-type stays fast: `name_fts` (one row per case: names, aliases, family
 /// names, city — words and phonetic keys) and `note_fts` (one row per note), both with prefix
-/// indexes (1 to 6 characters for names, 1 to 3 for notes) and no positions (`detail = none`). Their rowids are
-/// the records' row ids negated, so FTS5's fast ascending scan returns the newest first. Adding
+/// indexes and no positions (`detail = none`); their rowids are the records' row ids. Adding
 /// a note no longer re-indexes the whole case. The indexes are rebuilt from the records.
 const V1_TO_V2: &str = "
 CREATE INDEX cases_risk ON cases(deleted, risk_level, updated_at);
+CREATE INDEX cases_name ON cases(deleted, full_name);
+ALTER TABLE cases ADD COLUMN next_due TEXT;
+UPDATE cases SET next_due =
+    (SELECT min(t.due) FROM tasks t WHERE t.case_id = cases.id AND t.done = 0 AND t.deleted = 0);
+CREATE INDEX cases_next_due ON cases(deleted, next_due);
 DROP TABLE case_fts;
 CREATE VIRTUAL TABLE name_fts USING fts5(
     terms,

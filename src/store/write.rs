@@ -12,7 +12,7 @@ use super::hlc::Hlc;
 use super::Store;
 use crate::entropy::{Clock, Entropy};
 use crate::error::{Error, Result};
-use crate::model::{FieldKind, TableDef, Value, CASE, DELETED, NOTE};
+use crate::model::{FieldKind, TableDef, Value, CASE, DELETED, NOTE, TASK};
 
 /// One field-level change, as recorded in the change log and shipped by sync.
 #[derive(Debug, Clone)]
@@ -50,6 +50,8 @@ pub struct Writer<'a> {
     /// Search rows to recompute at commit: (row id, inserted in this transaction).
     dirty_cases: Vec<(i64, bool)>,
     dirty_notes: Vec<(i64, bool)>,
+    /// Cases whose `next_due` must be recomputed at commit (a task of theirs changed).
+    due_cases: Vec<Vec<u8>>,
 }
 
 impl Store {
@@ -65,6 +67,7 @@ impl Store {
             entropy: self.entropy.as_mut(),
             dirty_cases: Vec::new(),
             dirty_notes: Vec::new(),
+            due_cases: Vec::new(),
         };
         let out = f(&mut w)?;
         w.finish()?;
@@ -75,6 +78,16 @@ impl Store {
 
 impl Writer<'_> {
     fn finish(mut self) -> Result<()> {
+        self.due_cases.sort();
+        self.due_cases.dedup();
+        for case in &self.due_cases {
+            self.tx
+                .prepare_cached(
+                    "UPDATE cases SET next_due = (SELECT min(due) FROM tasks WHERE case_id = ?1 AND done = 0 AND deleted = 0) \
+                     WHERE id = ?1",
+                )?
+                .execute([case])?;
+        }
         if !self.dirty_cases.is_empty() || !self.dirty_notes.is_empty() {
             self.tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('index_writes', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1",
@@ -292,6 +305,14 @@ impl Writer<'_> {
             }
         } else if std::ptr::eq(table, &NOTE) {
             self.dirty_notes.push((rid, inserted));
+        } else if std::ptr::eq(table, &TASK) {
+            let case: Option<Vec<u8>> = self
+                .tx
+                .prepare_cached("SELECT case_id FROM tasks WHERE rid = ?1")?
+                .query_row([rid], |r| r.get::<_, Option<Vec<u8>>>(0))
+                .optional()?
+                .flatten();
+            self.due_cases.extend(case);
         }
         Ok(())
     }
