@@ -34,9 +34,9 @@ pub struct BenchArgs {
     /// Skip the unlock measurement at the default (slow, 256 MiB) KDF parameters
     #[arg(long)]
     pub skip_kdf: bool,
-    /// Also compare SQLCipher page HMAC settings (SHA-512 default vs ours)
+    /// Also measure what memory security, the page HMAC and the page size each cost
     #[arg(long)]
-    pub compare_hmac: bool,
+    pub compare_settings: bool,
     /// Work folder (default: a new temporary folder, removed afterwards)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
@@ -201,7 +201,10 @@ struct Run {
 }
 
 fn run_workload(path: &Path, key: DbKey<'_>, args: &BenchArgs) -> Result<Run> {
-    let conn = open_connection(path, key)?;
+    run_on(open_connection(path, key)?, path, args)
+}
+
+fn run_on(conn: rusqlite::Connection, path: &Path, args: &BenchArgs) -> Result<Run> {
     let mut store = Store::open(conn, Box::new(SystemClock), Box::new(OsEntropy))?;
     let mut w = Workload::new(42);
     let started = Instant::now();
@@ -252,6 +255,15 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     let plain_path = dir.join("plain.db");
     let plain = run_workload(&plain_path, DbKey::Plain, args)?;
     drop(plain.store);
+    // Diagnostic, before anything turns memory security on for the whole process.
+    let no_memsec = if args.compare_settings {
+        let p = dir.join("no-memory-security.db");
+        let conn = crate::store::open_connection_without_memory_security(&p, &[9u8; 32], DbCipher::default())?;
+        let r = run_on(conn, &p, args)?;
+        Some((r.insert, r.edit_median))
+    } else {
+        None
+    };
 
     // The real thing: a vault with our SQLCipher settings (weak KDF here; unlock is timed below).
     let vault_dir = dir.join("vault");
@@ -320,12 +332,17 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     let _ = enc.ids;
     let _ = plain.ids;
 
-    if args.compare_hmac {
-        for hmac in [PageHmac::Sha512, PageHmac::Sha256] {
-            let p = dir.join(format!("hmac-{:?}.db", hmac));
+    if let Some((insert, edit)) = no_memsec {
+        w(out, String::new())?;
+        w(out, "what the settings cost (diagnostic runs of the same workload):".to_string())?;
+        w(out, row("  bulk insert without memory security (s)", insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
+        w(out, row("  single edit without memory security (ms)", ms(edit), ms(plain.edit_median), "ms"))?;
+        for (page_size, hmac) in [(4096, PageHmac::Sha512), (8192, PageHmac::Sha256), (16384, PageHmac::Sha256)] {
+            let p = dir.join(format!("page-{page_size}-{hmac:?}.db"));
             let key = [7u8; 32];
-            let r = run_workload(&p, DbKey::Raw(&key, DbCipher { page_size: 4096, hmac }), args)?;
-            w(out, row(&format!("bulk insert with page HMAC {hmac:?} (s)"), r.insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
+            let r = run_workload(&p, DbKey::Raw(&key, DbCipher { page_size, hmac }), args)?;
+            w(out, row(&format!("  bulk insert, {page_size} B pages, {hmac:?} (s)"), r.insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
+            w(out, row(&format!("  single edit, {page_size} B pages, {hmac:?} (ms)"), ms(r.edit_median), ms(plain.edit_median), "ms"))?;
         }
     }
 

@@ -31,6 +31,17 @@ pub enum DbKey<'a> {
 /// Opens (creating if needed) a database file with Casebook's pragmas. For an encrypted
 /// database, a wrong key surfaces here as [`Error::Database`] with `NotADatabase`.
 pub fn open_connection(path: &Path, key: DbKey<'_>) -> Result<Connection> {
+    open_connection_with(path, key, true)
+}
+
+/// The benchmark's diagnostic: the same as [`open_connection`] without SQLCipher's memory
+/// security, to report what it costs. Must run before any connection turns it on (it is a
+/// process-wide switch that cannot be turned off). Never used for a vault.
+pub(crate) fn open_connection_without_memory_security(path: &Path, key: &[u8; 32], cipher: DbCipher) -> Result<Connection> {
+    open_connection_with(path, DbKey::Raw(key, cipher), false)
+}
+
+fn open_connection_with(path: &Path, key: DbKey<'_>, memory_security: bool) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -42,7 +53,9 @@ pub fn open_connection(path: &Path, key: DbKey<'_>) -> Result<Connection> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     if let DbKey::Raw(raw, cipher) = key {
         // Wipe freed SQLite memory (it held the key pragma and page plaintext).
-        conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+        if memory_security {
+            conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
+        }
         let mut hex = Zeroizing::new(String::with_capacity(96));
         hex.push_str("PRAGMA key = \"x'");
         for b in raw.iter() {
