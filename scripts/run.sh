@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Builds and starts Casebook. Until the desktop app lands this is the `casebook` CLI:
-#   scripts/run.sh init          create a vault (asks for a passphrase, prints the recovery key)
-#   scripts/run.sh case list     any other casebook command; no arguments prints the help
+# Builds and starts the Casebook desktop app (installing what it needs).
+#   scripts/run.sh              the desktop app
+#   scripts/run.sh cli ARGS…    the `casebook` command line instead (e.g. `cli case list`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-cargo build --release --quiet --bin casebook
-if [ "$#" -eq 0 ]; then set -- --help; fi
-exec target/release/casebook "$@"
+build_ui
+if [ "${1:-}" = "cli" ]; then
+  shift
+  cargo build --release --quiet --bin casebook
+  exec target/release/casebook "$@"
+fi
+cargo build --release --quiet -p casebook-desktop --features custom-protocol
+exec target/release/casebook-desktop

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs what building Casebook needs on Debian/Ubuntu: the C toolchain and OpenSSL headers
-# (SQLCipher links libcrypto) and, if missing, a Rust toolchain through rustup.
+# Installs what building and testing Casebook needs on Debian/Ubuntu: the C toolchain and
+# OpenSSL headers (SQLCipher links libcrypto), WebKitGTK for the desktop app, Xvfb and
+# WebKitWebDriver for its end-to-end tests, Node.js for the UI, and, if missing, Rust.
 set -euo pipefail
 
-packages=(build-essential pkg-config libssl-dev ca-certificates curl)
+packages=(build-essential pkg-config libssl-dev ca-certificates curl
+          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -26,3 +29,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
+
+# The desktop app embeds the built UI (ui/dist); every cargo build of the workspace needs it.
+build_ui() {
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: unit, integration (CLI, vault, store, search, hostile vectors, tidy).
+# Runs every test: the UI's unit tests and type check, the Rust unit and integration tests
+# (core, CLI, vault, store, search, hostile vectors, tidy), and the end-to-end tests of the
+# real desktop app under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 export CARGO_TERM_COLOR=never
+
+echo "== UI: install, type check, unit tests, build" >&2
+build_ui
+(cd ui && npm run check --silent && npm test --silent && npm run build:check --silent)
+
+echo "== Rust: unit and integration tests" >&2
 cargo test --workspace --locked
+
+echo "== Desktop app: end-to-end tests" >&2
+bash scripts/test-e2e.sh

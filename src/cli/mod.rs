@@ -223,12 +223,7 @@ fn vault_dir(cli: &Cli) -> Result<PathBuf> {
     if let Some(v) = &cli.vault {
         return Ok(v.clone());
     }
-    if let Some(v) = std::env::var_os("CASEBOOK_VAULT").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(v));
-    }
-    directories::ProjectDirs::from("org", "Casebook", "Casebook")
-        .map(|d| d.data_dir().join("vault"))
-        .ok_or_else(|| Error::invalid("vault", "no home folder found; pass --vault DIR or set CASEBOOK_VAULT"))
+    casebook::vault::default_dir()
 }
 
 fn open(cli: &Cli) -> Result<Store> {

@@ -154,6 +154,12 @@ impl Store {
         Ok(store)
     }
 
+    /// The date `days` from today by the store's clock (UTC), `YYYY-MM-DD`.
+    pub fn date_in_days(&self, days: i64) -> String {
+        let ms = self.clock.now_ms() as i64 + days * 86_400_000;
+        crate::dates::date_of_ms(ms.max(0) as u64)
+    }
+
     /// This device's 16-byte id.
     pub fn device_id(&self) -> Result<[u8; 16]> {
         Ok(self.conn.query_row("SELECT id FROM devices WHERE idx = ?1", [self.device], |r| r.get(0))?)

@@ -188,6 +188,18 @@ impl Vault {
     }
 }
 
+/// The vault folder used when none is given: `$CASEBOOK_VAULT`, else `vault` in the
+/// platform's data folder (`~/.local/share/casebook/vault` on Linux). The CLI and the desktop
+/// app share it.
+pub fn default_dir() -> Result<PathBuf> {
+    if let Some(v) = std::env::var_os("CASEBOOK_VAULT").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(v));
+    }
+    directories::ProjectDirs::from("org", "Casebook", "Casebook")
+        .map(|d| d.data_dir().join("vault"))
+        .ok_or_else(|| Error::invalid("vault", "no home folder found; pass --vault DIR or set CASEBOOK_VAULT"))
+}
+
 /// Reads and structurally checks the header of the vault in `dir`.
 pub fn read_header(dir: &Path) -> Result<Header> {
     let path = dir.join(HEADER_FILE);

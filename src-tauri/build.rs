@@ -1,0 +1,27 @@
+//! Build script: lists the app's commands in the app manifest, so Tauri's ACL checks every
+//! IPC call against `capabilities/default.json` and rejects anything else.
+
+const COMMANDS: &[&str] = &[
+    "vault_status",
+    "vault_create",
+    "vault_unlock",
+    "vault_lock",
+    "vault_change_passphrase",
+    "session_touch",
+    "settings_get",
+    "settings_set",
+    "cases_query",
+    "case_get",
+    "case_create",
+    "case_update",
+    "case_delete",
+    "note_add",
+    "task_add",
+    "task_set_done",
+    "event_add",
+];
+
+fn main() {
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)))
+        .expect("tauri build script failed");
+}

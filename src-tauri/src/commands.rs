@@ -1,0 +1,212 @@
+//! The IPC commands (docs/ipc.md). Each is glue: state, one core call, a DTO. Commands that
+//! run the KDF are `async` so Tauri runs them off the UI thread.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tauri::State;
+
+use casebook::entropy::{OsEntropy, SystemClock};
+use casebook::model::{CaseFile, CaseSummary};
+use casebook::secret::Passphrase;
+use casebook::store::read::{parse_id, CaseFilter, CaseSort};
+use casebook::vault::{keyslot, CreateOptions, Vault};
+
+use crate::ipc_error::{IpcError, IpcResult};
+use crate::session::{AppState, Session};
+use crate::settings::Settings;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultStatus {
+    exists: bool,
+    unlocked: bool,
+    path: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Created {
+    recovery_key: String,
+}
+
+#[derive(Serialize)]
+pub struct NewId {
+    id: String,
+}
+
+#[derive(Serialize)]
+pub struct Page {
+    total: u64,
+    rows: Vec<CaseSummary>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilterArg {
+    stage: Option<String>,
+    country: Option<String>,
+    risk_level: Option<String>,
+    due: Option<String>,
+}
+
+fn open_session(vault: Vault) -> casebook::Result<Session> {
+    let store = vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?;
+    Ok(Session { store })
+}
+
+fn passphrase(text: String) -> IpcResult<Passphrase> {
+    Passphrase::new(text).map_err(|_| IpcError::bad_input("passphrase", "the passphrase is empty"))
+}
+
+#[tauri::command]
+pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
+    VaultStatus {
+        exists: state.vault_dir.join(casebook::vault::HEADER_FILE).exists(),
+        unlocked: state.session.lock().map(|s| s.is_some()).unwrap_or(false),
+        path: state.vault_dir.display().to_string(),
+    }
+}
+
+#[tauri::command(async)]
+pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> IpcResult<Created> {
+    let pass = self::passphrase(passphrase)?;
+    if pass.char_count() < 8 {
+        return Err(IpcError::bad_input("passphrase", "use at least 8 characters"));
+    }
+    let (vault, recovery) = Vault::create(&state.vault_dir, &pass, CreateOptions::default(), &mut OsEntropy)?;
+    let session = open_session(vault)?;
+    *state.session.lock().map_err(|_| IpcError::locked())? = Some(session);
+    state.touch();
+    Ok(Created { recovery_key: recovery.display_groups().to_string() })
+}
+
+#[tauri::command(async)]
+pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> IpcResult<()> {
+    let pass = self::passphrase(passphrase)?;
+    let session = open_session(Vault::unlock(&state.vault_dir, &pass)?)?;
+    *state.session.lock().map_err(|_| IpcError::locked())? = Some(session);
+    state.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub fn vault_lock(state: State<'_, AppState>) {
+    state.lock();
+}
+
+#[tauri::command(async)]
+pub fn vault_change_passphrase(state: State<'_, AppState>, current: String, next: String) -> IpcResult<()> {
+    let current = self::passphrase(current)?;
+    let next = self::passphrase(next).map_err(|_| IpcError::bad_input("next", "the new passphrase is empty"))?;
+    if next.char_count() < 8 {
+        return Err(IpcError::bad_input("next", "use at least 8 characters"));
+    }
+    // Proves the current passphrase; the open session is kept.
+    let mut vault = Vault::unlock(&state.vault_dir, &current)?;
+    vault.change_passphrase(&next, keyslot::DEFAULT_PASSPHRASE_KDF, &mut OsEntropy)?;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn session_touch(state: State<'_, AppState>) {
+    state.touch();
+}
+
+#[tauri::command]
+pub fn settings_get(state: State<'_, AppState>) -> Settings {
+    state.settings.lock().map(|s| s.clone()).unwrap_or_default()
+}
+
+#[tauri::command]
+pub fn settings_set(state: State<'_, AppState>, settings: Settings) -> IpcResult<Settings> {
+    settings.check().map_err(|(field, msg)| IpcError::bad_input(field, &msg))?;
+    settings.save(&state.settings_path)?;
+    *state.settings.lock().map_err(|_| IpcError::locked())? = settings.clone();
+    Ok(settings)
+}
+
+#[tauri::command]
+pub fn cases_query(
+    state: State<'_, AppState>,
+    query: String,
+    filter: FilterArg,
+    sort: String,
+    offset: u64,
+    limit: u64,
+) -> IpcResult<Page> {
+    let sort = match sort.as_str() {
+        "updated" => CaseSort::Updated,
+        "name" => CaseSort::Name,
+        "next_due" => CaseSort::NextDue,
+        "risk" => CaseSort::Risk,
+        _ => return Err(IpcError::bad_input("sort", "unknown sort")),
+    };
+    if query.chars().count() > 200 {
+        return Err(IpcError::bad_input("query", "the search text is too long"));
+    }
+    state.with_session(|s| {
+        let due_by = match filter.due.as_deref() {
+            None => None,
+            Some("overdue") => Some(s.store.date_in_days(-1)),
+            Some("week") => Some(s.store.date_in_days(7)),
+            Some(_) => return Err(casebook::Error::invalid("due", "expected overdue or week")),
+        };
+        let f = CaseFilter { stage: filter.stage, country: filter.country, risk_level: filter.risk_level, tasks_due_by: due_by };
+        let limit = limit.clamp(1, 500);
+        if query.trim().is_empty() {
+            let total = s.store.count_cases(&f)?;
+            let rows = s.store.list_cases_sorted(&f, sort, offset, limit)?;
+            Ok(Page { total, rows })
+        } else {
+            let rows = s.store.search(&query, &f, limit)?;
+            Ok(Page { total: rows.len() as u64, rows })
+        }
+    })
+}
+
+#[tauri::command]
+pub fn case_get(state: State<'_, AppState>, id: String) -> IpcResult<CaseFile> {
+    let id = parse_id(&id)?;
+    state.with_session(|s| s.store.case(&id))
+}
+
+#[tauri::command]
+pub fn case_create(state: State<'_, AppState>, input: Map<String, Value>) -> IpcResult<NewId> {
+    state.with_session(|s| s.store.add_case(&input).map(|id| NewId { id: id.to_string() }))
+}
+
+#[tauri::command]
+pub fn case_update(state: State<'_, AppState>, id: String, input: Map<String, Value>) -> IpcResult<()> {
+    let id = parse_id(&id)?;
+    state.with_session(|s| s.store.update_case(&id, &input).map(|_| ()))
+}
+
+#[tauri::command]
+pub fn case_delete(state: State<'_, AppState>, id: String) -> IpcResult<()> {
+    let id = parse_id(&id)?;
+    state.with_session(|s| s.store.delete_case(&id))
+}
+
+#[tauri::command]
+pub fn note_add(state: State<'_, AppState>, case_id: String, text: String) -> IpcResult<NewId> {
+    let id = parse_id(&case_id)?;
+    state.with_session(|s| s.store.add_note(&id, &text).map(|id| NewId { id: id.to_string() }))
+}
+
+#[tauri::command]
+pub fn task_add(state: State<'_, AppState>, case_id: String, title: String, due: Option<String>) -> IpcResult<NewId> {
+    let id = parse_id(&case_id)?;
+    state.with_session(|s| s.store.add_task(&id, &title, due.as_deref()).map(|id| NewId { id: id.to_string() }))
+}
+
+#[tauri::command]
+pub fn task_set_done(state: State<'_, AppState>, task_id: String, done: bool) -> IpcResult<()> {
+    let id = parse_id(&task_id)?;
+    state.with_session(|s| s.store.set_task_done(&id, done))
+}
+
+#[tauri::command]
+pub fn event_add(state: State<'_, AppState>, case_id: String, date: String, kind: String, text: String) -> IpcResult<NewId> {
+    let id = parse_id(&case_id)?;
+    state.with_session(|s| s.store.add_event(&id, &date, &kind, &text).map(|id| NewId { id: id.to_string() }))
+}

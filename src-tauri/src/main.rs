@@ -1,0 +1,45 @@
+//! The Casebook desktop shell: sets up Tauri, the session state and the auto-lock watcher,
+//! and registers the commands. All work happens in the `casebook` core.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod ipc_error;
+mod session;
+mod settings;
+
+fn main() {
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let state = session::AppState::new(app.handle())?;
+            tauri::Manager::manage(app, state);
+            session::spawn_auto_lock(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::vault_status,
+            commands::vault_create,
+            commands::vault_unlock,
+            commands::vault_lock,
+            commands::vault_change_passphrase,
+            commands::session_touch,
+            commands::settings_get,
+            commands::settings_set,
+            commands::cases_query,
+            commands::case_get,
+            commands::case_create,
+            commands::case_update,
+            commands::case_delete,
+            commands::note_add,
+            commands::task_add,
+            commands::task_set_done,
+            commands::event_add,
+        ])
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("error: Casebook could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { makeApp } from './test/helpers';
+import App from './App.svelte';
+
+async function started(opts = {}) {
+  const made = makeApp({ exists: true, unlocked: false, passphrase: 'the right passphrase', ...opts });
+  made.fake.put({ full_name: 'Юрий Жуков', full_name_latin: 'Yuri Zhukov', city: 'Алматы', country: 'KZ' });
+  const view = render(App, { props: { app: made.app } });
+  await screen.findByTestId('unlock');
+  return { ...made, view };
+}
+
+async function unlock() {
+  await fireEvent.input(screen.getByTestId('passphrase'), { target: { value: 'the right passphrase' } });
+  await fireEvent.click(screen.getByTestId('unlock'));
+  await screen.findByTestId('case-row');
+}
+
+describe('app', () => {
+  it('unlocks into the case list and navigates between screens', async () => {
+    await started();
+    await unlock();
+    expect(screen.getByTestId('nav-cases')).toHaveAttribute('aria-current', 'page');
+    await fireEvent.click(screen.getByTestId('nav-new'));
+    expect(screen.getByTestId('intake-full_name')).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('nav-settings'));
+    expect(screen.getByTestId('vault-path')).toHaveTextContent('casebook');
+    await fireEvent.click(screen.getByTestId('nav-cases'));
+    await fireEvent.click(await screen.findByTestId('case-row'));
+    expect(await screen.findByTestId('case-name')).toHaveTextContent('Юрий Жуков');
+  });
+
+  it('Ctrl+L locks: the shell is told, every case is gone from the page and the state', async () => {
+    const { fake, app, view } = await started();
+    await unlock();
+    await fireEvent.click(screen.getByTestId('case-row'));
+    await screen.findByTestId('case-name');
+    await fireEvent.keyDown(window, { key: 'l', ctrlKey: true });
+    await screen.findByTestId('unlock');
+    expect(fake.callsOf('vault_lock')).toHaveLength(1);
+    expect(view.container.textContent).not.toMatch(/Жуков|Zhukov|Алматы/);
+    expect(app.current.file).toBeNull();
+    expect(app.cases.cachedWindows).toBe(0);
+  });
+
+  it('Ctrl+L works with a Russian keyboard layout (key "д", physical KeyL)', async () => {
+    const { fake } = await started();
+    await unlock();
+    await fireEvent.keyDown(window, { key: 'д', code: 'KeyL', ctrlKey: true });
+    await screen.findByTestId('unlock');
+    expect(fake.callsOf('vault_lock')).toHaveLength(1);
+  });
+
+  it('the Lock button locks too', async () => {
+    const { fake } = await started();
+    await unlock();
+    await fireEvent.click(screen.getByTestId('lock'));
+    await screen.findByTestId('unlock');
+    expect(fake.callsOf('vault_lock')).toHaveLength(1);
+  });
+
+  it('shows the unlock screen with a reason when the shell locks on suspend', async () => {
+    const { fake, view } = await started();
+    await unlock();
+    fake.emitLocked('suspend');
+    expect(await screen.findByTestId('lock-notice')).toHaveTextContent('went to sleep');
+    expect(view.container.textContent).not.toMatch(/Жуков/);
+  });
+
+  it('reports activity on key presses and clicks, throttled', async () => {
+    const { fake } = await started();
+    await unlock();
+    await fireEvent.keyDown(window, { key: 'a' });
+    await fireEvent.pointerDown(window);
+    await waitFor(() => expect(fake.callsOf('session_touch')).toHaveLength(1));
+  });
+});

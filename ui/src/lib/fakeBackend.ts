@@ -1,0 +1,595 @@
+/**
+ * An in-memory `Backend` for tests and the `vite --mode mock` build. Never imported by the
+ * production entry (main.ts loads it through a dynamic import behind `MODE === 'mock'`).
+ *
+ * It mimics what the UI relies on: `wrong_key` for a wrong passphrase, `bad_input` naming
+ * the field, `locked` while locked, paging with `total`, a small transliteration-aware name
+ * search, and `vault-locked` events (`emitLocked`).
+ */
+import type { Backend } from './ipc';
+import type {
+  CaseDocument,
+  CaseFile,
+  CaseFields,
+  CaseInput,
+  CasePage,
+  CasesQuery,
+  CaseSummary,
+  CaseUpdate,
+  Contact,
+  ErrorCode,
+  FamilyMember,
+  LockReason,
+  Settings,
+  VaultStatus,
+} from './types';
+import { IpcError } from './types';
+import {
+  CATEGORIES,
+  CONTACT_CHANNELS,
+  DOCUMENT_KINDS,
+  DOCUMENT_STATUSES,
+  EVENT_KINDS,
+  RISK_FLAGS,
+  RISK_LEVELS,
+  STAGES,
+  isCountry,
+  riskRank,
+} from './vocab';
+import { addDays, isIsoDate } from './dates';
+
+/** Searched for by `scripts/check-dist.mjs`: it must never appear in a production bundle. */
+export const FAKE_BACKEND_MARKER = 'casebook-fake-backend';
+
+export interface FakeOptions {
+  passphrase?: string;
+  exists?: boolean;
+  unlocked?: boolean;
+  /** "Today" for due-date filters, `YYYY-MM-DD`. */
+  today?: string;
+  /** How long the fake KDF takes on create/unlock/change (ms). */
+  kdfDelayMs?: number;
+  settings?: Settings;
+  path?: string;
+  recoveryKey?: string;
+}
+
+export interface Call {
+  command: string;
+  args: unknown;
+}
+
+const CYR_TO_LAT: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y',
+  к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f',
+  х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+};
+
+/** Lower case, ё→е, Cyrillic spelled in Latin letters: "Юрий" → "yuriy". */
+export function foldName(s: string): string {
+  let out = '';
+  for (const ch of s.toLowerCase()) out += CYR_TO_LAT[ch] ?? ch;
+  return out.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+}
+
+const TEXT_MAX: Partial<Record<keyof CaseFields, number>> = {
+  full_name: 200,
+  full_name_latin: 200,
+  city: 100,
+  criminal_case_number: 100,
+  assigned_to: 100,
+  partner_org: 200,
+};
+
+const EMPTY_FIELDS: Omit<CaseFields, 'full_name'> = {
+  full_name_latin: null,
+  aliases: [],
+  birth_date: null,
+  citizenship: [],
+  contacts: [],
+  languages: [],
+  category: null,
+  stage: 'first_contact',
+  country: null,
+  city: null,
+  risk_level: null,
+  risk_flags: [],
+  documents: [],
+  criminal_articles: [],
+  criminal_case_number: null,
+  assigned_to: null,
+  partner_org: null,
+  family: [],
+};
+
+function bad(field: string, message: string): IpcError {
+  return new IpcError('bad_input', `${field}: ${message}`, field);
+}
+
+function text(field: string, v: unknown, max: number): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw bad(field, 'expected a text value in quotes');
+  const s = v.trim();
+  if ([...s].length > max) throw bad(field, `at most ${max} characters`);
+  return s === '' ? null : s;
+}
+
+function code(field: string, v: unknown, codes: readonly string[]): string | null {
+  const s = text(field, v, 100);
+  if (s !== null && !codes.includes(s)) throw bad(field, `expected one of ${codes.join(', ')}`);
+  return s;
+}
+
+function list(field: string, v: unknown): unknown[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw bad(field, 'expected a list');
+  return v;
+}
+
+function obj(field: string, v: unknown): Record<string, unknown> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(field, 'expected an object');
+  return v as Record<string, unknown>;
+}
+
+function date(field: string, v: unknown): string | null {
+  const s = text(field, v, 10);
+  if (s !== null && !isIsoDate(s)) throw bad(field, 'expected a date written YYYY-MM-DD');
+  return s;
+}
+
+/** Validates one field as `src/model/input.rs` does (the parts the UI can trip over). */
+function fieldValue(key: string, v: unknown): unknown {
+  switch (key) {
+    case 'full_name':
+    case 'full_name_latin':
+    case 'city':
+    case 'criminal_case_number':
+    case 'assigned_to':
+    case 'partner_org':
+      return text(key, v, TEXT_MAX[key as keyof CaseFields] ?? 200);
+    case 'birth_date':
+      return date(key, v);
+    case 'country': {
+      const s = text(key, v, 2)?.toUpperCase() ?? null;
+      if (s !== null && !isCountry(s)) throw bad(key, 'expected a country code such as AM, GE or KZ');
+      return s;
+    }
+    case 'category':
+      return code(key, v, CATEGORIES);
+    case 'stage':
+      return code(key, v, STAGES);
+    case 'risk_level':
+      return code(key, v, RISK_LEVELS);
+    case 'risk_flags':
+      return [...new Set(list(key, v).map((x) => code(key, x, RISK_FLAGS)).filter((x) => x !== null))];
+    case 'citizenship':
+      return [
+        ...new Set(
+          list(key, v).map((x) => {
+            const s = text(key, x, 2)?.toUpperCase() ?? '';
+            if (!isCountry(s)) throw bad(key, 'expected country codes');
+            return s;
+          }),
+        ),
+      ];
+    case 'aliases':
+    case 'languages':
+    case 'criminal_articles':
+      return [...new Set(list(key, v).map((x) => text(key, x, 200)).filter((x): x is string => x !== null))];
+    case 'contacts':
+      return list(key, v).map((x): Contact => {
+        const o = obj(key, x);
+        const channel = code(`${key}.channel`, o.channel, CONTACT_CHANNELS);
+        if (channel === null) throw bad(`${key}.channel`, 'each contact needs a channel');
+        const value = text(`${key}.value`, o.value, 200);
+        if (value === null) throw bad(`${key}.value`, 'each contact needs a value');
+        return { channel, value };
+      });
+    case 'documents':
+      return list(key, v).map((x): CaseDocument => {
+        const o = obj(key, x);
+        const kind = code(`${key}.kind`, o.kind, DOCUMENT_KINDS);
+        const status = code(`${key}.status`, o.status, DOCUMENT_STATUSES);
+        if (kind === null) throw bad(`${key}.kind`, 'each document needs a kind');
+        if (status === null) throw bad(`${key}.status`, 'each document needs a status');
+        const number = text(`${key}.number`, o.number, 100);
+        return number === null ? { kind, status } : { kind, status, number };
+      });
+    case 'family':
+      return list(key, v).map((x): FamilyMember => {
+        const o = obj(key, x);
+        const name = text(`${key}.name`, o.name, 200);
+        if (name === null) throw bad(`${key}.name`, 'each family member needs a name');
+        const member: FamilyMember = { name };
+        const relation = text(`${key}.relation`, o.relation, 50);
+        if (relation !== null) member.relation = relation;
+        const birth = date(`${key}.birth_date`, o.birth_date);
+        if (birth !== null) member.birth_date = birth;
+        return member;
+      });
+    default:
+      throw bad(key || '""', 'unknown key');
+  }
+}
+
+function clone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function summary(c: CaseFile): CaseSummary {
+  const open = c.tasks.filter((t) => !t.done && t.due).map((t) => t.due as string);
+  open.sort();
+  return {
+    id: c.id,
+    full_name: c.full_name,
+    full_name_latin: c.full_name_latin,
+    category: c.category,
+    stage: c.stage,
+    country: c.country,
+    city: c.city,
+    risk_level: c.risk_level,
+    next_due: open[0] ?? null,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+  };
+}
+
+const NAME_ORDER = new Intl.Collator('ru');
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class FakeBackend implements Backend {
+  readonly marker = FAKE_BACKEND_MARKER;
+  /** Every command called, in order, with its arguments. */
+  readonly calls: Call[] = [];
+
+  private passphrase: string;
+  private exists: boolean;
+  private unlocked: boolean;
+  private settings: Settings;
+  private readonly path: string;
+  private readonly recoveryKey: string;
+  private readonly kdfDelayMs: number;
+  readonly today: string;
+  private readonly cases = new Map<string, CaseFile>();
+  private readonly listeners = new Set<(r: LockReason) => void>();
+  private readonly failures = new Map<string, IpcError[]>();
+  private nextId = 1;
+  private tick = 0;
+
+  constructor(opts: FakeOptions = {}) {
+    this.passphrase = opts.passphrase ?? 'correct horse battery';
+    this.exists = opts.exists ?? true;
+    this.unlocked = opts.unlocked ?? false;
+    this.settings = opts.settings ?? { language: 'en', autoLockMinutes: 5 };
+    this.path = opts.path ?? '/home/volunteer/.local/share/casebook/vault';
+    this.recoveryKey = opts.recoveryKey ?? 'K7QF-2M9D-XW4P-HT6R-8BNC-Z3LV-Q5JE-YA2G';
+    this.kdfDelayMs = opts.kdfDelayMs ?? 0;
+    this.today = opts.today ?? '2026-11-23';
+  }
+
+  // ---- test helpers -------------------------------------------------------------------
+
+  /** Makes the next call of `command` reject with the given error. */
+  failNext(command: string, code: ErrorCode, field?: string, message = 'injected failure'): void {
+    const queue = this.failures.get(command) ?? [];
+    queue.push(new IpcError(code, message, field));
+    this.failures.set(command, queue);
+  }
+
+  /** Locks as the shell does on idle or suspend, and tells the listeners. */
+  emitLocked(reason: LockReason): void {
+    this.unlocked = false;
+    for (const cb of this.listeners) cb(reason);
+  }
+
+  isUnlocked(): boolean {
+    return this.unlocked;
+  }
+
+  callsOf(command: string): unknown[] {
+    return this.calls.filter((c) => c.command === command).map((c) => c.args);
+  }
+
+  /** Adds a case directly (no validation, works while locked); returns its id. */
+  put(fields: Partial<CaseFile> & { full_name: string }): string {
+    const id = fields.id ?? this.newId('case');
+    const now = this.now();
+    const c: CaseFile = {
+      ...clone(EMPTY_FIELDS),
+      id,
+      created_at: now,
+      updated_at: now,
+      events: [],
+      tasks: [],
+      notes: [],
+      ...clone(fields),
+    };
+    this.cases.set(id, c);
+    return id;
+  }
+
+  /** Adds `n` generated cases with Cyrillic and Latin names. */
+  seed(n: number): void {
+    const first = ['Александр', 'Юрий', 'Дмитрий', 'Сергей', 'Алексей', 'Иван', 'Михаил', 'Андрей', 'Павел', 'Никита'];
+    const last = ['Жуков', 'Щукин', 'Иванов', 'Смирнов', 'Кузнецов', 'Попов', 'Соколов', 'Лебедев', 'Козлов', 'Новиков'];
+    const places: [string, string][] = [
+      ['AM', 'Ереван'],
+      ['GE', 'Тбилиси'],
+      ['KZ', 'Алматы'],
+      ['GE', 'Батуми'],
+      ['KZ', 'Астана'],
+      ['RS', 'Белград'],
+    ];
+    for (let i = 0; i < n; i++) {
+      const name = `${first[i % first.length]} ${last[Math.floor(i / first.length) % last.length]}`;
+      const [country, city] = places[i % places.length];
+      const id = this.put({
+        full_name: `${name} ${i + 1}`,
+        full_name_latin: `${foldName(name).replace(/\b\w/g, (ch) => ch.toUpperCase())} ${i + 1}`,
+        stage: STAGES[i % STAGES.length],
+        category: CATEGORIES[i % CATEGORIES.length],
+        country,
+        city,
+        risk_level: RISK_LEVELS[i % RISK_LEVELS.length],
+      });
+      if (i % 7 === 0) {
+        const c = this.cases.get(id) as CaseFile;
+        c.tasks.push({ id: this.newId('task'), title: 'Follow up', due: addDays(this.today, (i % 21) - 10), done: false });
+      }
+    }
+  }
+
+  // ---- Backend --------------------------------------------------------------------------
+
+  async vaultStatus(): Promise<VaultStatus> {
+    this.record('vault_status');
+    return { exists: this.exists, unlocked: this.unlocked, path: this.path };
+  }
+
+  async vaultCreate(passphrase: string): Promise<{ recoveryKey: string }> {
+    this.record('vault_create', { passphrase });
+    if (this.exists) throw new IpcError('vault_exists', 'a vault already exists here');
+    if (!passphrase) throw bad('passphrase', 'it is required');
+    await sleep(this.kdfDelayMs);
+    this.passphrase = passphrase;
+    this.exists = true;
+    this.unlocked = true;
+    return { recoveryKey: this.recoveryKey };
+  }
+
+  async vaultUnlock(passphrase: string): Promise<void> {
+    this.record('vault_unlock', { passphrase });
+    if (!this.exists) throw new IpcError('vault_missing', 'no vault at the configured place');
+    await sleep(this.kdfDelayMs);
+    if (passphrase !== this.passphrase) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
+    this.unlocked = true;
+  }
+
+  async vaultLock(): Promise<void> {
+    this.record('vault_lock');
+    this.unlocked = false;
+  }
+
+  async vaultChangePassphrase(current: string, next: string): Promise<void> {
+    this.record('vault_change_passphrase', { current, next });
+    this.requireUnlocked();
+    await sleep(this.kdfDelayMs);
+    if (current !== this.passphrase) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
+    if (!next) throw bad('next', 'it is required');
+    this.passphrase = next;
+  }
+
+  async sessionTouch(): Promise<void> {
+    this.record('session_touch');
+  }
+
+  async settingsGet(): Promise<Settings> {
+    this.record('settings_get');
+    return { ...this.settings };
+  }
+
+  async settingsSet(settings: Settings): Promise<Settings> {
+    this.record('settings_set', { settings: { ...settings } });
+    if (settings.language !== 'en' && settings.language !== 'ru') throw bad('language', 'expected en or ru');
+    const m = settings.autoLockMinutes;
+    if (!Number.isInteger(m) || m < 1 || m > 120) throw bad('autoLockMinutes', 'expected 1 to 120 minutes');
+    this.settings = { ...settings };
+    return { ...this.settings };
+  }
+
+  async casesQuery(q: CasesQuery): Promise<CasePage> {
+    this.record('cases_query', clone(q));
+    this.requireUnlocked();
+    if (q.limit < 1 || q.limit > 500) throw bad('limit', 'expected 1 to 500');
+    if (q.offset < 0) throw bad('offset', 'expected 0 or more');
+    const f = q.filter;
+    const week = addDays(this.today, 7);
+    let rows = [...this.cases.values()]
+      .filter((c) => !f.stage || c.stage === f.stage)
+      .filter((c) => !f.country || c.country === f.country)
+      .filter((c) => !f.riskLevel || c.risk_level === f.riskLevel)
+      .filter((c) => {
+        if (!f.due) return true;
+        const limit = f.due === 'overdue' ? this.today : week;
+        return c.tasks.some((t) => !t.done && t.due !== null && (f.due === 'overdue' ? t.due < limit : t.due <= limit));
+      })
+      .map(summary);
+    // Every word of the query must appear in a name, in any script: "yuri zhuk" finds "Юрий Жуков".
+    const needle = foldName(q.query.trim());
+    const words = needle.split(/\s+/).filter(Boolean);
+    if (needle) {
+      rows = rows.filter((r) => {
+        const c = this.cases.get(r.id) as CaseFile;
+        const hay = [c.full_name, c.full_name_latin ?? '', ...c.aliases].map(foldName).join(' ');
+        return words.every((w) => hay.includes(w));
+      });
+    }
+    rows.sort(this.comparator(q.sort));
+    if (needle) {
+      const best = rows.slice(0, q.limit);
+      return { total: best.length, rows: best };
+    }
+    return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit) };
+  }
+
+  async caseGet(id: string): Promise<CaseFile> {
+    this.record('case_get', { id });
+    return clone(this.getCase(id));
+  }
+
+  async caseCreate(input: CaseInput): Promise<{ id: string }> {
+    this.record('case_create', { input: clone(input) });
+    this.requireUnlocked();
+    if (!('full_name' in input)) throw bad('full_name', 'it is required');
+    const fields = this.validate(input as unknown as Record<string, unknown>, ['notes']);
+    if (!fields.full_name) throw bad('full_name', 'it is required and cannot be empty');
+    const notes = list('notes', input.notes).map((n) => text('notes', n, 20000)).filter((n): n is string => !!n);
+    const id = this.put({ ...(fields as Partial<CaseFields>), full_name: fields.full_name as string });
+    const c = this.cases.get(id) as CaseFile;
+    if (!c.stage) c.stage = 'first_contact';
+    for (const body of notes) c.notes.unshift(this.note(body));
+    return { id };
+  }
+
+  async caseUpdate(id: string, input: CaseUpdate): Promise<void> {
+    this.record('case_update', { id, input: clone(input) });
+    const c = this.getCase(id);
+    const fields = this.validate(input as Record<string, unknown>, []);
+    if ('full_name' in fields && !fields.full_name) throw bad('full_name', 'it is required and cannot be empty');
+    for (const [k, v] of Object.entries(fields)) {
+      const empty = v === null || (Array.isArray(v) && v.length === 0);
+      (c as unknown as Record<string, unknown>)[k] = empty
+        ? (Array.isArray((EMPTY_FIELDS as Record<string, unknown>)[k]) ? [] : k === 'stage' ? 'first_contact' : null)
+        : v;
+    }
+    c.updated_at = this.now();
+  }
+
+  async caseDelete(id: string): Promise<void> {
+    this.record('case_delete', { id });
+    this.getCase(id);
+    this.cases.delete(id);
+  }
+
+  async noteAdd(caseId: string, body: string): Promise<{ id: string }> {
+    this.record('note_add', { caseId, text: body });
+    const c = this.getCase(caseId);
+    const t = text('text', body, 20000);
+    if (t === null) throw bad('text', 'a note cannot be empty');
+    const note = this.note(t);
+    c.notes.unshift(note);
+    c.updated_at = this.now();
+    return { id: note.id };
+  }
+
+  async taskAdd(caseId: string, title: string, due: string | null): Promise<{ id: string }> {
+    this.record('task_add', { caseId, title, due });
+    const c = this.getCase(caseId);
+    const t = text('title', title, 500);
+    if (t === null) throw bad('title', 'a task needs a title');
+    const d = date('due', due);
+    const id = this.newId('task');
+    c.tasks.push({ id, title: t, due: d, done: false });
+    c.updated_at = this.now();
+    return { id };
+  }
+
+  async taskSetDone(taskId: string, done: boolean): Promise<void> {
+    this.record('task_set_done', { taskId, done });
+    this.requireUnlocked();
+    for (const c of this.cases.values()) {
+      const task = c.tasks.find((t) => t.id === taskId);
+      if (task) {
+        task.done = done;
+        c.updated_at = this.now();
+        return;
+      }
+    }
+    throw new IpcError('not_found', 'no such task');
+  }
+
+  async eventAdd(caseId: string, eventDate: string, kind: string, body: string): Promise<{ id: string }> {
+    this.record('event_add', { caseId, date: eventDate, kind, text: body });
+    const c = this.getCase(caseId);
+    const d = date('date', eventDate);
+    if (d === null) throw bad('date', 'an event needs a date');
+    const k = code('kind', kind, EVENT_KINDS);
+    if (k === null) throw bad('kind', 'an event needs a kind');
+    const id = this.newId('event');
+    c.events.push({ id, date: d, kind: k, text: text('text', body, 2000) });
+    c.updated_at = this.now();
+    return { id };
+  }
+
+  async onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void> {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private record(command: string, args: unknown = null): void {
+    this.calls.push({ command, args });
+    this.takeFailure(command);
+  }
+
+  private takeFailure(command: string): void {
+    const queue = this.failures.get(command);
+    const failure = queue?.shift();
+    if (failure) throw failure;
+  }
+
+  private requireUnlocked(): void {
+    if (!this.unlocked) throw new IpcError('locked', 'the vault is locked');
+  }
+
+  private getCase(id: string): CaseFile {
+    this.requireUnlocked();
+    const c = this.cases.get(id);
+    if (!c) throw new IpcError('not_found', 'no such case');
+    return c;
+  }
+
+  private validate(input: Record<string, unknown>, extra: string[]): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) {
+      if (extra.includes(k)) continue;
+      out[k] = fieldValue(k, v);
+    }
+    return out;
+  }
+
+  private comparator(sort: CasesQuery['sort']): (a: CaseSummary, b: CaseSummary) => number {
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    switch (sort) {
+      case 'name':
+        return (a, b) => NAME_ORDER.compare(a.full_name, b.full_name);
+      case 'next_due':
+        return (a, b) => cmp(a.next_due ?? '9999', b.next_due ?? '9999') || NAME_ORDER.compare(a.full_name, b.full_name);
+      case 'risk':
+        return (a, b) => riskRank(b.risk_level) - riskRank(a.risk_level) || cmp(b.updated_at, a.updated_at);
+      case 'updated':
+      default:
+        return (a, b) => cmp(b.updated_at, a.updated_at) || cmp(b.id, a.id);
+    }
+  }
+
+  private note(body: string) {
+    return { id: this.newId('note'), body, created_at: this.now(), author_device: 'a1b2c3' };
+  }
+
+  private newId(kind: string): string {
+    return `${kind}-${String(this.nextId++).padStart(6, '0')}`;
+  }
+
+  /** A clock that moves one second per write, so "updated" order is deterministic. */
+  private now(): string {
+    const base = Date.UTC(Number(this.today.slice(0, 4)), Number(this.today.slice(5, 7)) - 1, Number(this.today.slice(8, 10)), 9);
+    return new Date(base + this.tick++ * 1000).toISOString();
+  }
+}
+
+export function createFakeBackend(opts: FakeOptions = {}): FakeBackend {
+  return new FakeBackend(opts);
+}

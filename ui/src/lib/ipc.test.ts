@@ -1,0 +1,90 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() }));
+vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
+
+import { tauriBackend } from './ipc';
+import { IpcError } from './types';
+
+const filter = { stage: 'vetting', country: 'GE', riskLevel: 'high', due: 'week' as const };
+
+describe('tauriBackend follows docs/ipc.md', () => {
+  beforeEach(() => {
+    invoke.mockReset();
+    listen.mockReset();
+    invoke.mockResolvedValue(null);
+  });
+
+  it.each([
+    ['vault_status', () => tauriBackend.vaultStatus(), undefined],
+    ['vault_create', () => tauriBackend.vaultCreate('pw'), { passphrase: 'pw' }],
+    ['vault_unlock', () => tauriBackend.vaultUnlock('pw'), { passphrase: 'pw' }],
+    ['vault_lock', () => tauriBackend.vaultLock(), undefined],
+    ['vault_change_passphrase', () => tauriBackend.vaultChangePassphrase('a', 'b'), { current: 'a', next: 'b' }],
+    ['session_touch', () => tauriBackend.sessionTouch(), undefined],
+    ['settings_get', () => tauriBackend.settingsGet(), undefined],
+    [
+      'settings_set',
+      () => tauriBackend.settingsSet({ language: 'ru', autoLockMinutes: 7 }),
+      { settings: { language: 'ru', autoLockMinutes: 7 } },
+    ],
+    [
+      'cases_query',
+      () => tauriBackend.casesQuery({ query: 'yuri', filter, sort: 'risk', offset: 100, limit: 100 }),
+      { query: 'yuri', filter, sort: 'risk', offset: 100, limit: 100 },
+    ],
+    ['case_get', () => tauriBackend.caseGet('c1'), { id: 'c1' }],
+    ['case_create', () => tauriBackend.caseCreate({ full_name: 'Юрий' }), { input: { full_name: 'Юрий' } }],
+    ['case_update', () => tauriBackend.caseUpdate('c1', { city: null }), { id: 'c1', input: { city: null } }],
+    ['case_delete', () => tauriBackend.caseDelete('c1'), { id: 'c1' }],
+    ['note_add', () => tauriBackend.noteAdd('c1', 'hi'), { caseId: 'c1', text: 'hi' }],
+    ['task_add', () => tauriBackend.taskAdd('c1', 'Call', null), { caseId: 'c1', title: 'Call', due: null }],
+    ['task_set_done', () => tauriBackend.taskSetDone('t1', true), { taskId: 't1', done: true }],
+    [
+      'event_add',
+      () => tauriBackend.eventAdd('c1', '2026-11-20', 'border_crossing', 'Upper Lars'),
+      { caseId: 'c1', date: '2026-11-20', kind: 'border_crossing', text: 'Upper Lars' },
+    ],
+  ])('%s is invoked with the contract arguments', async (command, run, args) => {
+    await run();
+    expect(invoke).toHaveBeenCalledTimes(1);
+    expect(invoke.mock.calls[0][0]).toBe(command);
+    expect(invoke.mock.calls[0][1]).toEqual(args);
+  });
+
+  it('normalises a rejected {code, message, field} into an IpcError', async () => {
+    invoke.mockRejectedValueOnce({ code: 'bad_input', message: 'country: not a country', field: 'country' });
+    const err = await tauriBackend.caseCreate({ full_name: 'x' }).catch((e) => e);
+    expect(err).toBeInstanceOf(IpcError);
+    expect(err).toMatchObject({ code: 'bad_input', field: 'country', message: 'country: not a country' });
+  });
+
+  it('turns unknown rejections (a bare string, an unknown code) into internal errors', async () => {
+    invoke.mockRejectedValueOnce('command case_gett not found');
+    expect(await tauriBackend.caseGet('x').catch((e) => e)).toMatchObject({ code: 'internal' });
+    invoke.mockRejectedValueOnce({ code: 'exploded', message: 'boom' });
+    expect(await tauriBackend.caseGet('x').catch((e) => e)).toMatchObject({ code: 'internal', message: 'boom' });
+  });
+
+  it('reads a case whose unset lists came as null as empty lists', async () => {
+    invoke.mockResolvedValueOnce({ id: 'c1', full_name: 'A', contacts: null, documents: null, family: null, aliases: [], notes: [] });
+    const file = await tauriBackend.caseGet('c1');
+    expect(file).toMatchObject({ contacts: [], documents: [], family: [], tasks: [], events: [], full_name: 'A' });
+  });
+
+  it('passes the reason of the vault-locked event, defaulting to "user"', async () => {
+    let handler: (e: { payload: unknown }) => void = () => {};
+    listen.mockImplementation(async (name: string, h: typeof handler) => {
+      expect(name).toBe('vault-locked');
+      handler = h;
+      return () => {};
+    });
+    const reasons: string[] = [];
+    await tauriBackend.onVaultLocked((r) => reasons.push(r));
+    handler({ payload: { reason: 'suspend' } });
+    handler({ payload: { reason: 'weird' } });
+    handler({ payload: null });
+    expect(reasons).toEqual(['suspend', 'user', 'user']);
+  });
+});

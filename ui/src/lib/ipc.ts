@@ -1,0 +1,117 @@
+/**
+ * The only module that talks to the Tauri shell (docs/ipc.md, "casebook-ipc v1").
+ *
+ * `Backend` has one method per command; `tauriBackend` implements it with `invoke`, and every
+ * rejection becomes an `IpcError {code, message, field?}`. Screens and stores receive a
+ * `Backend`, so tests and the mock build swap in `FakeBackend` without touching Tauri.
+ */
+import { invoke, type InvokeArgs } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+import type {
+  CaseFile,
+  CaseInput,
+  CasePage,
+  CasesQuery,
+  CaseUpdate,
+  LockReason,
+  Settings,
+  VaultStatus,
+} from './types';
+import { toIpcError } from './types';
+
+export interface Backend {
+  vaultStatus(): Promise<VaultStatus>;
+  /** Creates the vault and unlocks it; the recovery key is shown once. */
+  vaultCreate(passphrase: string): Promise<{ recoveryKey: string }>;
+  /** Rejects with `wrong_key` on a wrong passphrase. */
+  vaultUnlock(passphrase: string): Promise<void>;
+  vaultLock(): Promise<void>;
+  vaultChangePassphrase(current: string, next: string): Promise<void>;
+  /** Reports user activity for auto-lock (the caller throttles). */
+  sessionTouch(): Promise<void>;
+
+  settingsGet(): Promise<Settings>;
+  settingsSet(settings: Settings): Promise<Settings>;
+
+  casesQuery(q: CasesQuery): Promise<CasePage>;
+  caseGet(id: string): Promise<CaseFile>;
+  caseCreate(input: CaseInput): Promise<{ id: string }>;
+  caseUpdate(id: string, input: CaseUpdate): Promise<void>;
+  caseDelete(id: string): Promise<void>;
+  noteAdd(caseId: string, text: string): Promise<{ id: string }>;
+  taskAdd(caseId: string, title: string, due: string | null): Promise<{ id: string }>;
+  taskSetDone(taskId: string, done: boolean): Promise<void>;
+  eventAdd(caseId: string, date: string, kind: string, text: string): Promise<{ id: string }>;
+
+  /** Calls `cb` when the shell locks by itself (idle, suspend); returns the unsubscribe. */
+  onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void>;
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+async function callVoid(command: string, args?: InvokeArgs): Promise<void> {
+  await call<null>(command, args);
+}
+
+const LIST_FIELDS = [
+  'aliases',
+  'citizenship',
+  'contacts',
+  'languages',
+  'risk_flags',
+  'documents',
+  'criminal_articles',
+  'family',
+  'events',
+  'tasks',
+  'notes',
+] as const;
+
+/** The core types contacts, documents and family as free JSON: an unset list may come as null. */
+export function normaliseCaseFile(file: CaseFile): CaseFile {
+  const out = { ...file } as unknown as Record<string, unknown>;
+  for (const key of LIST_FIELDS) if (!Array.isArray(out[key])) out[key] = [];
+  return out as unknown as CaseFile;
+}
+
+function lockReason(payload: unknown): LockReason {
+  const reason = (payload as { reason?: unknown } | null)?.reason;
+  return reason === 'idle' || reason === 'suspend' || reason === 'user' ? reason : 'user';
+}
+
+/** Subscribes to the shell's `vault-locked` event. */
+export async function onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void> {
+  const unlisten: UnlistenFn = await listen<unknown>('vault-locked', (event) => cb(lockReason(event.payload)));
+  return unlisten;
+}
+
+export const tauriBackend: Backend = {
+  vaultStatus: () => call<VaultStatus>('vault_status'),
+  vaultCreate: (passphrase) => call<{ recoveryKey: string }>('vault_create', { passphrase }),
+  vaultUnlock: (passphrase) => callVoid('vault_unlock', { passphrase }),
+  vaultLock: () => callVoid('vault_lock'),
+  vaultChangePassphrase: (current, next) => callVoid('vault_change_passphrase', { current, next }),
+  sessionTouch: () => callVoid('session_touch'),
+
+  settingsGet: () => call<Settings>('settings_get'),
+  settingsSet: (settings) => call<Settings>('settings_set', { settings }),
+
+  casesQuery: ({ query, filter, sort, offset, limit }) =>
+    call<CasePage>('cases_query', { query, filter, sort, offset, limit }),
+  caseGet: (id) => call<CaseFile>('case_get', { id }).then(normaliseCaseFile),
+  caseCreate: (input) => call<{ id: string }>('case_create', { input }),
+  caseUpdate: (id, input) => callVoid('case_update', { id, input }),
+  caseDelete: (id) => callVoid('case_delete', { id }),
+  noteAdd: (caseId, text) => call<{ id: string }>('note_add', { caseId, text }),
+  taskAdd: (caseId, title, due) => call<{ id: string }>('task_add', { caseId, title, due }),
+  taskSetDone: (taskId, done) => callVoid('task_set_done', { taskId, done }),
+  eventAdd: (caseId, date, kind, text) => call<{ id: string }>('event_add', { caseId, date, kind, text }),
+
+  onVaultLocked,
+};
