@@ -12,5 +12,5 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
 fi
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 export TAURI_DRIVER="$(command -v tauri-driver)"
-export CASEBOOK_APP="$PWD/target/debug/casebook-desktop"
+export CASEBOOK_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/casebook-desktop"
 xvfb-run -a -s "-screen 0 1366x768x24" bash -c 'cd e2e && npm test'
