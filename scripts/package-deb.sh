@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 build_ui
-ui/node_modules/.bin/tauri build --bundles deb
+npx --yes @tauri-apps/cli@^2 build --bundles deb
 ls -l target/release/bundle/deb/*.deb
