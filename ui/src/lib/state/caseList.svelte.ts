@@ -12,7 +12,7 @@ import { toIpcError, type CaseFilter, type CaseSummary, type IpcError, type Sort
 
 export const PAGE = 100;
 export const SEARCH_LIMIT = 200;
-export const SEARCH_DEBOUNCE_MS = 120;
+export const SEARCH_DEBOUNCE_MS = 30;
 export const MAX_WINDOWS = 12;
 
 export const NO_FILTER: CaseFilter = { stage: null, country: null, riskLevel: null, due: null };
