@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config libssl-dev ca-certificates curl
-          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth)
+          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

@@ -8,6 +8,13 @@ mod session;
 mod settings;
 
 fn main() {
+    // WebKitGTK's accelerated compositing doubles the web process's memory (measured with
+    // 20,000 cases: 221 → 121 MiB PSS) and misbehaves on old GPUs; Casebook draws plain
+    // forms and lists, which need none of it. A value set by the user wins.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
     let app = tauri::Builder::default()
         .setup(|app| {
             let state = session::AppState::new(app.handle())?;
