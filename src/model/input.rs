@@ -17,13 +17,75 @@ pub enum Purpose {
 }
 
 /// Parses JSON text that must be an object. A leading byte-order mark (Windows editors
-/// write one) is ignored.
+/// write one) is ignored. A key given twice in one object is refused: JSON parsers disagree
+/// on which value wins, and a case file must not mean two things.
 pub fn parse_object(text: &str) -> Result<Map<String, Json>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    match serde_json::from_str::<Json>(text) {
-        Ok(Json::Object(map)) => Ok(map),
+    match serde_json::from_str::<StrictJson>(text) {
+        Ok(StrictJson(Json::Object(map))) => Ok(map),
         Ok(_) => Err(Error::invalid("JSON", "expected an object such as {\"full_name\": \"...\"}")),
         Err(e) => Err(Error::invalid("JSON", &format!("it could not be parsed: {e}"))),
+    }
+}
+
+/// A JSON value whose objects (at any depth) have no repeated keys.
+struct StrictJson(Json);
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictJson)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Json, E> {
+        Ok(Json::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Json, E> {
+        Ok(serde_json::Number::from_f64(v).map(Json::Number).unwrap_or(Json::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Json, E> {
+        Ok(Json::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Json, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictJson(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Json::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Json, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format_args!("the key `{}` appears twice", shorten(&key))));
+            }
+            let StrictJson(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Json::Object(out))
     }
 }
 
@@ -330,6 +392,15 @@ mod tests {
         let long = "я".repeat(201);
         let err = check(&format!(r#"{{"full_name": "{long}"}}"#), Purpose::Create).unwrap_err();
         assert!(err.contains("at most 200 characters, got 201"), "{err}");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_at_any_depth() {
+        let err = parse_object(r#"{"full_name": "A", "full_name": ""}"#).unwrap_err().to_string();
+        assert!(err.contains("invalid JSON") && err.contains("`full_name` appears twice"), "{err}");
+        let nested = r#"{"full_name": "A", "contacts": [{"channel": "signal", "channel": "phone", "value": "1"}]}"#;
+        assert!(parse_object(nested).unwrap_err().to_string().contains("`channel` appears twice"));
+        assert!(parse_object(r#"{"full_name": "A", "aliases": ["x", "x"]}"#).is_ok(), "repeated list items are fine");
     }
 
     #[test]
