@@ -43,34 +43,138 @@ pub struct BenchArgs {
 }
 
 const GIVEN: &[(&str, &str)] = &[
-    ("Александр", "Aleksandr"), ("Сергей", "Sergei"), ("Дмитрий", "Dmitrii"), ("Андрей", "Andrei"), ("Алексей", "Aleksei"),
-    ("Максим", "Maksim"), ("Евгений", "Evgenii"), ("Иван", "Ivan"), ("Михаил", "Mikhail"), ("Артём", "Artem"),
-    ("Юрий", "Iurii"), ("Николай", "Nikolai"), ("Павел", "Pavel"), ("Владимир", "Vladimir"), ("Кирилл", "Kirill"),
-    ("Илья", "Ilia"), ("Фёдор", "Fedor"), ("Пётр", "Petr"), ("Григорий", "Grigorii"), ("Тимур", "Timur"),
-    ("Руслан", "Ruslan"), ("Роман", "Roman"), ("Егор", "Egor"), ("Денис", "Denis"), ("Олег", "Oleg"),
-    ("Вячеслав", "Viacheslav"), ("Станислав", "Stanislav"), ("Константин", "Konstantin"), ("Семён", "Semen"), ("Ярослав", "Iaroslav"),
+    ("Александр", "Aleksandr"),
+    ("Сергей", "Sergei"),
+    ("Дмитрий", "Dmitrii"),
+    ("Андрей", "Andrei"),
+    ("Алексей", "Aleksei"),
+    ("Максим", "Maksim"),
+    ("Евгений", "Evgenii"),
+    ("Иван", "Ivan"),
+    ("Михаил", "Mikhail"),
+    ("Артём", "Artem"),
+    ("Юрий", "Iurii"),
+    ("Николай", "Nikolai"),
+    ("Павел", "Pavel"),
+    ("Владимир", "Vladimir"),
+    ("Кирилл", "Kirill"),
+    ("Илья", "Ilia"),
+    ("Фёдор", "Fedor"),
+    ("Пётр", "Petr"),
+    ("Григорий", "Grigorii"),
+    ("Тимур", "Timur"),
+    ("Руслан", "Ruslan"),
+    ("Роман", "Roman"),
+    ("Егор", "Egor"),
+    ("Денис", "Denis"),
+    ("Олег", "Oleg"),
+    ("Вячеслав", "Viacheslav"),
+    ("Станислав", "Stanislav"),
+    ("Константин", "Konstantin"),
+    ("Семён", "Semen"),
+    ("Ярослав", "Iaroslav"),
 ];
 const SURNAMES: &[(&str, &str)] = &[
-    ("Иванов", "Ivanov"), ("Смирнов", "Smirnov"), ("Кузнецов", "Kuznetsov"), ("Попов", "Popov"), ("Васильев", "Vasilev"),
-    ("Петров", "Petrov"), ("Соколов", "Sokolov"), ("Михайлов", "Mikhailov"), ("Новиков", "Novikov"), ("Фёдоров", "Fedorov"),
-    ("Морозов", "Morozov"), ("Волков", "Volkov"), ("Алексеев", "Alekseev"), ("Лебедев", "Lebedev"), ("Семёнов", "Semenov"),
-    ("Егоров", "Egorov"), ("Павлов", "Pavlov"), ("Козлов", "Kozlov"), ("Степанов", "Stepanov"), ("Николаев", "Nikolaev"),
-    ("Орлов", "Orlov"), ("Андреев", "Andreev"), ("Макаров", "Makarov"), ("Никитин", "Nikitin"), ("Захаров", "Zakharov"),
-    ("Зайцев", "Zaitsev"), ("Соловьёв", "Solovev"), ("Борисов", "Borisov"), ("Яковлев", "Iakovlev"), ("Григорьев", "Grigorev"),
-    ("Щукин", "Shchukin"), ("Жуков", "Zhukov"), ("Хабаров", "Khabarov"), ("Цветков", "Tsvetkov"), ("Чернов", "Chernov"),
-    ("Шевченко", "Shevchenko"), ("Юсупов", "Iusupov"), ("Ахмедов", "Akhmedov"), ("Гусев", "Gusev"), ("Тихонов", "Tikhonov"),
+    ("Иванов", "Ivanov"),
+    ("Смирнов", "Smirnov"),
+    ("Кузнецов", "Kuznetsov"),
+    ("Попов", "Popov"),
+    ("Васильев", "Vasilev"),
+    ("Петров", "Petrov"),
+    ("Соколов", "Sokolov"),
+    ("Михайлов", "Mikhailov"),
+    ("Новиков", "Novikov"),
+    ("Фёдоров", "Fedorov"),
+    ("Морозов", "Morozov"),
+    ("Волков", "Volkov"),
+    ("Алексеев", "Alekseev"),
+    ("Лебедев", "Lebedev"),
+    ("Семёнов", "Semenov"),
+    ("Егоров", "Egorov"),
+    ("Павлов", "Pavlov"),
+    ("Козлов", "Kozlov"),
+    ("Степанов", "Stepanov"),
+    ("Николаев", "Nikolaev"),
+    ("Орлов", "Orlov"),
+    ("Андреев", "Andreev"),
+    ("Макаров", "Makarov"),
+    ("Никитин", "Nikitin"),
+    ("Захаров", "Zakharov"),
+    ("Зайцев", "Zaitsev"),
+    ("Соловьёв", "Solovev"),
+    ("Борисов", "Borisov"),
+    ("Яковлев", "Iakovlev"),
+    ("Григорьев", "Grigorev"),
+    ("Щукин", "Shchukin"),
+    ("Жуков", "Zhukov"),
+    ("Хабаров", "Khabarov"),
+    ("Цветков", "Tsvetkov"),
+    ("Чернов", "Chernov"),
+    ("Шевченко", "Shevchenko"),
+    ("Юсупов", "Iusupov"),
+    ("Ахмедов", "Akhmedov"),
+    ("Гусев", "Gusev"),
+    ("Тихонов", "Tikhonov"),
 ];
 const PLACES: &[(&str, &str)] = &[
-    ("AM", "Ереван"), ("AM", "Гюмри"), ("AM", "Yerevan"), ("GE", "Тбилиси"), ("GE", "Batumi"), ("GE", "Кутаиси"),
-    ("KZ", "Алматы"), ("KZ", "Astana"), ("KZ", "Уральск"), ("RS", "Belgrade"), ("TR", "Istanbul"), ("UZ", "Ташкент"),
+    ("AM", "Ереван"),
+    ("AM", "Гюмри"),
+    ("AM", "Yerevan"),
+    ("GE", "Тбилиси"),
+    ("GE", "Batumi"),
+    ("GE", "Кутаиси"),
+    ("KZ", "Алматы"),
+    ("KZ", "Astana"),
+    ("KZ", "Уральск"),
+    ("RS", "Belgrade"),
+    ("TR", "Istanbul"),
+    ("UZ", "Ташкент"),
 ];
-const STAGES: &[&str] = &["first_contact", "vetting", "exit", "transit_stay", "visa_applied", "asylum_filed", "decision", "appeal", "closed"];
-const CATEGORIES: &[&str] = &["draft_evader", "mobilised_deserter", "contract_deserter", "conscientious_objector", "family_member"];
+const STAGES: &[&str] = &[
+    "first_contact",
+    "vetting",
+    "exit",
+    "transit_stay",
+    "visa_applied",
+    "asylum_filed",
+    "decision",
+    "appeal",
+    "closed",
+];
+const CATEGORIES: &[&str] =
+    &["draft_evader", "mobilised_deserter", "contract_deserter", "conscientious_objector", "family_member"];
 const RISKS: &[&str] = &["low", "medium", "high", "critical"];
 const NOTE_WORDS: &[&str] = &[
-    "позвонил", "через", "Signal", "граница", "паспорт", "повестка", "консульство", "встреча", "адвокат", "документы",
-    "called", "border", "passport", "summons", "lawyer", "visa", "appointment", "hearing", "shelter", "transfer",
-    "ВЧ", "часть", "мобилизован", "отказ", "статья", "338", "337", "Interpol", "рейс", "квартира",
+    "позвонил",
+    "через",
+    "Signal",
+    "граница",
+    "паспорт",
+    "повестка",
+    "консульство",
+    "встреча",
+    "адвокат",
+    "документы",
+    "called",
+    "border",
+    "passport",
+    "summons",
+    "lawyer",
+    "visa",
+    "appointment",
+    "hearing",
+    "shelter",
+    "transfer",
+    "ВЧ",
+    "часть",
+    "мобилизован",
+    "отказ",
+    "статья",
+    "338",
+    "337",
+    "Interpol",
+    "рейс",
+    "квартира",
 ];
 
 /// A deterministic generator of realistic case files.
@@ -104,7 +208,10 @@ impl Workload {
             case.insert("aliases".into(), json!([format!("{}{}", &gl[..3], self.rng.next_u64() % 100)]));
         }
         let year = 1970 + self.rng.next_u64() % 36;
-        case.insert("birth_date".into(), json!(format!("{year}-{:02}-{:02}", 1 + self.rng.next_u64() % 12, 1 + self.rng.next_u64() % 28)));
+        case.insert(
+            "birth_date".into(),
+            json!(format!("{year}-{:02}-{:02}", 1 + self.rng.next_u64() % 12, 1 + self.rng.next_u64() % 28)),
+        );
         case.insert("citizenship".into(), json!(["RU"]));
         case.insert("category".into(), json!(self.pick(CATEGORIES)));
         case.insert("stage".into(), json!(self.pick(STAGES)));
@@ -116,7 +223,10 @@ impl Workload {
             case.insert("criminal_articles".into(), json!([self.pick(&["328", "337", "338"])]));
         }
         if self.chance(50) {
-            case.insert("contacts".into(), json!([{"channel": "signal", "value": format!("+7 9{:09}", self.rng.next_u64() % 1_000_000_000)}]));
+            case.insert(
+                "contacts".into(),
+                json!([{"channel": "signal", "value": format!("+7 9{:09}", self.rng.next_u64() % 1_000_000_000)}]),
+            );
         }
         let notes: Vec<String> = (0..1 + self.rng.next_u64() % 3)
             .map(|_| (0..12 + self.rng.next_u64() % 30).map(|_| *self.pick(NOTE_WORDS)).collect::<Vec<_>>().join(" "))
@@ -129,7 +239,9 @@ impl Workload {
                 (date, kind, "прибыл в аэропорт / arrived".to_string())
             })
             .collect();
-        let due = self.chance(40).then(|| format!("2026-{:02}-{:02}", 1 + self.rng.next_u64() % 12, 1 + self.rng.next_u64() % 28));
+        let due = self
+            .chance(40)
+            .then(|| format!("2026-{:02}-{:02}", 1 + self.rng.next_u64() % 12, 1 + self.rng.next_u64() % 28));
         (case, events, due)
     }
     /// A search-as-you-type query: a prefix (2 letters up to the whole word) of a name in a
@@ -166,7 +278,11 @@ fn add_generated(store: &mut Store, w: &mut Workload, n: usize, batch: usize) ->
                     wr.add_child(&crate::model::EVENT, &id, &[("date", &date), ("kind", kind), ("text", &text)])?;
                 }
                 if let Some(due) = due {
-                    wr.add_child(&crate::model::TASK, &id, &[("title", "позвонить адвокату / call the lawyer"), ("due", &due)])?;
+                    wr.add_child(
+                        &crate::model::TASK,
+                        &id,
+                        &[("title", "позвонить адвокату / call the lawyer"), ("due", &due)],
+                    )?;
                 }
             }
             Ok(out)
@@ -197,7 +313,6 @@ struct Run {
     edit_median: Duration,
     db_bytes: u64,
     store: Store,
-    ids: Vec<[u8; 16]>,
 }
 
 fn run_workload(path: &Path, key: DbKey<'_>, args: &BenchArgs) -> Result<Run> {
@@ -229,7 +344,7 @@ fn run_on(conn: rusqlite::Connection, path: &Path, args: &BenchArgs) -> Result<R
     }
     edits.sort();
     store.checkpoint()?;
-    Ok(Run { insert, edit_median: percentile(&edits, 0.5), db_bytes: file_size(path), store, ids })
+    Ok(Run { insert, edit_median: percentile(&edits, 0.5), db_bytes: file_size(path), store })
 }
 
 /// Runs the benchmark and writes the report to `out`.
@@ -248,7 +363,9 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
             tmp.0.clone()
         }
     };
-    let w = |out: &mut dyn Write, line: String| out.write_all(format!("{line}\n").as_bytes()).map_err(|e| Error::io("could not write the report", e));
+    let w = |out: &mut dyn Write, line: String| {
+        out.write_all(format!("{line}\n").as_bytes()).map_err(|e| Error::io("could not write the report", e))
+    };
     w(out, format!("casebook bench: {} cases, batches of {}, in {}", args.cases, args.batch, dir.display()))?;
 
     // Baseline: plain SQLite, same schema, same workload, same pragmas.
@@ -280,9 +397,19 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
 
     w(out, String::new())?;
     w(out, format!("{:<44} {:>12} {:>12} {:>7}", "measure", "sqlcipher", "plain", "ratio"))?;
-    let row = |name: &str, a: f64, b: f64, unit: &str| format!("{name:<44} {:>10.1}{unit} {:>10.1}{unit} {:>6.2}×", a, b, a / b);
+    let row = |name: &str, a: f64, b: f64, unit: &str| {
+        format!("{name:<44} {:>10.1}{unit} {:>10.1}{unit} {:>6.2}×", a, b, a / b)
+    };
     w(out, row("bulk insert, whole workload (s)", enc.insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
-    w(out, format!("{:<44} {:>10.0}/s {:>10.0}/s", "  cases per second", args.cases as f64 / enc.insert.as_secs_f64(), args.cases as f64 / plain.insert.as_secs_f64()))?;
+    w(
+        out,
+        format!(
+            "{:<44} {:>10.0}/s {:>10.0}/s",
+            "  cases per second",
+            args.cases as f64 / enc.insert.as_secs_f64(),
+            args.cases as f64 / plain.insert.as_secs_f64()
+        ),
+    )?;
     w(out, row("single edit commit (stage + risk), median (ms)", ms(enc.edit_median), ms(plain.edit_median), "ms"))?;
 
     // Search-as-you-type, hydrated results.
@@ -297,9 +424,18 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
         times.push(t.elapsed());
     }
     times.sort();
-    w(out, format!("{:<44} {:>10.2}ms p50, {:.2}ms p95, {:.2}ms max ({} queries, {:.1} hits avg)",
-        "search-as-you-type, hydrated top 50", ms(percentile(&times, 0.5)), ms(percentile(&times, 0.95)), ms(percentile(&times, 1.0)),
-        queries.len(), hits as f64 / queries.len().max(1) as f64))?;
+    w(
+        out,
+        format!(
+            "{:<44} {:>10.2}ms p50, {:.2}ms p95, {:.2}ms max ({} queries, {:.1} hits avg)",
+            "search-as-you-type, hydrated top 50",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95)),
+            ms(percentile(&times, 1.0)),
+            queries.len(),
+            hits as f64 / queries.len().max(1) as f64
+        ),
+    )?;
 
     // Open (after the KDF) + first page of the list.
     store.checkpoint()?;
@@ -310,7 +446,11 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     let open_ms = ms(t.elapsed());
     w(out, format!("{:<44} {:>10.1}ms ({} rows)", "open + first page of the case list", open_ms, page.len()))?;
     let t = Instant::now();
-    let filtered = store.list_cases(&CaseFilter { stage: Some("vetting".into()), country: Some("AM".into()), ..Default::default() }, 0, 50)?;
+    let filtered = store.list_cases(
+        &CaseFilter { stage: Some("vetting".into()), country: Some("AM".into()), ..Default::default() },
+        0,
+        50,
+    )?;
     w(out, format!("{:<44} {:>10.1}ms ({} rows)", "filtered page (stage + country)", ms(t.elapsed()), filtered.len()))?;
     let t = Instant::now();
     let due = store.list_cases_sorted(
@@ -330,24 +470,50 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
     store.connection().execute_batch("DELETE FROM changes; VACUUM;")?;
     store.checkpoint()?;
     let without_log = file_size(&db_path);
-    w(out, format!("{:<44} {:>10.0} B  with change log ({} changes), {:.0} B without: {:.2}×",
-        "database size per case", with_log as f64 / n, changes, without_log as f64 / n, with_log as f64 / without_log as f64))?;
+    w(
+        out,
+        format!(
+            "{:<44} {:>10.0} B  with change log ({} changes), {:.0} B without: {:.2}×",
+            "database size per case",
+            with_log as f64 / n,
+            changes,
+            without_log as f64 / n,
+            with_log as f64 / without_log as f64
+        ),
+    )?;
     w(out, format!("{:<44} {:>10.0} B  (plain SQLite, change log included)", "", plain.db_bytes as f64 / n))?;
     drop(store);
-    let _ = enc.ids;
-    let _ = plain.ids;
 
     if let Some((insert, edit)) = no_memsec {
         w(out, String::new())?;
         w(out, "what the settings cost (diagnostic runs of the same workload):".to_string())?;
-        w(out, row("  bulk insert without memory security (s)", insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
+        w(
+            out,
+            row("  bulk insert without memory security (s)", insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"),
+        )?;
         w(out, row("  single edit without memory security (ms)", ms(edit), ms(plain.edit_median), "ms"))?;
         for (page_size, hmac) in [(4096, PageHmac::Sha512), (8192, PageHmac::Sha256), (16384, PageHmac::Sha256)] {
             let p = dir.join(format!("page-{page_size}-{hmac:?}.db"));
             let key = [7u8; 32];
             let r = run_workload(&p, DbKey::Raw(&key, DbCipher { page_size, hmac }), args)?;
-            w(out, row(&format!("  bulk insert, {page_size} B pages, {hmac:?} (s)"), r.insert.as_secs_f64(), plain.insert.as_secs_f64(), " s"))?;
-            w(out, row(&format!("  single edit, {page_size} B pages, {hmac:?} (ms)"), ms(r.edit_median), ms(plain.edit_median), "ms"))?;
+            w(
+                out,
+                row(
+                    &format!("  bulk insert, {page_size} B pages, {hmac:?} (s)"),
+                    r.insert.as_secs_f64(),
+                    plain.insert.as_secs_f64(),
+                    " s",
+                ),
+            )?;
+            w(
+                out,
+                row(
+                    &format!("  single edit, {page_size} B pages, {hmac:?} (ms)"),
+                    ms(r.edit_median),
+                    ms(plain.edit_median),
+                    "ms",
+                ),
+            )?;
         }
     }
 
@@ -361,7 +527,17 @@ pub fn run(args: &BenchArgs, out: &mut dyn Write) -> Result<()> {
         let t = Instant::now();
         keyslot::unwrap(&h, SlotKind::Passphrase, b"bench")?;
         let d = keyslot::DEFAULT_PASSPHRASE_KDF;
-        w(out, format!("{:<44} {:>10.0}ms (Argon2id m={} MiB, t={}, p={})", "unlock at the default KDF", ms(t.elapsed()), d.m_kib / 1024, d.t, d.p))?;
+        w(
+            out,
+            format!(
+                "{:<44} {:>10.0}ms (Argon2id m={} MiB, t={}, p={})",
+                "unlock at the default KDF",
+                ms(t.elapsed()),
+                d.m_kib / 1024,
+                d.t,
+                d.p
+            ),
+        )?;
     }
     Ok(())
 }
@@ -373,7 +549,8 @@ impl TempDir {
     fn new() -> Result<TempDir> {
         let mut r = [0u8; 8];
         OsEntropy.fill(&mut r);
-        let p = std::env::temp_dir().join(format!("casebook-bench-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+        let p = std::env::temp_dir()
+            .join(format!("casebook-bench-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
         std::fs::create_dir_all(&p).map_err(|e| Error::io(format!("could not create {}", p.display()), e))?;
         Ok(TempDir(p))
     }

@@ -147,7 +147,8 @@ fn note_bodies(json: Option<&Json>) -> Result<Vec<Value>> {
     if json.is_null() {
         return Ok(vec![]);
     }
-    let items = json.as_array().ok_or_else(|| Error::invalid("notes", "expected a list of texts such as [\"first call\"]"))?;
+    let items =
+        json.as_array().ok_or_else(|| Error::invalid("notes", "expected a list of texts such as [\"first call\"]"))?;
     if items.len() > 1000 {
         return Err(Error::invalid("notes", "at most 1000 notes at once"));
     }

@@ -125,10 +125,7 @@ impl RecoveryKey {
         if value.len() != RECOVERY_KEY_CHARS {
             return Err(Error::invalid(
                 "recovery key",
-                &format!(
-                    "it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}",
-                    value.len()
-                ),
+                &format!("it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}", value.len()),
             ));
         }
         let mut key = RecoveryKey([0; RECOVERY_KEY_BYTES]);
@@ -213,8 +210,18 @@ mod tests {
         let cyrillic: String = shown
             .chars()
             .map(|c| match c {
-                'A' => 'А', 'B' => 'В', 'E' => 'Е', 'K' => 'К', 'M' => 'М', 'H' => 'Н',
-                'P' => 'Р', 'C' => 'С', 'T' => 'Т', 'X' => 'Х', '5' => '５', '-' => '\u{a0}',
+                'A' => 'А',
+                'B' => 'В',
+                'E' => 'Е',
+                'K' => 'К',
+                'M' => 'М',
+                'H' => 'Н',
+                'P' => 'Р',
+                'C' => 'С',
+                'T' => 'Т',
+                'X' => 'Х',
+                '5' => '５',
+                '-' => '\u{a0}',
                 c => c,
             })
             .collect();

@@ -173,7 +173,11 @@ fn bad_input_exits_1_and_names_the_key() {
         assert!(stderr.starts_with(&format!("error: invalid {key}")), "{input}: {stderr}");
         assert!(out.stdout.is_empty());
     }
-    assert_eq!(json_of(&cli.ok(&["case", "list", "--json"])).as_array().unwrap().len(), 0, "a refused add wrote something");
+    assert_eq!(
+        json_of(&cli.ok(&["case", "list", "--json"])).as_array().unwrap().len(),
+        0,
+        "a refused add wrote something"
+    );
     let bad_id = cli.run(&["case", "show", "not-an-id"]);
     assert_eq!(bad_id.status.code(), Some(1));
     let bad_filter = cli.run(&["case", "list", "--stage", "nowhere"]);
@@ -201,7 +205,11 @@ fn passphrase_comes_from_env_then_file_and_missing_vault_is_explained() {
     cli.init();
     let file = tmp.path().join("pass.txt");
     std::fs::write(&file, format!("{PASS}\n")).unwrap();
-    let out = cli.cmd(&["--passphrase-file", file.to_str().unwrap(), "case", "list"]).env_remove("CASEBOOK_PASSPHRASE").output().unwrap();
+    let out = cli
+        .cmd(&["--passphrase-file", file.to_str().unwrap(), "case", "list"])
+        .env_remove("CASEBOOK_PASSPHRASE")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The environment wins over the file.
     std::fs::write(&file, "wrong\n").unwrap();
@@ -217,10 +225,12 @@ fn passwd_and_recover_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let cli = Cli::new(tmp.path());
     let out = cli.init();
-    let recovery = out.lines().map(str::trim).find(|l| l.len() == 39 && l.matches('-').count() == 7).unwrap().to_string();
+    let recovery =
+        out.lines().map(str::trim).find(|l| l.len() == 39 && l.matches('-').count() == 7).unwrap().to_string();
     let id = add(&cli, json!({"full_name": "Ксения Кузнецова"}));
     let weak = ["--kdf-memory-mib", "8", "--kdf-iterations", "1", "--kdf-parallelism", "1"];
-    let out = cli.cmd(&[&["passwd"][..], &weak].concat()).env("CASEBOOK_NEW_PASSPHRASE", "second one").output().unwrap();
+    let out =
+        cli.cmd(&[&["passwd"][..], &weak].concat()).env("CASEBOOK_NEW_PASSPHRASE", "second one").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(cli.run(&["case", "list"]).status.code(), Some(2));
     let show = cli.cmd(&["case", "show", &id, "--json"]).env("CASEBOOK_PASSPHRASE", "second one").output().unwrap();
@@ -256,8 +266,21 @@ fn check_reports_a_healthy_vault() {
 fn bench_runs_on_a_small_workload_and_prints_ratios() {
     let tmp = tempfile::tempdir().unwrap();
     let cli = Cli::new(tmp.path());
-    let out = cli.ok(&["bench", "--cases", "300", "--queries", "50", "--edits", "5", "--skip-kdf", "--dir", tmp.path().join("b").to_str().unwrap()]);
-    for line in ["bulk insert", "single edit commit", "search-as-you-type", "open + first page", "database size per case"] {
+    let out = cli.ok(&[
+        "bench",
+        "--cases",
+        "300",
+        "--queries",
+        "50",
+        "--edits",
+        "5",
+        "--skip-kdf",
+        "--dir",
+        tmp.path().join("b").to_str().unwrap(),
+    ]);
+    for line in
+        ["bulk insert", "single edit commit", "search-as-you-type", "open + first page", "database size per case"]
+    {
         assert!(out.contains(line), "missing {line}: {out}");
     }
     assert!(out.contains('×'));

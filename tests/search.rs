@@ -40,7 +40,8 @@ fn seeded() -> (tempfile::TempDir, Store) {
         store.add_case(&obj(json!({"full_name": name}))).unwrap();
     }
     // Distractors that must not come up for the spellings above.
-    for name in ["Иван Петров", "Мария Смирнова", "Олег Тихонов", "Анна Морозова"] {
+    for name in ["Иван Петров", "Мария Смирнова", "Олег Тихонов", "Анна Морозова"]
+    {
         store.add_case(&obj(json!({"full_name": name}))).unwrap();
     }
     (tmp, store)
@@ -67,7 +68,8 @@ fn names_are_found_by_their_spellings_in_the_other_script() {
 #[test]
 fn prefixes_match_as_you_type_in_both_scripts() {
     let (_tmp, store) = seeded();
-    for q in ["Алекс", "алекс кузн", "Kuzne", "Щук", "shch", "Хаба", "khab", "ксен", "Yele", "Елен"] {
+    for q in ["Алекс", "алекс кузн", "Kuzne", "Щук", "shch", "Хаба", "khab", "ксен", "Yele", "Елен"]
+    {
         assert!(!names(&store, q).is_empty(), "{q:?} found nothing");
     }
     assert!(names(&store, "Иванова").is_empty(), "a longer word must not match a shorter name");
@@ -103,8 +105,12 @@ fn filters_narrow_search_and_list() {
     let tmp = tempfile::tempdir().unwrap();
     let (vault, _) = new_vault(&tmp.path().join("v"));
     let mut store = store_of(&vault, 1);
-    let a = store.add_case(&obj(json!({"full_name": "Иван Петров", "stage": "vetting", "country": "AM", "risk_level": "high"}))).unwrap();
-    let b = store.add_case(&obj(json!({"full_name": "Иван Сидоров", "stage": "exit", "country": "GE", "risk_level": "low"}))).unwrap();
+    let a = store
+        .add_case(&obj(json!({"full_name": "Иван Петров", "stage": "vetting", "country": "AM", "risk_level": "high"})))
+        .unwrap();
+    let b = store
+        .add_case(&obj(json!({"full_name": "Иван Сидоров", "stage": "exit", "country": "GE", "risk_level": "low"})))
+        .unwrap();
     store.add_task(a.as_bytes(), "deadline", Some("2026-11-25")).unwrap();
     store.add_task(b.as_bytes(), "later", Some("2027-03-01")).unwrap();
     let f = |stage: Option<&str>, country: Option<&str>, risk: Option<&str>, due: Option<&str>| CaseFilter {
@@ -113,7 +119,9 @@ fn filters_narrow_search_and_list() {
         risk_level: risk.map(Into::into),
         tasks_due_by: due.map(Into::into),
     };
-    let hits = |filter: CaseFilter| store.search("Ivan", &filter, 10).unwrap().into_iter().map(|s| s.full_name).collect::<Vec<_>>();
+    let hits = |filter: CaseFilter| {
+        store.search("Ivan", &filter, 10).unwrap().into_iter().map(|s| s.full_name).collect::<Vec<_>>()
+    };
     assert_eq!(hits(f(None, None, None, None)).len(), 2);
     assert_eq!(hits(f(Some("vetting"), None, None, None)), vec!["Иван Петров"]);
     assert_eq!(hits(f(None, Some("GE"), None, None)), vec!["Иван Сидоров"]);
@@ -126,7 +134,22 @@ fn filters_narrow_search_and_list() {
 #[test]
 fn hostile_queries_are_plain_text_not_fts_syntax() {
     let (_tmp, store) = seeded();
-    for q in ["\"", "*", "NEAR(a b)", "light:*", "key : x*", "a OR b", "-x", "^a", "\u{0}", "))))", "' OR 1=1 --", &"ж".repeat(5000), "🙂", "   "] {
+    for q in [
+        "\"",
+        "*",
+        "NEAR(a b)",
+        "light:*",
+        "key : x*",
+        "a OR b",
+        "-x",
+        "^a",
+        "\u{0}",
+        "))))",
+        "' OR 1=1 --",
+        &"ж".repeat(5000),
+        "🙂",
+        "   ",
+    ] {
         store.search(q, &CaseFilter::default(), 50).unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
 }

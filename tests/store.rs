@@ -16,8 +16,12 @@ fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
 
 /// (tbl, field, value as text, hlc, prev_hlc) of every change-log row, in order.
 fn changes(store: &casebook::store::Store) -> Vec<(u8, u8, String, i64, Option<i64>)> {
-    let mut stmt = store.connection().prepare("SELECT tbl, field, quote(value), hlc, prev_hlc FROM changes ORDER BY seq").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).unwrap().map(|r| r.unwrap()).collect()
+    let mut stmt =
+        store.connection().prepare("SELECT tbl, field, quote(value), hlc, prev_hlc FROM changes ORDER BY seq").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 #[test]
@@ -66,7 +70,9 @@ fn ids_are_uuid_v7_from_the_injected_clock_and_stored_as_16_bytes() {
     assert_eq!(secs, 1_795_442_975, "the id's time comes from the injected clock");
     let (len, rec_len): (i64, i64) = store
         .connection()
-        .query_row("SELECT length(id), (SELECT max(length(rec)) FROM changes) FROM cases", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT length(id), (SELECT max(length(rec)) FROM changes) FROM cases", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .unwrap();
     assert_eq!((len, rec_len), (16, 16));
 }
@@ -121,13 +127,31 @@ fn the_same_path_applies_changes_by_last_writer_wins() {
     let id = store.add_case(&obj(json!({"full_name": "Новый", "city": "Ереван"}))).unwrap();
     let city = CASE.field("city").unwrap().code;
     let device = 1;
-    let stale = Change { table: &CASE, record: *id.as_bytes(), field: city, value: Value::Text("Старый".into()), clock: FieldClock { hlc: Hlc(1), device }, prev: None };
+    let stale = Change {
+        table: &CASE,
+        record: *id.as_bytes(),
+        field: city,
+        value: Value::Text("Старый".into()),
+        clock: FieldClock { hlc: Hlc(1), device },
+        prev: None,
+    };
     store.write(|w| w.apply(&[stale])).unwrap();
     assert_eq!(store.case(id.as_bytes()).unwrap().city.as_deref(), Some("Ереван"));
-    let newer = Change { table: &CASE, record: *id.as_bytes(), field: city, value: Value::Text("Тбилиси".into()), clock: FieldClock { hlc: Hlc(u64::MAX >> 1), device }, prev: None };
+    let newer = Change {
+        table: &CASE,
+        record: *id.as_bytes(),
+        field: city,
+        value: Value::Text("Тбилиси".into()),
+        clock: FieldClock { hlc: Hlc(u64::MAX >> 1), device },
+        prev: None,
+    };
     store.write(|w| w.apply(&[newer])).unwrap();
     assert_eq!(store.case(id.as_bytes()).unwrap().city.as_deref(), Some("Тбилиси"));
-    assert_eq!(store.search("Tbilisi", &CaseFilter::default(), 5).unwrap().len(), 1, "re-indexed through the same path");
+    assert_eq!(
+        store.search("Tbilisi", &CaseFilter::default(), 5).unwrap().len(),
+        1,
+        "re-indexed through the same path"
+    );
 }
 
 #[test]
@@ -141,7 +165,9 @@ fn change_log_keeps_the_database_within_about_twice_its_size() {
         store.add_case(&case).unwrap();
     }
     store.checkpoint().unwrap();
-    let page_count = |s: &casebook::store::Store| -> i64 { s.connection().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap() };
+    let page_count = |s: &casebook::store::Store| -> i64 {
+        s.connection().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap()
+    };
     let with_log = page_count(&store);
     store.connection().execute_batch("DELETE FROM changes; VACUUM;").unwrap();
     let without = page_count(&store);
@@ -161,12 +187,27 @@ fn next_due_follows_open_tasks_and_drives_sort_and_filter() {
     let t1 = store.add_task(a.as_bytes(), "first", Some("2026-12-10")).unwrap();
     store.add_task(a.as_bytes(), "second", Some("2026-12-20")).unwrap();
     store.add_task(b.as_bytes(), "urgent", Some("2026-11-30")).unwrap();
-    let names = |sort| store.list_cases_sorted(&CaseFilter::default(), sort, 0, 10).unwrap().into_iter().map(|s| s.full_name).collect::<Vec<_>>();
+    let names = |sort| {
+        store
+            .list_cases_sorted(&CaseFilter::default(), sort, 0, 10)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.full_name)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(names(CaseSort::NextDue), vec!["Анна", "Борис", "Виктор"]);
     assert_eq!(names(CaseSort::Name), vec!["Анна", "Борис", "Виктор"]);
     assert_eq!(names(CaseSort::Risk), vec!["Анна", "Борис", "Виктор"]);
     assert_eq!(store.case(a.as_bytes()).unwrap().tasks.len(), 2);
-    let due = |store: &casebook::store::Store, id: &uuid::Uuid| store.list_cases(&CaseFilter::default(), 0, 10).unwrap().into_iter().find(|s| s.id == id.to_string()).unwrap().next_due;
+    let due = |store: &casebook::store::Store, id: &uuid::Uuid| {
+        store
+            .list_cases(&CaseFilter::default(), 0, 10)
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == id.to_string())
+            .unwrap()
+            .next_due
+    };
     assert_eq!(due(&store, &a).as_deref(), Some("2026-12-10"));
     store.set_task_done(t1.as_bytes(), true).unwrap();
     assert_eq!(due(&store, &a).as_deref(), Some("2026-12-20"), "a done task no longer counts");

@@ -155,7 +155,11 @@ fn passphrase_change_keeps_every_case_and_retires_the_old_passphrase() {
     let (mut vault, recovery) = new_vault(&dir);
     let ids: Vec<_> = {
         let mut store = store_of(&vault, 1);
-        (0..25).map(|i| store.add_case(&case_json(json!({"full_name": format!("Иван {i}"), "notes": ["заметка"]}))).unwrap()).collect()
+        (0..25)
+            .map(|i| {
+                store.add_case(&case_json(json!({"full_name": format!("Иван {i}"), "notes": ["заметка"]}))).unwrap()
+            })
+            .collect()
     };
     vault.change_passphrase(&pass("new passphrase"), WEAK, &mut OsEntropy).unwrap();
     drop(vault);
@@ -168,7 +172,10 @@ fn passphrase_change_keeps_every_case_and_retires_the_old_passphrase() {
     }
     // The recovery key still works after a passphrase change.
     assert!(Vault::unlock_with_recovery_key(&dir, &recovery).is_ok());
-    assert!(files_under(&dir).iter().all(|p| !p.file_name().unwrap().to_string_lossy().contains(".tmp-")), "temp header left behind");
+    assert!(
+        files_under(&dir).iter().all(|p| !p.file_name().unwrap().to_string_lossy().contains(".tmp-")),
+        "temp header left behind"
+    );
 }
 
 #[test]
@@ -225,7 +232,8 @@ fn database_is_not_plain_sqlite() {
 }
 
 /// Unique strings that must never appear in the clear on disk.
-const CANARIES: &[&str] = &["Щеглов-Канарейкин", "Kanareykin-Shcheglov", "Птичий-переулок-17", "zz-canary-note-41", "канарейка-заметка-ё"];
+const CANARIES: &[&str] =
+    &["Щеглов-Канарейкин", "Kanareykin-Shcheglov", "Птичий-переулок-17", "zz-canary-note-41", "канарейка-заметка-ё"];
 
 fn encodings(s: &str) -> Vec<Vec<u8>> {
     let utf16le: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();

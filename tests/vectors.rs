@@ -206,11 +206,15 @@ fn header_vectors() {
                 if header.encode() != v.body {
                     return Err("decoded, but encodes to different bytes".into());
                 }
-                let want = v.get("unwrap").map_err(|e| format!("{e} (every `expect: ok` header vector says what unwrap does)"))?;
+                let want = v
+                    .get("unwrap")
+                    .map_err(|e| format!("{e} (every `expect: ok` header vector says what unwrap does)"))?;
                 let got = keyslot::unwrap(&header, SlotKind::Passphrase, v.get("passphrase")?.as_bytes());
                 compare("unwrap", want, &unwrap_outcome(&got))
             }
-            Err(_) if v.fields.contains_key("unwrap") => Err("`unwrap:` given for a header that must not decode".into()),
+            Err(_) if v.fields.contains_key("unwrap") => {
+                Err("`unwrap:` given for a header that must not decode".into())
+            }
             Err(_) => Ok(()),
         }
     });

@@ -151,7 +151,12 @@ pub fn cases_query(
             Some("week") => Some(s.store.date_in_days(7)),
             Some(_) => return Err(casebook::Error::invalid("due", "expected overdue or week")),
         };
-        let f = CaseFilter { stage: filter.stage, country: filter.country, risk_level: filter.risk_level, tasks_due_by: due_by };
+        let f = CaseFilter {
+            stage: filter.stage,
+            country: filter.country,
+            risk_level: filter.risk_level,
+            tasks_due_by: due_by,
+        };
         let limit = limit.clamp(1, 500);
         if query.trim().is_empty() {
             let total = s.store.count_cases(&f)?;
@@ -206,7 +211,13 @@ pub fn task_set_done(state: State<'_, AppState>, task_id: String, done: bool) ->
 }
 
 #[tauri::command]
-pub fn event_add(state: State<'_, AppState>, case_id: String, date: String, kind: String, text: String) -> IpcResult<NewId> {
+pub fn event_add(
+    state: State<'_, AppState>,
+    case_id: String,
+    date: String,
+    kind: String,
+    text: String,
+) -> IpcResult<NewId> {
     let id = parse_id(&case_id)?;
     state.with_session(|s| s.store.add_event(&id, &date, &kind, &text).map(|id| NewId { id: id.to_string() }))
 }

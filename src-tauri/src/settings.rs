@@ -43,7 +43,8 @@ impl Settings {
     /// Writes the settings file atomically.
     pub fn save(&self, path: &Path) -> casebook::Result<()> {
         let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        std::fs::create_dir_all(&dir).map_err(|e| casebook::Error::io(format!("could not create {}", dir.display()), e))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| casebook::Error::io(format!("could not create {}", dir.display()), e))?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("settings.json");
         let bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
         casebook::vault::write_atomically(&dir, name, &bytes)

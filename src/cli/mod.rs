@@ -237,7 +237,8 @@ fn open(cli: &Cli) -> Result<Store> {
 fn read_json_arg(path: &std::path::Path) -> Result<serde_json::Map<String, serde_json::Value>> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| Error::io("could not read standard input", e))?;
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Error::io("could not read standard input", e))?;
         s
     } else {
         std::fs::read_to_string(path).map_err(|e| Error::io(format!("could not read {}", path.display()), e))?
@@ -326,7 +327,10 @@ fn execute(cli: Cli) -> Result<()> {
                 for p in &problems {
                     println!("problem: {p}");
                 }
-                Err(Error::HeaderDamaged { path: vault_dir(&cli)?.join(casebook::vault::DB_FILE), reason: format!("{} integrity problems", problems.len()) })
+                Err(Error::HeaderDamaged {
+                    path: vault_dir(&cli)?.join(casebook::vault::DB_FILE),
+                    reason: format!("{} integrity problems", problems.len()),
+                })
             }
         }
         Command::Bench(args) => casebook::bench::run(args, &mut std::io::stdout()),

@@ -113,7 +113,13 @@ pub fn case_file(c: &CaseFile, json: bool) {
     if !c.tasks.is_empty() {
         println!("\nTasks:");
         for t in &c.tasks {
-            println!("  [{}] {}  {}  ({})", if t.done { "x" } else { " " }, t.due.as_deref().unwrap_or("no date   "), t.title, t.id);
+            println!(
+                "  [{}] {}  {}  ({})",
+                if t.done { "x" } else { " " },
+                t.due.as_deref().unwrap_or("no date   "),
+                t.title,
+                t.id
+            );
         }
     }
     if !c.notes.is_empty() {

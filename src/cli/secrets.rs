@@ -14,7 +14,10 @@ fn env_secret(name: &str) -> Option<Zeroizing<String>> {
 
 fn prompt(label: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(label).map(Zeroizing::new).map_err(|e| {
-        Error::invalid("passphrase", &format!("cannot ask for it here ({e}); set the environment variable or pass a file"))
+        Error::invalid(
+            "passphrase",
+            &format!("cannot ask for it here ({e}); set the environment variable or pass a file"),
+        )
     })
 }
 
@@ -25,7 +28,8 @@ pub fn passphrase(file: Option<&Path>, confirm: bool) -> Result<Passphrase> {
         return Passphrase::new(p.to_string());
     }
     if let Some(file) = file {
-        let text = std::fs::read_to_string(file).map_err(|e| Error::io(format!("could not read the passphrase file {}", file.display()), e))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::io(format!("could not read the passphrase file {}", file.display()), e))?;
         return Passphrase::new(text);
     }
     let first = prompt("Vault passphrase: ")?;

@@ -91,7 +91,12 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 
 /// Validates `object` for `table`. Keys that are not fields, or that cannot be set directly
 /// (references), are errors; keys listed in `extra` are skipped (the caller handles them).
-pub fn validate(table: &TableDef, object: &Map<String, Json>, purpose: Purpose, extra: &[&str]) -> Result<Vec<(u8, Value)>> {
+pub fn validate(
+    table: &TableDef,
+    object: &Map<String, Json>,
+    purpose: Purpose,
+    extra: &[&str],
+) -> Result<Vec<(u8, Value)>> {
     let mut out = Vec::new();
     for (key, json) in object {
         if extra.contains(&key.as_str()) {
@@ -248,7 +253,11 @@ pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
 }
 
 fn opt_text(s: String) -> Value {
-    if s.is_empty() { Value::Null } else { Value::Text(s) }
+    if s.is_empty() {
+        Value::Null
+    } else {
+        Value::Text(s)
+    }
 }
 
 fn list_value<T: serde::Serialize>(items: &[T]) -> Result<Value> {
@@ -282,7 +291,10 @@ fn object<'a>(key: &str, json: &'a Json, allowed: &[&str]) -> Result<&'a Map<Str
 
 fn required_code(key: &str, obj: &Map<String, Json>, sub: &str, v: &Vocab) -> Result<String> {
     let name = format!("{key}.{sub}");
-    let s = obj.get(sub).and_then(Json::as_str).ok_or_else(|| Error::invalid(&name, &format!("required: one of {}", v.listing())))?;
+    let s = obj
+        .get(sub)
+        .and_then(Json::as_str)
+        .ok_or_else(|| Error::invalid(&name, &format!("required: one of {}", v.listing())))?;
     check_code(&name, v, s.trim())?;
     Ok(s.trim().to_string())
 }
@@ -299,7 +311,10 @@ fn check_country(key: &str, s: &str) -> Result<()> {
     if vocab::is_country(s) {
         Ok(())
     } else {
-        Err(Error::invalid(key, &format!("`{}` is not an ISO 3166 two-letter country code such as AM, GE or KZ", shorten(s))))
+        Err(Error::invalid(
+            key,
+            &format!("`{}` is not an ISO 3166 two-letter country code such as AM, GE or KZ", shorten(s)),
+        ))
     }
 }
 
@@ -324,7 +339,10 @@ fn clean_text(key: &str, json: &Json, max: usize, multiline: bool) -> Result<Str
         return Err(Error::invalid(key, &format!("it contains the control character U+{:04X}", c as u32)));
     }
     if let Some(c) = s.chars().find(|&c| is_bidi_control(c)) {
-        return Err(Error::invalid(key, &format!("it contains the text-direction control U+{:04X}, which can disguise a name", c as u32)));
+        return Err(Error::invalid(
+            key,
+            &format!("it contains the text-direction control U+{:04X}, which can disguise a name", c as u32),
+        ));
     }
     let n = s.chars().count();
     if n > max {
@@ -353,7 +371,10 @@ mod tests {
 
     #[test]
     fn minimal_case_needs_only_a_full_name() {
-        assert_eq!(check(r#"{"full_name": " Иван Петров "}"#, Purpose::Create).unwrap(), vec![(1, Value::Text("Иван Петров".into()))]);
+        assert_eq!(
+            check(r#"{"full_name": " Иван Петров "}"#, Purpose::Create).unwrap(),
+            vec![(1, Value::Text("Иван Петров".into()))]
+        );
         assert!(check(r#"{"city": "Yerevan"}"#, Purpose::Create).unwrap_err().contains("full_name"));
         assert!(check(r#"{"city": "Yerevan"}"#, Purpose::Update).is_ok());
         assert!(check(r#"{"full_name": ""}"#, Purpose::Update).unwrap_err().contains("full_name"));
@@ -371,7 +392,10 @@ mod tests {
             (r#"{"full_name": "A", "risk_flags": ["wanted_federal", "nope"]}"#, "risk_flags"),
             (r#"{"full_name": "A", "aliases": "Sasha"}"#, "aliases"),
             (r#"{"full_name": "A", "contacts": [{"channel": "pigeon", "value": "x"}]}"#, "contacts.channel"),
-            (r#"{"full_name": "A", "documents": [{"kind": "military_id", "status": "held", "colour": "red"}]}"#, "documents.colour"),
+            (
+                r#"{"full_name": "A", "documents": [{"kind": "military_id", "status": "held", "colour": "red"}]}"#,
+                "documents.colour",
+            ),
             (r#"{"full_name": "A\u0000B"}"#, "full_name"),
             (r#"{"case_id": "x", "full_name": "A"}"#, "case_id"),
         ] {
@@ -382,7 +406,11 @@ mod tests {
 
     #[test]
     fn lists_are_deduplicated_and_stored_as_json() {
-        let v = check(r#"{"full_name": "A", "aliases": ["Sasha", " Sasha ", "Шура"], "citizenship": ["ru", "KZ"]}"#, Purpose::Create).unwrap();
+        let v = check(
+            r#"{"full_name": "A", "aliases": ["Sasha", " Sasha ", "Шура"], "citizenship": ["ru", "KZ"]}"#,
+            Purpose::Create,
+        )
+        .unwrap();
         assert!(v.contains(&(3, Value::Text(r#"["Sasha","Шура"]"#.into()))));
         assert!(v.contains(&(5, Value::Text(r#"["RU","KZ"]"#.into()))));
     }

@@ -35,7 +35,15 @@ pub const CATEGORY: Vocab = Vocab {
 pub const STAGE: Vocab = Vocab {
     name: "stage",
     codes: &[
-        "first_contact", "vetting", "exit", "transit_stay", "visa_applied", "asylum_filed", "decision", "appeal", "closed",
+        "first_contact",
+        "vetting",
+        "exit",
+        "transit_stay",
+        "visa_applied",
+        "asylum_filed",
+        "decision",
+        "appeal",
+        "closed",
     ],
 };
 
@@ -58,18 +66,21 @@ pub const RISK_FLAG: Vocab = Vocab {
 
 pub const DOCUMENT_KIND: Vocab = Vocab {
     name: "documents.kind",
-    codes: &["internal_passport", "international_passport", "military_id", "summons_paper", "summons_electronic", "other"],
+    codes: &[
+        "internal_passport",
+        "international_passport",
+        "military_id",
+        "summons_paper",
+        "summons_electronic",
+        "other",
+    ],
 };
 
-pub const DOCUMENT_STATUS: Vocab = Vocab {
-    name: "documents.status",
-    codes: &["held", "surrendered", "expired", "none", "lost", "confiscated"],
-};
+pub const DOCUMENT_STATUS: Vocab =
+    Vocab { name: "documents.status", codes: &["held", "surrendered", "expired", "none", "lost", "confiscated"] };
 
-pub const CONTACT_CHANNEL: Vocab = Vocab {
-    name: "contacts.channel",
-    codes: &["signal", "telegram", "whatsapp", "phone", "email", "other"],
-};
+pub const CONTACT_CHANNEL: Vocab =
+    Vocab { name: "contacts.channel", codes: &["signal", "telegram", "whatsapp", "phone", "email", "other"] };
 
 pub const EVENT_KIND: Vocab = Vocab {
     name: "kind",
@@ -88,7 +99,8 @@ pub const EVENT_KIND: Vocab = Vocab {
 };
 
 /// ISO 3166-1 alpha-2 codes (officially assigned).
-const COUNTRIES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
+const COUNTRIES: &str =
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
 CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR \
 GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP \
 KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT \

@@ -313,8 +313,8 @@ fn fold_step(s: &[char], i: usize) -> Option<(usize, &'static str, &'static str)
         // scientific transliteration (Kuznecov, Cvetkov): keep both readings
         'c' => return Some((1, "k", "c")),
         'q' => "k",
-        'w' => "v",                                           // German: Wladimir, Tschaikowski
-        'x' => "ks",                                          // Alexander = Aleksandr
+        'w' => "v",  // German: Wladimir, Tschaikowski
+        'x' => "ks", // Alexander = Aleksandr
         _ => return None,
     };
     Some((1, class, ""))
@@ -565,7 +565,10 @@ mod tests {
         ];
         for (typed, full) in cases {
             let (kt, kf) = (keys(typed), keys(full));
-            assert!(kt.iter().any(|t| kf.iter().any(|f| f.starts_with(t.as_str()))), "{typed:?} {kt:?} vs {full:?} {kf:?}");
+            assert!(
+                kt.iter().any(|t| kf.iter().any(|f| f.starts_with(t.as_str()))),
+                "{typed:?} {kt:?} vs {full:?} {kf:?}"
+            );
         }
     }
 
@@ -588,7 +591,10 @@ mod tests {
     #[test]
     fn light_text_cases() {
         assert_eq!(light_text("ЁЛКИН ёжик"), "елкин ежик");
-        assert_eq!(light_text("Müller Łukasz Dvořák Çelik Józef Straße İstanbul"), "muller lukasz dvorak celik jozef strasse istanbul");
+        assert_eq!(
+            light_text("Müller Łukasz Dvořák Çelik Józef Straße İstanbul"),
+            "muller lukasz dvorak celik jozef strasse istanbul"
+        );
         assert_eq!(light_text("Vasil'yev Vasil’yev Natalʼya"), "vasilyev vasilyev natalya");
         assert_eq!(light_text("Petrov-Vodkin"), "petrov vodkin");
         assert_eq!(light_text("  Иван,  Петров!!😀(1985)—«Ж» "), "иван петров 1985 ж");
@@ -655,7 +661,9 @@ mod tests {
             Some(r#"("jenya"* OR "ena"* OR "3ena"*) AND ("ivanov"*)"#.to_string())
         );
         assert_eq!(match_query("ь", Terms::NamePrefix), Some(r#"("ь"*)"#.to_string()));
-        for evil in [r#"foo" OR light:*"#, "NEAR(a b, 3)", "-x", "^a", "key:*", "a AND NOT b", "\"x\"\"", "{light key}: x + y"] {
+        for evil in
+            [r#"foo" OR light:*"#, "NEAR(a b, 3)", "-x", "^a", "key:*", "a AND NOT b", "\"x\"\"", "{light key}: x + y"]
+        {
             let expr = match_query(evil, Terms::NamePrefix).unwrap();
             assert_safe(&expr);
             assert!(!skeleton(&expr).contains("NOT") && !skeleton(&expr).contains("NEAR"), "{expr}");
@@ -677,7 +685,10 @@ mod tests {
             let keys = word_keys(w);
             assert!(keys.len() <= MAX_KEYS, "{w:?} {keys:?}");
             for (i, k) in keys.iter().enumerate() {
-                assert!(!k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{w:?} {keys:?}");
+                assert!(
+                    !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                    "{w:?} {keys:?}"
+                );
                 assert!(!keys[..i].contains(k), "{w:?} {keys:?}");
             }
         }

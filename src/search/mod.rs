@@ -25,7 +25,9 @@ use fold::Terms;
 pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
     let row: Option<(bool, Vec<Option<String>>)> = conn
         .prepare_cached("SELECT deleted, full_name, full_name_latin, aliases, city, family FROM cases WHERE rid = ?1")?
-        .query_row([rid], |r| Ok((r.get::<_, i64>(0)? != 0, (1..6).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?)))
+        .query_row([rid], |r| {
+            Ok((r.get::<_, i64>(0)? != 0, (1..6).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?))
+        })
         .optional()?;
     let Some((deleted, fields)) = row else { return Ok(()) };
     if !fresh {
@@ -50,7 +52,8 @@ pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<(
     let mut terms = fold::light_text(&names);
     terms.push(' ');
     terms.push_str(&fold::key_text(&names));
-    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
+    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![rid, terms])?;
     Ok(())
 }
 
@@ -68,7 +71,8 @@ pub(crate) fn reindex_note(conn: &Connection, rid: i64, fresh: bool) -> Result<(
         return Ok(());
     }
     let terms = fold::light_text(body.as_deref().unwrap_or_default());
-    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?.execute(rusqlite::params![rid, terms])?;
+    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![rid, terms])?;
     Ok(())
 }
 
@@ -155,7 +159,8 @@ impl Store {
         for chunk in found.chunks(HYDRATE_CHUNK) {
             let mut ids: Vec<Option<i64>> = chunk.iter().copied().map(Some).collect();
             ids.resize(HYDRATE_CHUNK, None);
-            let rows = stmt.query_map(params_from_iter(ids.iter()), |r| Ok((r.get::<_, i64>(0)?, summary_from_row_at(r, 1)?)))?;
+            let rows = stmt
+                .query_map(params_from_iter(ids.iter()), |r| Ok((r.get::<_, i64>(0)?, summary_from_row_at(r, 1)?)))?;
             for row in rows {
                 let (rid, summary) = row?;
                 by_rid.insert(rid, summary);

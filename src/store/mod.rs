@@ -37,7 +37,11 @@ pub fn open_connection(path: &Path, key: DbKey<'_>) -> Result<Connection> {
 /// The benchmark's diagnostic: the same as [`open_connection`] without SQLCipher's memory
 /// security, to report what it costs. Must run before any connection turns it on (it is a
 /// process-wide switch that cannot be turned off). Never used for a vault.
-pub(crate) fn open_connection_without_memory_security(path: &Path, key: &[u8; 32], cipher: DbCipher) -> Result<Connection> {
+pub(crate) fn open_connection_without_memory_security(
+    path: &Path,
+    key: &[u8; 32],
+    cipher: DbCipher,
+) -> Result<Connection> {
     open_connection_with(path, DbKey::Raw(key, cipher), false)
 }
 
@@ -137,9 +141,13 @@ impl Store {
                 conn.last_insert_rowid() as u32
             }
         };
-        let hlc: i64 = conn
-            .query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0))
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(0) } else { Err(e) })?;
+        let hlc: i64 = conn.query_row("SELECT value FROM meta WHERE key = 'hlc'", [], |r| r.get(0)).or_else(|e| {
+            if e == rusqlite::Error::QueryReturnedNoRows {
+                Ok(0)
+            } else {
+                Err(e)
+            }
+        })?;
         let mut store = Store { conn, clock, entropy, device, hlc: Hlc(hlc as u64) };
         if upgrade.reindex {
             store.reindex_all()?;

@@ -32,7 +32,10 @@ impl CaseFilter {
         }
         if let Some(c) = &self.country {
             if !is_country(c) {
-                return Err(Error::invalid("country", &format!("`{c}` is not a two-letter country code such as AM, GE or KZ")));
+                return Err(Error::invalid(
+                    "country",
+                    &format!("`{c}` is not a two-letter country code such as AM, GE or KZ"),
+                ));
             }
         }
         if let Some(r) = &self.risk_level {
@@ -95,7 +98,8 @@ impl CaseSort {
 }
 
 /// Columns of a summary, in the order [`summary_from_row`] reads them (table alias `c`).
-pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.full_name, c.full_name_latin, c.category, c.stage, c.country, c.city, c.risk_level, \
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "c.id, c.full_name, c.full_name_latin, c.category, c.stage, c.country, c.city, c.risk_level, \
      c.next_due, c.created_at, c.updated_at";
 
 pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
@@ -126,9 +130,12 @@ pub fn uuid_string(bytes: &[u8]) -> String {
 
 /// Parses a case id as typed: a full UUID.
 pub fn parse_id(text: &str) -> Result<[u8; 16]> {
-    Uuid::parse_str(text.trim())
-        .map(|u| *u.as_bytes())
-        .map_err(|_| Error::invalid("id", &format!("`{}` is not a case id (a UUID such as 0193b3c4-…)", text.chars().take(40).collect::<String>())))
+    Uuid::parse_str(text.trim()).map(|u| *u.as_bytes()).map_err(|_| {
+        Error::invalid(
+            "id",
+            &format!("`{}` is not a case id (a UUID such as 0193b3c4-…)", text.chars().take(40).collect::<String>()),
+        )
+    })
 }
 
 fn json_list(text: Option<String>) -> Vec<String> {
@@ -230,7 +237,13 @@ impl Store {
     }
 
     /// A page of the case list in the given order.
-    pub fn list_cases_sorted(&self, filter: &CaseFilter, sort: CaseSort, offset: u64, limit: u64) -> Result<Vec<CaseSummary>> {
+    pub fn list_cases_sorted(
+        &self,
+        filter: &CaseFilter,
+        sort: CaseSort,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<CaseSummary>> {
         filter.check()?;
         let (cond, mut params) = filter.sql();
         let n = params.len();

@@ -126,7 +126,10 @@ pub fn ensure(conn: &mut Connection) -> Result<Upgrade> {
         return Err(Error::DatabaseTooNew { version });
     }
     if version < 0 {
-        return Err(Error::invalid("database", &format!("schema version {version} does not exist; the database is damaged")));
+        return Err(Error::invalid(
+            "database",
+            &format!("schema version {version} does not exist; the database is damaged"),
+        ));
     }
     if version == VERSION {
         return Ok(Upgrade::default());
@@ -166,7 +169,9 @@ mod tests {
 
     fn schema_of(conn: &Connection) -> Vec<(String, String)> {
         let mut stmt = conn
-            .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE '%fts_%' ORDER BY name")
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE '%fts_%' ORDER BY name",
+            )
             .unwrap();
         stmt.query_map([], |r| {
             let sql: String = r.get(1)?;

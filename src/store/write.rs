@@ -127,13 +127,25 @@ impl Writer<'_> {
 
     /// Creates a record of `table` with `fields` (already validated); `case_id` links children
     /// to their case. Returns the new id.
-    pub fn create(&mut self, table: &'static TableDef, case_id: Option<&[u8; 16]>, fields: Vec<(u8, Value)>) -> Result<Uuid> {
+    pub fn create(
+        &mut self,
+        table: &'static TableDef,
+        case_id: Option<&[u8; 16]>,
+        fields: Vec<(u8, Value)>,
+    ) -> Result<Uuid> {
         let id = self.new_id();
         let clock = self.next_clock();
         let mut changes = Vec::with_capacity(fields.len() + 1);
         if let Some(case) = case_id {
             let def = table.field("case_id").expect("child tables have case_id");
-            changes.push(Change { table, record: id, field: def.code, value: Value::Blob(case.to_vec()), clock, prev: None });
+            changes.push(Change {
+                table,
+                record: id,
+                field: def.code,
+                value: Value::Blob(case.to_vec()),
+                clock,
+                prev: None,
+            });
         }
         for (field, value) in fields {
             if value != Value::Null {
@@ -182,7 +194,10 @@ impl Writer<'_> {
         while i < changes.len() {
             // Group consecutive changes of one record, so a creation becomes one INSERT.
             let mut j = i + 1;
-            while j < changes.len() && changes[j].record == changes[i].record && std::ptr::eq(changes[j].table, changes[i].table) {
+            while j < changes.len()
+                && changes[j].record == changes[i].record
+                && std::ptr::eq(changes[j].table, changes[i].table)
+            {
                 j += 1;
             }
             self.apply_record(&changes[i..j], false)?;
@@ -251,7 +266,10 @@ impl Writer<'_> {
                     } else if let Some(i) = table.fields.iter().position(|f| f.code == c.field) {
                         values[i] = c.value.clone();
                     } else {
-                        return Err(Error::invalid("field", &format!("{} has no field with code {}", table.noun, c.field)));
+                        return Err(Error::invalid(
+                            "field",
+                            &format!("{} has no field with code {}", table.noun, c.field),
+                        ));
                     }
                 }
                 let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
@@ -265,7 +283,8 @@ impl Writer<'_> {
                 let created_ms = created.hlc.millis() as i64;
                 let hlc = created.hlc.0 as i64;
                 let clock_blob = clocks.encode();
-                let mut vals: Vec<&dyn ToSql> = vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
+                let mut vals: Vec<&dyn ToSql> =
+                    vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
                 vals.extend(values.iter().map(|v| v as &dyn ToSql));
                 self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
                 (self.tx.last_insert_rowid(), true)
@@ -330,7 +349,8 @@ impl Writer<'_> {
     /// The current row of a record (any kind), with its clocks.
     fn load(&self, table: &TableDef, id: &[u8; 16]) -> Result<Option<Row>> {
         let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
-        let sql = format!("SELECT rid, deleted, hlc, device, clocks, {} FROM {} WHERE id = ?1", cols.join(", "), table.table);
+        let sql =
+            format!("SELECT rid, deleted, hlc, device, clocks, {} FROM {} WHERE id = ?1", cols.join(", "), table.table);
         let mut stmt = self.tx.prepare_cached(&sql)?;
         let row = stmt
             .query_row([&id[..]], |r| {

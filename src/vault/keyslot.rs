@@ -103,7 +103,8 @@ pub fn unwrap(header: &Header, kind: SlotKind, secret: &[u8]) -> Result<(DataKey
     for i in candidates {
         let slot = &header.slots[i];
         let wrapping = derive_wrapping_key(secret, &slot.salt, slot.kdf)?;
-        let cipher = XChaCha20Poly1305::new_from_slice(wrapping.as_ref()).map_err(|_| Error::Crypto("bad key length"))?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(wrapping.as_ref()).map_err(|_| Error::Crypto("bad key length"))?;
         let ad = associated_data(header, slot);
         let Ok(plain) = cipher.decrypt(&XNonce::from(slot.nonce), Payload { msg: &slot.wrapped, aad: &ad }) else {
             continue;

@@ -56,7 +56,12 @@ pub struct Vault {
 impl Vault {
     /// Creates a vault in `dir` (new, or existing and empty). Returns the unlocked vault and
     /// the recovery key, which is shown to the user once and never stored in the clear.
-    pub fn create(dir: &Path, passphrase: &Passphrase, opts: CreateOptions, entropy: &mut dyn Entropy) -> Result<(Vault, RecoveryKey)> {
+    pub fn create(
+        dir: &Path,
+        passphrase: &Passphrase,
+        opts: CreateOptions,
+        entropy: &mut dyn Entropy,
+    ) -> Result<(Vault, RecoveryKey)> {
         opts.passphrase_kdf.check()?;
         opts.recovery_kdf.check()?;
         prepare_empty_dir(dir)?;
@@ -125,7 +130,12 @@ impl Vault {
 
     /// First half of a passphrase change, durable on its own: adds a passphrase slot and
     /// writes the header. Returns the new slot's id.
-    pub fn add_passphrase_slot(&mut self, new: &Passphrase, kdf: KdfParams, entropy: &mut dyn Entropy) -> Result<[u8; 16]> {
+    pub fn add_passphrase_slot(
+        &mut self,
+        new: &Passphrase,
+        kdf: KdfParams,
+        entropy: &mut dyn Entropy,
+    ) -> Result<[u8; 16]> {
         if self.header.slots.len() >= header::MAX_SLOTS {
             return Err(Error::invalid("passphrase", "the vault already has the most key slots it can hold"));
         }
@@ -209,7 +219,10 @@ pub fn read_header(dir: &Path) -> Result<Header> {
         Err(e) => return Err(Error::io(format!("could not read {}", path.display()), e)),
     };
     if bytes.len() > 64 * 1024 {
-        return Err(Error::HeaderDamaged { path, reason: format!("it is {} bytes, far larger than a header", bytes.len()) });
+        return Err(Error::HeaderDamaged {
+            path,
+            reason: format!("it is {} bytes, far larger than a header", bytes.len()),
+        });
     }
     Header::decode(&bytes).map_err(|e| match e {
         HeaderError::TooNew { version } => Error::HeaderTooNew { path, version },
@@ -246,7 +259,8 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let tmp = dir.join(format!(".{name}.tmp-{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
     let ctx = |what: &str| format!("could not {what} {}", tmp.display());
     let result = (|| -> Result<()> {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| Error::io(ctx("create"), e))?;
+        let mut f =
+            fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(|e| Error::io(ctx("create"), e))?;
         f.write_all(bytes).map_err(|e| Error::io(ctx("write"), e))?;
         f.sync_all().map_err(|e| Error::io(ctx("sync"), e))?;
         drop(f);

@@ -70,7 +70,11 @@ fn one_slot() -> Header {
 }
 
 fn two_slots() -> Header {
-    build(2, DbCipher::default(), &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK), (SlotKind::RecoveryKey, RECOVERY_SECRET, WEAK)])
+    build(
+        2,
+        DbCipher::default(),
+        &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK), (SlotKind::RecoveryKey, RECOVERY_SECRET, WEAK)],
+    )
 }
 
 /// Recomputes the trailing checksum, as a careful forger (or a buggy writer) would.
@@ -110,11 +114,23 @@ pub fn all() -> Vec<Out> {
     let two = two_slots().encode();
     let mut v = Vec::new();
     let mut ok = |name, unwrap, comment: &str, bytes| {
-        v.push(Out { name, expect: "ok", unwrap: Some(unwrap), passphrase: Some(PASSPHRASE), comment: comment.into(), bytes })
+        v.push(Out {
+            name,
+            expect: "ok",
+            unwrap: Some(unwrap),
+            passphrase: Some(PASSPHRASE),
+            comment: comment.into(),
+            bytes,
+        })
     };
 
     // --- Valid headers.
-    ok("ok_one_passphrase_slot", "ok", "a valid header with one passphrase slot opens with its passphrase", one.clone());
+    ok(
+        "ok_one_passphrase_slot",
+        "ok",
+        "a valid header with one passphrase slot opens with its passphrase",
+        one.clone(),
+    );
     ok(
         "ok_passphrase_and_recovery_slots",
         "ok",
@@ -125,13 +141,23 @@ pub fn all() -> Vec<Out> {
         "ok_page_size_65536_hmac_sha512",
         "ok",
         "the largest page size and the SHA-512 page HMAC are valid settings",
-        build(3, DbCipher { page_size: 65536, hmac: PageHmac::Sha512 }, &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK)]).encode(),
+        build(
+            3,
+            DbCipher { page_size: 65536, hmac: PageHmac::Sha512 },
+            &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK)],
+        )
+        .encode(),
     );
     ok(
         "ok_page_size_1024_hmac_sha1",
         "ok",
         "the smallest page size and the SHA-1 page HMAC are valid settings",
-        build(4, DbCipher { page_size: 1024, hmac: PageHmac::Sha1 }, &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK)]).encode(),
+        build(
+            4,
+            DbCipher { page_size: 1024, hmac: PageHmac::Sha1 },
+            &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK)],
+        )
+        .encode(),
     );
     ok(
         "ok_two_passphrase_slots_second_opens",
@@ -167,8 +193,9 @@ pub fn all() -> Vec<Out> {
         bytes: one.clone(),
     });
 
-    let mut bad =
-        |name, expect, comment: &str, bytes| v.push(Out { name, expect, unwrap: None, passphrase: None, comment: comment.into(), bytes });
+    let mut bad = |name, expect, comment: &str, bytes| {
+        v.push(Out { name, expect, unwrap: None, passphrase: None, comment: comment.into(), bytes })
+    };
 
     // --- Truncation, one per boundary class.
     bad("truncated_empty", "truncated", "an empty file", vec![]);
@@ -188,8 +215,18 @@ pub fn all() -> Vec<Out> {
         "a one-slot header cut right after its slot",
         one[..mac_at(&one)].to_vec(),
     );
-    bad("truncated_one_slot_missing_checksum", "truncated", "a one-slot header without its checksum", one[..checksum_at(&one)].to_vec());
-    bad("truncated_one_byte_short", "truncated", "a one-slot header missing its last byte", one[..one.len() - 1].to_vec());
+    bad(
+        "truncated_one_slot_missing_checksum",
+        "truncated",
+        "a one-slot header without its checksum",
+        one[..checksum_at(&one)].to_vec(),
+    );
+    bad(
+        "truncated_one_byte_short",
+        "truncated",
+        "a one-slot header missing its last byte",
+        one[..one.len() - 1].to_vec(),
+    );
     bad(
         "truncated_two_slots_missing_checksum",
         "bad length",
@@ -208,13 +245,23 @@ pub fn all() -> Vec<Out> {
         "a two-slot header cut in the middle of the second slot",
         two[..slot(1, S_WRAPPED + 40)].to_vec(),
     );
-    bad("truncated_one_byte_short_two_slots", "bad length", "a two-slot header missing its last byte", two[..two.len() - 1].to_vec());
+    bad(
+        "truncated_one_byte_short_two_slots",
+        "bad length",
+        "a two-slot header missing its last byte",
+        two[..two.len() - 1].to_vec(),
+    );
     {
         // The MAC removed and the checksum recomputed over what is left.
         let mut b = two[..mac_at(&two)].to_vec();
         b.extend_from_slice(&[0; 32]);
         let b = rechecksum(b);
-        bad("mac_missing_checksum_recomputed", "bad length", "a two-slot header without its MAC but with a checksum over the rest", b);
+        bad(
+            "mac_missing_checksum_recomputed",
+            "bad length",
+            "a two-slot header without its MAC but with a checksum over the rest",
+            b,
+        );
     }
 
     // --- Length.
@@ -227,11 +274,26 @@ pub fn all() -> Vec<Out> {
     {
         let mut b = two.clone();
         b.extend_from_slice(&two[PREFIX_LEN..PREFIX_LEN + SLOT_LEN]);
-        bad("appended_slot_count_unchanged", "bad length", "a copy of a slot appended after the checksum; the slot count still says 2", b);
+        bad(
+            "appended_slot_count_unchanged",
+            "bad length",
+            "a copy of a slot appended after the checksum; the slot count still says 2",
+            b,
+        );
     }
     bad("slot_count_raised", "bad length", "the slot count says 3 in a two-slot header", put(two.clone(), COUNT, &[3]));
-    bad("slot_count_lowered", "bad length", "the slot count says 1 in a two-slot header", put(two.clone(), COUNT, &[1]));
-    bad("slot_count_zero_with_one_slot", "bad length", "the slot count says 0 in a one-slot header", put(one.clone(), COUNT, &[0]));
+    bad(
+        "slot_count_lowered",
+        "bad length",
+        "the slot count says 1 in a two-slot header",
+        put(two.clone(), COUNT, &[1]),
+    );
+    bad(
+        "slot_count_zero_with_one_slot",
+        "bad length",
+        "the slot count says 0 in a one-slot header",
+        put(one.clone(), COUNT, &[0]),
+    );
     {
         // A zero-slot header of exactly the length its count implies: prefix, MAC, checksum.
         let mut b = one[..PREFIX_LEN].to_vec();
@@ -253,8 +315,18 @@ pub fn all() -> Vec<Out> {
         "the first bytes of an SQLite database (the .db file picked by mistake)",
         b"SQLite format 3\0".to_vec(),
     );
-    bad("bad_magic_flipped_first_byte", "bad magic", "a valid header with its first magic byte flipped", flip(one.clone(), MAGIC));
-    bad("bad_magic_flipped_last_byte", "bad magic", "a valid header with the last magic byte flipped", flip(one.clone(), MAGIC + 7));
+    bad(
+        "bad_magic_flipped_first_byte",
+        "bad magic",
+        "a valid header with its first magic byte flipped",
+        flip(one.clone(), MAGIC),
+    );
+    bad(
+        "bad_magic_flipped_last_byte",
+        "bad magic",
+        "a valid header with the last magic byte flipped",
+        flip(one.clone(), MAGIC + 7),
+    );
     bad("bad_magic_lower_case", "bad magic", "`casebook` in lower case", put(one.clone(), MAGIC, b"casebook"));
     bad(
         "bad_magic_short_file",
@@ -268,9 +340,19 @@ pub fn all() -> Vec<Out> {
         "format version 2, checksum not recomputed: the version is read before the checksum",
         put(one.clone(), VERSION, &[0, 2]),
     );
-    bad("version_ffff_too_new", "too new", "format version 65535", rechecksum(put(one.clone(), VERSION, &[0xff, 0xff])));
+    bad(
+        "version_ffff_too_new",
+        "too new",
+        "format version 65535",
+        rechecksum(put(one.clone(), VERSION, &[0xff, 0xff])),
+    );
     bad("version_0_does_not_exist", "bad version", "format version 0", rechecksum(put(one.clone(), VERSION, &[0, 0])));
-    bad("version_256_too_new", "too new", "format version 256: the version is big-endian", put(one.clone(), VERSION, &[1, 0]));
+    bad(
+        "version_256_too_new",
+        "too new",
+        "format version 256: the version is big-endian",
+        put(one.clone(), VERSION, &[1, 0]),
+    );
 
     // --- A flipped byte in each region, checksum not recomputed.
     for (name, at, what) in [
@@ -287,7 +369,12 @@ pub fn all() -> Vec<Out> {
         ("checksum_mac_flipped", mac_at(&one) + 1, "header MAC"),
         ("checksum_checksum_flipped", checksum_at(&one) + 31, "checksum itself"),
     ] {
-        bad(name, "bad checksum", &format!("one bit of the {what} flipped, checksum not recomputed"), flip(one.clone(), at));
+        bad(
+            name,
+            "bad checksum",
+            &format!("one bit of the {what} flipped, checksum not recomputed"),
+            flip(one.clone(), at),
+        );
     }
 
     // --- A flipped byte with the checksum recomputed: structurally valid, refused by
@@ -429,8 +516,12 @@ pub fn all() -> Vec<Out> {
         "kdf params refused",
         "two passphrase slots, the second asks for 4 TiB: every candidate is checked before the first KDF runs",
         put(
-            build(9, DbCipher::default(), &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK), (SlotKind::Passphrase, b"other", WEAK)])
-                .encode(),
+            build(
+                9,
+                DbCipher::default(),
+                &[(SlotKind::Passphrase, PASSPHRASE.as_bytes(), WEAK), (SlotKind::Passphrase, b"other", WEAK)],
+            )
+            .encode(),
             slot(1, S_M),
             &u32::MAX.to_be_bytes(),
         ),
@@ -440,8 +531,18 @@ pub fn all() -> Vec<Out> {
     let mut field = |name, expect, comment: &str, bytes: Vec<u8>| {
         v.push(Out { name, expect, unwrap: None, passphrase: None, comment: comment.into(), bytes: rechecksum(bytes) })
     };
-    field("field_page_size_3", "bad field page_size", "page size 3, checksum recomputed", put(one.clone(), PAGE_SIZE, &3u32.to_be_bytes()));
-    field("field_page_size_0", "bad field page_size", "page size 0, checksum recomputed", put(one.clone(), PAGE_SIZE, &0u32.to_be_bytes()));
+    field(
+        "field_page_size_3",
+        "bad field page_size",
+        "page size 3, checksum recomputed",
+        put(one.clone(), PAGE_SIZE, &3u32.to_be_bytes()),
+    );
+    field(
+        "field_page_size_0",
+        "bad field page_size",
+        "page size 0, checksum recomputed",
+        put(one.clone(), PAGE_SIZE, &0u32.to_be_bytes()),
+    );
     field(
         "field_page_size_512",
         "bad field page_size",
@@ -471,7 +572,12 @@ pub fn all() -> Vec<Out> {
         put(two.clone(), slot(1, S_KIND), &[255]),
     );
     field("field_kdf_id_0", "bad field slot_kdf", "KDF id 0", put(one.clone(), slot(0, S_KDF), &[0]));
-    field("field_kdf_id_2", "bad field slot_kdf", "KDF id 2 (unknown; 1 is Argon2id v0x13)", put(one.clone(), slot(0, S_KDF), &[2]));
+    field(
+        "field_kdf_id_2",
+        "bad field slot_kdf",
+        "KDF id 2 (unknown; 1 is Argon2id v0x13)",
+        put(one.clone(), slot(0, S_KDF), &[2]),
+    );
     v.push(Out {
         name: "field_slot_count_9",
         expect: "bad field slot_count",
