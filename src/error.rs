@@ -38,6 +38,10 @@ pub enum Error {
     Database(rusqlite::Error),
     /// A cryptographic operation failed in a way that is not a wrong key.
     Crypto(&'static str),
+    /// The sync share folder cannot be read or written, or is not the group's share.
+    ShareUnreachable { path: PathBuf, reason: String },
+    /// The vault is not attached to a share (or already is, for `share create`/`join`).
+    ShareState { reason: String },
 }
 
 /// The codes the UI and CLI branch on. Stable: the desktop app receives them over IPC.
@@ -61,6 +65,8 @@ pub enum ErrorCode {
     VaultExists,
     /// Reading or writing a file failed.
     Io,
+    /// The sync share cannot be reached (unplugged stick, unmounted drive, wrong folder).
+    ShareUnreachable,
     /// Anything else: a bug or an unexpected database failure.
     Internal,
 }
@@ -90,6 +96,8 @@ impl Error {
             Error::Io { .. } => ErrorCode::Io,
             Error::Database(e) if is_not_a_database(e) => ErrorCode::VaultDamaged,
             Error::Database(_) | Error::Crypto(_) => ErrorCode::Internal,
+            Error::ShareUnreachable { .. } => ErrorCode::ShareUnreachable,
+            Error::ShareState { .. } => ErrorCode::BadInput,
         }
     }
 
@@ -103,6 +111,7 @@ impl Error {
             Error::HeaderTooNew { .. } | Error::DatabaseTooNew { .. } => Some("install the newest version of Casebook"),
             Error::VaultExists { .. } => Some("choose an empty or new folder"),
             Error::Io { .. } => Some("check that the disk is not full and the folder is writable"),
+            Error::ShareUnreachable { .. } => Some("plug in the stick or mount the drive that holds the share, or check the folder with `casebook share status`"),
             _ => None,
         }
     }
@@ -147,6 +156,8 @@ impl fmt::Display for Error {
             }
             Error::Database(e) => write!(f, "database error: {e}"),
             Error::Crypto(what) => write!(f, "cryptographic failure: {what}"),
+            Error::ShareUnreachable { path, reason } => write!(f, "the share {} cannot be used: {reason}", path.display()),
+            Error::ShareState { reason } => f.write_str(reason),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod search;
 pub mod secret;
 pub mod store;
+pub mod sync;
 pub mod vault;
 
 pub use error::{Error, ErrorCode, Result};

@@ -134,6 +134,7 @@ fn the_same_path_applies_changes_by_last_writer_wins() {
         value: Value::Text("Старый".into()),
         clock: FieldClock { hlc: Hlc(1), device },
         prev: None,
+        supersedes: Vec::new(),
     };
     store.write(|w| w.apply(&[stale])).unwrap();
     assert_eq!(store.case(id.as_bytes()).unwrap().city.as_deref(), Some("Ереван"));
@@ -144,6 +145,7 @@ fn the_same_path_applies_changes_by_last_writer_wins() {
         value: Value::Text("Тбилиси".into()),
         clock: FieldClock { hlc: Hlc(u64::MAX >> 1), device },
         prev: None,
+        supersedes: Vec::new(),
     };
     store.write(|w| w.apply(&[newer])).unwrap();
     assert_eq!(store.case(id.as_bytes()).unwrap().city.as_deref(), Some("Тбилиси"));

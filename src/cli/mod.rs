@@ -61,6 +61,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sync through a shared folder: create a group, invite devices, join, status
+    #[command(subcommand)]
+    Share(ShareCommand),
+    /// Send this device's new changes to the share and apply everyone else's
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review and settle fields that were edited on two devices at once
+    #[command(subcommand)]
+    Conflicts(ConflictsCommand),
     /// Check the vault's database for damage
     Check,
     /// Measure speed and size on generated cases (a throw-away vault in a temp folder)
@@ -159,6 +170,53 @@ enum CaseCommand {
     },
     /// Delete a case (kept as a tombstone so that sync can carry the deletion)
     Delete { id: String },
+}
+
+#[derive(Subcommand)]
+enum ShareCommand {
+    /// Make DIR (a Syncthing/Nextcloud folder, network drive, USB stick) the share of a new sync group
+    Create {
+        dir: PathBuf,
+        /// How the other devices see this one, e.g. "Anna, Yerevan office" (sealed in the share)
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Write an invite for another device, sealed under a one-time passphrase
+    /// ($CASEBOOK_INVITE_PASSPHRASE, else four generated words, printed once)
+    Invite {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Attach this vault to the group whose share is DIR (the path may differ on each device)
+    Join {
+        dir: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        invite: PathBuf,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Devices, their last delta and when they were last heard from; gaps and alarms
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConflictsCommand {
+    /// Fields with competing values from concurrent edits
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep value N of conflict ID (1 = the value shown now); the choice syncs
+    Resolve {
+        id: String,
+        #[arg(long, value_name = "N")]
+        keep: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -317,6 +375,27 @@ fn execute(cli: Cli) -> Result<()> {
             output::summaries(&rows, *json);
             Ok(())
         }
+        Command::Share(cmd) => share_command(&cli, cmd),
+        Command::Sync { json } => {
+            let mut store = open(&cli)?;
+            let report = casebook::sync::engine::sync(&mut store)?;
+            output::sync_report(&report, *json);
+            Ok(())
+        }
+        Command::Conflicts(ConflictsCommand::List { json }) => {
+            let store = open(&cli)?;
+            output::conflicts(&store.conflicts()?, *json);
+            Ok(())
+        }
+        Command::Conflicts(ConflictsCommand::Resolve { id, keep }) => {
+            let mut store = open(&cli)?;
+            let c = store.resolve_conflict(id, *keep)?;
+            println!(
+                "kept value {keep} for {} of {} {}; the choice reaches the other devices with the next sync",
+                c.field, c.record, c.record_id
+            );
+            Ok(())
+        }
         Command::Check => {
             let store = open(&cli)?;
             let problems = store.integrity_check()?;
@@ -335,6 +414,50 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Bench(args) => casebook::bench::run(args, &mut std::io::stdout()),
     }
+}
+
+fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
+    use casebook::sync::engine;
+    match cmd {
+        ShareCommand::Create { dir, label } => {
+            let mut store = open(cli)?;
+            if let Some(l) = label {
+                engine::set_label(&mut store, l)?;
+            }
+            let a = engine::create(&mut store, dir)?;
+            println!("This vault now syncs through {} (group {}).", a.path, a.group_id);
+            println!("Invite another device with `casebook share invite --out FILE`, then run `casebook sync`.");
+        }
+        ShareCommand::Invite { out, kdf } => {
+            let (pass, generated) = secrets::invite_passphrase_for_new(&mut OsEntropy)?;
+            let params = kdf.params(keyslot::DEFAULT_PASSPHRASE_KDF);
+            params.check()?;
+            let mut store = open(cli)?;
+            let text = engine::invite(&mut store, &pass, params)?;
+            std::fs::write(out, format!("{text}\n"))
+                .map_err(|e| Error::io(format!("could not write the invite {}", out.display()), e))?;
+            println!("Invite written to {} (valid 7 days).", out.display());
+            if let Some(words) = generated {
+                println!("One-time passphrase (give it by another channel than the file): {}", words.as_str());
+            }
+        }
+        ShareCommand::Join { dir, invite, label } => {
+            let text = std::fs::read_to_string(invite)
+                .map_err(|e| Error::io(format!("could not read the invite {}", invite.display()), e))?;
+            let mut store = open(cli)?;
+            let pass = secrets::invite_passphrase()?;
+            if let Some(l) = label {
+                engine::set_label(&mut store, l)?;
+            }
+            let a = engine::join(&mut store, dir, &text, &pass)?;
+            println!("This vault joined group {} through {}. Run `casebook sync`.", a.group_id, a.path);
+        }
+        ShareCommand::Status { json } => {
+            let store = open(cli)?;
+            output::share_status(&engine::status(&store)?, *json);
+        }
+    }
+    Ok(())
 }
 
 fn case_command(cli: &Cli, cmd: &CaseCommand) -> Result<()> {

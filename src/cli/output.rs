@@ -132,3 +132,106 @@ pub fn case_file(c: &CaseFile, json: bool) {
         }
     }
 }
+
+fn short(device: &str, label: &str) -> String {
+    let id = &device[..device.len().min(8)];
+    if label.is_empty() {
+        format!("device {id}")
+    } else {
+        format!("device {id} ({label})")
+    }
+}
+
+/// What `sync` did.
+pub fn sync_report(r: &casebook::sync::engine::SyncReport, json: bool) {
+    if json {
+        return print_json(r);
+    }
+    println!("sent: {} delta(s), {} change(s)", r.sent_deltas, r.sent_changes);
+    if r.republished > 0 {
+        println!("written again: {} delta(s) of this device that were missing from the share", r.republished);
+    }
+    let devices: std::collections::BTreeSet<&str> = r.received.iter().map(|x| x.device.as_str()).collect();
+    println!(
+        "received: {} delta(s), {} change(s) from {} device(s)",
+        r.received.len(),
+        r.received_changes,
+        devices.len()
+    );
+    if r.conflicts > 0 {
+        println!(
+            "conflicts: {} new, {} open — review them with `casebook conflicts list`",
+            r.new_conflicts, r.conflicts
+        );
+    }
+    for w in &r.waiting {
+        println!("waiting: {} at delta {}: {}", short(&w.device, &w.label), w.seq, w.reason);
+    }
+    for p in &r.problems {
+        println!("problem: {}: {} (file left alone, nothing of it applied)", p.file, p.problem);
+    }
+    for a in &r.alarms {
+        println!("ALARM {}: {} delta {}: {}", a.kind, short(&a.device, ""), a.seq, a.detail);
+    }
+}
+
+/// `share status`.
+pub fn share_status(s: &casebook::sync::engine::Status, json: bool) {
+    if json {
+        return print_json(s);
+    }
+    println!("share: {} (group {})", s.path, s.group_id);
+    if let Some(reason) = &s.unreachable_reason {
+        println!("share unreachable: {reason}");
+    }
+    for d in &s.devices {
+        let on_share = d.share_seq.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+        if d.this_device {
+            println!(
+                "  this device {}: wrote {} delta(s), {} on the share",
+                short(&d.device, &d.label),
+                d.seq,
+                on_share
+            );
+        } else {
+            println!(
+                "  {}: applied {} of {} on the share; last heard {}; last wrote {}{}",
+                short(&d.device, &d.label),
+                d.seq,
+                on_share,
+                d.last_heard.as_deref().unwrap_or("never"),
+                d.last_written.as_deref().unwrap_or("—"),
+                d.gap.map(|g| format!("; MISSING delta {g}")).unwrap_or_default()
+            );
+        }
+    }
+    for a in &s.alarms {
+        println!("ALARM {} ({}): {} delta {}: {}", a.kind, a.first_seen, short(&a.device, ""), a.seq, a.detail);
+    }
+    println!("open conflicts: {}", s.conflicts);
+}
+
+/// `conflicts list`.
+pub fn conflicts(list: &[casebook::store::conflicts::Conflict], json: bool) {
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!("no conflicts");
+        return;
+    }
+    for c in list {
+        println!("conflict {}: {} of {} {} (case {})", c.id, c.field, c.record, c.record_id, c.case_id);
+        for v in &c.values {
+            println!(
+                "  {}{} {} — {} at {}",
+                v.n,
+                if v.shown { " (shown)" } else { "" },
+                v.value,
+                short(&v.device, &v.device_label),
+                v.time
+            );
+        }
+    }
+    println!("keep one with `casebook conflicts resolve ID --keep N`");
+}

@@ -63,3 +63,24 @@ pub fn recovery_key() -> Result<RecoveryKey> {
     };
     RecoveryKey::parse(&text)
 }
+
+/// The one-time invite passphrase for `share invite`: `$CASEBOOK_INVITE_PASSPHRASE`, else four
+/// generated words (returned too, to be printed once).
+pub fn invite_passphrase_for_new(
+    entropy: &mut dyn casebook::entropy::Entropy,
+) -> Result<(Passphrase, Option<Zeroizing<String>>)> {
+    if let Some(p) = env_secret("CASEBOOK_INVITE_PASSPHRASE") {
+        return Ok((Passphrase::new(p.to_string())?, None));
+    }
+    let words = casebook::sync::words::generate(entropy);
+    Ok((Passphrase::new(words.to_string())?, Some(words)))
+}
+
+/// The invite passphrase for `share join`: `$CASEBOOK_INVITE_PASSPHRASE` or a prompt.
+pub fn invite_passphrase() -> Result<Passphrase> {
+    let text = match env_secret("CASEBOOK_INVITE_PASSPHRASE") {
+        Some(t) => t,
+        None => prompt("Invite passphrase: ")?,
+    };
+    Passphrase::new(text.to_string())
+}

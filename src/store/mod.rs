@@ -5,6 +5,7 @@
 //! handed a 32-byte SQLCipher key (or none, for the plain-SQLite benchmark baseline).
 
 pub mod clocks;
+pub mod conflicts;
 pub mod hlc;
 pub mod read;
 pub mod schema;

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -107,9 +107,77 @@ CREATE VIRTUAL TABLE note_fts USING fts5(
 );
 ";
 
+/// Version 3: sync. The change log records the device of the value a change replaced and the
+/// clocks a conflict resolution settles (`prev_device`, `supersedes`; before version 3 every
+/// change was local, so its `prev` was this device's); `conflicts` keeps the competing values
+/// of a field (its losing heads); `shares`, `sync_peers`, `sync_received`, `sync_sent` and
+/// `sync_alarms` hold the state of sync with a share (docs/formats/database.md section 10).
+const V2_TO_V3: &str = "
+ALTER TABLE changes ADD COLUMN prev_device INTEGER;
+ALTER TABLE changes ADD COLUMN supersedes BLOB;
+UPDATE changes SET prev_device = device WHERE prev_hlc IS NOT NULL;
+CREATE TABLE conflicts (
+    rec BLOB NOT NULL,
+    field INTEGER NOT NULL,
+    hlc INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    tbl INTEGER NOT NULL,
+    value,
+    PRIMARY KEY (rec, field, hlc, device)
+) WITHOUT ROWID;
+CREATE TABLE shares (
+    idx INTEGER PRIMARY KEY,
+    group_id BLOB NOT NULL UNIQUE,
+    epoch INTEGER NOT NULL,
+    group_key BLOB NOT NULL,
+    signing_key BLOB NOT NULL,
+    path TEXT NOT NULL,
+    scanned_upto INTEGER NOT NULL DEFAULT 0,
+    joined_at INTEGER NOT NULL
+);
+CREATE TABLE sync_peers (
+    share INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    signing_key BLOB NOT NULL,
+    label TEXT,
+    applied_seq INTEGER NOT NULL DEFAULT 0,
+    applied_hash BLOB,
+    heard_at INTEGER,
+    last_created INTEGER,
+    PRIMARY KEY (share, device)
+) WITHOUT ROWID;
+CREATE TABLE sync_received (
+    share INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (share, device, seq)
+) WITHOUT ROWID;
+CREATE TABLE sync_sent (
+    share INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    first_change INTEGER NOT NULL,
+    last_change INTEGER NOT NULL,
+    deps BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (share, seq)
+) WITHOUT ROWID;
+CREATE TABLE sync_alarms (
+    share INTEGER NOT NULL,
+    device BLOB NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    PRIMARY KEY (share, device, seq, kind)
+) WITHOUT ROWID;
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
-pub(crate) const HISTORY: &[(i64, &str)] = &[(1, V1)];
+pub(crate) const HISTORY: &[(i64, &[&str])] = &[(1, &[V1]), (2, &[V1, V1_TO_V2])];
 
 /// What the caller must do after an upgrade.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -156,6 +224,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
                 conn.execute_batch(V1_TO_V2)?;
                 up.reindex = true;
             }
+            2 => conn.execute_batch(V2_TO_V3)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;
@@ -187,9 +256,11 @@ mod tests {
         let mut fresh = Connection::open_in_memory().unwrap();
         ensure(&mut fresh).unwrap();
         assert_eq!(HISTORY.len() as i64, VERSION - 1, "every old version needs its SQL in HISTORY");
-        for &(version, sql) in HISTORY {
+        for &(version, steps) in HISTORY {
             let mut old = Connection::open_in_memory().unwrap();
-            old.execute_batch(sql).unwrap();
+            for sql in steps {
+                old.execute_batch(sql).unwrap();
+            }
             old.pragma_update(None, "user_version", version).unwrap();
             old.execute(
                 "INSERT INTO cases (id, full_name, stage, created_at, updated_at, hlc, device) VALUES (x'01', 'Иван', 'exit', 1, 1, 1, 1)",
@@ -197,7 +268,7 @@ mod tests {
             )
             .unwrap();
             let up = ensure(&mut old).unwrap();
-            assert!(up.reindex);
+            assert_eq!(up.reindex, version < 2);
             assert_eq!(schema_of(&old), schema_of(&fresh), "upgrade from v{version}");
             let name: String = old.query_row("SELECT full_name FROM cases", [], |r| r.get(0)).unwrap();
             assert_eq!(name, "Иван", "data kept through the upgrade from v{version}");

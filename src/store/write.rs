@@ -26,7 +26,41 @@ pub struct Change {
     pub value: Value,
     pub clock: FieldClock,
     /// Clock of the value this change replaced on the writing device (None: it had none).
-    pub prev: Option<Hlc>,
+    pub prev: Option<FieldClock>,
+    /// Other competing values this change settles (a conflict resolution); usually empty.
+    pub supersedes: Vec<FieldClock>,
+}
+
+/// `supersedes` as stored in the change log: 12 bytes per clock (HLC, device index).
+pub fn encode_clocks(clocks: &[FieldClock]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(clocks.len() * 12);
+    for c in clocks {
+        out.extend_from_slice(&c.hlc.0.to_be_bytes());
+        out.extend_from_slice(&c.device.to_be_bytes());
+    }
+    out
+}
+
+/// Reads [`encode_clocks`] back (whole entries only).
+pub fn decode_clocks(bytes: &[u8]) -> Vec<FieldClock> {
+    bytes
+        .chunks_exact(12)
+        .map(|e| FieldClock {
+            hlc: Hlc(u64::from_be_bytes(e[..8].try_into().expect("8 bytes"))),
+            device: u32::from_be_bytes(e[8..].try_into().expect("4 bytes")),
+        })
+        .collect()
+}
+
+/// A stored value as a [`Value`].
+pub fn value_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(n) => Value::Int(n),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        ValueRef::Real(f) => Value::Text(f.to_string()),
+    }
 }
 
 impl ToSql for Value {
@@ -145,11 +179,12 @@ impl Writer<'_> {
                 value: Value::Blob(case.to_vec()),
                 clock,
                 prev: None,
+                supersedes: Vec::new(),
             });
         }
         for (field, value) in fields {
             if value != Value::Null {
-                changes.push(Change { table, record: id, field, value, clock, prev: None });
+                changes.push(Change { table, record: id, field, value, clock, prev: None, supersedes: Vec::new() });
             }
         }
         // A fresh UUIDv7 cannot exist yet: skip the lookup and the merge.
@@ -168,8 +203,8 @@ impl Writer<'_> {
         let mut changes = Vec::new();
         for (field, value) in fields {
             if row.value(table, field) != value {
-                let prev = Some(row.clocks.get(field).hlc);
-                changes.push(Change { table, record: *id, field, value, clock, prev });
+                let prev = Some(row.clocks.get(field));
+                changes.push(Change { table, record: *id, field, value, clock, prev, supersedes: Vec::new() });
             }
         }
         self.apply(&changes)?;
@@ -183,13 +218,28 @@ impl Writer<'_> {
             return Err(not_found(table, id));
         }
         let clock = self.next_clock();
-        let prev = Some(row.clocks.get(DELETED).hlc);
-        self.apply(&[Change { table, record: *id, field: DELETED, value: Value::Int(1), clock, prev }])
+        let prev = Some(row.clocks.get(DELETED));
+        let supersedes = Vec::new();
+        self.apply(&[Change { table, record: *id, field: DELETED, value: Value::Int(1), clock, prev, supersedes }])
     }
 
     /// Applies changes (all of one transaction): last writer wins per field, every change
     /// that wins is logged and materialised. Local and remote changes take this same path.
     pub fn apply(&mut self, changes: &[Change]) -> Result<()> {
+        self.apply_grouped(changes, false)
+    }
+
+    /// Applies changes received from another device: as [`Writer::apply`], and in addition
+    /// keeps every concurrent value as a conflict (the field's heads, docs/formats/delta.md
+    /// section 7) and moves this device's clock past the remote clocks.
+    pub fn apply_remote(&mut self, changes: &[Change]) -> Result<()> {
+        for c in changes {
+            *self.hlc = self.hlc.observe(c.clock.hlc);
+        }
+        self.apply_grouped(changes, true)
+    }
+
+    fn apply_grouped(&mut self, changes: &[Change], heads: bool) -> Result<()> {
         let mut i = 0;
         while i < changes.len() {
             // Group consecutive changes of one record, so a creation becomes one INSERT.
@@ -200,8 +250,150 @@ impl Writer<'_> {
             {
                 j += 1;
             }
-            self.apply_record(&changes[i..j], false)?;
+            let group = &changes[i..j];
+            if heads || group.iter().any(|c| !c.supersedes.is_empty()) {
+                self.apply_with_heads(group)?;
+            } else {
+                self.apply_record(group, false)?;
+            }
             i = j;
+        }
+        Ok(())
+    }
+
+    /// Settles a conflict: writes `value` to the field, superseding the shown value and every
+    /// competing one. Returns the number of competing values settled.
+    pub fn resolve(&mut self, table: &'static TableDef, id: &[u8; 16], field: u8, value: Value) -> Result<usize> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        let heads = self.conflict_heads(id, field)?;
+        let clock = self.next_clock();
+        let supersedes: Vec<FieldClock> = heads.iter().map(|h| h.1).collect();
+        let n = supersedes.len();
+        let prev = Some(row.clocks.get(field));
+        self.apply_with_heads(&[Change { table, record: *id, field, value, clock, prev, supersedes }])?;
+        Ok(n)
+    }
+
+    /// The losing heads of one field: (value, clock), newest first.
+    pub fn conflict_heads(&self, id: &[u8; 16], field: u8) -> Result<Vec<(Value, FieldClock)>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT value, hlc, device FROM conflicts WHERE rec = ?1 AND field = ?2 ORDER BY hlc DESC, device",
+        )?;
+        let rows = stmt.query_map(params![&id[..], field], |r| {
+            Ok((value_of(r.get_ref(0)?), FieldClock { hlc: Hlc(r.get::<_, i64>(1)? as u64), device: r.get(2)? }))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One record's changes, in order, keeping per field the set of heads: a change removes
+    /// the clocks it names (`prev`, `supersedes`) and adds itself; the greatest head is the
+    /// field's value, the others are rows of `conflicts`.
+    fn apply_with_heads(&mut self, changes: &[Change]) -> Result<()> {
+        let table = changes[0].table;
+        let record = changes[0].record;
+        let mut rest = changes;
+        if self.load(table, &record)?.is_none() {
+            // The record's creation: the leading changes that share the first clock.
+            let n = changes.iter().take_while(|c| c.clock == changes[0].clock).count();
+            self.apply_record(&changes[..n], true)?;
+            rest = &changes[n..];
+            if rest.is_empty() {
+                return Ok(());
+            }
+        }
+        let mut row = self.load(table, &record)?.ok_or_else(|| not_found(table, &record))?;
+        let mut has_conflicts =
+            self.tx.prepare_cached("SELECT 1 FROM conflicts WHERE rec = ?1 LIMIT 1")?.exists([&record[..]])?;
+        let mut winners: Vec<&Change> = Vec::with_capacity(rest.len());
+        for c in rest {
+            let cur = row.clocks.get(c.field);
+            if c.clock == cur {
+                continue; // already applied
+            }
+            let named = |clock: &FieldClock| c.prev.as_ref() == Some(clock) || c.supersedes.contains(clock);
+            if has_conflicts {
+                let mut del = self.tx.prepare_cached(
+                    "DELETE FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4",
+                )?;
+                for p in c.prev.iter().chain(c.supersedes.iter()) {
+                    del.execute(params![&record[..], c.field, p.hlc.0 as i64, p.device])?;
+                }
+            }
+            let mut add = self.tx.prepare_cached(
+                "INSERT OR IGNORE INTO conflicts (rec, field, hlc, device, tbl, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            if incoming_wins(cur, c.clock, |d| self.device_id(d)) {
+                if !named(&cur) {
+                    // The writer did not know the value it replaces: keep it for review.
+                    add.execute(params![
+                        &record[..],
+                        c.field,
+                        cur.hlc.0 as i64,
+                        cur.device,
+                        table.code,
+                        &row.value(table, c.field)
+                    ])?;
+                    has_conflicts = true;
+                }
+                row.set(table, c.field, c.value.clone(), c.clock)?;
+                winners.push(c);
+            } else {
+                // A concurrent change that loses: kept as a competing value.
+                add.execute(params![&record[..], c.field, c.clock.hlc.0 as i64, c.clock.device, table.code, &c.value])?;
+                has_conflicts = true;
+            }
+        }
+        if winners.is_empty() {
+            return Ok(());
+        }
+        self.log(table, &winners)?;
+        let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
+        let mut fields: Vec<u8> = winners.iter().map(|c| c.field).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let mut sets = Vec::new();
+        let mut vals: Vec<Value> = Vec::new();
+        for &f in &fields {
+            sets.push(format!("{} = ?{}", column(table, f)?, sets.len() + 1));
+            vals.push(row.value(table, f));
+        }
+        let n = sets.len();
+        let sql = format!(
+            "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
+            table.table,
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
+        let clock_blob = row.clocks.encode();
+        let mut args: Vec<&dyn ToSql> = vals.iter().map(|v| v as &dyn ToSql).collect();
+        args.push(&clock_blob);
+        args.push(&latest_ms);
+        args.push(&row.rid);
+        self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
+        let winners: Vec<Change> = winners.into_iter().cloned().collect();
+        self.mark_dirty(table, row.rid, false, &winners)
+    }
+
+    fn log(&self, table: &TableDef, changes: &[&Change]) -> Result<()> {
+        let mut log = self.tx.prepare_cached(
+            "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for c in changes {
+            let supersedes = (!c.supersedes.is_empty()).then(|| encode_clocks(&c.supersedes));
+            log.execute(params![
+                table.code,
+                &c.record[..],
+                c.field,
+                &c.value,
+                c.clock.hlc.0 as i64,
+                c.clock.device,
+                c.prev.map(|p| p.hlc.0 as i64),
+                c.prev.map(|p| p.device),
+                supersedes
+            ])?;
         }
         Ok(())
     }
@@ -228,22 +420,7 @@ impl Writer<'_> {
         if winners.is_empty() {
             return Ok(());
         }
-        {
-            let mut log = self.tx.prepare_cached(
-                "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for c in &winners {
-                log.execute(params![
-                    table.code,
-                    &c.record[..],
-                    c.field,
-                    &c.value,
-                    c.clock.hlc.0 as i64,
-                    c.clock.device,
-                    c.prev.map(|h| h.0 as i64)
-                ])?;
-            }
-        }
+        self.log(table, &winners)?;
         let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
         let (rid, inserted) = match existing {
             None => {
@@ -314,12 +491,18 @@ impl Writer<'_> {
                 (row.rid, false)
             }
         };
+        let winners: Vec<Change> = winners.into_iter().cloned().collect();
+        self.mark_dirty(table, rid, inserted, &winners)
+    }
+
+    /// Queues the search and due-date upkeep a write of `changes` to row `rid` needs.
+    fn mark_dirty(&mut self, table: &TableDef, rid: i64, inserted: bool, changes: &[Change]) -> Result<()> {
         if std::ptr::eq(table, &CASE) {
             let indexed = ["full_name", "full_name_latin", "aliases", "city", "family"];
-            let touches_index = |c: &&Change| {
+            let touches_index = |c: &Change| {
                 c.field == DELETED || table.field_by_code(c.field).is_some_and(|f| indexed.contains(&f.name))
             };
-            if inserted || winners.iter().any(touches_index) {
+            if inserted || changes.iter().any(touches_index) {
                 self.dirty_cases.push((rid, inserted));
             }
         } else if std::ptr::eq(table, &NOTE) {
@@ -334,6 +517,20 @@ impl Writer<'_> {
             self.due_cases.extend(case);
         }
         Ok(())
+    }
+
+    /// The local index of a device by its 16-byte id, registering it on first sight.
+    pub fn device_index(&self, id: &[u8; 16]) -> Result<u32> {
+        if let Some(idx) = self
+            .tx
+            .prepare_cached("SELECT idx FROM devices WHERE id = ?1")?
+            .query_row([&id[..]], |r| r.get(0))
+            .optional()?
+        {
+            return Ok(idx);
+        }
+        self.tx.prepare_cached("INSERT INTO devices (id, local) VALUES (?1, 0)")?.execute([&id[..]])?;
+        Ok(self.tx.last_insert_rowid() as u32)
     }
 
     /// The 16-byte id of a device by its local index (for last-writer-wins ties).
@@ -358,13 +555,7 @@ impl Writer<'_> {
                 let blob: Option<Vec<u8>> = r.get(4)?;
                 let mut values = Vec::with_capacity(table.fields.len());
                 for i in 0..table.fields.len() {
-                    values.push(match r.get_ref(5 + i)? {
-                        ValueRef::Null => Value::Null,
-                        ValueRef::Integer(n) => Value::Int(n),
-                        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                        ValueRef::Real(f) => Value::Text(f.to_string()),
-                    });
+                    values.push(value_of(r.get_ref(5 + i)?));
                 }
                 Ok(Row {
                     rid: r.get(0)?,
@@ -391,6 +582,21 @@ struct Row {
 }
 
 impl Row {
+    fn set(&mut self, table: &TableDef, field: u8, value: Value, clock: FieldClock) -> Result<()> {
+        self.clocks.set(field, clock);
+        if field == DELETED {
+            self.deleted = value != Value::Int(0) && value != Value::Null;
+            return Ok(());
+        }
+        let i = table
+            .fields
+            .iter()
+            .position(|f| f.code == field)
+            .ok_or_else(|| Error::invalid("field", &format!("{} has no field with code {field}", table.noun)))?;
+        self.values[i] = value;
+        Ok(())
+    }
+
     fn value(&self, table: &TableDef, field: u8) -> Value {
         if field == DELETED {
             return Value::Int(i64::from(self.deleted));

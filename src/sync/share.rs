@@ -1,0 +1,276 @@
+//! The share folder (docs/formats/delta.md section 2): the only code that reads or writes it.
+//! Names are classified here; bytes are interpreted elsewhere. A device writes only inside its
+//! own folder, each file once (temp name in the same folder, fsync, rename, fsync the folder),
+//! and never deletes or modifies anything of anyone else's.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::entropy::Entropy;
+use crate::error::{Error, Result};
+
+/// The share marker's file name.
+pub const MARKER: &str = "casebook.share";
+/// A device record's file name inside its device folder.
+pub const RECORD: &str = "device";
+/// Largest file read from the share (a delta's header, its largest body and its signature).
+pub const MAX_FILE: u64 = super::format::MAX_SEALED as u64 + 176;
+
+/// What a file name in a device folder is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Name {
+    /// `device`.
+    Record,
+    /// `<12 digits>.delta`.
+    Delta(u64),
+    /// A sync tool's conflict copy of one of our files: verified like any other.
+    ConflictCopy,
+    /// A temp file (ours or a sync tool's): skipped.
+    Temp,
+    /// Anything else: reported, left alone.
+    Unknown,
+}
+
+/// The final name of delta `seq`.
+pub fn delta_name(seq: u64) -> String {
+    format!("{seq:012}.delta")
+}
+
+/// Classifies a file name found in a device folder.
+pub fn classify(name: &str) -> Name {
+    if name == RECORD {
+        return Name::Record;
+    }
+    if let Some(digits) = name.strip_suffix(".delta") {
+        if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(seq) = digits.parse::<u64>() {
+                return Name::Delta(seq);
+            }
+        }
+    }
+    let lower = name.to_lowercase();
+    if lower.contains(".sync-conflict-") || lower.contains("conflicted copy") || lower.contains("(conflict") {
+        return Name::ConflictCopy;
+    }
+    if name.starts_with('.')
+        || name.starts_with("~")
+        || lower.ends_with(".tmp")
+        || lower.ends_with(".part")
+        || name.ends_with('~')
+    {
+        return Name::Temp;
+    }
+    Name::Unknown
+}
+
+/// 32 lowercase hex digits → device id.
+pub fn parse_device_dir(name: &str) -> Option<[u8; 16]> {
+    if name.len() != 32 || !name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let mut id = [0u8; 16];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&name[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(id)
+}
+
+/// Device id → folder name.
+pub fn device_dir_name(id: &[u8; 16]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file found in a device folder.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: String,
+    pub kind: Name,
+    pub len: u64,
+}
+
+/// An opened share folder.
+pub struct Share {
+    root: PathBuf,
+}
+
+fn unreachable(path: &Path, reason: impl Into<String>) -> Error {
+    Error::ShareUnreachable { path: path.to_path_buf(), reason: reason.into() }
+}
+
+impl Share {
+    /// Opens an existing share folder; a missing or unreadable folder is
+    /// [`Error::ShareUnreachable`].
+    pub fn open(root: &Path) -> Result<Share> {
+        match fs::metadata(root) {
+            Ok(m) if m.is_dir() => Ok(Share { root: root.to_path_buf() }),
+            Ok(_) => Err(unreachable(root, "it is not a folder")),
+            Err(e) => Err(unreachable(root, format!("the folder cannot be opened ({e})"))),
+        }
+    }
+
+    /// Makes `root` the share of a new group: creates it if needed and writes the marker. A
+    /// folder that already has a marker is refused.
+    pub fn create(root: &Path, marker: &[u8], entropy: &mut dyn Entropy) -> Result<Share> {
+        fs::create_dir_all(root).map_err(|e| unreachable(root, format!("the folder cannot be created ({e})")))?;
+        let share = Share::open(root)?;
+        if root.join(MARKER).exists() {
+            return Err(Error::ShareState {
+                reason: format!(
+                    "{} is already the share of a sync group; to use it, join that group with an invite",
+                    root.display()
+                ),
+            });
+        }
+        write_once(root, MARKER, marker, entropy)?;
+        Ok(share)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The marker's bytes, bounded; `None` if there is none.
+    pub fn read_marker(&self) -> Result<Option<Vec<u8>>> {
+        let path = self.root.join(MARKER);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_bounded(&path, 64).map(Some)
+    }
+
+    /// Device folders (named by a device id), sorted.
+    pub fn devices(&self) -> Result<Vec<[u8; 16]>> {
+        let mut out = Vec::new();
+        let dir = fs::read_dir(&self.root).map_err(|e| unreachable(&self.root, format!("cannot list it ({e})")))?;
+        for entry in dir {
+            let entry = entry.map_err(|e| unreachable(&self.root, format!("cannot list it ({e})")))?;
+            if let Some(id) = entry.file_name().to_str().and_then(parse_device_dir) {
+                if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    out.push(id);
+                }
+            }
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    fn device_path(&self, device: &[u8; 16]) -> PathBuf {
+        self.root.join(device_dir_name(device))
+    }
+
+    /// The files in a device's folder, classified; temp files are left out. Names that are not
+    /// UTF-8 are reported as unknown.
+    pub fn list(&self, device: &[u8; 16]) -> Result<Vec<Entry>> {
+        let path = self.device_path(device);
+        let mut out = Vec::new();
+        let dir = match fs::read_dir(&path) {
+            Ok(d) => d,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(unreachable(&path, format!("cannot list it ({e})"))),
+        };
+        for entry in dir {
+            let entry = entry.map_err(|e| unreachable(&path, format!("cannot list it ({e})")))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = classify(&name);
+            if kind == Name::Temp {
+                continue;
+            }
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            out.push(Entry { name, kind, len });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Reads a file of a device folder, refusing more than [`MAX_FILE`] bytes.
+    pub fn read(&self, device: &[u8; 16], name: &str) -> Result<Vec<u8>> {
+        read_bounded(&self.device_path(device).join(name), MAX_FILE)
+    }
+
+    /// Writes a file into this device's own folder, once. Returns false (and writes nothing)
+    /// when a file of that name exists already.
+    pub fn write_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<bool> {
+        let dir = self.device_path(device);
+        fs::create_dir_all(&dir).map_err(|e| unreachable(&dir, format!("cannot create the device folder ({e})")))?;
+        if dir.join(name).exists() {
+            return Ok(false);
+        }
+        write_once(&dir, name, bytes, entropy)?;
+        Ok(true)
+    }
+
+    /// Removes temp files this device left in its own folder (a crash during a write).
+    pub fn clean_own_temp(&self, device: &[u8; 16]) {
+        let Ok(dir) = fs::read_dir(self.device_path(device)) else { return };
+        for entry in dir.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') && name.ends_with(".tmp") && name.contains(".delta.")
+                || name.starts_with(".device.")
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let file = fs::File::open(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let mut out = Vec::new();
+    file.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    if out.len() as u64 > max {
+        return Err(Error::invalid("file", &format!("{} is larger than {max} bytes", path.display())));
+    }
+    Ok(out)
+}
+
+/// Temp file in the same folder, fsync, rename (refusing to replace), fsync the folder.
+fn write_once(dir: &Path, name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+    let mut rand = [0u8; 8];
+    entropy.fill(&mut rand);
+    let tmp = dir.join(format!(".{name}.{}.tmp", rand.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let target = dir.join(name);
+    let io = |e| Error::io(format!("cannot write {}", target.display()), e);
+    {
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    // `hard_link` refuses an existing target; file systems without links (FAT sticks) fall
+    // back to a rename after the existence check above.
+    match fs::hard_link(&tmp, &target) {
+        Ok(()) => {
+            let _ = fs::remove_file(&tmp);
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = fs::remove_file(&tmp);
+            return Err(io(e));
+        }
+        Err(_) => fs::rename(&tmp, &target).map_err(io)?,
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_of_sync_tools_are_classified() {
+        assert_eq!(classify("000000000012.delta"), Name::Delta(12));
+        assert_eq!(classify("device"), Name::Record);
+        assert_eq!(classify("000000000012.sync-conflict-20261123-101010-ABCDEF.delta"), Name::ConflictCopy);
+        assert_eq!(classify("000000000012 (conflicted copy 2026-11-23).delta"), Name::ConflictCopy);
+        assert_eq!(classify(".syncthing.000000000012.delta.tmp"), Name::Temp);
+        assert_eq!(classify(".000000000012.delta.0011223344556677.tmp"), Name::Temp);
+        assert_eq!(classify("~$notes.docx"), Name::Temp);
+        assert_eq!(classify("12.delta"), Name::Unknown);
+        assert_eq!(classify("0000000000012.delta"), Name::Unknown);
+        assert_eq!(classify("desktop.ini"), Name::Unknown);
+        assert_eq!(parse_device_dir(&device_dir_name(&[0xab; 16])), Some([0xab; 16]));
+        assert_eq!(parse_device_dir("AB".repeat(16).as_str()), None);
+    }
+}
