@@ -1,0 +1,158 @@
+//! Sync between replicas through a share folder: convergence, conflicts and their resolution,
+//! confidentiality of the share.
+
+mod sync_common;
+
+use casebook::store::read::parse_id;
+use casebook::sync::engine;
+use sync_common::*;
+
+#[test]
+fn two_devices_exchange_cases_notes_tasks_and_deletions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    let a = rs[0].store.add_case(&case_json("Иван Петров")).unwrap();
+    rs[0].store.add_note(a.as_bytes(), "met at the border").unwrap();
+    rs[0].store.add_task(a.as_bytes(), "file the application", Some("2026-12-01")).unwrap();
+    let report = rs[0].sync();
+    assert_eq!(report.sent_deltas, 1);
+    let report = rs[1].sync();
+    assert_eq!(report.received.len(), 1, "{report:?}");
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let b_case = rs[1].store.case(a.as_bytes()).unwrap();
+    assert_eq!(b_case.full_name, "Иван Петров");
+    // B finds it by a Latin spelling: the search index was updated by the remote apply.
+    let hits = rs[1].store.search("Ivan", &Default::default(), 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    // Notes appended on both devices are both kept; a deletion travels.
+    rs[1].store.add_note(a.as_bytes(), "note from B").unwrap();
+    rs[0].store.add_note(a.as_bytes(), "note from A").unwrap();
+    let doomed = rs[0].store.add_case(&case_json("Temporary")).unwrap();
+    rs[0].store.delete_case(doomed.as_bytes()).unwrap();
+    for _ in 0..2 {
+        rs[0].sync();
+        rs[1].sync();
+    }
+    assert_eq!(snapshot(&rs[0].store), snapshot(&rs[1].store));
+    assert_eq!(rs[1].store.case(a.as_bytes()).unwrap().notes.len(), 3);
+    assert!(rs[1].store.case(doomed.as_bytes()).is_err(), "deleted on B too");
+}
+
+#[test]
+fn concurrent_edits_become_a_conflict_and_its_resolution_clears_it_everywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 3);
+    let id = rs[0].store.add_case(&case_json("Pavel Sidorov")).unwrap();
+    rs[0].sync();
+    rs[1].sync();
+    rs[2].sync();
+    // Two devices change the stage without seeing each other's edit.
+    rs[0].store.update_case(id.as_bytes(), &obj(serde_json::json!({"stage": "transit_stay"}))).unwrap();
+    rs[1].clock.advance(5);
+    rs[1].store.update_case(id.as_bytes(), &obj(serde_json::json!({"stage": "visa_applied"}))).unwrap();
+    for _ in 0..2 {
+        for r in rs.iter_mut() {
+            r.sync();
+        }
+    }
+    let s0 = snapshot(&rs[0].store);
+    assert_eq!(s0, snapshot(&rs[1].store));
+    assert_eq!(s0, snapshot(&rs[2].store));
+    for r in &rs {
+        let list = r.store.conflicts().unwrap();
+        assert_eq!(list.len(), 1, "one conflict on every device");
+        assert_eq!(list[0].field, "stage");
+        assert_eq!(list[0].values.len(), 2);
+    }
+    let c = rs[2].store.conflicts().unwrap().remove(0);
+    let losing = c.values[1].value.clone();
+    // Device C keeps the losing value; the resolution syncs and clears the conflict everywhere.
+    rs[2].store.resolve_conflict(&c.id, 2).unwrap();
+    assert!(rs[2].store.conflicts().unwrap().is_empty());
+    for _ in 0..2 {
+        for r in rs.iter_mut() {
+            r.sync();
+        }
+    }
+    for r in &rs {
+        assert!(r.store.conflicts().unwrap().is_empty());
+        assert_eq!(serde_json::Value::String(r.store.case(id.as_bytes()).unwrap().stage), losing);
+    }
+    assert_eq!(snapshot(&rs[0].store), snapshot(&rs[1].store));
+    assert_eq!(snapshot(&rs[0].store), snapshot(&rs[2].store));
+}
+
+#[test]
+fn an_edit_that_saw_the_previous_value_is_not_a_conflict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    let id = rs[0].store.add_case(&case_json("Oleg")).unwrap();
+    rs[0].sync();
+    rs[1].sync();
+    rs[1].store.update_case(id.as_bytes(), &obj(serde_json::json!({"city": "Yerevan"}))).unwrap();
+    rs[1].sync();
+    rs[0].sync();
+    rs[0].store.update_case(id.as_bytes(), &obj(serde_json::json!({"city": "Gyumri"}))).unwrap();
+    rs[0].sync();
+    rs[1].sync();
+    assert!(rs[0].store.conflicts().unwrap().is_empty());
+    assert!(rs[1].store.conflicts().unwrap().is_empty());
+    assert_eq!(rs[1].store.case(id.as_bytes()).unwrap().city.as_deref(), Some("Gyumri"));
+}
+
+#[test]
+fn the_share_holds_no_readable_case_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs: Vec<Replica> = (0..2).map(|i| Replica::new(&tmp.path().join(format!("r{i}")), i + 1)).collect();
+    engine::set_label(&mut rs[0].store, "canary-label-Boris").unwrap();
+    engine::create(&mut rs[0].store, &share).unwrap();
+    let invite = engine::invite(&mut rs[0].store, &pass("tobako-rimesu"), WEAK).unwrap();
+    engine::set_label(&mut rs[1].store, "canary-label-Anna").unwrap();
+    engine::join(&mut rs[1].store, &share, &invite, &pass("tobako-rimesu")).unwrap();
+    let canary = "Zxqcanary Vonnegutovich";
+    let id = rs[0].store.add_case(&case_json(canary)).unwrap();
+    rs[0].store.add_note(id.as_bytes(), "canary-note-Щукин-7731").unwrap();
+    rs[0].sync();
+    rs[1].store.add_case(&case_json("Zxqcanary Second")).unwrap();
+    rs[1].sync();
+    rs[0].sync();
+    let status = engine::status(&rs[0].store).unwrap();
+    assert_eq!(status.devices[1].label, "canary-label-Anna", "labels travel sealed");
+    let needles: Vec<Vec<u8>> = ["Zxqcanary", "Vonnegutovich", "canary-note", "Щукин", "canary-label"]
+        .iter()
+        .flat_map(|s| {
+            let utf16: Vec<u8> = s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+            [s.as_bytes().to_vec(), utf16]
+        })
+        .collect();
+    let files: Vec<_> = walk(&share);
+    assert!(files.len() >= 5, "marker, 2 records, deltas: {files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        for n in &needles {
+            assert!(!bytes.windows(n.len()).any(|w| w == &n[..]), "{} holds a canary", f.display());
+        }
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            name == "casebook.share" || name == "device" || (name.len() == 18 && name.ends_with(".delta")),
+            "file name {name} says more than ids and numbers"
+        );
+    }
+    assert_eq!(rs[1].store.case(&parse_id(&id.to_string()).unwrap()).unwrap().full_name, canary);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
