@@ -19,6 +19,12 @@ const COMMANDS: &[&str] = &[
     "task_add",
     "task_set_done",
     "event_add",
+    "sync_overview",
+    "sync_create",
+    "sync_join",
+    "sync_invite",
+    "sync_now",
+    "conflict_resolve",
 ];
 
 fn main() {

@@ -37,6 +37,7 @@ impl From<Error> for IpcError {
             ErrorCode::VaultTooNew => "vault_too_new",
             ErrorCode::VaultExists => "vault_exists",
             ErrorCode::Io => "io",
+            ErrorCode::ShareUnreachable => "share_unreachable",
             _ => "internal",
         };
         let field = match &e {

@@ -40,6 +40,12 @@ fn main() {
             commands::task_add,
             commands::task_set_done,
             commands::event_add,
+            commands::sync_overview,
+            commands::sync_create,
+            commands::sync_join,
+            commands::sync_invite,
+            commands::sync_now,
+            commands::conflict_resolve,
         ])
         .build(tauri::generate_context!());
     match app {
