@@ -24,6 +24,9 @@ describe('app', () => {
     expect(screen.getByTestId('nav-cases')).toHaveAttribute('aria-current', 'page');
     await fireEvent.click(screen.getByTestId('nav-new'));
     expect(screen.getByTestId('intake-full_name')).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('nav-sync'));
+    expect(screen.getByTestId('nav-sync')).toHaveAttribute('aria-current', 'page');
+    expect(await screen.findByTestId('create-path')).toBeInTheDocument();
     await fireEvent.click(screen.getByTestId('nav-settings'));
     expect(screen.getByTestId('vault-path')).toHaveTextContent('casebook');
     await fireEvent.click(screen.getByTestId('nav-cases'));

@@ -48,4 +48,23 @@ describe('FakeBackend mimics the shell', () => {
     const { id } = await fake.caseCreate({ full_name: 'A' });
     await expect(fake.taskAdd(id, 'Call', '2026-02-30')).rejects.toMatchObject({ field: 'due' });
   });
+
+  it('syncs like the shell: not attached, locked, sent counts and resolved conflicts', async () => {
+    const fake = new FakeBackend({ unlocked: true });
+    expect(await fake.syncOverview()).toEqual({ attached: false });
+    await expect(fake.syncNow()).rejects.toMatchObject({ code: 'bad_input' });
+    await expect(fake.syncCreate('relative/path', '')).rejects.toMatchObject({ code: 'bad_input', field: 'path' });
+    await fake.syncCreate('/mnt/share', 'Anna');
+    await expect(fake.syncCreate('/mnt/other', 'Anna')).rejects.toMatchObject({ field: 'share' });
+    await fake.caseCreate({ full_name: 'Юрий' });
+    expect(await fake.syncNow()).toMatchObject({ sent_deltas: 1, sent_changes: 1 });
+    expect(await fake.syncNow()).toMatchObject({ sent_deltas: 0, sent_changes: 0 });
+    fake.addConflict({ id: 'c1', case_id: 'x', record: 'case', record_id: 'x', field: 'city', values: [] });
+    await expect(fake.conflictResolve('c1', 1)).rejects.toMatchObject({ field: 'keep' });
+    const overview = await fake.syncOverview();
+    expect(overview.attached && overview.status.devices[0]).toMatchObject({ this_device: true, label: 'Anna', seq: 1 });
+    await fake.vaultLock();
+    await expect(fake.syncOverview()).rejects.toMatchObject({ code: 'locked' });
+  });
 });
+

@@ -4,7 +4,9 @@
  *
  * It mimics what the UI relies on: `wrong_key` for a wrong passphrase, `bad_input` naming
  * the field, `locked` while locked, paging with `total`, a small transliteration-aware name
- * search, and `vault-locked` events (`emitLocked`).
+ * search, `vault-locked` events (`emitLocked`), and sync through a share: create/join/invite,
+ * a report counting the changes made since the last sync, other devices, alarms and
+ * conflicts put in by tests (`attachShare`, `addPeer`, `addConflict`, `nextSyncReport`).
  */
 import type { Backend } from './ipc';
 import type {
@@ -16,11 +18,18 @@ import type {
   CasesQuery,
   CaseSummary,
   CaseUpdate,
+  Conflict,
   Contact,
   ErrorCode,
   FamilyMember,
   LockReason,
   Settings,
+  SyncAlarm,
+  SyncAttachment,
+  SyncDevice,
+  SyncInvite,
+  SyncOverview,
+  SyncReport,
   VaultStatus,
 } from './types';
 import { IpcError } from './types';
@@ -52,6 +61,25 @@ export interface FakeOptions {
   settings?: Settings;
   path?: string;
   recoveryKey?: string;
+  /** How long `sync_now` takes (ms). */
+  syncDelayMs?: number;
+}
+
+/** The one-time passphrase of the fake's invites (and the one `sync_join` accepts). */
+export const FAKE_INVITE_PASSPHRASE = 'tobako-rimesu-dazuno-feviha';
+export const FAKE_INVITE =
+  'CASEBOOK-INVITE-1:0M2BQ7H8V4K9D3X6Z1T5N8R2W7C4Y9F3J6P0G5S8A1E4M7Q2B6H9V3K0D8X5Z2T7N4R1W6C9Y3F8J5P2G7S4A0E6M1Q9B3';
+const FAKE_DEVICE_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
+interface FakeShare {
+  path: string;
+  label: string;
+  reachable: boolean;
+  /** Updates this device has written. */
+  seq: number;
+  peers: SyncDevice[];
+  alarms: SyncAlarm[];
+  conflicts: Conflict[];
 }
 
 export interface Call {
@@ -212,6 +240,21 @@ function fieldValue(key: string, v: unknown): unknown {
   }
 }
 
+/** The share folder as the shell checks it: given, `~/` or absolute. */
+function sharePath(path: string): string {
+  const p = path.trim();
+  if (!p) throw bad('path', 'enter the share folder');
+  if (p.startsWith('~/')) return `/home/volunteer/${p.slice(2)}`;
+  if (!p.startsWith('/')) throw bad('path', "give the folder's full path");
+  return p;
+}
+
+function deviceLabel(label: string): string {
+  const l = label.trim();
+  if ([...l].length > 60) throw bad('label', 'use at most 60 characters');
+  return l;
+}
+
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
@@ -256,6 +299,11 @@ export class FakeBackend implements Backend {
   private readonly failures = new Map<string, IpcError[]>();
   private nextId = 1;
   private tick = 0;
+  private share: FakeShare | null = null;
+  /** Changes made since the last sync (what the next `sync_now` sends). */
+  private unsent = 0;
+  private extraReport: Partial<SyncReport> | null = null;
+  private readonly syncDelayMs: number;
 
   constructor(opts: FakeOptions = {}) {
     this.passphrase = opts.passphrase ?? 'correct horse battery';
@@ -266,6 +314,7 @@ export class FakeBackend implements Backend {
     this.recoveryKey = opts.recoveryKey ?? 'K7QF-2M9D-XW4P-HT6R-8BNC-Z3LV-Q5JE-YA2G';
     this.kdfDelayMs = opts.kdfDelayMs ?? 0;
     this.today = opts.today ?? '2026-11-23';
+    this.syncDelayMs = opts.syncDelayMs ?? 0;
   }
 
   // ---- test helpers -------------------------------------------------------------------
@@ -307,6 +356,39 @@ export class FakeBackend implements Backend {
     };
     this.cases.set(id, c);
     return id;
+  }
+
+  /** Attaches the vault to a share as `sync_create` would (works while locked). */
+  attachShare(path = '/home/volunteer/Sync/casebook', label = 'Anna laptop'): void {
+    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+  }
+
+  /** Adds another device of the group (the share must be attached). */
+  addPeer(device: Partial<SyncDevice> & { device: string; label: string }): void {
+    this.requireShare().peers.push({
+      this_device: false,
+      seq: 0,
+      share_seq: 0,
+      last_heard: null,
+      last_written: null,
+      gap: null,
+      ...device,
+    });
+  }
+
+  /** Adds a conflict to review; `values[0]` is the value shown now. */
+  addConflict(conflict: Conflict): void {
+    this.requireShare().conflicts.push(clone(conflict));
+  }
+
+  /** Makes the share folder reachable or not (an unplugged stick). */
+  setShareReachable(reachable: boolean): void {
+    this.requireShare().reachable = reachable;
+  }
+
+  /** Merged into the next `sync_now` report (received deltas, problems, waiting, alarms). */
+  nextSyncReport(extra: Partial<SyncReport>): void {
+    this.extraReport = clone(extra);
   }
 
   /** Adds `n` generated cases with Cyrillic and Latin names. */
@@ -449,6 +531,7 @@ export class FakeBackend implements Backend {
     const c = this.cases.get(id) as CaseFile;
     if (!c.stage) c.stage = 'first_contact';
     for (const body of notes) c.notes.unshift(this.note(body));
+    this.unsent++;
     return { id };
   }
 
@@ -464,12 +547,14 @@ export class FakeBackend implements Backend {
         : v;
     }
     c.updated_at = this.now();
+    this.unsent++;
   }
 
   async caseDelete(id: string): Promise<void> {
     this.record('case_delete', { id });
     this.getCase(id);
     this.cases.delete(id);
+    this.unsent++;
   }
 
   async noteAdd(caseId: string, body: string): Promise<{ id: string }> {
@@ -479,6 +564,7 @@ export class FakeBackend implements Backend {
     if (t === null) throw bad('text', 'a note cannot be empty');
     const note = this.note(t);
     c.notes.unshift(note);
+    this.unsent++;
     c.updated_at = this.now();
     return { id: note.id };
   }
@@ -491,6 +577,7 @@ export class FakeBackend implements Backend {
     const d = date('due', due);
     const id = this.newId('task');
     c.tasks.push({ id, title: t, due: d, done: false });
+    this.unsent++;
     c.updated_at = this.now();
     return { id };
   }
@@ -502,6 +589,7 @@ export class FakeBackend implements Backend {
       const task = c.tasks.find((t) => t.id === taskId);
       if (task) {
         task.done = done;
+        this.unsent++;
         c.updated_at = this.now();
         return;
       }
@@ -518,8 +606,116 @@ export class FakeBackend implements Backend {
     if (k === null) throw bad('kind', 'an event needs a kind');
     const id = this.newId('event');
     c.events.push({ id, date: d, kind: k, text: text('text', body, 2000) });
+    this.unsent++;
     c.updated_at = this.now();
     return { id };
+  }
+
+  async syncOverview(): Promise<SyncOverview> {
+    this.record('sync_overview');
+    this.requireUnlocked();
+    const share = this.share;
+    if (!share) return { attached: false };
+    const me: SyncDevice = {
+      device: FAKE_DEVICE_ID,
+      label: share.label,
+      this_device: true,
+      seq: share.seq,
+      share_seq: share.reachable ? share.seq : null,
+      last_heard: null,
+      last_written: null,
+      gap: null,
+    };
+    const peers = share.peers.map((p) => (share.reachable ? { ...p } : { ...p, share_seq: null, gap: null }));
+    return {
+      attached: true,
+      status: {
+        group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a',
+        path: share.path,
+        reachable: share.reachable,
+        unreachable_reason: share.reachable ? null : `the share ${share.path} cannot be used: the folder cannot be opened`,
+        devices: [me, ...peers],
+        alarms: clone(share.alarms),
+        conflicts: share.conflicts.length,
+      },
+      conflicts: clone(share.conflicts),
+    };
+  }
+
+  async syncCreate(path: string, label: string): Promise<SyncAttachment> {
+    this.record('sync_create', { path, label });
+    this.requireUnlocked();
+    const dir = sharePath(path);
+    const l = deviceLabel(label);
+    if (this.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+    return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
+  }
+
+  async syncJoin(path: string, invite: string, passphrase: string, label: string): Promise<SyncAttachment> {
+    this.record('sync_join', { path, invite, passphrase, label });
+    this.requireUnlocked();
+    const dir = sharePath(path);
+    const l = deviceLabel(label);
+    if (!invite.trim()) throw bad('invite', 'paste the invite text');
+    if (!passphrase) throw bad('passphrase', 'enter the passphrase');
+    if (this.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
+    if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-1:')) throw bad('invite', 'an invite starts with CASEBOOK-INVITE-1:');
+    await sleep(this.kdfDelayMs);
+    if (passphrase.trim() !== FAKE_INVITE_PASSPHRASE) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+    this.addPeer({ device: '0c1d2e3f405162738495a6b7c8d9eaf1', label: 'Inviter', last_heard: `${this.today}T09:00:00.000Z` });
+    return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
+  }
+
+  async syncInvite(): Promise<SyncInvite> {
+    this.record('sync_invite');
+    this.requireUnlocked();
+    this.requireShare();
+    await sleep(this.kdfDelayMs);
+    return { invite: FAKE_INVITE, passphrase: FAKE_INVITE_PASSPHRASE };
+  }
+
+  async syncNow(): Promise<SyncReport> {
+    this.record('sync_now');
+    this.requireUnlocked();
+    const share = this.requireShare();
+    if (!share.reachable) {
+      throw new IpcError('share_unreachable', `the share ${share.path} cannot be used: the folder cannot be opened`);
+    }
+    await sleep(this.syncDelayMs);
+    const sent = this.unsent;
+    this.unsent = 0;
+    if (sent > 0) share.seq++;
+    const extra = this.extraReport ?? {};
+    this.extraReport = null;
+    share.alarms.push(...(extra.alarms ?? []));
+    const received = extra.received ?? [];
+    return {
+      sent_deltas: sent > 0 ? 1 : 0,
+      sent_changes: sent,
+      republished: 0,
+      received,
+      received_changes: received.reduce((n, r) => n + r.changes, 0),
+      conflicts: share.conflicts.length,
+      new_conflicts: 0,
+      problems: [],
+      waiting: [],
+      alarms: [],
+      ...extra,
+    };
+  }
+
+  async conflictResolve(id: string, keep: number): Promise<void> {
+    this.record('conflict_resolve', { id, keep });
+    this.requireUnlocked();
+    const share = this.requireShare();
+    const at = share.conflicts.findIndex((c) => c.id === id);
+    if (at < 0) throw new IpcError('not_found', 'no conflict with this id');
+    const conflict = share.conflicts[at];
+    if (!Number.isInteger(keep) || keep < 1 || keep > conflict.values.length) throw bad('keep', 'no such value');
+    share.conflicts.splice(at, 1);
+    this.unsent++;
   }
 
   async onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void> {
@@ -538,6 +734,11 @@ export class FakeBackend implements Backend {
     const queue = this.failures.get(command);
     const failure = queue?.shift();
     if (failure) throw failure;
+  }
+
+  private requireShare(): FakeShare {
+    if (!this.share) throw new IpcError('bad_input', 'this vault is not attached to a share');
+    return this.share;
   }
 
   private requireUnlocked(): void {

@@ -46,6 +46,16 @@ describe('tauriBackend follows docs/ipc.md', () => {
       () => tauriBackend.eventAdd('c1', '2026-11-20', 'border_crossing', 'Upper Lars'),
       { caseId: 'c1', date: '2026-11-20', kind: 'border_crossing', text: 'Upper Lars' },
     ],
+    ['sync_overview', () => tauriBackend.syncOverview(), undefined],
+    ['sync_create', () => tauriBackend.syncCreate('/mnt/share', 'Anna'), { path: '/mnt/share', label: 'Anna' }],
+    [
+      'sync_join',
+      () => tauriBackend.syncJoin('/mnt/share', 'CASEBOOK-INVITE-1:AB', 'ba-be', 'Boris'),
+      { path: '/mnt/share', invite: 'CASEBOOK-INVITE-1:AB', passphrase: 'ba-be', label: 'Boris' },
+    ],
+    ['sync_invite', () => tauriBackend.syncInvite(), undefined],
+    ['sync_now', () => tauriBackend.syncNow(), undefined],
+    ['conflict_resolve', () => tauriBackend.conflictResolve('a1b2c3d4e5f6', 2), { id: 'a1b2c3d4e5f6', keep: 2 }],
   ])('%s is invoked with the contract arguments', async (command, run, args) => {
     await run();
     expect(invoke).toHaveBeenCalledTimes(1);

@@ -15,6 +15,10 @@ import type {
   CaseUpdate,
   LockReason,
   Settings,
+  SyncAttachment,
+  SyncInvite,
+  SyncOverview,
+  SyncReport,
   VaultStatus,
 } from './types';
 import { toIpcError } from './types';
@@ -42,6 +46,19 @@ export interface Backend {
   taskAdd(caseId: string, title: string, due: string | null): Promise<{ id: string }>;
   taskSetDone(taskId: string, done: boolean): Promise<void>;
   eventAdd(caseId: string, date: string, kind: string, text: string): Promise<{ id: string }>;
+
+  /** `{ attached: false }` when the vault syncs with no share, else its status and conflicts. */
+  syncOverview(): Promise<SyncOverview>;
+  /** A new sync group with its share at `path` (created if missing). */
+  syncCreate(path: string, label: string): Promise<SyncAttachment>;
+  /** Joins the invite's group; `wrong_key` when the passphrase does not open the invite. */
+  syncJoin(path: string, invite: string, passphrase: string, label: string): Promise<SyncAttachment>;
+  /** A new invite and its one-time passphrase (the KDF runs: about a second). */
+  syncInvite(): Promise<SyncInvite>;
+  /** Sends this device's changes and applies the others'; `share_unreachable` if the folder is gone. */
+  syncNow(): Promise<SyncReport>;
+  /** Settles a conflict by keeping value number `keep` (1 = the value shown now). */
+  conflictResolve(id: string, keep: number): Promise<void>;
 
   /** Calls `cb` when the shell locks by itself (idle, suspend); returns the unsubscribe. */
   onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void>;
@@ -112,6 +129,13 @@ export const tauriBackend: Backend = {
   taskAdd: (caseId, title, due) => call<{ id: string }>('task_add', { caseId, title, due }),
   taskSetDone: (taskId, done) => callVoid('task_set_done', { taskId, done }),
   eventAdd: (caseId, date, kind, text) => call<{ id: string }>('event_add', { caseId, date, kind, text }),
+
+  syncOverview: () => call<SyncOverview>('sync_overview'),
+  syncCreate: (path, label) => call<SyncAttachment>('sync_create', { path, label }),
+  syncJoin: (path, invite, passphrase, label) => call<SyncAttachment>('sync_join', { path, invite, passphrase, label }),
+  syncInvite: () => call<SyncInvite>('sync_invite'),
+  syncNow: () => call<SyncReport>('sync_now'),
+  conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
 
   onVaultLocked,
 };

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'vault_exists'
   | 'locked'
   | 'io'
+  | 'share_unreachable'
   | 'internal';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -26,6 +27,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'vault_exists',
   'locked',
   'io',
+  'share_unreachable',
   'internal',
 ];
 
@@ -197,3 +199,113 @@ export type CaseInput = { full_name: string } & Partial<Omit<CaseFields, 'full_n
 
 /** `case_update` input: only the keys given change; `null` clears. */
 export type CaseUpdate = { [K in FieldName]?: CaseFields[K] | null };
+
+// ---- Sync through a share (docs/ipc.md, "Sync"; the core's report types, snake_case) ------
+
+/** One device of the group as the vault sees it. */
+export interface SyncDevice {
+  /** 32 hex digits. */
+  device: string;
+  label: string;
+  this_device: boolean;
+  /** This device: updates written; the others: updates applied here. */
+  seq: number;
+  /** The highest update of the device on the share (null when the share is unreachable). */
+  share_seq: number | null;
+  /** When this vault last applied an update of the device (RFC 3339). */
+  last_heard: string | null;
+  /** When the device wrote its last applied update (its own clock). */
+  last_written: string | null;
+  /** The first missing update when later ones are on the share. */
+  gap: number | null;
+}
+
+/** Something that needs a person: `fork`, `key_changed`, `vault_older_than_share`. */
+export interface SyncAlarm {
+  device: string;
+  seq: number;
+  kind: string;
+  /** The core's English explanation (shown under "details"). */
+  detail: string;
+  first_seen: string;
+}
+
+export interface SyncStatus {
+  group_id: string;
+  path: string;
+  reachable: boolean;
+  unreachable_reason: string | null;
+  devices: SyncDevice[];
+  alarms: SyncAlarm[];
+  conflicts: number;
+}
+
+export interface ConflictValue {
+  /** 1 = the value shown now; `conflict_resolve`'s `keep`. */
+  n: number;
+  /** The stored value: text, number, null; list fields are JSON text. */
+  value: unknown;
+  device: string;
+  device_label: string;
+  time: string;
+  shown: boolean;
+}
+
+export interface Conflict {
+  id: string;
+  case_id: string;
+  /** `case`, `event`, `task` or `note`. */
+  record: string;
+  record_id: string;
+  /** The field's name (`stage`, `title`, ...), or `deleted`. */
+  field: string;
+  values: ConflictValue[];
+}
+
+export type SyncOverview = { attached: false } | { attached: true; status: SyncStatus; conflicts: Conflict[] };
+
+export interface SyncAttachment {
+  group_id: string;
+  path: string;
+  device_id: string;
+}
+
+export interface SyncInvite {
+  /** One line, `CASEBOOK-INVITE-1:...`. */
+  invite: string;
+  /** Four generated words: sent by another channel than the invite. */
+  passphrase: string;
+}
+
+export interface SyncReceived {
+  device: string;
+  label: string;
+  seq: number;
+  changes: number;
+}
+
+export interface SyncProblem {
+  /** Path inside the share folder. */
+  file: string;
+  problem: string;
+}
+
+export interface SyncWaiting {
+  device: string;
+  label: string;
+  seq: number;
+  reason: string;
+}
+
+export interface SyncReport {
+  sent_deltas: number;
+  sent_changes: number;
+  republished: number;
+  received: SyncReceived[];
+  received_changes: number;
+  conflicts: number;
+  new_conflicts: number;
+  problems: SyncProblem[];
+  waiting: SyncWaiting[];
+  alarms: SyncAlarm[];
+}

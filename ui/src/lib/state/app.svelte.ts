@@ -1,6 +1,6 @@
 /**
  * The app's state as one object made from a `Backend`: session, settings, case list, the open
- * case, drafts and the current screen. Screens get it from Svelte context (`getApp()`), so a
+ * case, drafts, sync and the current screen. Screens get it from Svelte context (`getApp()`), so a
  * test mounts any screen with a `FakeBackend`.
  */
 import { getContext, setContext } from 'svelte';
@@ -12,8 +12,14 @@ import { SettingsState } from './settings.svelte';
 import { CaseList } from './caseList.svelte';
 import { CurrentCase } from './currentCase.svelte';
 import { Drafts } from './drafts.svelte';
+import { SyncState } from './sync.svelte';
 
-export type Route = { name: 'cases' } | { name: 'case'; id: string } | { name: 'new' } | { name: 'settings' };
+export type Route =
+  | { name: 'cases' }
+  | { name: 'case'; id: string }
+  | { name: 'new' }
+  | { name: 'sync' }
+  | { name: 'settings' };
 
 export interface AppOptions {
   /** Milliseconds clock (activity throttling). */
@@ -30,6 +36,7 @@ export class AppState {
   readonly cases: CaseList;
   readonly current: CurrentCase;
   readonly drafts: Drafts;
+  readonly sync: SyncState;
   readonly today: () => string;
 
   constructor(backend: Backend, opts: AppOptions = {}) {
@@ -43,6 +50,7 @@ export class AppState {
     this.cases = new CaseList(backend, onError);
     this.current = new CurrentCase(backend, onError);
     this.drafts = new Drafts();
+    this.sync = new SyncState(backend, onError);
   }
 
   go(route: Route): void {
@@ -60,6 +68,7 @@ export class AppState {
     this.cases.clear();
     this.current.clear();
     this.drafts.clear();
+    this.sync.clear();
     this.route = { name: 'cases' };
   }
 

@@ -1,0 +1,192 @@
+/**
+ * Sync through a share: whether the vault is attached, its status and conflicts, the last
+ * "Sync now" report, a freshly made invite, and the names of the cases that have conflicts.
+ * Every action reloads the overview afterwards, so the screen shows what the vault holds.
+ * Lock clears all of it (conflict values are case data; the invite is a secret).
+ */
+import type { Backend } from '../ipc';
+import { toIpcError, type IpcError, type SyncInvite, type SyncOverview, type SyncReport } from '../types';
+
+/** Case names looked up for the conflict list: at most this many cases. */
+const MAX_NAMED_CASES = 50;
+
+export class SyncState {
+  overview = $state.raw<SyncOverview | null>(null);
+  loading = $state(false);
+  error = $state.raw<IpcError | null>(null);
+
+  /** Create or join running (join runs the KDF: a few seconds). */
+  attaching = $state(false);
+  /** Set after create/join, until the first sync. */
+  justAttached = $state<'created' | 'joined' | null>(null);
+
+  syncing = $state(false);
+  report = $state.raw<SyncReport | null>(null);
+  syncError = $state.raw<IpcError | null>(null);
+
+  inviting = $state(false);
+  invite = $state.raw<SyncInvite | null>(null);
+  inviteError = $state.raw<IpcError | null>(null);
+
+  /** The conflict being resolved, and the error of the last attempt. */
+  resolving = $state<string | null>(null);
+  resolveError = $state.raw<{ id: string; error: IpcError } | null>(null);
+
+  /** Case id → full name, for the conflict list (missing: not found or not loaded yet). */
+  caseNames = $state.raw<Record<string, string>>({});
+
+  private generation = 0;
+  private readonly backend: Backend;
+  private readonly onError: (e: IpcError) => void;
+
+  constructor(backend: Backend, onError: (e: IpcError) => void = () => {}) {
+    this.backend = backend;
+    this.onError = onError;
+  }
+
+  get attached(): boolean {
+    return this.overview?.attached === true;
+  }
+
+  async load(): Promise<void> {
+    const generation = this.generation;
+    this.loading = true;
+    this.error = null;
+    try {
+      const overview = await this.backend.syncOverview();
+      if (generation !== this.generation) return;
+      this.overview = overview;
+      void this.nameCases(generation);
+    } catch (e) {
+      if (generation === this.generation) this.error = this.fail(e);
+    } finally {
+      if (generation === this.generation) this.loading = false;
+    }
+  }
+
+  /** Returns the error for the form to show, or null once the vault is attached. */
+  async create(path: string, label: string): Promise<IpcError | null> {
+    return this.attach('created', () => this.backend.syncCreate(path, label));
+  }
+
+  async join(path: string, invite: string, passphrase: string, label: string): Promise<IpcError | null> {
+    return this.attach('joined', () => this.backend.syncJoin(path, invite, passphrase, label));
+  }
+
+  async syncNow(): Promise<void> {
+    if (this.syncing) return;
+    const generation = this.generation;
+    this.syncing = true;
+    this.syncError = null;
+    this.report = null;
+    try {
+      const report = await this.backend.syncNow();
+      if (generation !== this.generation) return;
+      this.report = report;
+      this.justAttached = null;
+    } catch (e) {
+      if (generation === this.generation) this.syncError = this.fail(e);
+    } finally {
+      if (generation === this.generation) this.syncing = false;
+    }
+    if (generation === this.generation) await this.load();
+  }
+
+  async makeInvite(): Promise<void> {
+    if (this.inviting) return;
+    const generation = this.generation;
+    this.inviting = true;
+    this.inviteError = null;
+    this.invite = null;
+    try {
+      const invite = await this.backend.syncInvite();
+      if (generation === this.generation) this.invite = invite;
+    } catch (e) {
+      if (generation === this.generation) this.inviteError = this.fail(e);
+    } finally {
+      if (generation === this.generation) this.inviting = false;
+    }
+  }
+
+  /** Takes the invite off the screen once it has been passed on. */
+  hideInvite(): void {
+    this.invite = null;
+  }
+
+  async resolve(id: string, keep: number): Promise<void> {
+    if (this.resolving) return;
+    const generation = this.generation;
+    this.resolving = id;
+    this.resolveError = null;
+    try {
+      await this.backend.conflictResolve(id, keep);
+    } catch (e) {
+      if (generation === this.generation) this.resolveError = { id, error: this.fail(e) };
+    } finally {
+      if (generation === this.generation) this.resolving = null;
+    }
+    if (generation === this.generation) await this.load();
+  }
+
+  /** Forgets everything (on lock); answers still on their way are dropped. */
+  clear(): void {
+    this.generation++;
+    this.overview = null;
+    this.loading = false;
+    this.error = null;
+    this.attaching = false;
+    this.justAttached = null;
+    this.syncing = false;
+    this.report = null;
+    this.syncError = null;
+    this.inviting = false;
+    this.invite = null;
+    this.inviteError = null;
+    this.resolving = null;
+    this.resolveError = null;
+    this.caseNames = {};
+  }
+
+  private async attach(kind: 'created' | 'joined', run: () => Promise<unknown>): Promise<IpcError | null> {
+    if (this.attaching) return null;
+    const generation = this.generation;
+    this.attaching = true;
+    try {
+      await run();
+      if (generation !== this.generation) return null;
+      this.justAttached = kind;
+      this.report = null;
+      await this.load();
+      return null;
+    } catch (e) {
+      return generation === this.generation ? this.fail(e) : null;
+    } finally {
+      if (generation === this.generation) this.attaching = false;
+    }
+  }
+
+  private async nameCases(generation: number): Promise<void> {
+    const overview = this.overview;
+    if (!overview?.attached) return;
+    const ids = [...new Set(overview.conflicts.map((c) => c.case_id))]
+      .filter((id) => !(id in this.caseNames))
+      .slice(0, MAX_NAMED_CASES);
+    if (ids.length === 0) return;
+    const found: Record<string, string> = {};
+    for (const id of ids) {
+      try {
+        found[id] = (await this.backend.caseGet(id)).full_name;
+      } catch {
+        // A deleted case (or one not synced yet): the list shows its id.
+      }
+      if (generation !== this.generation) return;
+    }
+    this.caseNames = { ...this.caseNames, ...found };
+  }
+
+  private fail(e: unknown): IpcError {
+    const err = toIpcError(e);
+    this.onError(err);
+    return err;
+  }
+}
