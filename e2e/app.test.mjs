@@ -1,17 +1,19 @@
 // End-to-end tests of the REAL desktop app: the built binary driven through WebDriver
 // (tauri-driver 2 + Debian's WebKitWebDriver), run under xvfb-run by scripts/test-e2e.sh.
-// Each run uses a fresh vault and config folder in a temp dir; screenshots of the main
-// screens are written to docs/screenshots/.
+// Each run uses a fresh vault, config folder and share folder in a temp dir; screenshots of
+// the main screens are written to docs/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { remote } from 'webdriverio';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const APP = process.env.CASEBOOK_APP ?? join(ROOT, 'target', 'debug', 'casebook-desktop');
+// The CLI plays a second device of the sync group.
+const CLI = process.env.CASEBOOK_CLI ?? join(ROOT, 'target', 'debug', 'casebook');
 const DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo', 'bin', 'tauri-driver');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASS = 'korrekt loshad batareya';
@@ -20,6 +22,9 @@ const XSS_NOTE = '<script>window.__xss=2</script><b>bold?</b>';
 
 let driver;
 let browser;
+let home;
+let shareDir;
+let invite;
 
 const $ = (id) => browser.$(`[data-testid="${id}"]`);
 const $$ = (id) => browser.$$(`[data-testid="${id}"]`);
@@ -72,7 +77,8 @@ async function expectRows(re, timeout = 10000) {
 before(async () => {
   assert.ok(existsSync(APP), `build the app first: ${APP} is missing`);
   mkdirSync(SHOTS, { recursive: true });
-  const home = mkdtempSync(join(tmpdir(), 'casebook-e2e-'));
+  home = mkdtempSync(join(tmpdir(), 'casebook-e2e-'));
+  shareDir = join(home, 'Sync', 'casebook'); // created by the app
   const env = {
     ...process.env,
     CASEBOOK_VAULT: join(home, 'vault'),
@@ -224,7 +230,114 @@ test('switching to Russian shows Russian labels at once', async () => {
   assert.match(nav, /Настройки/);
 });
 
+test('sync: a share in a temp folder, a new case sent, the device listed, an invite made', async () => {
+  // The previous test switched to Russian; the screenshot is in English like the others.
+  await $('nav-settings').click();
+  await $('language-select').waitForDisplayed();
+  await $('language-select').selectByAttribute('value', 'en');
+  await waitText('nav-sync', 'Sync');
+  await $('nav-sync').click();
+  await $('create-path').waitForDisplayed({ timeout: 10000 });
+  await $('create-path').setValue(shareDir);
+  await $('create-label').setValue('Field laptop');
+  await shot('sync-setup.png');
+  await $('create-share').click();
+  await waitText('share-path', shareDir, 15000);
+  assert.ok(existsSync(join(shareDir, 'casebook.share')), 'the share marker was written');
+
+  await $('nav-new').click();
+  await $('intake-full_name').waitForDisplayed();
+  await $('intake-full_name').setValue('Мария Соколова');
+  await $('intake-save').click();
+  await $('stage-select').waitForDisplayed({ timeout: 10000 });
+
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-sent', 'Sent', 30000);
+  assert.match(await textOf('summary-sent'), /Sent \d+ changes? to the share/);
+  await waitText('devices', 'Field laptop');
+  await waitText('devices', 'this computer');
+  const mine = readdirSync(shareDir).filter((n) => /^[0-9a-f]{32}$/.test(n));
+  assert.equal(mine.length, 1, `one device folder on the share: ${readdirSync(shareDir).join(', ')}`);
+  const files = readdirSync(join(shareDir, mine[0]));
+  assert.ok(files.includes('device') && files.some((f) => /^\d{12}\.delta$/.test(f)), `device files: ${files.join(', ')}`);
+  // Nothing of the case is readable on the share.
+  const bytes = execFileSync('cat', files.map((f) => join(shareDir, mine[0], f)));
+  assert.ok(!bytes.includes(Buffer.from('Соколова')) && !bytes.includes(Buffer.from('Field laptop')), 'plain text on the share');
+  await shot('sync.png');
+
+  await $('make-invite').scrollIntoView();
+  await $('make-invite').click();
+  await $('invite-text').waitForDisplayed({ timeout: 60000 });
+  invite = { text: await $('invite-text').getValue(), words: (await $('invite-passphrase').getText()).trim() };
+  await $('invite-card').scrollIntoView();
+  await shot('sync-invite.png');
+  assert.match(invite.text, /^CASEBOOK-INVITE-1:[0-9A-Z]+$/);
+  assert.match(invite.words, /^[a-z]{6}(-[a-z]{6}){3}$/);
+  await $('invite-done').click();
+});
+
+/** Runs the CLI as the second device (its own vault, the same share). */
+function second(args, input) {
+  const env = {
+    ...process.env,
+    CASEBOOK_VAULT: join(home, 'vault-2'),
+    CASEBOOK_PASSPHRASE: 'second device passphrase',
+    CASEBOOK_INVITE_PASSPHRASE: invite.words,
+  };
+  return execFileSync(CLI, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+test('a second device joins with the invite; a stage changed on both is reviewed and settled', async () => {
+  assert.ok(invite, 'the previous test made an invite');
+  assert.ok(existsSync(CLI), `build the CLI first: ${CLI} is missing`);
+  const inviteFile = join(home, 'invite.txt');
+  writeFileSync(inviteFile, invite.text + '\n');
+  second(['init', '--kdf-memory-mib', '8', '--kdf-iterations', '1', '--kdf-parallelism', '1']);
+  second(['share', 'join', shareDir, '--invite', inviteFile, '--label', 'Office desktop']);
+  second(['sync']);
+  const cases = JSON.parse(second(['case', 'list', '--json']));
+  const maria = cases.find((c) => c.full_name === 'Мария Соколова');
+  assert.ok(maria, `the second device received the case: ${cases.map((c) => c.full_name).join(', ')}`);
+  second(['case', 'update', maria.id, '--json', '-'], JSON.stringify({ stage: 'exit' }));
+  second(['sync']);
+
+  // The same field changed here before this device has seen the other change.
+  await $('nav-cases').click();
+  await searchFor('Соколова');
+  await expectRows(/Мария Соколова/);
+  await $$('case-row')[0].click();
+  await $('stage-select').waitForDisplayed();
+  await $('stage-select').selectByAttribute('value', 'vetting');
+  await browser.pause(500);
+
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-received', 'Office desktop', 30000);
+  await waitText('summary-conflicts', '1 new conflict');
+  await waitText('devices', 'Office desktop');
+  await waitText('conflicts', 'Stage');
+  await waitText('conflicts', 'Мария Соколова');
+  const values = await textOf('conflicts');
+  assert.match(values, /Vetting/);
+  assert.match(values, /Leaving Russia/);
+  await $('conflicts').scrollIntoView();
+  await shot('sync-conflict.png');
+
+  await browser.$('button[aria-label="Keep this for Stage: Leaving Russia"]').click();
+  await browser.waitUntil(async () => (await $$('conflict')).length === 0, { timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-sent', 'Sent', 30000);
+
+  // The choice reached the other device: no conflict left there, the kept stage everywhere.
+  second(['sync']);
+  assert.deepEqual(JSON.parse(second(['conflicts', 'list', '--json'])), []);
+  assert.equal(JSON.parse(second(['case', 'show', maria.id, '--json'])).stage, 'exit');
+});
+
 test('screenshots were written', () => {
   const files = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-  assert.ok(files.length >= 8, `expected 8 screenshots, got ${files.join(', ')}`);
+  assert.ok(files.length >= 12, `expected 12 screenshots, got ${files.join(', ')}`);
 });

@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 [ -f ui/dist/index.html ] || build_ui
-cargo build --quiet -p casebook-desktop
+# The app, and the CLI that plays a second device of the sync group.
+cargo build --quiet -p casebook-desktop -p casebook --bin casebook-desktop --bin casebook
 if ! command -v tauri-driver >/dev/null 2>&1; then
   cargo install tauri-driver --version '^2' --locked --quiet
 fi
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 export TAURI_DRIVER="$(command -v tauri-driver)"
 export CASEBOOK_APP="${CARGO_TARGET_DIR:-$PWD/target}/debug/casebook-desktop"
+export CASEBOOK_CLI="${CARGO_TARGET_DIR:-$PWD/target}/debug/casebook"
 xvfb-run -a -s "-screen 0 1366x768x24" bash -c 'cd e2e && npm test'
