@@ -92,7 +92,9 @@ fn apply_benchmark(target: usize) {
     // change log holds the target number of field changes.
     let mut w = Workload::new(7);
     let mut ids = Vec::new();
-    let count = |s: &Store| -> usize { s.connection().query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0)).unwrap() as usize };
+    let count = |s: &Store| -> usize {
+        s.connection().query_row("SELECT count(*) FROM changes", [], |r| r.get::<_, i64>(0)).unwrap() as usize
+    };
     while count(&a) < target * 6 / 10 {
         let (case, _, _) = w.case();
         let id = a.add_case(&case).unwrap();
@@ -177,11 +179,23 @@ fn apply_benchmark(target: usize) {
     dst.apply_changes(changes).unwrap();
     let am = t.elapsed();
 
-    let bytes: u64 = walk(&share).iter().filter(|p| p.extension().is_some_and(|e| e == "delta")).map(|p| p.metadata().unwrap().len()).sum();
+    let bytes: u64 = walk(&share)
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "delta"))
+        .map(|p| p.metadata().unwrap().len())
+        .sum();
     println!("Apply {n} remote field changes ({} deltas), durably, with conflict detection", sent.sent_deltas);
     println!("  casebook sync (SQLCipher, verify + decrypt + merge + index) {:>9.0} ms", ms(ours));
-    println!("  plain SQLite bulk upsert of the same rows, same batches     {:>9.0} ms   ours = {:.2}×", ms(upsert), ratio(ours, upsert));
-    println!("  automerge apply_changes in memory (batched)                 {:>9.0} ms   ours = {:.2}×", ms(am), ratio(ours, am));
+    println!(
+        "  plain SQLite bulk upsert of the same rows, same batches     {:>9.0} ms   ours = {:.2}×",
+        ms(upsert),
+        ratio(ours, upsert)
+    );
+    println!(
+        "  automerge apply_changes in memory (batched)                 {:>9.0} ms   ours = {:.2}×",
+        ms(am),
+        ratio(ours, am)
+    );
     println!("  (sending them: {:.0} ms; {:.1} bytes of delta per change)", ms(send_time), bytes as f64 / n as f64);
 }
 
@@ -241,7 +255,8 @@ fn size_benchmark() {
         let mut compressed = 0usize;
         let mut n = 0usize;
         for chunk in changes.chunks(per).take(20.max(1)) {
-            let body = Body { created_ms: 1, deps: vec![([1; 16], 3)], devices: vec![[2; 16]], changes: chunk.to_vec() };
+            let body =
+                Body { created_ms: 1, deps: vec![([1; 16], 3)], devices: vec![[2; 16]], changes: chunk.to_vec() };
             compressed += seal::compress(&format::encode_body(&body)).len();
             file += seal::seal_delta(&keys, &signing, &[5; 16], &[2; 16], 1, &[0; 32], &body).len();
             n += chunk.len();

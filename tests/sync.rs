@@ -156,3 +156,32 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn junk_under_our_next_name_is_replaced_and_a_real_delta_of_ours_stops_sending() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    rs[0].store.add_case(&case_json("Arman")).unwrap();
+    rs[0].sync();
+    let me = casebook::sync::share::device_dir_name(&rs[0].store.device_id().unwrap());
+    // Someone with write access to the share puts junk where A's delta 2 will go.
+    std::fs::write(share.join(&me).join("000000000002.delta"), b"not a delta").unwrap();
+    rs[0].store.add_case(&case_json("Gor")).unwrap();
+    let report = rs[0].sync();
+    assert_eq!(report.sent_deltas, 1, "{report:?}");
+    assert!(report.alarms.is_empty());
+    assert!(report.problems.iter().any(|p| p.file.ends_with("000000000002.delta") && p.problem.contains("replaced")));
+    let report = rs[1].sync();
+    assert_eq!(report.received.len(), 2, "{report:?}");
+    // A vault restored from an older copy meets its own later delta on the share: alarm, no send.
+    let saved = share.join(&me).join("000000000002.delta");
+    let bytes = std::fs::read(&saved).unwrap();
+    rs[0].store.connection().execute("DELETE FROM sync_sent WHERE seq = 2", []).unwrap();
+    std::fs::write(&saved, &bytes).unwrap();
+    rs[0].store.add_case(&case_json("Narek")).unwrap();
+    let report = rs[0].sync();
+    assert_eq!(report.sent_deltas, 0);
+    assert_eq!(report.alarms.len(), 1, "{report:?}");
+    assert_eq!(report.alarms[0].kind, "vault_older_than_share");
+}

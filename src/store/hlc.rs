@@ -27,9 +27,13 @@ impl Hlc {
             Hlc::from_parts(now_ms, 0)
         } else if self.counter() < u16::MAX {
             Hlc(self.0 + 1)
-        } else {
+        } else if self.millis() < (1 << 48) - 1 {
             // Counter exhausted within one millisecond: borrow the next millisecond.
             Hlc::from_parts(self.millis() + 1, 0)
+        } else {
+            // The very top of the range (only a hostile clock gets here; deltas refuse clocks
+            // from 2^63 on): stay, rather than wrap to zero.
+            self
         }
     }
 

@@ -152,6 +152,7 @@ CREATE TABLE sync_received (
     seq INTEGER NOT NULL,
     hash BLOB NOT NULL,
     size INTEGER NOT NULL,
+    mtime INTEGER,
     PRIMARY KEY (share, device, seq)
 ) WITHOUT ROWID;
 CREATE TABLE sync_sent (

@@ -498,16 +498,21 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
     }
     let sent = sent_rows(store, a.idx)?;
     let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
-    // A file of ours beyond what this vault remembers sending: the vault is older than the share.
-    if let Some(beyond) =
-        own.iter().filter_map(|e| if let Name::Delta(s) = e.kind { Some(s) } else { None }).find(|&s| s > last_sent)
-    {
-        let detail = format!(
-            "the share holds delta {beyond} of this device, which this vault does not remember writing: the vault was \
-             restored from an older copy. Sending is stopped so that no sequence number is used twice"
-        );
-        raise(store, a, me, beyond, "vault_older_than_share", &detail, &mut report.alarms)?;
-        return Ok(());
+    // A delta of ours beyond what this vault remembers sending: the vault is older than the share.
+    // (A file there that this device did not sign is junk; it is replaced when its turn comes.)
+    for e in &own {
+        let Name::Delta(beyond) = e.kind else { continue };
+        if beyond <= last_sent {
+            continue;
+        }
+        if share.read(me, &e.name).is_ok_and(|b| is_ours(a, me, &b)) {
+            let detail = format!(
+                "the share holds delta {beyond} of this device, which this vault does not remember writing: the vault \
+                 was restored from an older copy. Sending is stopped so that no sequence number is used twice"
+            );
+            raise(store, a, me, beyond, "vault_older_than_share", &detail, &mut report.alarms)?;
+            return Ok(());
+        }
     }
     // Republish deltas of ours that are missing (a crash before the write, a rolled-back share).
     let mut prev_hash = [0u8; 32];
@@ -518,8 +523,10 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
             let body = body_of(store, me, rows, decode_deps(&row.deps), row.created)?;
             let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, row.seq, &prev_hash, &body);
             if seal::hash(&bytes) == row.hash {
-                if share.write_own(me, &name, &bytes, store.entropy.as_mut())? {
-                    report.republished += 1;
+                match publish(store, a, share, me, row.seq, &bytes, report)? {
+                    Some(true) => report.republished += 1,
+                    Some(false) => {}
+                    None => return Ok(()),
                 }
             } else {
                 report.problems.push(Problem {
@@ -564,15 +571,51 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
             tx.commit()?;
         }
         crash_point("sent-recorded");
-        if !share.write_own(me, &share::delta_name(seq), &bytes, store.entropy.as_mut())? {
-            let detail = format!("delta {seq} of this device already exists on the share with other content");
-            raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
+        if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
             return Ok(());
         }
         report.sent_deltas += 1;
         report.sent_changes += n;
         prev_hash = hash;
         scanned = upto;
+    }
+}
+
+/// Whether `bytes` is a delta of this group signed by this device.
+fn is_ours(a: &Attached, me: &[u8; 16], bytes: &[u8]) -> bool {
+    format::decode_delta(bytes).is_ok_and(|p| p.header.group == a.group && &p.header.device == me)
+        && seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).is_ok()
+}
+
+/// Writes delta `seq` of ours. Some(true): written; Some(false): the same file was there;
+/// None: another delta signed by this device holds the name (alarm raised; sending stops).
+/// A file this device did not sign that holds the name is replaced and reported.
+fn publish(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    seq: u64,
+    bytes: &[u8],
+    report: &mut SyncReport,
+) -> Result<Option<bool>> {
+    let name = share::delta_name(seq);
+    match share.write_own(me, &name, bytes, store.entropy.as_mut())? {
+        share::Written::Written => Ok(Some(true)),
+        share::Written::AlreadyThere => Ok(Some(false)),
+        share::Written::Occupied(existing) if is_ours(a, me, &existing) => {
+            let detail = format!("delta {seq} of this device already exists on the share with other content");
+            raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
+            Ok(None)
+        }
+        share::Written::Occupied(_) => {
+            share.replace_own(me, &name, bytes, store.entropy.as_mut())?;
+            report.problems.push(Problem {
+                file: format!("{}/{name}", share::device_dir_name(me)),
+                problem: "a file this device did not write held the name of its next delta; it was replaced".into(),
+            });
+            Ok(Some(true))
+        }
     }
 }
 
@@ -598,7 +641,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
             r.get::<_, i64>(0)
         })? as u64;
     let now = store.clock.now_ms() as i64;
-    let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, String>> = BTreeMap::new();
+    let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, (String, i64)>> = BTreeMap::new();
     for dev in share.devices()? {
         if &dev == me {
             continue;
@@ -672,11 +715,11 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                     report.problems.push(Problem { file, problem: "not a Casebook file; left alone".into() })
                 }
                 Name::Delta(seq) if seq > peer.applied_seq => {
-                    mine.insert(seq, e.name.clone());
+                    mine.insert(seq, (e.name.clone(), e.mtime));
                 }
                 Name::Delta(seq) => {
                     // Already applied: re-read only when its length differs from what was applied.
-                    if received.get(&seq).is_some_and(|&(_, len)| len == e.len) {
+                    if received.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
                         continue;
                     }
                     check_copy(store, a, share, peer, &received, &e.name, &file, report)?;
@@ -702,7 +745,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                     Some(p) => (p.applied_seq + 1, p.label.clone()),
                     None => break,
                 };
-                let Some(name) = pending.get(&dev).and_then(|m| m.get(&next)).cloned() else {
+                let Some((name, mtime)) = pending.get(&dev).and_then(|m| m.get(&next)).cloned() else {
                     let later = pending.get(&dev).and_then(|m| m.keys().find(|&&s| s > next).copied());
                     if let Some(later) = later {
                         waiting.insert(dev, Waiting {
@@ -717,7 +760,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                     break;
                 };
                 let file = format!("{}/{name}", share::device_dir_name(&dev));
-                match try_apply(store, a, share, &peers, &dev, next, &name, me, my_sent)? {
+                match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
                     Outcome::Applied(n) => {
                         let p = peers.get(&dev).expect("peer exists");
                         report.received.push(Received {
@@ -760,19 +803,28 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
 }
 
 /// (hash, file length) of every applied delta of a device, by sequence number.
-fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, ([u8; 32], u64)>> {
-    let mut stmt =
-        store.conn.prepare_cached("SELECT seq, hash, size FROM sync_received WHERE share = ?1 AND device = ?2")?;
+fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
+    let mut stmt = store
+        .conn
+        .prepare_cached("SELECT seq, hash, size, mtime FROM sync_received WHERE share = ?1 AND device = ?2")?;
     let rows = stmt.query_map(params![share, device], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?, r.get::<_, i64>(2)? as u64))
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, i64>(2)? as u64,
+            r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+        ))
     })?;
     let mut out = HashMap::new();
     for row in rows {
-        let (seq, hash, size) = row?;
-        out.insert(seq, (hash.try_into().unwrap_or([0; 32]), size));
+        let (seq, hash, size, mtime) = row?;
+        out.insert(seq, (hash.try_into().unwrap_or([0; 32]), size, mtime));
     }
     Ok(out)
 }
+
+/// (hash, file length, modification time) of an applied delta.
+type Applied = ([u8; 32], u64, i64);
 
 /// A sync tool's conflict copy, or an applied delta whose file changed: a copy of what was
 /// applied is a duplicate; another validly signed file for an applied sequence number is a fork.
@@ -782,7 +834,7 @@ fn check_copy(
     a: &Attached,
     share: &Share,
     peer: &Peer,
-    received: &HashMap<u64, ([u8; 32], u64)>,
+    received: &HashMap<u64, Applied>,
     name: &str,
     file: &str,
     report: &mut SyncReport,
@@ -801,7 +853,7 @@ fn check_copy(
             return Ok(());
         }
     };
-    if let Some((hash, _)) = received.get(&header.seq) {
+    if let Some((hash, _, _)) = received.get(&header.seq) {
         if *hash != seal::hash(&bytes) {
             let detail = format!(
                 "{file} is a second, differently signed version of delta {} that was already applied: the device (or its key) wrote two versions",
@@ -837,8 +889,7 @@ fn try_apply(
     share: &Share,
     peers: &BTreeMap<[u8; 16], Peer>,
     dev: &[u8; 16],
-    seq: u64,
-    name: &str,
+    (seq, name, mtime): (u64, &str, i64),
     me: &[u8; 16],
     my_sent: u64,
 ) -> Result<Outcome> {
@@ -902,8 +953,8 @@ fn try_apply(
         }
         w.apply_remote(&changes)?;
         w.tx().execute(
-            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![share_idx, peer_idx, seq as i64, &hash[..], len],
+            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime],
         )?;
         w.tx().execute(
             "UPDATE sync_peers SET applied_seq = ?1, applied_hash = ?2, heard_at = ?3, last_created = ?4 \

@@ -34,6 +34,9 @@ pub const MAX_DEPS: usize = 4096;
 pub const MAX_DEVICES: usize = 4096;
 pub const MAX_CHANGES: usize = 1_000_000;
 pub const MAX_VALUE: usize = 1024 * 1024;
+/// Clocks must be below 2^63 (milliseconds below 2^47, the year 6429): a clock at the top of
+/// the range would leave no later clock for the edits that must follow it.
+pub const MAX_HLC: u64 = 1 << 63;
 /// Invite: fixed length and where the sealed secret starts.
 pub const INVITE_LEN: usize = 192;
 pub const INVITE_AAD: usize = 60;
@@ -458,6 +461,9 @@ fn decode_change(c: &mut Cursor<'_>, dev_count: usize) -> Result<WireChange, Bad
     let record: [u8; 16] = c.array()?;
     let field = c.u8()?;
     let hlc = c.u64()?;
+    if hlc >= MAX_HLC {
+        return Err(Bad::new("a clock beyond the year 6429"));
+    }
     let flags = c.u8()?;
     if flags & !3 != 0 {
         return Err(Bad::new(format!("unknown flags {flags:#04x}")));

@@ -87,6 +87,8 @@ pub struct Entry {
     pub name: String,
     pub kind: Name,
     pub len: u64,
+    /// Modification time in nanoseconds since 1970 (0 when unknown).
+    pub mtime: i64,
 }
 
 /// An opened share folder.
@@ -176,8 +178,14 @@ impl Share {
             if kind == Name::Temp {
                 continue;
             }
-            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push(Entry { name, kind, len });
+            let meta = entry.metadata().ok();
+            let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+            let mtime = meta
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0);
+            out.push(Entry { name, kind, len, mtime });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
@@ -188,16 +196,37 @@ impl Share {
         read_bounded(&self.device_path(device).join(name), MAX_FILE)
     }
 
-    /// Writes a file into this device's own folder, once. Returns false (and writes nothing)
-    /// when a file of that name exists already.
-    pub fn write_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<bool> {
+    /// Writes a file into this device's own folder, once. When a file of that name exists
+    /// already, nothing is written and its bytes are returned for the caller to judge.
+    pub fn write_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<Written> {
         let dir = self.device_path(device);
         fs::create_dir_all(&dir).map_err(|e| unreachable(&dir, format!("cannot create the device folder ({e})")))?;
-        if dir.join(name).exists() {
-            return Ok(false);
+        let target = dir.join(name);
+        if target.exists() {
+            let existing = read_bounded(&target, MAX_FILE).unwrap_or_default();
+            return Ok(if existing == bytes { Written::AlreadyThere } else { Written::Occupied(existing) });
         }
         write_once(&dir, name, bytes, entropy)?;
-        Ok(true)
+        Ok(Written::Written)
+    }
+
+    /// Replaces a file in this device's own folder that this device did not write (junk put
+    /// there by someone else under one of its names): temp file, fsync, rename over it.
+    pub fn replace_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+        let dir = self.device_path(device);
+        let tmp = temp_name(&dir, name, entropy);
+        let target = dir.join(name);
+        let io = |e| Error::io(format!("cannot write {}", target.display()), e);
+        {
+            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+            f.write_all(bytes).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        fs::rename(&tmp, &target).map_err(io)?;
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
 
     /// Removes temp files this device left in its own folder (a crash during a write).
@@ -224,11 +253,25 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Temp file in the same folder, fsync, rename (refusing to replace), fsync the folder.
-fn write_once(dir: &Path, name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+/// What [`Share::write_own`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    Written,
+    /// The same bytes were there already.
+    AlreadyThere,
+    /// Another file holds the name: its bytes.
+    Occupied(Vec<u8>),
+}
+
+fn temp_name(dir: &Path, name: &str, entropy: &mut dyn Entropy) -> PathBuf {
     let mut rand = [0u8; 8];
     entropy.fill(&mut rand);
-    let tmp = dir.join(format!(".{name}.{}.tmp", rand.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    dir.join(format!(".{name}.{}.tmp", rand.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+}
+
+/// Temp file in the same folder, fsync, rename (refusing to replace), fsync the folder.
+fn write_once(dir: &Path, name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+    let tmp = temp_name(dir, name, entropy);
     let target = dir.join(name);
     let io = |e| Error::io(format!("cannot write {}", target.display()), e);
     {
