@@ -114,6 +114,11 @@ fn apply_benchmark(target: usize) {
     let sent = engine::sync(&mut a).unwrap();
     let send_time = t.elapsed();
 
+    if std::env::var_os("CASEBOOK_BENCH_PAUSE").is_some() {
+        // For attaching a profiler to the apply alone.
+        eprintln!("pid {} applying in 3 s", std::process::id());
+        std::thread::sleep(Duration::from_secs(3));
+    }
     // Ours: B applies everything (verify, decrypt, decompress, merge with conflict detection,
     // change log, search index), one durable transaction per delta.
     let t = Instant::now();
@@ -316,7 +321,15 @@ fn main() {
         println!("sync bench: run with `cargo bench --bench sync` for the figures");
         return;
     }
-    apply_benchmark(target);
-    size_benchmark();
-    noop_benchmark();
+    // `CASEBOOK_BENCH_ONLY=apply|size|noop` runs one part.
+    let only = std::env::var("CASEBOOK_BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "apply" {
+        apply_benchmark(target);
+    }
+    if only.is_empty() || only == "size" {
+        size_benchmark();
+    }
+    if only.is_empty() || only == "noop" {
+        noop_benchmark();
+    }
 }
