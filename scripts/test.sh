@@ -14,7 +14,7 @@ build_ui
 echo "== Rust: formatting, unit and integration tests" >&2
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo fmt --all -- --check
-cargo test --workspace --locked
+cargo test --workspace --locked --all-targets
 
 echo "== Desktop app: end-to-end tests" >&2
 bash scripts/test-e2e.sh
