@@ -65,13 +65,14 @@ fn passphrase(text: String) -> IpcResult<Passphrase> {
     Passphrase::new(text).map_err(|_| IpcError::bad_input("passphrase", "the passphrase is empty"))
 }
 
-#[tauri::command]
-pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
-    VaultStatus {
+// Async (off the UI thread) like every command that takes the session: a running sync holds it.
+#[tauri::command(async)]
+pub fn vault_status(state: State<'_, AppState>) -> IpcResult<VaultStatus> {
+    Ok(VaultStatus {
         exists: state.vault_dir.join(casebook::vault::HEADER_FILE).exists(),
         unlocked: state.session.lock().map(|s| s.is_some()).unwrap_or(false),
         path: state.vault_dir.display().to_string(),
-    }
+    })
 }
 
 #[tauri::command(async)]
@@ -96,9 +97,10 @@ pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> IpcResult
     Ok(())
 }
 
-#[tauri::command]
-pub fn vault_lock(state: State<'_, AppState>) {
+#[tauri::command(async)]
+pub fn vault_lock(state: State<'_, AppState>) -> IpcResult<()> {
     state.lock();
+    Ok(())
 }
 
 #[tauri::command(async)]
@@ -132,7 +134,7 @@ pub fn settings_set(state: State<'_, AppState>, settings: Settings) -> IpcResult
     Ok(settings)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn cases_query(
     state: State<'_, AppState>,
     query: String,
@@ -176,48 +178,48 @@ pub fn cases_query(
     })
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn case_get(state: State<'_, AppState>, id: String) -> IpcResult<CaseFile> {
     let id = parse_id(&id)?;
     state.with_session(|s| s.store.case(&id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn case_create(state: State<'_, AppState>, input: Map<String, Value>) -> IpcResult<NewId> {
     state.with_session(|s| s.store.add_case(&input).map(|id| NewId { id: id.to_string() }))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn case_update(state: State<'_, AppState>, id: String, input: Map<String, Value>) -> IpcResult<()> {
     let id = parse_id(&id)?;
     state.with_session(|s| s.store.update_case(&id, &input).map(|_| ()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn case_delete(state: State<'_, AppState>, id: String) -> IpcResult<()> {
     let id = parse_id(&id)?;
     state.with_session(|s| s.store.delete_case(&id))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn note_add(state: State<'_, AppState>, case_id: String, text: String) -> IpcResult<NewId> {
     let id = parse_id(&case_id)?;
     state.with_session(|s| s.store.add_note(&id, &text).map(|id| NewId { id: id.to_string() }))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn task_add(state: State<'_, AppState>, case_id: String, title: String, due: Option<String>) -> IpcResult<NewId> {
     let id = parse_id(&case_id)?;
     state.with_session(|s| s.store.add_task(&id, &title, due.as_deref()).map(|id| NewId { id: id.to_string() }))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn task_set_done(state: State<'_, AppState>, task_id: String, done: bool) -> IpcResult<()> {
     let id = parse_id(&task_id)?;
     state.with_session(|s| s.store.set_task_done(&id, done))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn event_add(
     state: State<'_, AppState>,
     case_id: String,
@@ -349,7 +351,7 @@ pub fn sync_now(state: State<'_, AppState>) -> IpcResult<SyncReport> {
     state.with_session(|s| engine::sync(&mut s.store))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn conflict_resolve(state: State<'_, AppState>, id: String, keep: usize) -> IpcResult<()> {
     state.with_session(|s| s.store.resolve_conflict(&id, keep).map(|_| ()))
 }
