@@ -313,11 +313,10 @@ fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
     Ok(out)
 }
 
+/// Open conflicts as `conflicts list` shows them (competing values that all equal the shown
+/// one are not counted).
 fn conflict_count(store: &Store) -> Result<u64> {
-    Ok(store
-        .conn
-        .query_row("SELECT count(*) FROM (SELECT DISTINCT rec, field FROM conflicts)", [], |r| r.get::<_, i64>(0))?
-        as u64)
+    Ok(store.conflicts()?.len() as u64)
 }
 
 fn raise(
