@@ -185,3 +185,24 @@ fn junk_under_our_next_name_is_replaced_and_a_real_delta_of_ours_stops_sending()
     assert_eq!(report.alarms.len(), 1, "{report:?}");
     assert_eq!(report.alarms[0].kind, "vault_older_than_share");
 }
+
+#[test]
+fn links_and_pipes_in_the_share_are_never_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    rs[0].store.add_case(&case_json("Levon")).unwrap();
+    rs[0].sync();
+    let a = share.join(casebook::sync::share::device_dir_name(&rs[0].store.device_id().unwrap()));
+    let secret = tmp.path().join("secret.txt");
+    std::fs::write(&secret, "outside the share").unwrap();
+    std::os::unix::fs::symlink(&secret, a.join("000000000002.delta")).unwrap();
+    // A named pipe: opening it for reading would block until someone writes.
+    let fifo = a.join("000000000003.delta");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let report = rs[1].sync();
+    assert_eq!(report.received.len(), 1, "{report:?}");
+    for n in ["000000000002.delta", "000000000003.delta"] {
+        assert!(report.problems.iter().any(|p| p.file.ends_with(n)), "{n}: {report:?}");
+    }
+}

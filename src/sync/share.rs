@@ -174,9 +174,14 @@ impl Share {
         for entry in dir {
             let entry = entry.map_err(|e| unreachable(&path, format!("cannot list it ({e})")))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let kind = classify(&name);
+            let mut kind = classify(&name);
             if kind == Name::Temp {
                 continue;
+            }
+            // Symbolic links, folders, pipes and devices are never read (a link could point
+            // anywhere on this computer, a pipe would block): reported, left alone.
+            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+                kind = Name::Unknown;
             }
             let meta = entry.metadata().ok();
             let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
@@ -244,6 +249,11 @@ impl Share {
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(Error::invalid("file", &format!("{} is not a regular file", path.display()))),
+        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    }
     let file = fs::File::open(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     let mut out = Vec::new();
     file.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
