@@ -693,6 +693,12 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                 Err(problem) => report.problems.push(Problem { file: format!("{dir}/{}", share::RECORD), problem }),
             }
         }
+        for e in entries.iter().filter(|e| e.kind == Name::Unknown) {
+            report.problems.push(Problem {
+                file: format!("{dir}/{}", e.name),
+                problem: "not a Casebook file (or not a regular file); left alone".into(),
+            });
+        }
         let Some(peer) = peers.get(&dev) else {
             if entries.iter().any(|e| matches!(e.kind, Name::Delta(_))) {
                 report.waiting.push(Waiting {
@@ -710,9 +716,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
             let file = format!("{dir}/{}", e.name);
             match e.kind {
                 Name::Record | Name::Temp => {}
-                Name::Unknown => {
-                    report.problems.push(Problem { file, problem: "not a Casebook file; left alone".into() })
-                }
+                Name::Unknown => {} // reported above
                 Name::Delta(seq) if seq > peer.applied_seq => {
                     mine.insert(seq, (e.name.clone(), e.mtime));
                 }
