@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing Casebook needs on Debian/Ubuntu: the C toolchain and
 # OpenSSL headers (SQLCipher links libcrypto), WebKitGTK for the desktop app, Xvfb and
-# WebKitWebDriver for its end-to-end tests, Node.js for the UI, and, if missing, Rust.
+# WebKitWebDriver for its end-to-end tests, Debian's age and unzip for the export interop tests,
+# Node.js for the UI, and, if missing, Rust.
 set -euo pipefail
 
 packages=(build-essential pkg-config libssl-dev ca-certificates curl
-          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick)
+          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick age unzip)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

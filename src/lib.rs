@@ -11,6 +11,7 @@ pub mod cases;
 pub mod dates;
 pub mod entropy;
 pub mod error;
+pub mod export;
 pub mod model;
 pub mod search;
 pub mod secret;

@@ -154,6 +154,9 @@ const PURE: &[&str] = &[
     "src/sync/format.rs",
     "src/sync/seal.rs",
     "src/sync/words.rs",
+    "src/export/bundle.rs",
+    "src/export/crypt.rs",
+    "src/export/schema.rs",
 ];
 const IO_PATTERNS: &[&str] = &["std::fs", "fs::", "File::", "OpenOptions", "rusqlite", "println!", "eprintln!"];
 

@@ -72,6 +72,20 @@ enum Command {
     /// Review and settle fields that were edited on two devices at once
     #[command(subcommand)]
     Conflicts(ConflictsCommand),
+    /// Write an encrypted bundle of cases for a partner organisation (age format: opens without Casebook)
+    Export(ExportArgs),
+    /// Import a bundle: checks everything, then applies it in one transaction (or nothing)
+    Import {
+        file: PathBuf,
+        /// Show what would be created or updated, change nothing
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// This vault's age key, so that partners can export to it
+    #[command(subcommand)]
+    Identity(IdentityCommand),
     /// Check the vault's database for damage
     Check,
     /// Measure speed and size on generated cases (a throw-away vault in a temp folder)
@@ -204,6 +218,50 @@ enum ShareCommand {
     },
 }
 
+#[derive(Args)]
+struct ExportArgs {
+    /// The bundle file to write (refused if it exists)
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// A case to export (repeatable)
+    #[arg(long = "case", value_name = "ID")]
+    cases: Vec<String>,
+    /// Every case
+    #[arg(long)]
+    all: bool,
+    /// The cases at this stage
+    #[arg(long)]
+    stage: Option<String>,
+    /// The cases in this country (ISO code)
+    #[arg(long)]
+    country: Option<String>,
+    /// What the partner sees: full, no-identity or summary
+    #[arg(long, default_value = "full", value_name = "PROFILE")]
+    redact: String,
+    /// The partner's age public key (age1…, repeatable); without one, a passphrase protects
+    /// the bundle ($CASEBOOK_EXPORT_PASSPHRASE, else asked twice)
+    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+    recipients: Vec<String>,
+    /// scrypt work factor (log2) of a passphrase bundle; the default is age's own (tests pass less)
+    #[arg(long, hide = true, default_value_t = casebook::export::DEFAULT_SCRYPT_LOG_N)]
+    scrypt_log_n: u8,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum IdentityCommand {
+    /// Print this vault's age public key
+    Show,
+    /// Write the public key to a file, with a label, to send to partners
+    ExportPublic {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        label: Option<String>,
+    },
+}
+
 #[derive(Subcommand)]
 enum ConflictsCommand {
     /// Fields with competing values from concurrent edits
@@ -290,6 +348,124 @@ fn open(cli: &Cli) -> Result<Store> {
     let pass = secrets::passphrase(cli.passphrase_file.as_deref(), false)?;
     let vault = Vault::unlock(&dir, &pass)?;
     vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))
+}
+
+fn open_with_id(cli: &Cli) -> Result<(uuid::Uuid, Store)> {
+    let dir = vault_dir(cli)?;
+    casebook::vault::read_header(&dir)?;
+    let pass = secrets::passphrase(cli.passphrase_file.as_deref(), false)?;
+    let vault = Vault::unlock(&dir, &pass)?;
+    Ok((vault.id(), vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?))
+}
+
+/// Writes a new file (never over an existing one) with `mode` on Unix.
+fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::invalid("--out", &format!("{} exists already; choose a new file name", path.display()))
+        } else {
+            Error::io(format!("could not create {}", path.display()), e)
+        }
+    })?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| Error::io(format!("could not write {}", path.display()), e))
+}
+
+fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
+    use casebook::export::{Protection, Selection};
+    let chosen = usize::from(!a.cases.is_empty())
+        + usize::from(a.all)
+        + usize::from(a.stage.is_some())
+        + usize::from(a.country.is_some());
+    if chosen != 1 {
+        return Err(Error::invalid(
+            "cases",
+            "choose exactly one of --case ID (repeatable), --all, --stage S or --country CC",
+        ));
+    }
+    let selection = if a.all {
+        Selection::All
+    } else if let Some(s) = &a.stage {
+        Selection::Stage(s.clone())
+    } else if let Some(c) = &a.country {
+        Selection::Country(c.clone())
+    } else {
+        Selection::Ids(a.cases.iter().map(|c| parse_id(c)).collect::<Result<_>>()?)
+    };
+    let profile: casebook::export::Profile =
+        a.redact.parse().map_err(|_| Error::invalid("--redact", "it is one of full, no-identity or summary"))?;
+    if a.out.exists() {
+        return Err(Error::invalid("--out", &format!("{} exists already; choose a new file name", a.out.display())));
+    }
+    let protection = if a.recipients.is_empty() {
+        Protection::Passphrase(secrets::export_passphrase(true)?, a.scrypt_log_n)
+    } else {
+        for r in &a.recipients {
+            casebook::export::crypt::recipient(r)?;
+        }
+        Protection::Recipients(a.recipients.clone())
+    };
+    let (vault_id, mut store) = open_with_id(cli)?;
+    let (bytes, summary) = casebook::export::export_bundle(&mut store, vault_id, &selection, profile, &protection)?;
+    write_new(&a.out, &bytes, 0o600)?;
+    if a.json {
+        output::json(&summary);
+    } else {
+        println!(
+            "Exported {} case(s) ({} notes, {} tasks, {} events), profile {}, to {} ({} bytes).",
+            summary.cases,
+            summary.notes,
+            summary.tasks,
+            summary.events,
+            summary.profile,
+            a.out.display(),
+            summary.bytes
+        );
+    }
+    Ok(())
+}
+
+fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, json: bool) -> Result<()> {
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
+    if meta.len() > 300 * 1024 * 1024 {
+        return Err(Error::invalid("bundle", "the file is larger than 300 MiB: not a Casebook bundle"));
+    }
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
+    let needs = casebook::export::crypt::needs_passphrase(&bytes).ok_or_else(|| {
+        Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format)")
+    })?;
+    let pass = if needs { Some(secrets::export_passphrase(false)?) } else { None };
+    let mut store = open(cli)?;
+    let bundle = casebook::export::read_bundle(&mut store, &bytes, pass.as_ref())?;
+    let plan = casebook::export::plan(&store, &bundle)?;
+    if dry_run {
+        output::import_plan(&plan, json);
+        return Ok(());
+    }
+    let report = casebook::export::apply(&mut store, &bundle)?;
+    if json {
+        output::json(&report);
+    } else {
+        output::import_plan(&plan, false);
+        println!(
+            "Imported: {} created, {} updated, {} unchanged{}.",
+            report.created,
+            report.updated,
+            report.unchanged,
+            if report.conflicts > 0 {
+                format!("; {} conflict(s) to review with `casebook conflicts list`", report.conflicts)
+            } else {
+                String::new()
+            }
+        );
+    }
+    Ok(())
 }
 
 fn read_json_arg(path: &std::path::Path) -> Result<serde_json::Map<String, serde_json::Value>> {
@@ -394,6 +570,27 @@ fn execute(cli: Cli) -> Result<()> {
                 "kept value {keep} for {} of {} {}; the choice reaches the other devices with the next sync",
                 c.field, c.record, c.record_id
             );
+            Ok(())
+        }
+        Command::Export(args) => export_command(&cli, args),
+        Command::Import { file, dry_run, json } => import_command(&cli, file, *dry_run, *json),
+        Command::Identity(IdentityCommand::Show) => {
+            let mut store = open(&cli)?;
+            println!("{}", casebook::export::public_key(&mut store)?);
+            Ok(())
+        }
+        Command::Identity(IdentityCommand::ExportPublic { out, label }) => {
+            let (vault_id, mut store) = open_with_id(&cli)?;
+            let key = casebook::export::public_key(&mut store)?;
+            let label = label.clone().unwrap_or_else(|| format!("Casebook vault {vault_id}"));
+            let label: String = label.chars().filter(|c| !c.is_control()).collect();
+            write_new(
+                out,
+                format!("# {label}\n# Casebook (age) public key: export bundles to it with --recipient\n{key}\n")
+                    .as_bytes(),
+                0o644,
+            )?;
+            println!("Public key written to {}: {key}", out.display());
             Ok(())
         }
         Command::Check => {

@@ -4,6 +4,11 @@ use casebook::model::{CaseFile, CaseSummary};
 use casebook::secret::RecoveryKey;
 use casebook::vault::Vault;
 
+/// Any value as pretty JSON.
+pub fn json<T: serde::Serialize>(value: &T) {
+    print_json(value)
+}
+
 fn print_json<T: serde::Serialize>(value: &T) {
     match serde_json::to_string_pretty(value) {
         Ok(s) => println!("{s}"),
@@ -234,4 +239,18 @@ pub fn conflicts(list: &[casebook::store::conflicts::Conflict], json: bool) {
         }
     }
     println!("keep one with `casebook conflicts resolve ID --keep N`");
+}
+
+/// What an import will do (or did).
+pub fn import_plan(p: &casebook::export::ImportPlan, json: bool) {
+    if json {
+        return print_json(p);
+    }
+    println!(
+        "Bundle from vault {} (exported {}, profile {}): {} new case(s), {} to update, {} unchanged; {} notes, {} tasks, {} events.",
+        p.vault_id, p.exported_at, p.profile, p.create, p.update, p.unchanged, p.notes, p.tasks, p.events
+    );
+    for c in &p.cases {
+        println!("  {:<9} {}  {}", c.action, c.id, c.name);
+    }
 }

@@ -84,3 +84,19 @@ pub fn invite_passphrase() -> Result<Passphrase> {
     };
     Passphrase::new(text.to_string())
 }
+
+/// The export passphrase: `$CASEBOOK_EXPORT_PASSPHRASE`, else a prompt (asked twice for a new
+/// bundle).
+pub fn export_passphrase(confirm: bool) -> Result<Passphrase> {
+    if let Some(p) = env_secret("CASEBOOK_EXPORT_PASSPHRASE") {
+        return Passphrase::new(p.to_string());
+    }
+    let first = prompt("Bundle passphrase: ")?;
+    if confirm {
+        let second = prompt("Repeat the bundle passphrase: ")?;
+        if *first != *second {
+            return Err(Error::invalid("passphrase", "the two entries differ; nothing was exported"));
+        }
+    }
+    Passphrase::new(first.to_string())
+}

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -176,9 +176,36 @@ CREATE TABLE sync_alarms (
 ) WITHOUT ROWID;
 ";
 
+/// Version 4: export and import. `identity` keeps this vault's age identity (partners export
+/// to its public key); `imports` remembers every imported bundle and `import_cases` which cases
+/// it created or updated (docs/formats/database.md section 11).
+const V3_TO_V4: &str = "
+CREATE TABLE identity (
+    kind TEXT PRIMARY KEY NOT NULL,
+    secret TEXT NOT NULL,
+    public TEXT NOT NULL,
+    created INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE imports (
+    idx INTEGER PRIMARY KEY,
+    bundle_sha256 BLOB NOT NULL,
+    vault_id TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    exported_at TEXT NOT NULL,
+    imported_at INTEGER NOT NULL
+);
+CREATE TABLE import_cases (
+    import INTEGER NOT NULL,
+    case_id BLOB NOT NULL,
+    action TEXT NOT NULL,
+    PRIMARY KEY (import, case_id)
+) WITHOUT ROWID;
+CREATE INDEX import_cases_case ON import_cases(case_id);
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
-pub(crate) const HISTORY: &[(i64, &[&str])] = &[(1, &[V1]), (2, &[V1, V1_TO_V2])];
+pub(crate) const HISTORY: &[(i64, &[&str])] = &[(1, &[V1]), (2, &[V1, V1_TO_V2]), (3, &[V1, V1_TO_V2, V2_TO_V3])];
 
 /// What the caller must do after an upgrade.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -226,6 +253,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
                 up.reindex = true;
             }
             2 => conn.execute_batch(V2_TO_V3)?,
+            3 => conn.execute_batch(V3_TO_V4)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

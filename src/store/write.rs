@@ -147,6 +147,11 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// The store clock's reading, in milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
     fn next_clock(&mut self) -> FieldClock {
         *self.hlc = self.hlc.tick(self.clock.now_ms());
         FieldClock { hlc: *self.hlc, device: self.device }
@@ -168,6 +173,18 @@ impl Writer<'_> {
         fields: Vec<(u8, Value)>,
     ) -> Result<Uuid> {
         let id = self.new_id();
+        self.create_with_id(table, id, case_id, fields)
+    }
+
+    /// As [`Writer::create`], with an id given by the caller (an import keeps the ids of the
+    /// bundle); the caller checks that no record has it.
+    pub fn create_with_id(
+        &mut self,
+        table: &'static TableDef,
+        id: [u8; 16],
+        case_id: Option<&[u8; 16]>,
+        fields: Vec<(u8, Value)>,
+    ) -> Result<Uuid> {
         let clock = self.next_clock();
         let mut changes = Vec::with_capacity(fields.len() + 1);
         if let Some(case) = case_id {
@@ -187,7 +204,7 @@ impl Writer<'_> {
                 changes.push(Change { table, record: id, field, value, clock, prev: None, supersedes: Vec::new() });
             }
         }
-        // A fresh UUIDv7 cannot exist yet: skip the lookup and the merge.
+        // A fresh UUIDv7 (or an id the caller checked) cannot exist yet: skip the lookup and the merge.
         self.apply_record(&changes, true)?;
         Ok(Uuid::from_bytes(id))
     }

@@ -1,0 +1,149 @@
+//! The archive inside a bundle (docs/formats/bundle.md section 2): a ZIP with exactly the known
+//! entries. Writing is deterministic apart from the contents; reading is bounded before anything
+//! is expanded and never treats an entry name as a path. Bytes in, bytes out.
+
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
+
+use zip::write::SimpleFileOptions;
+
+use crate::error::{Error, Result};
+
+/// The entries of a version-1 bundle, in archive order.
+pub const ENTRIES: [&str; 4] = ["manifest.json", "cases.json", "cases.csv", "README.txt"];
+pub const MAX_ARCHIVE: usize = 256 * 1024 * 1024;
+pub const MAX_ENTRIES: usize = 64;
+pub const MAX_ENTRY: u64 = 256 * 1024 * 1024;
+pub const MAX_TOTAL: u64 = 512 * 1024 * 1024;
+/// Largest expansion ratio accepted for entries above 64 KiB.
+pub const MAX_RATIO: u64 = 200;
+
+fn bad(reason: impl Into<String>) -> Error {
+    Error::invalid("bundle", &reason.into())
+}
+
+/// Builds the archive from (name, bytes) in the given order.
+pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o600);
+    for (name, bytes) in entries {
+        zip.start_file(*name, options).map_err(|e| Error::io("building the archive", std::io::Error::other(e)))?;
+        zip.write_all(bytes).map_err(|e| Error::io("building the archive", e))?;
+    }
+    let cursor = zip.finish().map_err(|e| Error::io("building the archive", std::io::Error::other(e)))?;
+    Ok(cursor.into_inner())
+}
+
+/// Checks an entry name: one of [`ENTRIES`], nothing path-like.
+fn check_name(name: &str) -> Result<()> {
+    if name.starts_with('/') || name.contains("..") || name.contains('\\') || name.contains('\0') || name.contains(':')
+    {
+        return Err(bad(format!("the archive holds an entry named {name:?}, which looks like a path: refused")));
+    }
+    if name.starts_with("attachments/") {
+        return Err(bad("the bundle holds attachments, which this version of Casebook cannot import yet"));
+    }
+    if !ENTRIES.contains(&name) {
+        return Err(bad(format!("the archive holds an unexpected entry {name:?}")));
+    }
+    Ok(())
+}
+
+/// Reads the archive: every entry checked (name, count, sizes, ratio, total) before it is
+/// expanded; each expanded entry must have exactly its declared size (and CRC).
+pub fn read(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>> {
+    if bytes.len() > MAX_ARCHIVE {
+        return Err(bad("the archive is larger than 256 MiB"));
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|_| bad("the decrypted contents are not a ZIP archive (or a damaged one)"))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(bad(format!("the archive has {} entries (at most {MAX_ENTRIES})", archive.len())));
+    }
+    // First pass: names and sizes only.
+    let mut total = 0u64;
+    let mut names = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let f = archive.by_index_raw(i).map_err(|_| bad("an entry of the archive is damaged"))?;
+        let name = f.name().map_err(|_| bad("an entry name is not valid text"))?.to_string();
+        check_name(&name)?;
+        if names.contains(&name) {
+            return Err(bad(format!("the archive holds {name:?} twice")));
+        }
+        let (size, packed) = (f.size(), f.compressed_size());
+        if size > MAX_ENTRY {
+            return Err(bad(format!("{name} would expand to {size} bytes (at most {MAX_ENTRY})")));
+        }
+        if size > 64 * 1024 && size > packed.saturating_mul(MAX_RATIO) {
+            return Err(bad(format!("{name} would expand {}-fold: a zip bomb is refused", size / packed.max(1))));
+        }
+        total += size;
+        if total > MAX_TOTAL {
+            return Err(bad("the archive would expand to more than 512 MiB"));
+        }
+        names.push(name);
+    }
+    for required in ENTRIES {
+        if !names.iter().any(|n| n == required) {
+            return Err(bad(format!("the archive has no {required}")));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let f = archive.by_index(i).map_err(|_| bad(format!("{name} cannot be read (unsupported or damaged)")))?;
+        let size = f.size();
+        let mut data = Vec::with_capacity(size as usize);
+        f.take(size + 1).read_to_end(&mut data).map_err(|_| bad(format!("{name} is damaged (checksum or data)")))?;
+        if data.len() as u64 != size {
+            return Err(bad(format!("{name} does not have the size the archive declares")));
+        }
+        out.insert(name, data);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok_entries() -> Vec<(&'static str, Vec<u8>)> {
+        ENTRIES.iter().map(|n| (*n, format!("contents of {n}").into_bytes())).collect()
+    }
+
+    fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        write(&refs).unwrap()
+    }
+
+    #[test]
+    fn round_trips_and_refuses_paths_duplicates_missing_and_extra_entries() {
+        let good = zip_of(&ok_entries());
+        assert_eq!(read(&good).unwrap()["cases.csv"], b"contents of cases.csv");
+        for evil in ["/etc/passwd", "../cases.json", "a\\b", "attachments/x.pdf", "other.txt", "C:cases.json"] {
+            let mut e = ok_entries();
+            e.push((evil, b"x".to_vec()));
+            assert!(read(&zip_of(&e)).is_err(), "{evil}");
+        }
+        let mut dup = ok_entries();
+        dup.push(("cases.json", b"again".to_vec()));
+        let refs: Vec<(&str, &[u8])> = dup.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        // The zip crate refuses to write a duplicate itself; a hostile archive may still hold one.
+        assert!(write(&refs).is_err() || read(&write(&refs).unwrap()).is_err());
+        let missing: Vec<_> = ok_entries().into_iter().filter(|(n, _)| *n != "cases.csv").collect();
+        assert!(read(&zip_of(&missing)).unwrap_err().to_string().contains("no cases.csv"));
+        assert!(read(b"PK\x03\x04 not really").is_err());
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_expansion() {
+        let mut e = ok_entries();
+        e[1].1 = vec![0u8; 50 * 1024 * 1024];
+        let bomb = zip_of(&e);
+        assert!(bomb.len() < 1024 * 1024);
+        let err = read(&bomb).unwrap_err().to_string();
+        assert!(err.contains("zip bomb"), "{err}");
+    }
+}

@@ -1,0 +1,486 @@
+//! `cases.json`, `cases.csv`, `manifest.json` and `README.txt` (docs/formats/bundle.md sections
+//! 3–6): the shapes (shared by export and import), reading the selected cases from the store in
+//! a fixed number of queries, the redaction profiles and the CSV rendering.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+use crate::dates::format_timestamp;
+use crate::error::{Error, Result};
+use crate::model::{FieldKind, TableDef, Value, CASE, EVENT, NOTE, TASK};
+use crate::store::clocks::{FieldClock, RecordClocks};
+use crate::store::hlc::Hlc;
+use crate::store::read::uuid_string;
+use crate::store::write::value_of;
+use crate::store::Store;
+
+/// What the partner gets (docs/formats/bundle.md section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Full,
+    NoIdentity,
+    Summary,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Full => "full",
+            Profile::NoIdentity => "no-identity",
+            Profile::Summary => "summary",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Profile> {
+        match s {
+            "full" => Ok(Profile::Full),
+            "no-identity" => Ok(Profile::NoIdentity),
+            "summary" => Ok(Profile::Summary),
+            _ => Err(Error::invalid("profile", "it is one of full, no-identity or summary")),
+        }
+    }
+}
+
+/// Which cases to export.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    All,
+    Ids(Vec<[u8; 16]>),
+    Stage(String),
+    Country(String),
+}
+
+/// A field clock in a bundle: HLC as 16 hex digits, device id as 32.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRec {
+    pub hlc: String,
+    pub device: String,
+}
+
+/// A record's clocks: its creation, and every field written later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clocks {
+    pub created: ClockRec,
+    #[serde(default)]
+    pub fields: BTreeMap<String, ClockRec>,
+}
+
+/// A note, task or event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildRec {
+    pub id: String,
+    pub created_at: String,
+    pub fields: Map<String, Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clocks: Option<Clocks>,
+}
+
+/// A case with its children.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRec {
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub fields: Map<String, Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clocks: Option<Clocks>,
+    #[serde(default)]
+    pub notes: Vec<ChildRec>,
+    #[serde(default)]
+    pub tasks: Vec<ChildRec>,
+    #[serde(default)]
+    pub events: Vec<ChildRec>,
+}
+
+/// `cases.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasesDoc {
+    pub format: String,
+    pub version: u32,
+    pub profile: String,
+    pub cases: Vec<CaseRec>,
+}
+
+pub const CASES_FORMAT: &str = "casebook-cases";
+pub const BUNDLE_FORMAT: &str = "casebook-bundle";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    pub cases: u64,
+    pub notes: u64,
+    pub tasks: u64,
+    pub events: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryInfo {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub format: String,
+    pub version: u32,
+    pub created: String,
+    pub vault_id: String,
+    pub profile: String,
+    pub counts: Counts,
+    pub entries: BTreeMap<String, EntryInfo>,
+}
+
+/// A stored value as the JSON that `case add` accepts for that field.
+pub fn json_of(kind: FieldKind, v: &Value) -> Option<Json> {
+    match (kind, v) {
+        (_, Value::Null) => None,
+        (FieldKind::Bool, Value::Int(i)) => Some(Json::Bool(*i != 0)),
+        (FieldKind::Ref, _) => None,
+        (
+            FieldKind::CodeList(_)
+            | FieldKind::CountryList
+            | FieldKind::TextList { .. }
+            | FieldKind::Contacts
+            | FieldKind::Documents
+            | FieldKind::Family,
+            Value::Text(t),
+        ) => serde_json::from_str(t).ok(),
+        (_, Value::Text(t)) => Some(Json::String(t.clone())),
+        (_, Value::Int(i)) => Some(Json::from(*i)),
+        (_, Value::Blob(b)) => Some(Json::String(uuid_string(b))),
+    }
+}
+
+fn clock_rec(c: FieldClock, ids: &HashMap<u32, [u8; 16]>) -> ClockRec {
+    let id = ids.get(&c.device).copied().unwrap_or([0; 16]);
+    ClockRec { hlc: format!("{:016x}", c.hlc.0), device: id.iter().map(|b| format!("{b:02x}")).collect() }
+}
+
+/// A record read for export: its fields as JSON and its clocks.
+struct Read {
+    id: Vec<u8>,
+    case_id: Vec<u8>,
+    created_ms: i64,
+    updated_ms: i64,
+    fields: Map<String, Json>,
+    clocks: Clocks,
+}
+
+fn read_table(store: &Store, table: &TableDef, ids: &HashMap<u32, [u8; 16]>) -> Result<Vec<Read>> {
+    let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
+    let case_col = if table.field("case_id").is_some() { "t.case_id" } else { "t.id" };
+    let sql = format!(
+        "SELECT t.id, {case_col}, t.created_at, t.updated_at, t.hlc, t.device, t.clocks, {} FROM {} t \
+         JOIN temp.export_sel s ON s.id = {case_col} WHERE t.deleted = 0 ORDER BY t.rowid",
+        cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
+        table.table
+    );
+    let mut stmt = store.conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| {
+        let created = FieldClock { hlc: Hlc(r.get::<_, i64>(4)? as u64), device: r.get(5)? };
+        let blob: Option<Vec<u8>> = r.get(6)?;
+        let rc = RecordClocks::decode(created, blob.as_deref());
+        let mut fields = Map::new();
+        let mut clocks = Clocks { created: clock_rec(created, ids), fields: BTreeMap::new() };
+        for (i, f) in table.fields.iter().enumerate() {
+            if let Some(j) = json_of(f.kind, &value_of(r.get_ref(7 + i)?)) {
+                fields.insert(f.name.to_string(), j);
+            }
+            let c = rc.get(f.code);
+            if c != created && !matches!(f.kind, FieldKind::Ref) {
+                clocks.fields.insert(f.name.to_string(), clock_rec(c, ids));
+            }
+        }
+        Ok(Read {
+            id: r.get(0)?,
+            case_id: r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
+            created_ms: r.get(2)?,
+            updated_ms: r.get(3)?,
+            fields,
+            clocks,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Reads the selected, not deleted cases with their children: one query per record kind.
+pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRec>> {
+    store.conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS export_sel (id BLOB PRIMARY KEY); DELETE FROM temp.export_sel;",
+    )?;
+    match selection {
+        Selection::All => {
+            store.conn.execute("INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0", [])?
+        }
+        Selection::Stage(s) => store
+            .conn
+            .execute("INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0 AND stage = ?1", [s])?,
+        Selection::Country(c) => store.conn.execute(
+            "INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0 AND country = ?1",
+            [c.trim().to_ascii_uppercase()],
+        )?,
+        Selection::Ids(ids) => {
+            let mut n = 0;
+            for id in ids {
+                let found: bool = store
+                    .conn
+                    .prepare_cached("SELECT 1 FROM cases WHERE id = ?1 AND deleted = 0")?
+                    .exists([&id[..]])?;
+                if !found {
+                    return Err(Error::NotFound { what: "case", id: uuid_string(id) });
+                }
+                n += store.conn.execute("INSERT OR IGNORE INTO temp.export_sel (id) VALUES (?1)", [&id[..]])?;
+            }
+            n
+        }
+    };
+    let ids: HashMap<u32, [u8; 16]> = {
+        let mut stmt = store.conn.prepare("SELECT idx, id FROM devices")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut m = HashMap::new();
+        for row in rows {
+            let (idx, id) = row?;
+            if let Ok(id) = <[u8; 16]>::try_from(id) {
+                m.insert(idx, id);
+            }
+        }
+        m
+    };
+    let mut cases: Vec<CaseRec> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for r in read_table(store, &CASE, &ids)? {
+        index.insert(r.id.clone(), cases.len());
+        cases.push(CaseRec {
+            id: uuid_string(&r.id),
+            created_at: format_timestamp(r.created_ms as u64),
+            updated_at: format_timestamp(r.updated_ms as u64),
+            fields: r.fields,
+            clocks: Some(r.clocks),
+            notes: Vec::new(),
+            tasks: Vec::new(),
+            events: Vec::new(),
+        });
+    }
+    for table in [&NOTE, &TASK, &EVENT] {
+        for r in read_table(store, table, &ids)? {
+            let Some(&i) = index.get(&r.case_id) else { continue };
+            let child = ChildRec {
+                id: uuid_string(&r.id),
+                created_at: format_timestamp(r.created_ms as u64),
+                fields: r.fields,
+                clocks: Some(r.clocks),
+            };
+            let list = match table.code {
+                4 => &mut cases[i].notes,
+                3 => &mut cases[i].tasks,
+                _ => &mut cases[i].events,
+            };
+            list.push(child);
+        }
+    }
+    store.conn.execute_batch("DELETE FROM temp.export_sel;")?;
+    Ok(cases)
+}
+
+/// Applies a redaction profile in place (docs/formats/bundle.md section 6).
+pub fn redact(cases: &mut [CaseRec], profile: Profile) {
+    if profile == Profile::Full {
+        return;
+    }
+    for c in cases.iter_mut() {
+        c.clocks = None;
+        match profile {
+            Profile::Summary => {
+                c.fields.retain(|k, _| matches!(k.as_str(), "category" | "stage" | "country" | "risk_level"));
+                c.notes.clear();
+                c.tasks.clear();
+                c.events.clear();
+            }
+            Profile::NoIdentity => {
+                // Family members are named by their legal names: the whole list goes.
+                for k in ["full_name", "full_name_latin", "birth_date", "contacts", "criminal_case_number", "family"] {
+                    c.fields.remove(k);
+                }
+                for (list, drop) in [("documents", &["number"][..])] {
+                    if let Some(Json::Array(items)) = c.fields.get_mut(list) {
+                        for item in items.iter_mut() {
+                            if let Json::Object(o) = item {
+                                for k in drop {
+                                    o.remove(*k);
+                                }
+                            }
+                        }
+                    }
+                }
+                c.notes.clear();
+                for t in c.tasks.iter_mut() {
+                    t.fields.remove("title");
+                    t.clocks = None;
+                }
+                for e in c.events.iter_mut() {
+                    e.fields.remove("text");
+                    e.clocks = None;
+                }
+            }
+            Profile::Full => {}
+        }
+    }
+}
+
+/// Counts of a document.
+pub fn counts(cases: &[CaseRec]) -> Counts {
+    Counts {
+        cases: cases.len() as u64,
+        notes: cases.iter().map(|c| c.notes.len() as u64).sum(),
+        tasks: cases.iter().map(|c| c.tasks.len() as u64).sum(),
+        events: cases.iter().map(|c| c.events.len() as u64).sum(),
+    }
+}
+
+fn csv_cell(out: &mut String, s: &str) {
+    // A cell a spreadsheet would run as a formula gets a leading apostrophe.
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if guarded.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&guarded.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&guarded);
+    }
+}
+
+/// `cases.csv`: BOM, CRLF, RFC 4180 quoting, formula cells defused.
+pub fn csv(cases: &[CaseRec], profile: Profile) -> String {
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "id",
+        "name",
+        "category",
+        "stage",
+        "country",
+        "city",
+        "risk_level",
+        "next_due",
+        "open_tasks",
+        "created_at",
+        "updated_at",
+    ];
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    let text = |c: &CaseRec, k: &str| c.fields.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    for c in cases {
+        let name = match profile {
+            Profile::Full => text(c, "full_name"),
+            Profile::NoIdentity => c
+                .fields
+                .get("aliases")
+                .and_then(|a| a.as_array())
+                .and_then(|a| a.first())
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            Profile::Summary => String::new(),
+        };
+        let open: Vec<&ChildRec> =
+            c.tasks.iter().filter(|t| t.fields.get("done").and_then(|d| d.as_bool()) != Some(true)).collect();
+        let next_due =
+            open.iter().filter_map(|t| t.fields.get("due").and_then(|d| d.as_str())).min().unwrap_or_default();
+        let row = [
+            c.id.clone(),
+            name,
+            text(c, "category"),
+            text(c, "stage"),
+            text(c, "country"),
+            text(c, "city"),
+            text(c, "risk_level"),
+            next_due.to_string(),
+            if profile == Profile::Summary { String::new() } else { open.len().to_string() },
+            c.created_at.clone(),
+            c.updated_at.clone(),
+        ];
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_cell(&mut out, cell);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// `README.txt`, in English and Russian.
+pub fn readme(profile: Profile, counts: &Counts) -> String {
+    let (en, ru) = match profile {
+        Profile::Full => ("full case files", "полные дела"),
+        Profile::NoIdentity => (
+            "case files without legal identity (no names, birth dates, contacts, document or case numbers, notes)",
+            "дела без личных данных (без имён, дат рождения, контактов, номеров документов и дел, заметок)",
+        ),
+        Profile::Summary => (
+            "a summary only (category, stage, country, risk level, dates)",
+            "только сводка (категория, этап, страна, уровень риска, даты)",
+        ),
+    };
+    format!(
+        "Casebook export — {n} case(s): {en}.\r\n\
+         \r\n\
+         cases.json    the cases as JSON (schema: casebook-cases v1, see docs/formats/cases.schema.json\r\n\
+         \u{20}             in the Casebook source)\r\n\
+         cases.csv     one row per case, UTF-8; opens in Excel and LibreOffice\r\n\
+         manifest.json what the bundle holds, with a SHA-256 of every file\r\n\
+         \r\n\
+         These files hold sensitive data about people at risk. Keep them encrypted; delete them\r\n\
+         when they are no longer needed; do not upload them to cloud services.\r\n\
+         \r\n\
+         Экспорт Casebook — дел: {n}; {ru}.\r\n\
+         \r\n\
+         cases.json    дела в формате JSON (схема casebook-cases v1)\r\n\
+         cases.csv     по строке на дело, UTF-8; открывается в Excel и LibreOffice\r\n\
+         manifest.json что в пакете, с SHA-256 каждого файла\r\n\
+         \r\n\
+         Эти файлы содержат чувствительные данные о людях в опасности. Храните их зашифрованными,\r\n\
+         удаляйте, когда они больше не нужны, не загружайте в облачные сервисы.\r\n",
+        n = counts.cases
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let mut out = String::new();
+        csv_cell(&mut out, "=HYPERLINK(\"http://x\")");
+        assert_eq!(out, "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        let mut out = String::new();
+        csv_cell(&mut out, "Иван, Петров");
+        assert_eq!(out, "\"Иван, Петров\"");
+        let mut out = String::new();
+        csv_cell(&mut out, "-1");
+        assert_eq!(out, "'-1");
+    }
+
+    #[test]
+    fn stored_lists_become_the_json_that_case_add_accepts() {
+        let v = Value::Text("[\"RU\",\"KZ\"]".into());
+        assert_eq!(json_of(FieldKind::CountryList, &v), Some(serde_json::json!(["RU", "KZ"])));
+        assert_eq!(json_of(FieldKind::Bool, &Value::Int(1)), Some(Json::Bool(true)));
+        assert_eq!(json_of(FieldKind::Date, &Value::Null), None);
+    }
+}

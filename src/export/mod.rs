@@ -1,0 +1,160 @@
+//! Export and import of case files for partner organisations (docs/formats/bundle.md): an age
+//! file holding a ZIP of `manifest.json`, `cases.json`, `cases.csv` and `README.txt`.
+//!
+//! Map: [`cases`] (the documents, reading the selection, redaction, CSV) → [`bundle`] (the
+//! archive, bounded) → [`crypt`] (age) ; [`import`] checks a bundle and merges it. This module
+//! holds the vault's own age identity and the two entry points.
+
+pub mod bundle;
+pub mod cases;
+pub mod crypt;
+pub mod import;
+pub mod schema;
+
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub use cases::{Profile, Selection};
+pub use import::{apply, plan, Bundle, ImportPlan, ImportReport};
+
+use crate::dates::format_timestamp;
+use crate::error::{Error, Result};
+use crate::secret::Passphrase;
+use crate::store::Store;
+
+/// age's own default scrypt work factor (2^18: about 2 s here).
+pub const DEFAULT_SCRYPT_LOG_N: u8 = 18;
+
+/// How a bundle is protected.
+pub enum Protection {
+    /// age X25519 public keys (`age1…`).
+    Recipients(Vec<String>),
+    /// A passphrase, with the scrypt work factor (log2).
+    Passphrase(Passphrase, u8),
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub cases: u64,
+    pub notes: u64,
+    pub tasks: u64,
+    pub events: u64,
+    pub bytes: u64,
+    pub profile: String,
+}
+
+/// This vault's age identity, made on first use and kept only in the encrypted database.
+fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
+    let existing: Option<String> = store
+        .conn
+        .query_row("SELECT secret FROM identity WHERE kind = 'age-x25519'", [], |r| r.get(0))
+        .map(Some)
+        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+    if let Some(secret) = existing {
+        let secret = zeroize::Zeroizing::new(secret);
+        return age::x25519::Identity::from_str(&secret)
+            .map_err(|_| Error::invalid("database", "the vault's age identity is damaged"));
+    }
+    let id = age::x25519::Identity::generate();
+    let public = id.to_public().to_string();
+    let now = store.clock.now_ms() as i64;
+    store.conn.execute(
+        "INSERT INTO identity (kind, secret, public, created) VALUES ('age-x25519', ?1, ?2, ?3)",
+        rusqlite::params![id.to_string().expose_secret(), public, now],
+    )?;
+    Ok(id)
+}
+
+/// This vault's age public key (`age1…`): partners export to it.
+pub fn public_key(store: &mut Store) -> Result<String> {
+    Ok(identity(store)?.to_public().to_string())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Builds an encrypted bundle of the selected cases.
+pub fn export_bundle(
+    store: &mut Store,
+    vault_id: Uuid,
+    selection: &Selection,
+    profile: Profile,
+    protection: &Protection,
+) -> Result<(Vec<u8>, ExportSummary)> {
+    if let Protection::Recipients(keys) = protection {
+        for k in keys {
+            crypt::recipient(k)?; // a bad key is reported before any work
+        }
+    }
+    let mut list = cases::read_selection(store, selection)?;
+    if list.is_empty() {
+        return Err(Error::invalid("cases", "no case matches: nothing to export"));
+    }
+    cases::redact(&mut list, profile);
+    let counts = cases::counts(&list);
+    let doc = cases::CasesDoc {
+        format: cases::CASES_FORMAT.into(),
+        version: cases::VERSION,
+        profile: profile.as_str().into(),
+        cases: list,
+    };
+    let json = serde_json::to_vec_pretty(&doc).map_err(|_| Error::Crypto("encoding cases.json failed"))?;
+    let csv = cases::csv(&doc.cases, profile).into_bytes();
+    let readme = cases::readme(profile, &counts).into_bytes();
+    let mut entries = std::collections::BTreeMap::new();
+    for (name, bytes) in [("cases.json", &json), ("cases.csv", &csv), ("README.txt", &readme)] {
+        entries.insert(
+            name.to_string(),
+            cases::EntryInfo { size: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) },
+        );
+    }
+    let manifest = cases::Manifest {
+        format: cases::BUNDLE_FORMAT.into(),
+        version: cases::VERSION,
+        created: format_timestamp(store.clock.now_ms()),
+        vault_id: vault_id.to_string(),
+        profile: profile.as_str().into(),
+        counts: counts.clone(),
+        entries,
+    };
+    let manifest = serde_json::to_vec_pretty(&manifest).map_err(|_| Error::Crypto("encoding the manifest failed"))?;
+    let zip = zeroize::Zeroizing::new(bundle::write(&[
+        ("manifest.json", &manifest),
+        ("cases.json", &json),
+        ("cases.csv", &csv),
+        ("README.txt", &readme),
+    ])?);
+    let sealed = match protection {
+        Protection::Recipients(keys) => crypt::to_recipients(&zip, keys)?,
+        Protection::Passphrase(pass, log_n) => crypt::to_passphrase(&zip, pass, *log_n)?,
+    };
+    let summary = ExportSummary {
+        cases: counts.cases,
+        notes: counts.notes,
+        tasks: counts.tasks,
+        events: counts.events,
+        bytes: sealed.len() as u64,
+        profile: profile.as_str().into(),
+    };
+    Ok((sealed, summary))
+}
+
+/// Decrypts (this vault's identity, or `passphrase`) and checks a bundle; nothing is written.
+pub fn read_bundle(store: &mut Store, bytes: &[u8], passphrase: Option<&Passphrase>) -> Result<Bundle> {
+    let sha256: [u8; 32] = Sha256::digest(bytes).into();
+    let zip = match passphrase {
+        Some(p) => crypt::decrypt(bytes, crypt::Key::Passphrase(p))?,
+        None => {
+            let id = identity(store)?;
+            crypt::decrypt(bytes, crypt::Key::Identity(&id))?
+        }
+    };
+    let zip = zeroize::Zeroizing::new(zip);
+    import::check(&zip, sha256)
+}

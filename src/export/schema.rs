@@ -1,0 +1,129 @@
+//! The JSON Schema of `cases.json` (docs/formats/cases.schema.json), generated from the record
+//! kinds and vocabularies so that it cannot drift from the validation rules. Pure.
+
+use serde_json::{json, Map, Value as Json};
+
+use crate::model::{FieldKind, TableDef, CASE, EVENT, NOTE, TASK};
+
+fn field_schema(kind: FieldKind) -> Option<Json> {
+    let country = json!({"type": "string", "pattern": "^[A-Za-z]{2}$"});
+    Some(match kind {
+        FieldKind::Text { max, .. } => json!({"type": ["string", "null"], "maxLength": max}),
+        FieldKind::Date => json!({"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+        FieldKind::Country => json!({"type": ["string", "null"], "pattern": "^[A-Za-z]{2}$"}),
+        FieldKind::Code(v) => {
+            json!({"enum": v.codes.iter().map(|c| Json::from(*c)).chain([Json::Null]).collect::<Vec<_>>()})
+        }
+        FieldKind::CodeList(v) => json!({"type": "array", "items": {"enum": v.codes}}),
+        FieldKind::CountryList => json!({"type": "array", "maxItems": 10, "items": country}),
+        FieldKind::TextList { max_items, max } => {
+            json!({"type": "array", "maxItems": max_items, "items": {"type": "string", "maxLength": max}})
+        }
+        FieldKind::Contacts => json!({"type": "array", "maxItems": 20, "items": {
+            "type": "object", "additionalProperties": false, "required": ["channel", "value"],
+            "properties": {"channel": {"enum": crate::model::vocab::CONTACT_CHANNEL.codes}, "value": {"type": "string", "maxLength": 200}}
+        }}),
+        FieldKind::Documents => json!({"type": "array", "maxItems": 20, "items": {
+            "type": "object", "additionalProperties": false, "required": ["kind", "status"],
+            "properties": {
+                "kind": {"enum": crate::model::vocab::DOCUMENT_KIND.codes},
+                "status": {"enum": crate::model::vocab::DOCUMENT_STATUS.codes},
+                "number": {"type": ["string", "null"], "maxLength": 100}
+            }
+        }}),
+        FieldKind::Family => json!({"type": "array", "maxItems": 20, "items": {
+            "type": "object", "additionalProperties": false, "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "maxLength": 200},
+                "relation": {"type": ["string", "null"], "maxLength": 50},
+                "birth_date": {"type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+            }
+        }}),
+        FieldKind::Bool => json!({"type": "boolean"}),
+        FieldKind::Ref => return None,
+    })
+}
+
+fn fields_schema(table: &TableDef) -> Json {
+    let mut props = Map::new();
+    for f in table.fields {
+        if let Some(s) = field_schema(f.kind) {
+            props.insert(f.name.to_string(), s);
+        }
+    }
+    json!({"type": "object", "additionalProperties": false, "properties": props})
+}
+
+fn record_schema(table: &TableDef, children: bool) -> Json {
+    let mut props = json!({
+        "id": {"$ref": "#/$defs/uuid"},
+        "created_at": {"$ref": "#/$defs/timestamp"},
+        "fields": fields_schema(table),
+        "clocks": {"$ref": "#/$defs/clocks"}
+    });
+    let mut required = vec!["id", "created_at", "fields"];
+    if children {
+        props["updated_at"] = json!({"$ref": "#/$defs/timestamp"});
+        props["notes"] = json!({"type": "array", "items": {"$ref": "#/$defs/note"}});
+        props["tasks"] = json!({"type": "array", "items": {"$ref": "#/$defs/task"}});
+        props["events"] = json!({"type": "array", "items": {"$ref": "#/$defs/event"}});
+        required.push("updated_at");
+    }
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
+}
+
+/// The schema document.
+pub fn cases_schema() -> Json {
+    let clock = json!({"type": "object", "additionalProperties": false, "required": ["hlc", "device"], "properties": {
+        "hlc": {"type": "string", "pattern": "^[0-7][0-9a-f]{15}$", "description": "hybrid logical clock: 48-bit milliseconds and a 16-bit counter, big-endian hex"},
+        "device": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "16-byte id of the device that wrote the value"}
+    }});
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://casebook.invalid/formats/cases.schema.json",
+        "title": "Casebook cases.json, version 1",
+        "description": "Generated from src/model by src/export/schema.rs; fields take the values `casebook case add` accepts. See docs/formats/bundle.md.",
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["format", "version", "profile", "cases"],
+        "properties": {
+            "format": {"const": "casebook-cases"},
+            "version": {"const": 1},
+            "profile": {"enum": ["full", "no-identity", "summary"]},
+            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}}
+        },
+        "$defs": {
+            "uuid": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
+            "timestamp": {"type": "string", "format": "date-time"},
+            "clock": clock,
+            "clocks": {"type": "object", "additionalProperties": false, "required": ["created"], "properties": {
+                "created": {"$ref": "#/$defs/clock"},
+                "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/clock"}}
+            }, "description": "full bundles only: the record's creation clock and the clock of every field written later"},
+            "case": record_schema(&CASE, true),
+            "note": record_schema(&NOTE, false),
+            "task": record_schema(&TASK, false),
+            "event": record_schema(&EVENT, false)
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_documented_schema_is_the_generated_one() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../docs/formats/cases.schema.json")).expect("valid JSON");
+        let generated = super::cases_schema();
+        if std::env::var_os("CASEBOOK_WRITE_SCHEMA").is_some() {
+            let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/formats/cases.schema.json"), text).unwrap();
+            return;
+        }
+        assert!(
+            doc == generated,
+            "docs/formats/cases.schema.json is out of date; replace it with:\n{}",
+            serde_json::to_string_pretty(&generated).unwrap()
+        );
+    }
+}

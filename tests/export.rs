@@ -1,0 +1,359 @@
+//! Export and import: the round trip, the redaction profiles (scanned for the values they must
+//! not contain), interop with Debian's `age` and `unzip`, merging with local edits, and hostile
+//! bundles that must change nothing.
+
+mod sync_common;
+
+use std::process::Command;
+
+use casebook::export::{self, Profile, Protection, Selection};
+use casebook::secret::Passphrase;
+use sync_common::*;
+use uuid::Uuid;
+
+const VAULT_ID: Uuid = Uuid::from_u128(0x0193_a5c2_0000_7000_8000_0000_0000_0001);
+
+fn rich_case(r: &mut Replica) -> Uuid {
+    let input = obj(serde_json::json!({
+        "full_name": "Юрий Жуков", "full_name_latin": "Yuri Zhukov", "aliases": ["Yura"],
+        "birth_date": "1990-04-12", "citizenship": ["RU"],
+        "contacts": [{"channel": "signal", "value": "+7 900 123 45 67"}],
+        "category": "mobilised_deserter", "stage": "transit_stay", "country": "KZ", "city": "Алматы",
+        "risk_level": "high", "risk_flags": ["wanted_federal"],
+        "documents": [{"kind": "international_passport", "status": "held", "number": "75 1234567"}],
+        "criminal_articles": ["337"], "criminal_case_number": "12401-CANARY",
+        "family": [{"name": "Анна Жукова", "relation": "spouse"}],
+        "notes": ["Crossed at Upper Lars, canary-note-xyz"]
+    }));
+    let id = r.store.add_case(&input).unwrap();
+    r.store.add_task(id.as_bytes(), "Call lawyer canary-task", Some("2026-12-01")).unwrap();
+    r.store.add_event(id.as_bytes(), "2026-11-20", "border_crossing", "canary-event at Kazakh border").unwrap();
+    id
+}
+
+fn pass(s: &str) -> Passphrase {
+    Passphrase::new(s.into()).unwrap()
+}
+
+fn tmp_replica(root: &std::path::Path, name: &str, seed: u64) -> Replica {
+    Replica::new(&root.join(name), seed)
+}
+
+/// The zip inside a bundle, decrypted with `age -d` (Debian's age), when it is installed.
+fn age_available() -> bool {
+    Command::new("age").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn full_round_trip_into_a_new_vault_gives_identical_case_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    let mut b = tmp_replica(tmp.path(), "b", 2);
+    let ids: Vec<Uuid> = (0..3).map(|_| rich_case(&mut a)).collect();
+    let b_key = export::public_key(&mut b.store).unwrap();
+    let (bytes, summary) = export::export_bundle(
+        &mut a.store,
+        VAULT_ID,
+        &Selection::All,
+        Profile::Full,
+        &Protection::Recipients(vec![b_key]),
+    )
+    .unwrap();
+    assert_eq!((summary.cases, summary.notes, summary.tasks, summary.events), (3, 3, 3, 3));
+    let bundle = export::read_bundle(&mut b.store, &bytes, None).unwrap();
+    let plan = export::plan(&b.store, &bundle).unwrap();
+    assert_eq!((plan.create, plan.update, plan.unchanged), (3, 0, 0));
+    let report = export::apply(&mut b.store, &bundle).unwrap();
+    assert_eq!(report.created, 3);
+    for id in &ids {
+        let mut x = a.store.case(id.as_bytes()).unwrap();
+        let mut y = b.store.case(id.as_bytes()).unwrap();
+        // Notes carry the short id of the device that wrote them; the rest must be identical.
+        for n in x.notes.iter_mut().chain(y.notes.iter_mut()) {
+            n.author_device = Default::default();
+        }
+        assert_eq!(x, y);
+    }
+    // Field clocks travelled: the records are the same as after a sync.
+    assert_eq!(snapshot_without_conflicts(&a), snapshot_without_conflicts(&b));
+    // Importing the same bundle again changes nothing.
+    let again = export::read_bundle(&mut b.store, &bytes, None).unwrap();
+    let plan = export::plan(&b.store, &again).unwrap();
+    assert_eq!((plan.create, plan.update, plan.unchanged), (0, 0, 3));
+    let r = export::apply(&mut b.store, &again).unwrap();
+    assert_eq!(r.conflicts, 0);
+    // Both imports are remembered, with the cases each touched.
+    let (imports, rows): (i64, i64) = b
+        .store
+        .connection()
+        .query_row("SELECT (SELECT count(*) FROM imports), (SELECT count(*) FROM import_cases)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((imports, rows), (2, 6));
+}
+
+fn snapshot_without_conflicts(r: &Replica) -> String {
+    snapshot(&r.store).lines().filter(|l| !l.starts_with("conflict")).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn an_import_meeting_a_local_edit_keeps_both_values_as_a_conflict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    let mut b = tmp_replica(tmp.path(), "b", 2);
+    let id = rich_case(&mut a);
+    let b_key = export::public_key(&mut b.store).unwrap();
+    let prot = Protection::Recipients(vec![b_key]);
+    let (first, _) = export::export_bundle(&mut a.store, VAULT_ID, &Selection::All, Profile::Full, &prot).unwrap();
+    let bundle = export::read_bundle(&mut b.store, &first, None).unwrap();
+    export::apply(&mut b.store, &bundle).unwrap();
+    // Both change the city; A exports again; B imports.
+    a.clock.advance(1000);
+    a.store.update_case(id.as_bytes(), &obj(serde_json::json!({"city": "Astana"}))).unwrap();
+    b.clock.advance(2000);
+    b.store.update_case(id.as_bytes(), &obj(serde_json::json!({"city": "Shymkent"}))).unwrap();
+    let (second, _) = export::export_bundle(&mut a.store, VAULT_ID, &Selection::All, Profile::Full, &prot).unwrap();
+    let bundle = export::read_bundle(&mut b.store, &second, None).unwrap();
+    let report = export::apply(&mut b.store, &bundle).unwrap();
+    assert_eq!(report.conflicts, 1, "{report:?}");
+    let c = &b.store.conflicts().unwrap()[0];
+    assert_eq!(c.field, "city");
+    let values: Vec<String> = c.values.iter().map(|v| v.value.as_str().unwrap().to_string()).collect();
+    assert!(values.contains(&"Astana".to_string()) && values.contains(&"Shymkent".to_string()));
+    // An old bundle whose values B already replaced knowingly is not a conflict.
+    let bundle = export::read_bundle(&mut b.store, &first, None).unwrap();
+    export::apply(&mut b.store, &bundle).unwrap();
+    assert_eq!(b.store.conflicts().unwrap().len(), 1);
+}
+
+fn bundle_text(a: &mut Replica, profile: Profile) -> String {
+    let id = age::x25519::Identity::generate();
+    let key = id.to_public().to_string();
+    let (bytes, _) =
+        export::export_bundle(&mut a.store, VAULT_ID, &Selection::All, profile, &Protection::Recipients(vec![key]))
+            .unwrap();
+    let zip = export::crypt::decrypt(&bytes, export::crypt::Key::Identity(&id)).unwrap();
+    let entries = export::bundle::read(&zip).unwrap();
+    entries.values().map(|v| String::from_utf8(v.clone()).unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn each_redaction_profile_leaves_out_what_it_must() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    rich_case(&mut a);
+    let full = bundle_text(&mut a, Profile::Full);
+    for v in ["Юрий Жуков", "canary-note-xyz", "12401-CANARY", "75 1234567", "+7 900 123 45 67", "Анна Жукова"]
+    {
+        assert!(full.contains(v), "full keeps {v}");
+    }
+    let identity_values = [
+        "Юрий Жуков",
+        "Yuri Zhukov",
+        "1990-04-12",
+        "+7 900 123 45 67",
+        "75 1234567",
+        "12401-CANARY",
+        "canary-note-xyz",
+        "canary-task",
+        "canary-event",
+        "Анна Жукова",
+    ];
+    let no_identity = bundle_text(&mut a, Profile::NoIdentity);
+    for v in identity_values {
+        assert!(!no_identity.contains(v), "no-identity must not contain {v}");
+    }
+    for v in ["Yura", "transit_stay", "KZ", "Алматы", "international_passport", "337", "2026-12-01"] {
+        assert!(no_identity.contains(v), "no-identity keeps {v}");
+    }
+    let summary = bundle_text(&mut a, Profile::Summary);
+    for v in identity_values.iter().chain(["Yura", "Алматы", "337", "wanted_federal", "international_passport"].iter())
+    {
+        assert!(!summary.contains(v), "summary must not contain {v}");
+    }
+    for v in ["mobilised_deserter", "transit_stay", "KZ", "high"] {
+        assert!(summary.contains(v), "summary keeps {v}");
+    }
+}
+
+#[test]
+fn a_redacted_bundle_imports_without_clearing_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    let mut b = tmp_replica(tmp.path(), "b", 2);
+    let id = rich_case(&mut a);
+    let prot = Protection::Passphrase(pass("korova-moloko"), 10);
+    let (bytes, _) =
+        export::export_bundle(&mut a.store, VAULT_ID, &Selection::All, Profile::NoIdentity, &prot).unwrap();
+    let err = export::read_bundle(&mut b.store, &bytes, None).unwrap_err();
+    assert!(err.to_string().contains("passphrase"), "{err}");
+    let bundle = export::read_bundle(&mut b.store, &bytes, Some(&pass("korova-moloko"))).unwrap();
+    export::apply(&mut b.store, &bundle).unwrap();
+    let c = b.store.case(id.as_bytes()).unwrap();
+    assert_eq!(c.full_name, "Yura", "a case without its legal name is named by its alias");
+    assert_eq!(c.stage, "transit_stay");
+    assert_eq!(c.tasks.len(), 1);
+    assert!(c.notes.is_empty());
+}
+
+#[test]
+fn bundles_open_with_debian_age_and_unzip_and_age_files_import() {
+    if !age_available() {
+        // scripts/setup.sh installs Debian's age; without it this interop test cannot run.
+        panic!("the `age` command is missing: run scripts/setup.sh (apt install age unzip)");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    let mut b = tmp_replica(tmp.path(), "b", 2);
+    rich_case(&mut a);
+    // A partner's key made by age-keygen.
+    let key_file = tmp.path().join("partner.key");
+    let out = Command::new("age-keygen").arg("-o").arg(&key_file).output().unwrap();
+    assert!(out.status.success());
+    let public = String::from_utf8(out.stderr).unwrap().trim().trim_start_matches("Public key: ").to_string();
+    let (bytes, _) = export::export_bundle(
+        &mut a.store,
+        VAULT_ID,
+        &Selection::All,
+        Profile::Full,
+        &Protection::Recipients(vec![public]),
+    )
+    .unwrap();
+    let bundle = tmp.path().join("cases.age");
+    std::fs::write(&bundle, &bytes).unwrap();
+    let zip = tmp.path().join("cases.zip");
+    let out = Command::new("age").arg("-d").arg("-i").arg(&key_file).arg("-o").arg(&zip).arg(&bundle).output().unwrap();
+    assert!(out.status.success(), "age -d: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("unzip").arg("-t").arg(&zip).output().unwrap();
+    assert!(out.status.success(), "unzip -t: {}", String::from_utf8_lossy(&out.stdout));
+    let list = String::from_utf8_lossy(&out.stdout).to_string();
+    for name in ["manifest.json", "cases.json", "cases.csv", "README.txt"] {
+        assert!(list.contains(name), "{list}");
+    }
+    // The other way: a zip made by A, encrypted by the age command to B's public key, imports.
+    let b_key = export::public_key(&mut b.store).unwrap();
+    let to_b = tmp.path().join("to-b.age");
+    let out = Command::new("age").arg("-r").arg(&b_key).arg("-o").arg(&to_b).arg(&zip).output().unwrap();
+    assert!(out.status.success(), "age -r: {}", String::from_utf8_lossy(&out.stderr));
+    let bundle = export::read_bundle(&mut b.store, &std::fs::read(&to_b).unwrap(), None).unwrap();
+    assert_eq!(export::apply(&mut b.store, &bundle).unwrap().created, 1);
+}
+
+/// A bundle whose zip is built by the test (to make it hostile), encrypted to `key`.
+fn seal(zip: &[u8], key: &str) -> Vec<u8> {
+    export::crypt::to_recipients(zip, &[key.to_string()]).unwrap()
+}
+
+fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let refs: Vec<(&str, &[u8])> = entries.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    export::bundle::write(&refs).unwrap()
+}
+
+#[test]
+fn hostile_bundles_are_refused_and_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = tmp_replica(tmp.path(), "a", 1);
+    let mut b = tmp_replica(tmp.path(), "b", 2);
+    rich_case(&mut a);
+    let id = age::x25519::Identity::generate();
+    let (bytes, _) = export::export_bundle(
+        &mut a.store,
+        VAULT_ID,
+        &Selection::All,
+        Profile::Full,
+        &Protection::Recipients(vec![id.to_public().to_string()]),
+    )
+    .unwrap();
+    let zip = export::crypt::decrypt(&bytes, export::crypt::Key::Identity(&id)).unwrap();
+    let good: Vec<(String, Vec<u8>)> = export::bundle::read(&zip).unwrap().into_iter().collect();
+    let order = ["manifest.json", "cases.json", "cases.csv", "README.txt"];
+    let entries = |f: &dyn Fn(&str, &mut Vec<u8>)| -> Vec<(&'static str, Vec<u8>)> {
+        order
+            .iter()
+            .map(|n| {
+                let mut v = good.iter().find(|(m, _)| m == n).unwrap().1.clone();
+                f(n, &mut v);
+                (*n, v)
+            })
+            .collect()
+    };
+    let b_key = export::public_key(&mut b.store).unwrap();
+    let before = snapshot(&b.store);
+    let manifest = String::from_utf8(good.iter().find(|(n, _)| n == "manifest.json").unwrap().1.clone()).unwrap();
+    let cases = String::from_utf8(good.iter().find(|(n, _)| n == "cases.json").unwrap().1.clone()).unwrap();
+    let mut hostile: Vec<(&str, Vec<u8>)> = Vec::new();
+    // Paths, duplicates, missing and extra entries.
+    for evil in ["../cases.json", "/etc/passwd", "attachments/../../x", "extra.txt"] {
+        let mut e = entries(&|_, _| {});
+        e.push((evil, b"x".to_vec()));
+        hostile.push(("entry with a path or unknown name", zip_of(&e)));
+    }
+    hostile.push((
+        "missing cases.csv",
+        zip_of(&entries(&|_, _| {}).into_iter().filter(|(n, _)| *n != "cases.csv").collect::<Vec<_>>()),
+    ));
+    // Hash mismatch: cases.json changed after the manifest was made.
+    hostile.push((
+        "hash mismatch",
+        zip_of(&entries(&|n, v| {
+            if n == "cases.json" {
+                *v = String::from_utf8(v.clone()).unwrap().replace("Алматы", "Астана").into_bytes();
+            }
+        })),
+    ));
+    // Versions, invalid UTF-8, invalid JSON, oversized fields: with the manifest fixed up so
+    // that only the deeper check can catch them.
+    let fix = |json: &str| -> Vec<u8> {
+        let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+        use sha2::Digest;
+        let hash: String = sha2::Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        m["entries"]["cases.json"] = serde_json::json!({"size": json.len(), "sha256": hash});
+        serde_json::to_vec(&m).unwrap()
+    };
+    let with_cases = |json: String| -> Vec<u8> {
+        let m = fix(&json);
+        zip_of(&entries(&|n, v| match n {
+            "cases.json" => *v = json.clone().into_bytes(),
+            "manifest.json" => *v = m.clone(),
+            _ => {}
+        }))
+    };
+    hostile.push((
+        "newer manifest version",
+        zip_of(&entries(&|n, v| {
+            if n == "manifest.json" {
+                *v = manifest.replace("\"version\": 1", "\"version\": 2").into_bytes();
+            }
+        })),
+    ));
+    hostile.push(("cases.json version 2", with_cases(cases.replacen("\"version\": 1", "\"version\": 2", 1))));
+    hostile.push(("invalid JSON", with_cases(cases[..cases.len() / 2].to_string())));
+    hostile.push(("oversized name", with_cases(cases.replace("Юрий Жуков", &"Ж".repeat(5000)))));
+    hostile.push(("bad vocabulary", with_cases(cases.replace("transit_stay", "on_the_moon"))));
+    hostile.push(("unknown field", with_cases(cases.replace("\"city\"", "\"citi\""))));
+    hostile.push(("malformed clock", with_cases(cases.replacen("\"hlc\": \"", "\"hlc\": \"f", 1))));
+    let mut bad_utf8 = entries(&|_, _| {});
+    bad_utf8[1].1 = vec![0xff, 0xfe, 0x00];
+    hostile.push(("invalid UTF-8", zip_of(&bad_utf8)));
+    hostile.push(("not a zip", b"PK\x03\x04garbage".to_vec()));
+    let mut bomb = entries(&|_, _| {});
+    bomb[2].1 = vec![b'a'; 60 * 1024 * 1024];
+    hostile.push(("zip bomb", zip_of(&bomb)));
+    for (what, zip) in hostile {
+        let sealed = seal(&zip, &b_key);
+        let err = export::read_bundle(&mut b.store, &sealed, None).map(|_| ()).unwrap_err();
+        assert_eq!(err.code(), casebook::ErrorCode::BadInput, "{what}: {err}");
+        assert!(!err.to_string().is_empty(), "{what}");
+    }
+    // Not age at all, truncated age, age for someone else.
+    let err = export::read_bundle(&mut b.store, b"hello", None).map(|_| ()).unwrap_err();
+    assert!(err.to_string().contains("not an encrypted Casebook bundle"), "{err}");
+    let sealed = seal(&zip, &b_key);
+    assert!(export::read_bundle(&mut b.store, &sealed[..sealed.len() - 10], None).is_err());
+    assert!(export::read_bundle(&mut b.store, &bytes, None)
+        .unwrap_err()
+        .to_string()
+        .contains("not encrypted to this vault"));
+    assert_eq!(snapshot(&b.store), before, "nothing changed");
+}
