@@ -357,3 +357,34 @@ fn hostile_bundles_are_refused_and_change_nothing() {
         .contains("not encrypted to this vault"));
     assert_eq!(snapshot(&b.store), before, "nothing changed");
 }
+
+#[test]
+fn the_documented_schema_is_the_generated_one() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/formats/cases.schema.json");
+    let generated = export::schema::cases_schema();
+    if std::env::var_os("CASEBOOK_WRITE_SCHEMA").is_some() {
+        std::fs::write(path, serde_json::to_string_pretty(&generated).unwrap() + "\n").unwrap();
+    }
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(
+        doc == generated,
+        "docs/formats/cases.schema.json is out of date: run CASEBOOK_WRITE_SCHEMA=1 cargo test --test export"
+    );
+}
+
+#[test]
+fn every_exported_cases_json_fits_its_schema_shape() {
+    // The schema names every field of every record kind the model has.
+    let schema = export::schema::cases_schema();
+    for (def, table) in [
+        ("case", &casebook::model::CASE),
+        ("note", &casebook::model::NOTE),
+        ("task", &casebook::model::TASK),
+        ("event", &casebook::model::EVENT),
+    ] {
+        let props = &schema["$defs"][def]["properties"]["fields"]["properties"];
+        for f in table.fields.iter().filter(|f| f.name != "case_id") {
+            assert!(props.get(f.name).is_some(), "{def}.{} missing from the schema", f.name);
+        }
+    }
+}
