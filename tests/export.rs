@@ -293,6 +293,16 @@ fn hostile_bundles_are_refused_and_change_nothing() {
         "missing cases.csv",
         zip_of(&entries(&|_, _| {}).into_iter().filter(|(n, _)| *n != "cases.csv").collect::<Vec<_>>()),
     ));
+    // A duplicate entry: written under a name of the same length, then renamed in the bytes.
+    let mut e = entries(&|_, _| {});
+    e.push(("cases.jsoo", b"[]".to_vec()));
+    let mut dup = zip_of(&e);
+    for i in 0..dup.len().saturating_sub(10) {
+        if &dup[i..i + 10] == b"cases.jsoo" {
+            dup[i..i + 10].copy_from_slice(b"cases.json");
+        }
+    }
+    hostile.push(("duplicate entry", dup));
     // Hash mismatch: cases.json changed after the manifest was made.
     hostile.push((
         "hash mismatch",
