@@ -25,6 +25,10 @@ const COMMANDS: &[&str] = &[
     "sync_invite",
     "sync_now",
     "conflict_resolve",
+    "identity_show",
+    "export_run",
+    "import_preview",
+    "import_apply",
 ];
 
 fn main() {

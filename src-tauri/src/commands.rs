@@ -1,6 +1,6 @@
 //! The IPC commands (docs/ipc.md). Each is glue: state, one core call, a DTO. Commands that
-//! run the KDF or touch the share folder (which may be a slow network drive) are `async` so
-//! Tauri runs them off the UI thread.
+//! run the KDF, touch the share folder (which may be a slow network drive) or read and write
+//! export bundles are `async` so Tauri runs them off the UI thread.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use tauri::State;
 use zeroize::Zeroizing;
 
 use casebook::entropy::{OsEntropy, SystemClock};
+use casebook::export::{self, ExportSummary, ImportPlan, ImportReport, Profile, Protection, Selection};
 use casebook::model::{CaseFile, CaseSummary};
 use casebook::secret::Passphrase;
 use casebook::store::conflicts::Conflict;
@@ -58,7 +59,7 @@ pub struct FilterArg {
 
 fn open_session(vault: Vault) -> casebook::Result<Session> {
     let store = vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?;
-    Ok(Session { store })
+    Ok(Session { store, vault_id: vault.id().to_string() })
 }
 
 fn passphrase(text: String) -> IpcResult<Passphrase> {
@@ -255,17 +256,22 @@ fn expose<S: Serializer>(text: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Err
 /// Most characters of a device label (the share's record holds at most 200 bytes).
 const MAX_LABEL_CHARS: usize = 60;
 
+/// A path as typed: trimmed, a leading `~/` is the home folder. None when empty.
+fn typed_path(path: &str) -> Option<PathBuf> {
+    let path = path.trim();
+    if path.is_empty() {
+        return None;
+    }
+    Some(match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    })
+}
+
 /// The share folder as typed: trimmed, `~/` expanded, and absolute (a relative path would
 /// depend on where the app was started from).
 fn share_dir(path: &str) -> IpcResult<PathBuf> {
-    let path = path.trim();
-    if path.is_empty() {
-        return Err(IpcError::bad_input("path", "enter the share folder"));
-    }
-    let dir = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    };
+    let dir = typed_path(path).ok_or_else(|| IpcError::bad_input("path", "enter the share folder"))?;
     if !dir.is_absolute() {
         return Err(IpcError::bad_input("path", "give the folder's full path, such as /home/me/Sync/casebook"));
     }
@@ -295,7 +301,10 @@ fn share_state(e: casebook::Error) -> IpcError {
 pub fn sync_overview(state: State<'_, AppState>) -> IpcResult<SyncOverview> {
     state.with_session(|s| match engine::status(&s.store) {
         Ok(status) => Ok(SyncOverview { attached: true, status: Some(status), conflicts: Some(s.store.conflicts()?) }),
-        Err(casebook::Error::ShareState { .. }) => Ok(SyncOverview { attached: false, status: None, conflicts: None }),
+        // Not attached: conflicts can still come from an import, and are reviewed on the same screen.
+        Err(casebook::Error::ShareState { .. }) => {
+            Ok(SyncOverview { attached: false, status: None, conflicts: Some(s.store.conflicts()?) })
+        }
         Err(e) => Err(e),
     })
 }
@@ -354,4 +363,202 @@ pub fn sync_now(state: State<'_, AppState>) -> IpcResult<SyncReport> {
 #[tauri::command(async)]
 pub fn conflict_resolve(state: State<'_, AppState>, id: String, keep: usize) -> IpcResult<()> {
     state.with_session(|s| s.store.resolve_conflict(&id, keep).map(|_| ()))
+}
+
+// ---- Export bundles and import (docs/formats/bundle.md) -------------------------------------
+
+/// Largest bundle file an import reads (a bundle's archive is bounded at 256 MiB inside).
+const MAX_BUNDLE_FILE: u64 = 300 * 1024 * 1024;
+/// Most ids one export selection may name.
+const MAX_SELECTED_IDS: usize = 1_000_000;
+/// Most public keys one bundle is encrypted to.
+const MAX_RECIPIENTS: usize = 20;
+/// Shortest passphrase a bundle is locked with.
+const MIN_BUNDLE_PASSPHRASE_CHARS: usize = 8;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    public_key: String,
+}
+
+/// `export_run`'s `selection`: `{kind: "all" | "ids" | "stage" | "country", ids?, stage?, country?}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionArg {
+    kind: String,
+    ids: Option<Vec<String>>,
+    stage: Option<String>,
+    country: Option<String>,
+}
+
+impl SelectionArg {
+    fn parse(self) -> IpcResult<Selection> {
+        let missing = |what: &str| IpcError::bad_input("selection", &format!("a {what} selection needs `{what}`"));
+        match self.kind.as_str() {
+            "all" => Ok(Selection::All),
+            "stage" => Ok(Selection::Stage(self.stage.ok_or_else(|| missing("stage"))?)),
+            "country" => Ok(Selection::Country(self.country.ok_or_else(|| missing("country"))?)),
+            "ids" => {
+                let ids = self.ids.ok_or_else(|| IpcError::bad_input("selection", "an ids selection needs `ids`"))?;
+                if ids.is_empty() || ids.len() > MAX_SELECTED_IDS {
+                    return Err(IpcError::bad_input("selection", "select from 1 to 1,000,000 cases"));
+                }
+                Ok(Selection::Ids(ids.iter().map(|id| parse_id(id)).collect::<casebook::Result<_>>()?))
+            }
+            _ => Err(IpcError::bad_input("selection", "kind is one of all, ids, stage or country")),
+        }
+    }
+}
+
+/// A bundle file's path as typed: trimmed, `~/` expanded, absolute, naming a file.
+fn bundle_path(path: &str) -> IpcResult<PathBuf> {
+    let file = typed_path(path).ok_or_else(|| IpcError::bad_input("path", "enter the path of the file"))?;
+    if !file.is_absolute() {
+        return Err(IpcError::bad_input("path", "give the file's full path, such as /home/me/casebook-export.age"));
+    }
+    if path.trim().ends_with('/') || file.file_name().is_none() {
+        return Err(IpcError::bad_input("path", "give a file name, not a folder"));
+    }
+    Ok(file)
+}
+
+/// Writes `bytes` to a new file, readable by its owner only. An existing file (or a link, even
+/// a dangling one) at `path` is never replaced; a half-written file is removed.
+fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> IpcResult<()> {
+    use std::io::{ErrorKind, Write};
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let shown = path.display();
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        ErrorKind::AlreadyExists => IpcError::bad_input(
+            "path",
+            &format!("{shown} already exists; Casebook never overwrites a file: choose another name"),
+        ),
+        ErrorKind::NotFound => IpcError::bad_input("path", &format!("the folder of {shown} does not exist")),
+        ErrorKind::PermissionDenied => IpcError::bad_input("path", &format!("no permission to write {shown}")),
+        _ => IpcError::bad_input("path", &format!("cannot create {shown}: {e}")),
+    })?;
+    if let Err(e) = file.write_all(bytes).and_then(|_| file.sync_all()) {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(casebook::Error::io(format!("writing {shown}"), e).into());
+    }
+    Ok(())
+}
+
+/// Reads a bundle file, refusing anything but a regular file of at most 300 MiB (checked before
+/// and after opening; opened non-blocking, so a pipe put there cannot hang the app).
+fn read_bundle_file(path: &str) -> IpcResult<Vec<u8>> {
+    use std::io::Read;
+    let file = bundle_path(path)?;
+    let shown = file.display();
+    let refuse = |why: &str| IpcError::bad_input("path", &format!("{shown}: {why}"));
+    let not_regular = "not a regular file";
+    let too_large = "larger than 300 MiB: not a Casebook bundle";
+    let meta = std::fs::metadata(&file).map_err(|e| refuse(&format!("cannot open it: {e}")))?;
+    if !meta.is_file() {
+        return Err(refuse(not_regular));
+    }
+    if meta.len() > MAX_BUNDLE_FILE {
+        return Err(refuse(too_large));
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let handle = options.open(&file).map_err(|e| refuse(&format!("cannot open it: {e}")))?;
+    let meta = handle.metadata().map_err(|e| refuse(&format!("cannot read it: {e}")))?;
+    if !meta.is_file() {
+        return Err(refuse(not_regular));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_BUNDLE_FILE) as usize);
+    handle.take(MAX_BUNDLE_FILE + 1).read_to_end(&mut bytes).map_err(|e| refuse(&format!("cannot read it: {e}")))?;
+    if bytes.len() as u64 > MAX_BUNDLE_FILE {
+        return Err(refuse(too_large));
+    }
+    Ok(bytes)
+}
+
+/// An import's passphrase: absent or empty means "open with this vault's identity".
+fn bundle_passphrase(text: Option<String>) -> IpcResult<Option<Passphrase>> {
+    match text {
+        Some(t) if !t.is_empty() => Ok(Some(self::passphrase(t)?)),
+        _ => Ok(None),
+    }
+}
+
+#[tauri::command(async)]
+pub fn identity_show(state: State<'_, AppState>) -> IpcResult<Identity> {
+    state.with_session(|s| export::public_key(&mut s.store).map(|public_key| Identity { public_key }))
+}
+
+#[tauri::command(async)]
+pub fn export_run(
+    state: State<'_, AppState>,
+    selection: SelectionArg,
+    profile: String,
+    recipients: Option<Vec<String>>,
+    passphrase: Option<String>,
+    path: String,
+) -> IpcResult<ExportSummary> {
+    let selection = selection.parse()?;
+    let profile: Profile = profile.parse()?;
+    let protection = match (recipients, passphrase) {
+        (Some(keys), None) => {
+            if keys.is_empty() || keys.len() > MAX_RECIPIENTS {
+                return Err(IpcError::bad_input("recipient", "give from 1 to 20 public keys"));
+            }
+            Protection::Recipients(keys)
+        }
+        (None, Some(text)) => {
+            let pass = Passphrase::new(text).map_err(|_| IpcError::bad_input("passphrase", "enter a passphrase"))?;
+            if pass.char_count() < MIN_BUNDLE_PASSPHRASE_CHARS {
+                return Err(IpcError::bad_input("passphrase", "use at least 8 characters"));
+            }
+            Protection::Passphrase(pass, export::DEFAULT_SCRYPT_LOG_N)
+        }
+        _ => return Err(IpcError::bad_input("recipient", "give either public keys or a passphrase")),
+    };
+    let file = bundle_path(&path)?;
+    // Refused before the work (the create_new below refuses it again, race-free).
+    if std::fs::symlink_metadata(&file).is_ok() {
+        return Err(IpcError::bad_input(
+            "path",
+            &format!("{} already exists; Casebook never overwrites a file: choose another name", file.display()),
+        ));
+    }
+    match file.parent() {
+        Some(dir) if dir.is_dir() => {}
+        _ => return Err(IpcError::bad_input("path", &format!("the folder of {} does not exist", file.display()))),
+    }
+    // The store is held while the bundle is built; the file is written after it is released.
+    let (bytes, summary) = state.with_session(|s| {
+        let vault_id = s.vault_id.parse().map_err(|_| casebook::Error::invalid("vault", "the vault id is damaged"))?;
+        export::export_bundle(&mut s.store, vault_id, &selection, profile, &protection)
+    })?;
+    write_new_file(&file, &bytes)?;
+    Ok(summary)
+}
+
+#[tauri::command(async)]
+pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportPlan> {
+    let pass = bundle_passphrase(passphrase)?;
+    let bytes = read_bundle_file(&path)?;
+    state.with_session(|s| {
+        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        export::plan(&s.store, &bundle)
+    })
+}
+
+#[tauri::command(async)]
+pub fn import_apply(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportReport> {
+    let pass = bundle_passphrase(passphrase)?;
+    let bytes = read_bundle_file(&path)?;
+    state.with_session(|s| {
+        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        export::apply(&mut s.store, &bundle)
+    })
 }

@@ -46,6 +46,10 @@ fn main() {
             commands::sync_invite,
             commands::sync_now,
             commands::conflict_resolve,
+            commands::identity_show,
+            commands::export_run,
+            commands::import_preview,
+            commands::import_apply,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -13,10 +13,12 @@ use casebook::store::Store;
 use crate::ipc_error::{IpcError, IpcResult};
 use crate::settings::Settings;
 
-/// An unlocked vault: only its open store. The vault's data key is dropped (zeroized) as soon
-/// as the store is open; SQLCipher keeps its own copy of the database key until lock.
+/// An unlocked vault: its open store and its id. The vault's data key is dropped (zeroized) as
+/// soon as the store is open; SQLCipher keeps its own copy of the database key until lock.
 pub struct Session {
     pub store: Store,
+    /// The vault's id (`Vault::id()`, a UUID as text): export bundles name the vault they came from.
+    pub vault_id: String,
 }
 
 /// Everything the commands share.
