@@ -34,6 +34,23 @@ describe('app', () => {
     expect(await screen.findByTestId('case-name')).toHaveTextContent('Юрий Жуков');
   });
 
+  it('reaches the export wizard from the list (its filter), from a case, and the import screen from the nav', async () => {
+    const { app } = await started();
+    await unlock();
+    await fireEvent.click(screen.getByTestId('list-export'));
+    expect(app.route).toEqual({ name: 'export', from: { fromList: true } });
+    expect(await screen.findByTestId('export-screen')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-export')).toHaveAttribute('aria-current', 'page');
+    await fireEvent.click(screen.getByTestId('export-cancel'));
+    await fireEvent.click(await screen.findByTestId('case-row'));
+    await fireEvent.click(await screen.findByTestId('export-case'));
+    expect(await screen.findByTestId('scope-case-name')).toHaveTextContent('Юрий Жуков');
+    expect(screen.getByTestId('scope-count-case')).toHaveTextContent('1 case');
+    await fireEvent.click(screen.getByTestId('nav-import'));
+    expect(await screen.findByTestId('import-path')).toBeInTheDocument();
+    expect(screen.getByTestId('nav-import')).toHaveAttribute('aria-current', 'page');
+  });
+
   it('Ctrl+L locks: the shell is told, every case is gone from the page and the state', async () => {
     const { fake, app, view } = await started();
     await unlock();

@@ -6,7 +6,10 @@
  * the field, `locked` while locked, paging with `total`, a small transliteration-aware name
  * search, `vault-locked` events (`emitLocked`), and sync through a share: create/join/invite,
  * a report counting the changes made since the last sync, other devices, alarms and
- * conflicts put in by tests (`attachShare`, `addPeer`, `addConflict`, `nextSyncReport`).
+ * conflicts put in by tests (`attachShare`, `addPeer`, `addConflict`, `nextSyncReport`), and
+ * export bundles kept as in-memory "files" (`export_run` writes one, `import_preview`/`import_apply`
+ * read it; `putFile` puts a broken or hostile one, `importConflicts` makes the next import report
+ * conflicts).
  */
 import type { Backend } from './ipc';
 import type {
@@ -21,6 +24,12 @@ import type {
   Conflict,
   Contact,
   ErrorCode,
+  ExportProfile,
+  ExportRequest,
+  ExportSummary,
+  ImportPlan,
+  ImportPlanCase,
+  ImportReport,
   FamilyMember,
   LockReason,
   Settings,
@@ -63,6 +72,31 @@ export interface FakeOptions {
   recoveryKey?: string;
   /** How long `sync_now` takes (ms). */
   syncDelayMs?: number;
+  /** How long `export_run`, `import_preview` and `import_apply` take (ms). */
+  exportDelayMs?: number;
+}
+
+/** This fake vault's age public key (`identity_show`). */
+export const FAKE_PUBLIC_KEY = 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2tvdw0s3jn54khce';
+/** Another vault's id, as bundles made elsewhere carry it. */
+export const FAKE_OTHER_VAULT = '0193a5c2-7d41-7c3e-9a55-2f1e0d9c8b7a';
+const FAKE_VAULT_ID = '0193a5c2-0000-7000-8000-a1b2c3d4e5f6';
+const HOME = '/home/volunteer';
+/** The shell refuses to read bundles larger than this. */
+export const MAX_BUNDLE_BYTES = 300 * 1024 * 1024;
+
+/** A bundle "file" of the fake: what `export_run` wrote (or a test put there). */
+export interface FakeBundle {
+  profile: ExportProfile;
+  vault_id: string;
+  exported_at: string;
+  cases: CaseFile[];
+  recipients?: string[];
+  passphrase?: string;
+  /** A broken or hostile file: reading it fails with `bad_input` and this message. */
+  broken?: string;
+  /** Size in bytes (default: from the content). */
+  bytes?: number;
 }
 
 /** The one-time passphrase of the fake's invites (and the one `sync_join` accepts). */
@@ -79,7 +113,6 @@ interface FakeShare {
   seq: number;
   peers: SyncDevice[];
   alarms: SyncAlarm[];
-  conflicts: Conflict[];
 }
 
 export interface Call {
@@ -244,8 +277,23 @@ function fieldValue(key: string, v: unknown): unknown {
 function sharePath(path: string): string {
   const p = path.trim();
   if (!p) throw bad('path', 'enter the share folder');
-  if (p.startsWith('~/')) return `/home/volunteer/${p.slice(2)}`;
+  if (p.startsWith('~/')) return `${HOME}/${p.slice(2)}`;
   if (!p.startsWith('/')) throw bad('path', "give the folder's full path");
+  return p;
+}
+
+/** A path as the shell takes it: trimmed, `~/` is the home folder. */
+function fullPath(path: string): string {
+  const p = path.trim();
+  return p.startsWith('~/') ? `${HOME}/${p.slice(2)}` : p;
+}
+
+/** A bundle file's path as the shell checks it: given, and absolute after `~/`. */
+function filePath(path: string): string {
+  const p = fullPath(path);
+  if (!p) throw bad('path', 'enter the path of the file');
+  if (!p.startsWith('/')) throw bad('path', "give the file's full path, such as /home/me/casebook-export.age");
+  if (p.endsWith('/')) throw bad('path', 'give a file name, not a folder');
   return p;
 }
 
@@ -253,6 +301,15 @@ function deviceLabel(label: string): string {
   const l = label.trim();
   if ([...l].length > 60) throw bad('label', 'use at most 60 characters');
   return l;
+}
+
+/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 function clone<T>(v: T): T {
@@ -304,6 +361,12 @@ export class FakeBackend implements Backend {
   private unsent = 0;
   private extraReport: Partial<SyncReport> | null = null;
   private readonly syncDelayMs: number;
+  private readonly exportDelayMs: number;
+  /** Open conflicts (from sync or import): they are the vault's, shown with or without a share. */
+  private readonly conflicts: Conflict[] = [];
+  /** Bundle files by full path. */
+  readonly files = new Map<string, FakeBundle>();
+  private nextImportConflicts = 0;
 
   constructor(opts: FakeOptions = {}) {
     this.passphrase = opts.passphrase ?? 'correct horse battery';
@@ -315,6 +378,7 @@ export class FakeBackend implements Backend {
     this.kdfDelayMs = opts.kdfDelayMs ?? 0;
     this.today = opts.today ?? '2026-11-23';
     this.syncDelayMs = opts.syncDelayMs ?? 0;
+    this.exportDelayMs = opts.exportDelayMs ?? 0;
   }
 
   // ---- test helpers -------------------------------------------------------------------
@@ -360,7 +424,7 @@ export class FakeBackend implements Backend {
 
   /** Attaches the vault to a share as `sync_create` would (works while locked). */
   attachShare(path = '/home/volunteer/Sync/casebook', label = 'Anna laptop'): void {
-    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [] };
   }
 
   /** Adds another device of the group (the share must be attached). */
@@ -378,7 +442,24 @@ export class FakeBackend implements Backend {
 
   /** Adds a conflict to review; `values[0]` is the value shown now. */
   addConflict(conflict: Conflict): void {
-    this.requireShare().conflicts.push(clone(conflict));
+    this.conflicts.push(clone(conflict));
+  }
+
+  /** Puts a bundle "file" at `path` (`~/` is the fake's home folder). */
+  putFile(path: string, bundle: Partial<FakeBundle> = {}): void {
+    this.files.set(fullPath(path), {
+      profile: 'full',
+      vault_id: FAKE_OTHER_VAULT,
+      exported_at: `${this.today}T08:00:00.000Z`,
+      cases: [],
+      recipients: [FAKE_PUBLIC_KEY],
+      ...clone(bundle),
+    });
+  }
+
+  /** The next `import_apply` reports this many conflicts. */
+  importConflicts(n: number): void {
+    this.nextImportConflicts = n;
   }
 
   /** Makes the share folder reachable or not (an unplugged stick). */
@@ -615,7 +696,7 @@ export class FakeBackend implements Backend {
     this.record('sync_overview');
     this.requireUnlocked();
     const share = this.share;
-    if (!share) return { attached: false };
+    if (!share) return this.conflicts.length ? { attached: false, conflicts: clone(this.conflicts) } : { attached: false };
     const me: SyncDevice = {
       device: FAKE_DEVICE_ID,
       label: share.label,
@@ -636,9 +717,9 @@ export class FakeBackend implements Backend {
         unreachable_reason: share.reachable ? null : `the share ${share.path} cannot be used: the folder cannot be opened`,
         devices: [me, ...peers],
         alarms: clone(share.alarms),
-        conflicts: share.conflicts.length,
+        conflicts: this.conflicts.length,
       },
-      conflicts: clone(share.conflicts),
+      conflicts: clone(this.conflicts),
     };
   }
 
@@ -648,7 +729,7 @@ export class FakeBackend implements Backend {
     const dir = sharePath(path);
     const l = deviceLabel(label);
     if (this.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
-    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [] };
     return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
   }
 
@@ -663,7 +744,7 @@ export class FakeBackend implements Backend {
     if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-1:')) throw bad('invite', 'an invite starts with CASEBOOK-INVITE-1:');
     await sleep(this.kdfDelayMs);
     if (passphrase.trim() !== FAKE_INVITE_PASSPHRASE) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
-    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], conflicts: [] };
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [] };
     this.addPeer({ device: '0c1d2e3f405162738495a6b7c8d9eaf1', label: 'Inviter', last_heard: `${this.today}T09:00:00.000Z` });
     return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
   }
@@ -697,7 +778,7 @@ export class FakeBackend implements Backend {
       republished: 0,
       received,
       received_changes: received.reduce((n, r) => n + r.changes, 0),
-      conflicts: share.conflicts.length,
+      conflicts: this.conflicts.length,
       new_conflicts: 0,
       problems: [],
       waiting: [],
@@ -709,13 +790,109 @@ export class FakeBackend implements Backend {
   async conflictResolve(id: string, keep: number): Promise<void> {
     this.record('conflict_resolve', { id, keep });
     this.requireUnlocked();
-    const share = this.requireShare();
-    const at = share.conflicts.findIndex((c) => c.id === id);
+    const at = this.conflicts.findIndex((c) => c.id === id);
     if (at < 0) throw new IpcError('not_found', 'no conflict with this id');
-    const conflict = share.conflicts[at];
+    const conflict = this.conflicts[at];
     if (!Number.isInteger(keep) || keep < 1 || keep > conflict.values.length) throw bad('keep', 'no such value');
-    share.conflicts.splice(at, 1);
+    this.conflicts.splice(at, 1);
     this.unsent++;
+  }
+
+  async identityShow(): Promise<{ publicKey: string }> {
+    this.record('identity_show');
+    this.requireUnlocked();
+    return { publicKey: FAKE_PUBLIC_KEY };
+  }
+
+  async exportRun(request: ExportRequest): Promise<ExportSummary> {
+    this.record('export_run', clone(request));
+    this.requireUnlocked();
+    const { selection, profile, recipients, passphrase } = request;
+    if (!['full', 'no-identity', 'summary'].includes(profile)) throw bad('profile', 'expected full, no-identity or summary');
+    if ((recipients === undefined) === (passphrase === undefined)) {
+      throw bad('recipients', 'give either recipients or a passphrase');
+    }
+    if (recipients !== undefined) {
+      if (recipients.length === 0) throw bad('recipients', 'give at least one recipient');
+      for (const r of recipients) {
+        if (!/^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/.test(r)) throw bad('recipients', `${r.slice(0, 20)} is not an age public key`);
+      }
+    }
+    if (passphrase !== undefined && [...passphrase].length < 8) throw bad('passphrase', 'use at least 8 characters');
+    const path = filePath(request.path);
+    if (this.files.has(path)) throw bad('path', `${path} already exists; Casebook never overwrites a file`);
+    let chosen = [...this.cases.values()];
+    switch (selection.kind) {
+      case 'all':
+        break;
+      case 'stage':
+        chosen = chosen.filter((c) => c.stage === selection.stage);
+        break;
+      case 'country':
+        chosen = chosen.filter((c) => c.country === selection.country);
+        break;
+      case 'ids':
+        for (const id of selection.ids) if (!this.cases.has(id)) throw new IpcError('not_found', `no case ${id}`);
+        chosen = selection.ids.map((id) => this.cases.get(id) as CaseFile);
+        break;
+      default:
+        throw bad('selection', 'unknown selection');
+    }
+    await sleep(this.exportDelayMs);
+    const bundle: FakeBundle = {
+      profile,
+      vault_id: FAKE_VAULT_ID,
+      exported_at: `${this.today}T12:00:00.000Z`,
+      cases: clone(chosen),
+      ...(recipients ? { recipients: [...recipients] } : { passphrase }),
+    };
+    bundle.bytes = 600 + JSON.stringify(bundle.cases).length;
+    this.files.set(path, bundle);
+    return {
+      cases: chosen.length,
+      notes: profile === 'full' ? chosen.reduce((n, c) => n + c.notes.length, 0) : 0,
+      tasks: profile === 'summary' ? 0 : chosen.reduce((n, c) => n + c.tasks.length, 0),
+      events: profile === 'summary' ? 0 : chosen.reduce((n, c) => n + c.events.length, 0),
+      bytes: bundle.bytes,
+      profile,
+    };
+  }
+
+  async importPreview(path: string, passphrase?: string): Promise<ImportPlan> {
+    this.record('import_preview', passphrase === undefined ? { path } : { path, passphrase });
+    const bundle = await this.readBundle(path, passphrase);
+    const cases: ImportPlanCase[] = bundle.cases.map((c) => ({ id: c.id, name: c.full_name, action: this.actionFor(c) }));
+    const count = (a: string) => cases.filter((c) => c.action === a).length;
+    return {
+      profile: bundle.profile,
+      exported_at: bundle.exported_at,
+      vault_id: bundle.vault_id,
+      create: count('create'),
+      update: count('update'),
+      unchanged: count('unchanged'),
+      notes: bundle.cases.reduce((n, c) => n + c.notes.length, 0),
+      tasks: bundle.cases.reduce((n, c) => n + c.tasks.length, 0),
+      events: bundle.cases.reduce((n, c) => n + c.events.length, 0),
+      cases,
+    };
+  }
+
+  async importApply(path: string, passphrase?: string): Promise<ImportReport> {
+    this.record('import_apply', passphrase === undefined ? { path } : { path, passphrase });
+    const bundle = await this.readBundle(path, passphrase);
+    const report: ImportReport = { created: 0, updated: 0, unchanged: 0, conflicts: this.nextImportConflicts };
+    this.nextImportConflicts = 0;
+    for (const c of bundle.cases) {
+      const action = this.actionFor(c);
+      if (action === 'create') report.created++;
+      else if (action === 'update') report.updated++;
+      else report.unchanged++;
+      if (action !== 'unchanged') {
+        this.cases.set(c.id, clone(c));
+        this.unsent++;
+      }
+    }
+    return report;
   }
 
   async onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void> {
@@ -734,6 +911,29 @@ export class FakeBackend implements Backend {
     const queue = this.failures.get(command);
     const failure = queue?.shift();
     if (failure) throw failure;
+  }
+
+  private async readBundle(path: string, passphrase: string | undefined): Promise<FakeBundle> {
+    this.requireUnlocked();
+    const full = filePath(path);
+    const bundle = this.files.get(full);
+    if (!bundle) throw bad('path', `cannot open ${full}: No such file or directory (os error 2)`);
+    if ((bundle.bytes ?? 0) > MAX_BUNDLE_BYTES) throw bad('path', `${full} is larger than 300 MiB`);
+    await sleep(this.exportDelayMs);
+    if (bundle.broken) throw bad('bundle', bundle.broken);
+    if (bundle.passphrase !== undefined) {
+      if (passphrase === undefined) throw bad('passphrase', 'this bundle is protected by a passphrase');
+      if (passphrase !== bundle.passphrase) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
+    } else if (!bundle.recipients?.includes(FAKE_PUBLIC_KEY)) {
+      throw bad('bundle', "this bundle was not encrypted to this vault's key");
+    }
+    return bundle;
+  }
+
+  private actionFor(c: CaseFile): 'create' | 'update' | 'unchanged' {
+    const mine = this.cases.get(c.id);
+    if (!mine) return 'create';
+    return canonical(mine) === canonical(c) ? 'unchanged' : 'update';
   }
 
   private requireShare(): FakeShare {

@@ -56,6 +56,20 @@ describe('tauriBackend follows docs/ipc.md', () => {
     ['sync_invite', () => tauriBackend.syncInvite(), undefined],
     ['sync_now', () => tauriBackend.syncNow(), undefined],
     ['conflict_resolve', () => tauriBackend.conflictResolve('a1b2c3d4e5f6', 2), { id: 'a1b2c3d4e5f6', keep: 2 }],
+    ['identity_show', () => tauriBackend.identityShow(), undefined],
+    [
+      'export_run',
+      () =>
+        tauriBackend.exportRun({
+          selection: { kind: 'stage', stage: 'vetting' },
+          profile: 'no-identity',
+          recipients: ['age1abc'],
+          path: '~/out.age',
+        }),
+      { selection: { kind: 'stage', stage: 'vetting' }, profile: 'no-identity', recipients: ['age1abc'], path: '~/out.age' },
+    ],
+    ['import_preview', () => tauriBackend.importPreview('/tmp/b.age'), { path: '/tmp/b.age' }],
+    ['import_apply', () => tauriBackend.importApply('/tmp/b.age', 'secret words'), { path: '/tmp/b.age', passphrase: 'secret words' }],
   ])('%s is invoked with the contract arguments', async (command, run, args) => {
     await run();
     expect(invoke).toHaveBeenCalledTimes(1);

@@ -13,6 +13,10 @@ import type {
   CasePage,
   CasesQuery,
   CaseUpdate,
+  ExportRequest,
+  ExportSummary,
+  ImportPlan,
+  ImportReport,
   LockReason,
   Settings,
   SyncAttachment,
@@ -59,6 +63,15 @@ export interface Backend {
   syncNow(): Promise<SyncReport>;
   /** Settles a conflict by keeping value number `keep` (1 = the value shown now). */
   conflictResolve(id: string, keep: number): Promise<void>;
+
+  /** This vault's age public key (`age1…`), made on first use; partners export to it. */
+  identityShow(): Promise<{ publicKey: string }>;
+  /** Writes an encrypted bundle to a new file; `bad_input` field `path` if it exists. */
+  exportRun(request: ExportRequest): Promise<ExportSummary>;
+  /** Reads and checks a bundle, changes nothing; `bad_input` field `passphrase` when it needs one. */
+  importPreview(path: string, passphrase?: string): Promise<ImportPlan>;
+  /** Imports a bundle in one transaction (all or nothing). */
+  importApply(path: string, passphrase?: string): Promise<ImportReport>;
 
   /** Calls `cb` when the shell locks by itself (idle, suspend); returns the unsubscribe. */
   onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void>;
@@ -136,6 +149,12 @@ export const tauriBackend: Backend = {
   syncInvite: () => call<SyncInvite>('sync_invite'),
   syncNow: () => call<SyncReport>('sync_now'),
   conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
+
+  identityShow: () => call<{ publicKey: string }>('identity_show'),
+  exportRun: ({ selection, profile, recipients, passphrase, path }) =>
+    call<ExportSummary>('export_run', { selection, profile, recipients, passphrase, path }),
+  importPreview: (path, passphrase) => call<ImportPlan>('import_preview', { path, passphrase }),
+  importApply: (path, passphrase) => call<ImportReport>('import_apply', { path, passphrase }),
 
   onVaultLocked,
 };

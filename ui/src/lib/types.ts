@@ -262,7 +262,10 @@ export interface Conflict {
   values: ConflictValue[];
 }
 
-export type SyncOverview = { attached: false } | { attached: true; status: SyncStatus; conflicts: Conflict[] };
+/** Not attached: conflicts can still come from an import (`conflicts` then lists them). */
+export type SyncOverview =
+  | { attached: false; conflicts?: Conflict[] }
+  | { attached: true; status: SyncStatus; conflicts: Conflict[] };
 
 export interface SyncAttachment {
   group_id: string;
@@ -308,4 +311,68 @@ export interface SyncReport {
   problems: SyncProblem[];
   waiting: SyncWaiting[];
   alarms: SyncAlarm[];
+}
+
+// ---- Export bundles and import (docs/ipc.md, "Export and import"; the core's types) -------
+
+/** What the partner gets: everything, no identity, or a summary (docs/formats/bundle.md §6). */
+export type ExportProfile = 'full' | 'no-identity' | 'summary';
+export const EXPORT_PROFILES: readonly ExportProfile[] = ['full', 'no-identity', 'summary'];
+
+/** Which cases go into a bundle. */
+export type ExportSelection =
+  | { kind: 'all' }
+  | { kind: 'ids'; ids: string[] }
+  | { kind: 'stage'; stage: string }
+  | { kind: 'country'; country: string };
+
+/** `export_run`: exactly one of `recipients` (age public keys) and `passphrase`. */
+export interface ExportRequest {
+  selection: ExportSelection;
+  profile: ExportProfile;
+  recipients?: string[];
+  passphrase?: string;
+  /** The new file's full path (`~/` is the home folder); an existing file is never overwritten. */
+  path: string;
+}
+
+export interface ExportSummary {
+  cases: number;
+  notes: number;
+  tasks: number;
+  events: number;
+  /** Size of the written file. */
+  bytes: number;
+  profile: ExportProfile;
+}
+
+export type ImportAction = 'create' | 'update' | 'unchanged';
+
+export interface ImportPlanCase {
+  id: string;
+  name: string;
+  action: ImportAction;
+}
+
+/** What an import would do (`import_preview`); nothing is changed yet. */
+export interface ImportPlan {
+  profile: ExportProfile;
+  /** RFC 3339. */
+  exported_at: string;
+  /** The exporting vault's id. */
+  vault_id: string;
+  create: number;
+  update: number;
+  unchanged: number;
+  notes: number;
+  tasks: number;
+  events: number;
+  cases: ImportPlanCase[];
+}
+
+export interface ImportReport {
+  created: number;
+  updated: number;
+  unchanged: number;
+  conflicts: number;
 }

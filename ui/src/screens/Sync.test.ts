@@ -111,6 +111,22 @@ describe('sync screen, not attached', () => {
   });
 });
 
+describe('sync screen, conflicts without a share', () => {
+  it('lists conflicts an import left, above the ways to set up sync, and settles them', async () => {
+    const { fake } = await syncScreen({}, (f) => {
+      const id = f.put({ full_name: 'Мария Соколова' });
+      f.addConflict(stageConflict(id));
+    });
+    const conflicts = await screen.findByTestId('conflicts');
+    expect(conflicts).toHaveTextContent('1 conflict to review');
+    await waitFor(() => expect(within(conflicts).getByTestId('conflict-case')).toHaveTextContent('Мария Соколова'));
+    expect(screen.getByTestId('create-share')).toBeInTheDocument();
+    await fireEvent.click(within(conflicts).getAllByRole('button', { name: /Keep this for Stage/ })[1]);
+    await waitFor(() => expect(screen.queryByTestId('conflicts')).toBeNull());
+    expect(fake.callsOf('conflict_resolve')).toEqual([{ id: 'a1b2c3d4e5f6', keep: 2 }]);
+  });
+});
+
 describe('sync screen, attached', () => {
   it('shows the share folder and the devices, with a missing update spelled out', async () => {
     await attached();

@@ -19,7 +19,16 @@ export type Route =
   | { name: 'case'; id: string }
   | { name: 'new' }
   | { name: 'sync' }
+  | { name: 'export'; from?: ExportOrigin }
+  | { name: 'import' }
   | { name: 'settings' };
+
+/** Where the export wizard was opened: a case ("Export this case") or the list ("Export…"). */
+export interface ExportOrigin {
+  caseId?: string;
+  caseName?: string;
+  fromList?: boolean;
+}
 
 export interface AppOptions {
   /** Milliseconds clock (activity throttling). */
@@ -42,15 +51,18 @@ export class AppState {
   constructor(backend: Backend, opts: AppOptions = {}) {
     this.backend = backend;
     this.today = opts.today ?? (() => localDate());
-    const onError = (e: IpcError) => {
-      if (e.code === 'locked') this.session.lockedElsewhere('expired');
-    };
+    const onError = (e: IpcError) => this.reportError(e);
     this.session = new Session(backend, () => this.clearCaseData(), opts.now);
     this.settings = new SettingsState(backend);
     this.cases = new CaseList(backend, onError);
     this.current = new CurrentCase(backend, onError);
     this.drafts = new Drafts();
     this.sync = new SyncState(backend, onError);
+  }
+
+  /** Every failed command passes here: `locked` means the shell locked, so show the unlock screen. */
+  reportError(e: IpcError): void {
+    if (e.code === 'locked') this.session.lockedElsewhere('expired');
   }
 
   go(route: Route): void {

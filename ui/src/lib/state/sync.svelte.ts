@@ -166,9 +166,8 @@ export class SyncState {
   }
 
   private async nameCases(generation: number): Promise<void> {
-    const overview = this.overview;
-    if (!overview?.attached) return;
-    const ids = [...new Set(overview.conflicts.map((c) => c.case_id))]
+    const conflicts = this.overview?.conflicts ?? [];
+    const ids = [...new Set(conflicts.map((c) => c.case_id))]
       .filter((id) => !(id in this.caseNames))
       .slice(0, MAX_NAMED_CASES);
     if (ids.length === 0) return;
