@@ -66,6 +66,7 @@ describe('export wizard', () => {
     const result = await screen.findByTestId('export-result');
     expect(result).toHaveTextContent(/Exported 13 cases \(\d+(\.\d)? kB\) to:/);
     expect(screen.getByTestId('export-result-path')).toHaveTextContent('~/casebook-export-2026-11-23.age');
+    expect(result).toHaveTextContent(/With 0 notes, \d+ tasks? and 0 timeline events\./);
     expect(runs(fake)).toEqual([
       {
         selection: { kind: 'all' },

@@ -72,7 +72,7 @@ describe('import screen', () => {
           cases: [
             caseFile('case-same', 'Юрий Жуков'),
             caseFile('case-old', 'Мария Соколова', { stage: 'exit' }),
-            caseFile('case-new', 'Case 0193a5c2'),
+            caseFile('case-new', 'Case 0193a5c2', { tasks: [{ id: 't1', title: 'Call', due: null, done: false }] }),
           ],
         });
       },
@@ -90,6 +90,7 @@ describe('import screen', () => {
     expect(within(plan).getByTestId('import-plan-update')).toHaveTextContent('1 case to update');
     expect(within(plan).getByTestId('import-plan-unchanged')).toHaveTextContent('1 unchanged');
     expect(plan).toHaveTextContent('Parts were left out of this file');
+    expect(plan).toHaveTextContent('The file holds 0 notes, 1 task and 0 timeline events.');
     const rows = within(plan).getAllByTestId('import-plan-case');
     expect(rows.map((r) => [r.textContent?.replace(/\s+/g, ' ').trim(), r.dataset.action])).toEqual([
       ['Case 0193a5c2 new', 'create'],
@@ -207,6 +208,7 @@ describe('import screen', () => {
     await fireEvent.click(screen.getByTestId('import-preview'));
     expect(await screen.findByTestId('import-plan-create')).toHaveTextContent('2 новых дела');
     expect(screen.getByTestId('import-plan-profile')).toHaveTextContent('Всё');
+    expect(screen.getByTestId('import-plan')).toHaveTextContent('В файле 0 заметок, 0 задач и 0 событий хронологии.');
     await fireEvent.click(screen.getByTestId('import-apply'));
     expect(await screen.findByTestId('import-result-counts')).toHaveTextContent('добавлено 2 дела, обновлено 0, без изменений 0.');
   });

@@ -413,7 +413,10 @@ export const ru: Record<MessageKey, string> = {
   'export.locked_passphrase': 'Заперт парольной фразой',
   'export.result':
     'Экспортировано {count} дело ({size}) в файл:|Экспортировано {count} дела ({size}) в файл:|Экспортировано {count} дел ({size}) в файл:',
-  'export.result_parts': 'Заметок: {notes}, задач: {tasks}, событий хронологии: {events}.',
+  'export.result_parts': 'Вместе с ними: {notes}, {tasks} и {events}.',
+  'count.notes': '{count} заметка|{count} заметки|{count} заметок',
+  'count.tasks': '{count} задача|{count} задачи|{count} задач',
+  'count.events': '{count} событие хронологии|{count} события хронологии|{count} событий хронологии',
   'export.result_next': 'Отправьте файл партнёру и удалите свою копию, когда он дойдёт.',
   'export.done': 'Вернуться к делам',
   'export.again': 'Экспортировать другие дела',
@@ -448,7 +451,7 @@ export const ru: Record<MessageKey, string> = {
   'import.plan_create': '{count} новое дело|{count} новых дела|{count} новых дел',
   'import.plan_update': '{count} дело обновится|{count} дела обновятся|{count} дел обновятся',
   'import.plan_unchanged': '{count} без изменений|{count} без изменений|{count} без изменений',
-  'import.plan_parts': 'В файле заметок: {notes}, задач: {tasks}, событий хронологии: {events}.',
+  'import.plan_parts': 'В файле {notes}, {tasks} и {events}.',
   'import.plan_redacted':
     'Часть сведений в этот файл не вошла. Здесь они останутся как есть: импорт никогда не стирает то, что у вас есть.',
   'import.plan_more': 'и ещё {count} дело|и ещё {count} дела|и ещё {count} дел',
