@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { remote } from 'webdriverio';
@@ -337,7 +337,71 @@ test('a second device joins with the invite; a stage changed on both is reviewed
   assert.equal(JSON.parse(second(['case', 'show', maria.id, '--json'])).stage, 'exit');
 });
 
+test('export the cases to this vault’s own public key, then import the file back: nothing new', async () => {
+  // This vault's public key, as a partner would be given it.
+  await $('nav-import').click();
+  await $('public-key').waitForDisplayed({ timeout: 15000 });
+  const publicKey = (await $('public-key').getText()).trim();
+  assert.match(publicKey, /^age1[02-9ac-hj-np-z]{58}$/);
+
+  // Export the cases the list shows (no filter: all of them).
+  await $('nav-cases').click();
+  await searchFor('');
+  await expectRows(/Мария Соколова/);
+  const visible = Number((await textOf('case-count')).match(/\d+/)[0]);
+  assert.ok(visible >= 3, `cases in the list: ${visible}`);
+  await $('list-export').click();
+  await $('export-screen').waitForDisplayed({ timeout: 10000 });
+  await waitText('scope-count-all', `${visible} cases`);
+  await $('export-next').click();
+  await $('profile-preview').waitForDisplayed();
+  await waitText('profile-removes', 'Real names');
+  await shot('export.png');
+  await browser.$('[data-testid="profile-full"] input').click();
+  await waitText('profile-removes', 'Nothing');
+  await $('export-next').click();
+  await $('export-recipients').waitForDisplayed();
+  await $('export-recipients').setValue(publicKey);
+  await waitText('export-keys-ok', '1 public key recognised');
+  await $('export-next').click();
+  const file = join(home, 'casebook-export-e2e.age');
+  await $('export-path').waitForDisplayed();
+  await $('export-path').setValue(file);
+  await $('export-run').click();
+  await waitText('export-result', `Exported ${visible} cases`, 60000);
+  await waitText('export-result-path', file);
+  const bytes = readFileSync(file);
+  assert.ok(bytes.subarray(0, 21).toString() === 'age-encryption.org/v1', 'an age file');
+  assert.ok(!bytes.includes(Buffer.from('Соколова')) && !bytes.includes(Buffer.from('Щукин')), 'plain text in the bundle');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+
+  // The same path again is refused: a file is never overwritten.
+  await $('export-again').click();
+  await $('export-next').click();
+  await $('export-next').click();
+  await $('export-next').click();
+  await $('export-path').waitForDisplayed();
+  assert.equal(await $('export-path').getValue(), file);
+  await $('export-run').click();
+  await waitText('error-message', 'never overwrites', 30000);
+  assert.deepEqual(bytes, readFileSync(file), 'the first file is untouched');
+
+  // Import it back: every case is already here.
+  await $('nav-import').click();
+  await $('import-path').waitForDisplayed();
+  await $('import-path').setValue(file);
+  await $('import-preview').click();
+  await waitText('import-plan-create', '0 new cases', 60000);
+  await waitText('import-plan-unchanged', `${visible} unchanged`);
+  await waitText('import-plan-profile', 'Everything');
+  await waitText('import-plan-cases', 'Мария Соколова');
+  await shot('import.png');
+  await $('import-apply').click();
+  await waitText('import-result-counts', `0 cases added, 0 updated, ${visible} unchanged.`, 60000);
+  assert.equal(await $('import-conflicts').isExisting(), false, 'no conflicts from our own file');
+});
+
 test('screenshots were written', () => {
   const files = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-  assert.ok(files.length >= 12, `expected 12 screenshots, got ${files.join(', ')}`);
+  assert.ok(files.length >= 14, `expected 14 screenshots, got ${files.join(', ')}`);
 });
