@@ -259,7 +259,7 @@ fn size_benchmark() {
         let mut file = 0usize;
         let mut compressed = 0usize;
         let mut n = 0usize;
-        for chunk in changes.chunks(per).take(20.max(1)) {
+        for chunk in changes.chunks(per).take(20) {
             let body =
                 Body { created_ms: 1, deps: vec![([1; 16], 3)], devices: vec![[2; 16]], changes: chunk.to_vec() };
             compressed += seal::compress(&format::encode_body(&body)).len();

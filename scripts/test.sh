@@ -11,9 +11,11 @@ echo "== UI: install, type check, unit tests, build" >&2
 build_ui
 (cd ui && npm run check --silent && npm test --silent && npm run build:check --silent)
 
-echo "== Rust: formatting, unit and integration tests" >&2
+echo "== Rust: formatting, lints, unit and integration tests" >&2
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo fmt --all -- --check
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked --all-targets
 
 echo "== Desktop app: end-to-end tests" >&2

@@ -177,6 +177,9 @@ const NOTE_WORDS: &[&str] = &[
     "квартира",
 ];
 
+/// A generated case: its JSON, (date, kind, text) of its events, and an optional task due date.
+pub type GeneratedCase = (Map<String, Json>, Vec<(String, &'static str, String)>, Option<String>);
+
 /// A deterministic generator of realistic case files.
 pub struct Workload {
     rng: SeededEntropy,
@@ -195,7 +198,7 @@ impl Workload {
     }
     /// The JSON of one case (with 1–3 notes), plus (date, kind, text) of 1–2 events and an
     /// optional task due date.
-    pub fn case(&mut self) -> (Map<String, Json>, Vec<(String, &'static str, String)>, Option<String>) {
+    pub fn case(&mut self) -> GeneratedCase {
         let (g, gl) = *self.pick(GIVEN);
         let (s, sl) = *self.pick(SURNAMES);
         let (country, city) = *self.pick(PLACES);

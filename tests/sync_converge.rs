@@ -143,12 +143,12 @@ fn run_case(n: usize, ops: &[Op]) -> Result<(), TestCaseError> {
     let root = tempfile::Builder::new().prefix("converge").tempdir_in(shm()).unwrap();
     let mut views = Vec::new();
     let mut rs = Vec::new();
-    for i in 0..n {
+    for (i, &seed) in seeds.iter().enumerate().take(n) {
         let dir = root.path().join(format!("r{i}"));
         copy_dir(&template.path().join(format!("r{i}")), &dir);
         let view = root.path().join(format!("share{i}"));
         copy_dir(&template.path().join("share"), &view);
-        let r = Replica::new(&dir, seeds[i]);
+        let r = Replica::new(&dir, seed);
         // Each replica sees its own copy of the share.
         r.store.connection().execute("UPDATE shares SET path = ?1", [view.to_string_lossy()]).unwrap();
         views.push(view);

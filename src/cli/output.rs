@@ -51,13 +51,12 @@ pub fn summaries(rows: &[CaseSummary], json: bool) {
         return;
     }
     println!(
-        "{}  {}  {}  {}  {}  {}",
+        "{}  {}  {}  {}  {}  NEXT DUE",
         cell("ID", 36),
         cell("NAME", 28),
         cell("STAGE", 13),
         cell("PLACE", 18),
-        cell("RISK", 8),
-        "NEXT DUE"
+        cell("RISK", 8)
     );
     for r in rows {
         let place = match (&r.country, &r.city) {

@@ -101,7 +101,7 @@ pub fn decrypt(bytes: &[u8], key: Key<'_>) -> Result<Vec<u8>> {
             }
             d.decrypt(std::iter::once(id as &dyn age::Identity)).map_err(|e| match e {
                 age::DecryptError::NoMatchingKeys => Error::invalid(
-                    "bundle",
+                    "recipient",
                     "this bundle was not encrypted to this vault's key (ask the sender to use `casebook identity show`'s key)",
                 ),
                 _ => not_age(),

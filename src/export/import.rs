@@ -24,6 +24,13 @@ use crate::store::Store;
 /// Most cases a bundle may hold.
 pub const MAX_CASES: usize = 1_000_000;
 
+/// A clock as carried by a bundle: (device id, HLC).
+pub type BundleClock = ([u8; 16], u64);
+/// A record's clocks in a `full` bundle: its creation, and per field code the later ones.
+pub type RecordClocks = (BundleClock, HashMap<u8, BundleClock>);
+/// Values local changes replaced knowingly: (record, field, HLC, device id).
+type Known = HashSet<([u8; 16], u8, u64, Vec<u8>)>;
+
 /// A record of the bundle, validated.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -32,7 +39,7 @@ pub struct Record {
     pub case_id: [u8; 16],
     pub fields: Vec<(u8, Value)>,
     /// (created, per-field) clocks as (HLC, device id), in `full` bundles.
-    pub clocks: Option<(([u8; 16], u64), HashMap<u8, ([u8; 16], u64)>)>,
+    pub clocks: Option<RecordClocks>,
 }
 
 /// A bundle that decrypted and passed every check, ready to plan or apply.
@@ -63,7 +70,7 @@ fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
     Some(out)
 }
 
-fn clock_of(c: &ClockRec, what: &str) -> Result<([u8; 16], u64)> {
+fn clock_of(c: &ClockRec, what: &str) -> Result<BundleClock> {
     let hlc = hex_bytes::<8>(&c.hlc).map(u64::from_be_bytes);
     let device = hex_bytes::<16>(&c.device);
     match (device, hlc) {
@@ -75,11 +82,7 @@ fn clock_of(c: &ClockRec, what: &str) -> Result<([u8; 16], u64)> {
     }
 }
 
-fn parse_clocks(
-    table: &TableDef,
-    clocks: &Option<Clocks>,
-    what: &str,
-) -> Result<Option<(([u8; 16], u64), HashMap<u8, ([u8; 16], u64)>)>> {
+fn parse_clocks(table: &TableDef, clocks: &Option<Clocks>, what: &str) -> Result<Option<RecordClocks>> {
     let Some(c) = clocks else { return Ok(None) };
     let created = clock_of(&c.created, what)?;
     let mut fields = HashMap::new();
@@ -125,7 +128,7 @@ pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
     }
     if manifest.version != VERSION {
         return Err(bad(
-            "bundle",
+            "version",
             if manifest.version > VERSION {
                 format!("made by a newer Casebook (bundle version {}); update Casebook", manifest.version)
             } else {
@@ -307,7 +310,7 @@ pub fn plan(store: &Store, b: &Bundle) -> Result<ImportPlan> {
 
 /// Clocks (hlc, device) of values that local changes replaced knowingly, per (record, field):
 /// an imported value among them is old news, not a conflict. One pass over the change log.
-fn known(store: &Store, ids: &HashSet<[u8; 16]>) -> Result<HashSet<([u8; 16], u8, u64, Vec<u8>)>> {
+fn known(store: &Store, ids: &HashSet<[u8; 16]>) -> Result<Known> {
     let mut out = HashSet::new();
     let mut stmt = store.conn.prepare(
         "SELECT c.rec, c.field, c.prev_hlc, d.id FROM changes c JOIN devices d ON d.idx = c.prev_device \
@@ -359,12 +362,7 @@ pub fn apply(store: &mut Store, b: &Bundle) -> Result<ImportReport> {
     })
 }
 
-fn import_record(
-    w: &mut Writer<'_>,
-    r: &Record,
-    known: &HashSet<([u8; 16], u8, u64, Vec<u8>)>,
-    b: &Bundle,
-) -> Result<()> {
+fn import_record(w: &mut Writer<'_>, r: &Record, known: &Known, b: &Bundle) -> Result<()> {
     let case_ref = (r.table.code != CASE.code).then_some(&r.case_id);
     match &r.clocks {
         Some(((created_dev, created_hlc), per_field)) => {

@@ -743,11 +743,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
             if stopped.contains(&dev) {
                 continue;
             }
-            loop {
-                let (next, label) = match peers.get(&dev) {
-                    Some(p) => (p.applied_seq + 1, p.label.clone()),
-                    None => break,
-                };
+            while let Some((next, label)) = peers.get(&dev).map(|p| (p.applied_seq + 1, p.label.clone())) {
                 let Some((name, mtime)) = pending.get(&dev).and_then(|m| m.get(&next)).cloned() else {
                     let later = pending.get(&dev).and_then(|m| m.keys().find(|&&s| s > next).copied());
                     if let Some(later) = later {
