@@ -427,6 +427,8 @@ export const en = {
     'Casebook cannot open this file. Check the full path (starting with / or ~/), and that it is a file of at most 300 MB.',
   'import.needs_passphrase': 'This file is locked with a passphrase. Enter it below and press “Preview” again.',
   'import.wrong_passphrase': 'This passphrase does not open the file. Check it with the sender.',
+  'import.error_recipient':
+    'This file was locked for another key, not for this vault. Ask the sender to export again to this vault’s public key, shown below. Nothing was imported.',
   'import.error_bundle':
     'This file cannot be imported. It may be locked for another key than this vault’s (ask the sender to use this vault’s public key, shown below), damaged or changed on the way, made by a newer Casebook, or not a Casebook export at all. Nothing was imported.',
   'import.too_new': 'This file was made by a newer version of Casebook. Update the app to import it.',
