@@ -368,27 +368,8 @@ impl Writer<'_> {
         let mut fields: Vec<u8> = winners.iter().map(|c| c.field).collect();
         fields.sort_unstable();
         fields.dedup();
-        let mut sets = Vec::new();
-        let mut vals: Vec<Value> = Vec::new();
-        for &f in &fields {
-            sets.push(format!("{} = ?{}", column(table, f)?, sets.len() + 1));
-            vals.push(row.value(table, f));
-        }
-        let n = sets.len();
-        let sql = format!(
-            "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
-            table.table,
-            sets.join(", "),
-            n + 1,
-            n + 2,
-            n + 3
-        );
-        let clock_blob = row.clocks.encode();
-        let mut args: Vec<&dyn ToSql> = vals.iter().map(|v| v as &dyn ToSql).collect();
-        args.push(&clock_blob);
-        args.push(&latest_ms);
-        args.push(&row.rid);
-        self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
+        let vals: Vec<(u8, Value)> = fields.iter().map(|&f| (f, row.value(table, f))).collect();
+        self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
         let winners: Vec<Change> = winners.into_iter().cloned().collect();
         self.mark_dirty(table, row.rid, false, &winners)
     }
@@ -484,32 +465,47 @@ impl Writer<'_> {
                 (self.tx.last_insert_rowid(), true)
             }
             Some(mut row) => {
-                let mut sets = Vec::new();
-                let mut vals: Vec<&dyn ToSql> = Vec::new();
                 for c in &winners {
                     row.clocks.set(c.field, c.clock);
-                    sets.push(format!("{} = ?{}", column(table, c.field)?, sets.len() + 1));
-                    vals.push(&c.value);
                 }
-                let clock_blob = row.clocks.encode();
-                let n = sets.len();
-                let sql = format!(
-                    "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
-                    table.table,
-                    sets.join(", "),
-                    n + 1,
-                    n + 2,
-                    n + 3
-                );
-                vals.push(&clock_blob);
-                vals.push(&latest_ms);
-                vals.push(&row.rid);
-                self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+                let vals: Vec<(u8, Value)> = winners.iter().map(|c| (c.field, c.value.clone())).collect();
+                self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
                 (row.rid, false)
             }
         };
         let winners: Vec<Change> = winners.into_iter().cloned().collect();
         self.mark_dirty(table, rid, inserted, &winners)
+    }
+
+    /// Writes new values of some fields of row `rid`, its field clocks and `updated_at`.
+    fn update_row(
+        &self,
+        table: &TableDef,
+        rid: i64,
+        values: &[(u8, Value)],
+        clocks: &RecordClocks,
+        latest_ms: i64,
+    ) -> Result<()> {
+        let mut sets = Vec::with_capacity(values.len());
+        for (i, (field, _)) in values.iter().enumerate() {
+            sets.push(format!("{} = ?{}", column(table, *field)?, i + 1));
+        }
+        let n = sets.len();
+        let sql = format!(
+            "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
+            table.table,
+            sets.join(", "),
+            n + 1,
+            n + 2,
+            n + 3
+        );
+        let clock_blob = clocks.encode();
+        let mut args: Vec<&dyn ToSql> = values.iter().map(|(_, v)| v as &dyn ToSql).collect();
+        args.push(&clock_blob);
+        args.push(&latest_ms);
+        args.push(&rid);
+        self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
+        Ok(())
     }
 
     /// Queues the search and due-date upkeep a write of `changes` to row `rid` needs.
