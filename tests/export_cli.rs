@@ -49,6 +49,13 @@ fn export_to_a_key_and_to_a_passphrase_then_import_with_dry_run() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not an age public key"));
     let none = a.run(&["export", "--recipient", &key, "--out", tmp.path().join("y").to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&none.stderr).contains("exactly one of"));
+    let stage =
+        a.run(&["export", "--stage", "exitt", "--recipient", &key, "--out", tmp.path().join("z").to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&stage.stderr).contains("is not one of"),
+        "{}",
+        String::from_utf8_lossy(&stage.stderr)
+    );
 
     let plan = b.ok(&["import", out.to_str().unwrap(), "--dry-run", "--json"]);
     let plan: serde_json::Value = serde_json::from_str(&plan).unwrap();

@@ -92,6 +92,13 @@ pub fn export_bundle(
             crypt::recipient(k)?; // a bad key is reported before any work
         }
     }
+    // A stage or country that does not exist is named as such, not reported as "no case".
+    let filter = crate::store::read::CaseFilter {
+        stage: if let Selection::Stage(st) = selection { Some(st.clone()) } else { None },
+        country: if let Selection::Country(c) = selection { Some(c.trim().to_ascii_uppercase()) } else { None },
+        ..Default::default()
+    };
+    filter.check()?;
     let mut list = cases::read_selection(store, selection)?;
     if list.is_empty() {
         return Err(Error::invalid("cases", "no case matches: nothing to export"));
