@@ -448,7 +448,7 @@ fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, json: bool) 
         output::import_plan(&plan, json);
         return Ok(());
     }
-    let report = casebook::export::apply(&mut store, &bundle)?;
+    let report = casebook::export::apply_planned(&mut store, &bundle, &plan)?;
     if json {
         output::json(&report);
     } else {

@@ -330,6 +330,12 @@ fn known(store: &Store, ids: &HashSet<[u8; 16]>) -> Result<Known> {
 /// Imports everything in one transaction (or nothing), and records where it came from.
 pub fn apply(store: &mut Store, b: &Bundle) -> Result<ImportReport> {
     let plan = plan(store, b)?;
+    apply_planned(store, b, &plan)
+}
+
+/// As [`apply`], with the plan the caller has already shown (made by [`plan`] on this store,
+/// with nothing written in between).
+pub fn apply_planned(store: &mut Store, b: &Bundle, plan: &ImportPlan) -> Result<ImportReport> {
     let before = store.conflicts()?.len() as u64;
     let ids: HashSet<[u8; 16]> = b.records.iter().map(|r| r.id).collect();
     let known = if b.profile == Profile::Full { known(store, &ids)? } else { HashSet::new() };

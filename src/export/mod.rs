@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use cases::{Profile, Selection};
-pub use import::{apply, plan, Bundle, ImportPlan, ImportReport};
+pub use import::{apply, apply_planned, plan, Bundle, ImportPlan, ImportReport};
 
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};

@@ -627,7 +627,8 @@ fn crash_point(name: &str) {
 }
 
 enum Outcome {
-    Applied(u64),
+    /// Applied: its number of changes and its hash.
+    Applied(u64, [u8; 32]),
     Wait(String),
     Reject(String),
     Fork(String),
@@ -760,8 +761,11 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                 };
                 let file = format!("{}/{name}", share::device_dir_name(&dev));
                 match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
-                    Outcome::Applied(n) => {
-                        let p = peers.get(&dev).expect("peer exists");
+                    Outcome::Applied(n, hash) => {
+                        // The transaction that applied it also moved the peer on; mirror it here.
+                        let p = peers.get_mut(&dev).expect("peer exists");
+                        p.applied_seq = next;
+                        p.applied_hash = hash;
                         report.received.push(Received {
                             device: hex(&dev),
                             label: p.label.clone(),
@@ -769,8 +773,6 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                             changes: n,
                         });
                         report.received_changes += n;
-                        let fresh = load_peers(store, a.idx)?;
-                        peers = fresh;
                         waiting.remove(&dev);
                         progress = true;
                     }
@@ -966,7 +968,7 @@ fn try_apply(
         crash_point("before-apply-commit");
         Ok(())
     })?;
-    Ok(Outcome::Applied(n))
+    Ok(Outcome::Applied(n, hash))
 }
 
 /// One device as `share status` shows it.

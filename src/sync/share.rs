@@ -239,9 +239,13 @@ impl Share {
         let Ok(dir) = fs::read_dir(self.device_path(device)) else { return };
         for entry in dir.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') && name.ends_with(".tmp") && name.contains(".delta.")
-                || name.starts_with(".device.")
-            {
+            // Only ours, `.<final name>.<16 hex>.tmp` (see `temp_name`); a sync tool's are left alone.
+            let ours = name
+                .strip_prefix('.')
+                .and_then(|n| n.strip_suffix(".tmp"))
+                .and_then(|n| n.rsplit_once('.'))
+                .is_some_and(|(_, r)| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()));
+            if ours {
                 let _ = fs::remove_file(entry.path());
             }
         }
