@@ -89,3 +89,45 @@ impl Entropy for SeededEntropy {
         }
     }
 }
+
+/// Injected fault points: named places in the core where a test makes an operation fail as a
+/// full disk or a dead drive would. Production code installs [`NoFaults`].
+pub trait Faults: Send {
+    /// Whether the operation at `point` fails this time.
+    fn fails(&self, point: &str) -> bool;
+}
+
+/// No faults (production).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoFaults;
+
+impl Faults for NoFaults {
+    fn fails(&self, _point: &str) -> bool {
+        false
+    }
+}
+
+/// Fails the named points while armed (tests): `FaultSwitch::new(&["apply-delta"])`.
+#[derive(Debug, Clone, Default)]
+pub struct FaultSwitch {
+    armed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl FaultSwitch {
+    /// A switch armed at `points`.
+    pub fn new(points: &[&str]) -> Self {
+        FaultSwitch {
+            armed: std::sync::Arc::new(std::sync::Mutex::new(points.iter().map(|p| p.to_string()).collect())),
+        }
+    }
+    /// Disarms every point (the disk has room again).
+    pub fn clear(&self) {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+impl Faults for FaultSwitch {
+    fn fails(&self, point: &str) -> bool {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|p| p == point)
+    }
+}

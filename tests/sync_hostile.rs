@@ -27,21 +27,9 @@ use sync_common::*;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn dev_hex(r: &Replica) -> String {
-    hex(&r.store.device_id().unwrap())
-}
-
 /// `<share>/<device>/`.
 fn folder(share: &Path, r: &Replica) -> PathBuf {
     share.join(dev_hex(r))
-}
-
-fn delta(seq: u64) -> String {
-    format!("{seq:012}.delta")
 }
 
 fn cases(store: &Store) -> u64 {
@@ -57,28 +45,12 @@ fn problem_of<'a>(report: &'a SyncReport, file: &str) -> Option<&'a str> {
     report.problems.iter().find(|p| p.file == file).map(|p| p.problem.as_str())
 }
 
-fn applied(report: &SyncReport) -> Vec<(String, u64)> {
-    report.received.iter().map(|r| (r.device.clone(), r.seq)).collect()
-}
-
 /// `n` cases, each with a note, so that a delta carries a few changes.
 fn add_cases(r: &mut Replica, prefix: &str, n: usize) {
     for i in 0..n {
         let id = r.store.add_case(&case_json(&format!("{prefix} {i}"))).unwrap();
         r.store.add_note(id.as_bytes(), &format!("note {i} of {prefix}")).unwrap();
     }
-}
-
-/// The group's id and key as the vault holds them (to make files as a group member would).
-fn group_secret(store: &Store) -> ([u8; 16], [u8; 32]) {
-    store
-        .connection()
-        .query_row("SELECT group_id, group_key FROM shares", [], |r| {
-            let g: Vec<u8> = r.get(0)?;
-            let k: Vec<u8> = r.get(1)?;
-            Ok((g.try_into().unwrap(), k.try_into().unwrap()))
-        })
-        .unwrap()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -770,39 +742,6 @@ fn sync_tool_debris() {
 // Insiders: validly signed deltas with hostile (well-formed) bodies
 
 /// A device made by hand with the group key: it publishes a record and signs deltas.
-struct Insider {
-    id: [u8; 16],
-    sk: SigningKey,
-    seq: u64,
-    prev: [u8; 32],
-}
-
-impl Insider {
-    fn new(share: &Path, keys: &GroupKeys, group: &[u8; 16], n: u8) -> Insider {
-        let id = [0xa0 + n; 16];
-        let sk = SigningKey::from_bytes(&[0x60 + n; 32]);
-        let record = seal::seal_record(keys, &sk, group, &id, 1, "insider", &mut SeededEntropy::new(u64::from(n)));
-        fs::create_dir_all(share.join(hex(&id))).unwrap();
-        fs::write(share.join(hex(&id)).join("device"), record).unwrap();
-        Insider { id, sk, seq: 0, prev: [0; 32] }
-    }
-
-    /// Writes the next delta with `changes` (author: this insider); returns its share path.
-    fn send(&mut self, share: &Path, keys: &GroupKeys, group: &[u8; 16], changes: Vec<WireChange>) -> String {
-        self.seq += 1;
-        let body = Body { created_ms: 1, deps: vec![], devices: vec![self.id], changes };
-        let bytes = seal::seal_delta(keys, &self.sk, group, &self.id, self.seq, &self.prev, &body);
-        self.prev = seal::hash(&bytes);
-        let name = format!("{}/{}", hex(&self.id), delta(self.seq));
-        fs::write(share.join(&name), bytes).unwrap();
-        name
-    }
-}
-
-fn change(table: u8, record: [u8; 16], field: u8, hlc: u64, value: Value) -> WireChange {
-    WireChange { table, record, field, hlc, prev: None, supersedes: vec![], value }
-}
-
 /// Well-formed deltas that no honest device writes (an update of a record never created, a
 /// record without its required fields, a note of no case, values outside the vocabularies,
 /// a note reusing a case's id): sync reports or applies them but never fails or panics, and

@@ -153,6 +153,7 @@ const PURE: &[&str] = &[
     "src/model/",
     "src/sync/format.rs",
     "src/sync/seal.rs",
+    "src/sync/rules.rs",
     "src/sync/words.rs",
     "src/export/bundle.rs",
     "src/export/crypt.rs",

@@ -7,12 +7,14 @@
 //! 1 → the rest is the raw DEFLATE stream, 2 → the rest is the body. Checks besides "no panic":
 //! an accepted header re-encodes to the input's first 112 bytes; an accepted body or padded
 //! plaintext re-encodes to exactly the input; a body opens from a sealed delta iff
-//! `decode_body` accepts it, and to the same body.
+//! `decode_body` accepts it, and to the same body. Every body that decodes also goes through
+//! the content rules (`sync::rules::check`, docs/formats/delta.md section 6.1), which must
+//! decide without panicking and never echo a value into the refusal.
 #![no_main]
 
 mod sync_keys;
 
-use casebook::sync::{format, seal};
+use casebook::sync::{format, rules, seal};
 use libfuzzer_sys::fuzz_target;
 use sync_keys::{Fixed, AUTHOR};
 
@@ -25,6 +27,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = seal::open_delta(&f.keys, &f.public, data);
     if let Ok(body) = format::decode_body(data, &AUTHOR) {
         assert_eq!(format::encode_body(&body), data, "a body decodes from non-canonical bytes");
+        if let Err(r) = rules::check(&body) {
+            assert!(r.detail.len() < 400, "a refusal stays short: {}", r.detail);
+        }
     }
     if let Ok(compressed) = format::unpad(data) {
         assert_eq!(format::pad(compressed), data, "unpad accepted a non-canonical padding");

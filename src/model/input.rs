@@ -129,10 +129,84 @@ pub fn validate(
     Ok(out)
 }
 
-/// Validates one value for one field. JSON `null` (and an empty string or list) clears it.
+/// Which vocabulary codes a value may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Codes {
+    /// Local input: only the codes this version knows.
+    Known,
+    /// Values from other devices: any code-shaped text, since a newer version may know more
+    /// codes (they are kept and shown as unknown).
+    AnyShaped,
+}
+
+/// Validates one value for one field. JSON `null` (and an empty string or list) clears it;
+/// a true/false field cannot be cleared.
 pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
+    field_value_as(def, json, Codes::Known)
+}
+
+/// Checks a value that another device wrote (a sync delta, an import) by the rules of local
+/// input: the same types, lengths, shapes and required fields, and the value must be exactly
+/// what local input would have stored. Vocabulary codes this version does not know pass when
+/// they are code-shaped. The error says which rule the value breaks and never echoes it.
+pub fn check_stored(def: &FieldDef, value: &Value) -> std::result::Result<(), String> {
+    let wrong = || format!("`{}` must be {}", def.name, accepted(def.kind));
+    let json = match (def.kind, value) {
+        (FieldKind::Bool, Value::Null) => return Err(format!("`{}` must be true or false, never empty", def.name)),
+        (_, Value::Null) if def.required => return Err(format!("`{}` is required and cannot be empty", def.name)),
+        (_, Value::Null) => return Ok(()),
+        (FieldKind::Bool, Value::Int(0 | 1)) => return Ok(()),
+        (FieldKind::Ref, Value::Blob(b)) if b.len() == 16 => return Ok(()),
+        (FieldKind::Text { .. } | FieldKind::Date | FieldKind::Country | FieldKind::Code(_), Value::Text(s)) => {
+            Json::String(s.clone())
+        }
+        (
+            FieldKind::CodeList(_)
+            | FieldKind::CountryList
+            | FieldKind::TextList { .. }
+            | FieldKind::Contacts
+            | FieldKind::Documents
+            | FieldKind::Family,
+            Value::Text(s),
+        ) => match serde_json::from_str::<StrictJson>(s) {
+            Ok(StrictJson(list @ Json::Array(_))) => list,
+            _ => return Err(wrong()),
+        },
+        _ => return Err(wrong()),
+    };
+    match field_value_as(def, &json, Codes::AnyShaped) {
+        Ok(canonical) if canonical == *value => Ok(()),
+        _ => Err(wrong()),
+    }
+}
+
+/// What a field accepts, in words (for refusals of values from other devices).
+fn accepted(kind: FieldKind) -> String {
+    match kind {
+        FieldKind::Text { max, multiline: false } => format!("one line of at most {max} characters, trimmed"),
+        FieldKind::Text { max, multiline: true } => format!("a text of at most {max} characters, trimmed"),
+        FieldKind::Date => "a date in the form YYYY-MM-DD".into(),
+        FieldKind::Country => "a two-letter country code".into(),
+        FieldKind::Code(_) => "a code such as first_contact".into(),
+        FieldKind::CodeList(_) => "a list of distinct codes".into(),
+        FieldKind::CountryList => "a list of distinct two-letter country codes".into(),
+        FieldKind::TextList { max_items, max } => {
+            format!("a list of at most {max_items} distinct texts of at most {max} characters")
+        }
+        FieldKind::Contacts => "a list of contacts (channel and value)".into(),
+        FieldKind::Documents => "a list of documents (kind, status, number)".into(),
+        FieldKind::Family => "a list of family members (name, relation, birth date)".into(),
+        FieldKind::Bool => "true or false".into(),
+        FieldKind::Ref => "a 16-byte record id".into(),
+    }
+}
+
+fn field_value_as(def: &FieldDef, json: &Json, codes: Codes) -> Result<Value> {
     let key = def.name;
     if json.is_null() {
+        if matches!(def.kind, FieldKind::Bool) {
+            return Err(Error::invalid(key, "expected true or false"));
+        }
         return Ok(Value::Null);
     }
     match def.kind {
@@ -150,7 +224,7 @@ pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
             if s.is_empty() {
                 return Ok(Value::Null);
             }
-            check_country(key, &s)?;
+            check_country(key, &s, codes)?;
             Ok(Value::Text(s))
         }
         FieldKind::Code(v) => {
@@ -158,30 +232,30 @@ pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
             if s.is_empty() {
                 return Ok(Value::Null);
             }
-            check_code(key, v, s)?;
+            check_code(key, v, s, codes)?;
             Ok(Value::Text(s.to_string()))
         }
         FieldKind::CodeList(v) => {
-            let mut codes = Vec::new();
-            for item in array(key, json, v.codes.len())? {
+            let mut list = Vec::new();
+            for item in array(key, json, if codes == Codes::Known { v.codes.len() } else { 64 })? {
                 let s = string(key, item)?.trim();
-                check_code(key, v, s)?;
-                if !codes.contains(&s) {
-                    codes.push(s);
+                check_code(key, v, s, codes)?;
+                if !list.contains(&s) {
+                    list.push(s);
                 }
             }
-            list_value(&codes)
+            list_value(&list)
         }
         FieldKind::CountryList => {
-            let mut codes = Vec::new();
+            let mut list = Vec::new();
             for item in array(key, json, 10)? {
                 let s = string(key, item)?.trim().to_ascii_uppercase();
-                check_country(key, &s)?;
-                if !codes.contains(&s) {
-                    codes.push(s);
+                check_country(key, &s, codes)?;
+                if !list.contains(&s) {
+                    list.push(s);
                 }
             }
-            list_value(&codes)
+            list_value(&list)
         }
         FieldKind::TextList { max_items, max } => {
             let mut items = Vec::new();
@@ -197,7 +271,7 @@ pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
             let mut items = Vec::new();
             for item in array(key, json, 20)? {
                 let obj = object(key, item, &["channel", "value"])?;
-                let channel = required_code(key, obj, "channel", &vocab::CONTACT_CHANNEL)?;
+                let channel = required_code(key, obj, "channel", &vocab::CONTACT_CHANNEL, codes)?;
                 let value = clean_text(&format!("{key}.value"), obj.get("value").unwrap_or(&Json::Null), 200, false)?;
                 if value.is_empty() {
                     return Err(Error::invalid(&format!("{key}.value"), "each contact needs a value"));
@@ -210,8 +284,8 @@ pub fn field_value(def: &FieldDef, json: &Json) -> Result<Value> {
             let mut items = Vec::new();
             for item in array(key, json, 20)? {
                 let obj = object(key, item, &["kind", "status", "number"])?;
-                let kind = required_code(key, obj, "kind", &vocab::DOCUMENT_KIND)?;
-                let status = required_code(key, obj, "status", &vocab::DOCUMENT_STATUS)?;
+                let kind = required_code(key, obj, "kind", &vocab::DOCUMENT_KIND, codes)?;
+                let status = required_code(key, obj, "status", &vocab::DOCUMENT_STATUS, codes)?;
                 let mut doc = serde_json::json!({"kind": kind, "status": status});
                 if let Some(n) = obj.get("number").filter(|n| !n.is_null()) {
                     let n = clean_text(&format!("{key}.number"), n, 100, false)?;
@@ -289,26 +363,32 @@ fn object<'a>(key: &str, json: &'a Json, allowed: &[&str]) -> Result<&'a Map<Str
     Ok(obj)
 }
 
-fn required_code(key: &str, obj: &Map<String, Json>, sub: &str, v: &Vocab) -> Result<String> {
+fn required_code(key: &str, obj: &Map<String, Json>, sub: &str, v: &Vocab, codes: Codes) -> Result<String> {
     let name = format!("{key}.{sub}");
     let s = obj
         .get(sub)
         .and_then(Json::as_str)
         .ok_or_else(|| Error::invalid(&name, &format!("required: one of {}", v.listing())))?;
-    check_code(&name, v, s.trim())?;
+    check_code(&name, v, s.trim(), codes)?;
     Ok(s.trim().to_string())
 }
 
-fn check_code(key: &str, v: &Vocab, s: &str) -> Result<()> {
-    if v.contains(s) {
+/// A code another version may know: lower-case letters, digits and `_`, at most 40.
+fn code_shaped(s: &str) -> bool {
+    (1..=40).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn check_code(key: &str, v: &Vocab, s: &str, codes: Codes) -> Result<()> {
+    if v.contains(s) || (codes == Codes::AnyShaped && code_shaped(s)) {
         Ok(())
     } else {
         Err(Error::invalid(key, &format!("`{}` is not one of {}", shorten(s), v.listing())))
     }
 }
 
-fn check_country(key: &str, s: &str) -> Result<()> {
-    if vocab::is_country(s) {
+fn check_country(key: &str, s: &str, codes: Codes) -> Result<()> {
+    let shaped = s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase());
+    if vocab::is_country(s) || (codes == Codes::AnyShaped && shaped) {
         Ok(())
     } else {
         Err(Error::invalid(

@@ -62,6 +62,15 @@ pub struct FieldDef {
 /// Field code 0 of every record kind: the tombstone (1 = deleted).
 pub const DELETED: u8 = 0;
 
+/// Most competing values one change can name in `supersedes` (the delta format counts them in
+/// one byte). A resolution of more is written as successive changes, each replacing the last.
+pub const MAX_SUPERSEDES: usize = 255;
+
+/// Whether a field is set once, when its record is created: references and a note's body.
+pub fn set_at_creation_only(table: &TableDef, def: &FieldDef) -> bool {
+    matches!(def.kind, FieldKind::Ref) || (std::ptr::eq(table, &NOTE) && def.name == "body")
+}
+
 /// A record kind.
 #[derive(Debug)]
 pub struct TableDef {

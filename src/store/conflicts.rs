@@ -195,6 +195,13 @@ impl Store {
             ));
         }
         let table = table_by_code(tbl).ok_or_else(|| Error::invalid("conflict", "unknown record kind"))?;
+        if table.field_by_code(field).is_some_and(|def| crate::model::set_at_creation_only(table, def)) {
+            return Err(Error::invalid(
+                "conflict",
+                "this field is set once, when the record is created, and cannot be changed; another device \
+                 created a record with the same id. Copy what you need into a new note",
+            ));
+        }
         let record: [u8; 16] =
             rec.as_slice().try_into().map_err(|_| Error::invalid("conflict", "damaged record id"))?;
         // The kept value, read back in its stored form.

@@ -122,6 +122,8 @@ pub struct Store {
     pub(crate) device: u32,
     /// Last HLC issued or observed.
     pub(crate) hlc: Hlc,
+    /// Fault points (tests inject failures; production has none).
+    pub(crate) faults: Box<dyn crate::entropy::Faults>,
 }
 
 impl Store {
@@ -149,7 +151,8 @@ impl Store {
                 Err(e)
             }
         })?;
-        let mut store = Store { conn, clock, entropy, device, hlc: Hlc(hlc as u64) };
+        let faults = Box::new(crate::entropy::NoFaults);
+        let mut store = Store { conn, clock, entropy, device, hlc: Hlc(hlc as u64), faults };
         if upgrade.reindex {
             store.reindex_all()?;
         }
@@ -167,6 +170,11 @@ impl Store {
     pub fn date_in_days(&self, days: i64) -> String {
         let ms = self.clock.now_ms() as i64 + days * 86_400_000;
         crate::dates::date_of_ms(ms.max(0) as u64)
+    }
+
+    /// Installs fault points (tests: a full disk while a delta is applied, and the like).
+    pub fn inject_faults(&mut self, faults: Box<dyn crate::entropy::Faults>) {
+        self.faults = faults;
     }
 
     /// This device's 16-byte id.

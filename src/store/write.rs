@@ -282,12 +282,27 @@ impl Writer<'_> {
     /// competing one. Returns the number of competing values settled.
     pub fn resolve(&mut self, table: &'static TableDef, id: &[u8; 16], field: u8, value: Value) -> Result<usize> {
         let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
-        let heads = self.conflict_heads(id, field)?;
-        let clock = self.next_clock();
-        let supersedes: Vec<FieldClock> = heads.iter().map(|h| h.1).collect();
-        let n = supersedes.len();
-        let prev = Some(row.clocks.get(field));
-        self.apply_with_heads(&[Change { table, record: *id, field, value, clock, prev, supersedes }])?;
+        let heads: Vec<FieldClock> = self.conflict_heads(id, field)?.into_iter().map(|h| h.1).collect();
+        let n = heads.len();
+        // At most MAX_SUPERSEDES names per change: more heads are settled by successive changes,
+        // each replacing the one before, so every peer accepts them and ends with one head.
+        let chunks: Vec<&[FieldClock]> =
+            if heads.is_empty() { vec![&[][..]] } else { heads.chunks(crate::model::MAX_SUPERSEDES).collect() };
+        let mut prev = Some(row.clocks.get(field));
+        for chunk in chunks {
+            let clock = self.next_clock();
+            let supersedes = chunk.to_vec();
+            self.apply_with_heads(&[Change {
+                table,
+                record: *id,
+                field,
+                value: value.clone(),
+                clock,
+                prev,
+                supersedes,
+            }])?;
+            prev = Some(clock);
+        }
         Ok(n)
     }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::format::{self, Body, InviteSecret, WireChange, WireClock};
+use super::rules;
 use super::seal::{self, GroupKeys};
 use super::share::{self, Name, Share};
 use crate::dates::format_timestamp;
@@ -30,6 +31,9 @@ use crate::vault::header::KdfParams;
 
 /// Most changes one delta carries (a first sync of a large vault writes several deltas).
 pub const CHANGES_PER_DELTA: usize = 20_000;
+/// Most bytes of encoded changes one delta carries: half of what a reader decompresses
+/// (`format::MAX_BODY`), leaving room for dependencies, the device table and padding.
+pub const CHANGE_BYTES_PER_DELTA: usize = format::MAX_BODY / 2;
 /// How long an invite can be used.
 pub const INVITE_VALID_MS: u64 = 7 * 86_400_000;
 
@@ -247,6 +251,11 @@ pub struct Waiting {
     pub label: String,
     /// The sequence number it waits at.
     pub seq: u64,
+    /// Why, as a stable name: `missing` (not on the share), `dependency` (it follows a delta not
+    /// applied here yet), `no_record` (no valid device record), `refused` (it breaks a rule;
+    /// the device's later deltas wait behind it), `deferred` (this vault failed to apply it;
+    /// tried again at the next sync).
+    pub state: &'static str,
     pub reason: String,
 }
 
@@ -438,7 +447,9 @@ fn body_of(
         if let Some(p) = c.prev.as_mut() {
             p.device = slot(row.prev_device.unwrap_or(store.device), &mut devices)?;
         }
-        for s in row.supersedes {
+        // Resolutions name at most MAX_SUPERSEDES values (`Writer::resolve` splits larger ones);
+        // a row written before that rule keeps its first names, and the rest stay conflicts.
+        for s in row.supersedes.into_iter().take(crate::model::MAX_SUPERSEDES) {
             c.supersedes.push(WireClock { hlc: s.hlc.0, device: slot(s.device, &mut devices)? });
         }
         changes.push(c);
@@ -541,16 +552,20 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
     let mut scanned = a.scanned_upto;
     loop {
         let max: i64 = store.conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
-        let rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
+        let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
         if rows.is_empty() {
             if max > scanned {
                 store.conn.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![max, a.idx])?;
             }
             return Ok(());
         }
+        let complete = rows.len() < CHANGES_PER_DELTA;
+        let cut = delta_cut(&rows, complete);
+        let complete = complete && cut == rows.len();
+        rows.truncate(cut);
         let first = rows[0].seq;
         let last = rows[rows.len() - 1].seq;
-        let upto = if rows.len() < CHANGES_PER_DELTA { max } else { last };
+        let upto = if complete { max } else { last };
         let n = rows.len() as u64;
         let peers = load_peers(store, a.idx)?;
         let deps: Vec<([u8; 16], u64)> =
@@ -560,6 +575,15 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
         seq += 1;
         let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, seq, &prev_hash, &body);
         let hash = seal::hash(&bytes);
+        // A sender writes only what its receivers accept: the readers' own checks, on our bytes.
+        if let Err(why) = check_own(a, &bytes) {
+            let detail = format!(
+                "delta {seq} of this device would be refused by the other devices ({why}); it was not written and \
+                 sending is stopped until Casebook is updated"
+            );
+            raise(store, a, me, seq, "unsendable", &detail, &mut report.alarms)?;
+            return Ok(());
+        }
         {
             let tx = store.conn.transaction()?;
             tx.execute(
@@ -578,6 +602,48 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
         prev_hash = hash;
         scanned = upto;
     }
+}
+
+/// Where to end the next delta among `rows` (at most [`CHANGES_PER_DELTA`] of them): within
+/// [`CHANGE_BYTES_PER_DELTA`], and never between two changes of one record made at one clock
+/// (a record's creation, or one edit), so that no delta holds half a creation. `complete`: the
+/// rows are all there is, so they may all go.
+fn delta_cut(rows: &[OwnRow], complete: bool) -> usize {
+    if rows.len() <= 1 {
+        return rows.len();
+    }
+    let mut bytes = 0;
+    let mut end = rows.len();
+    for (i, r) in rows.iter().enumerate() {
+        bytes += format::change_len(&r.change) + 10 * r.supersedes.len().min(crate::model::MAX_SUPERSEDES);
+        if bytes > CHANGE_BYTES_PER_DELTA {
+            end = i;
+            break;
+        }
+    }
+    if end == rows.len() && complete {
+        return end;
+    }
+    let same =
+        |i: usize| rows[i - 1].change.record == rows[i].change.record && rows[i - 1].change.hlc == rows[i].change.hlc;
+    let mut cut = end.min(rows.len() - 1).max(1);
+    while cut > 1 && same(cut) {
+        cut -= 1;
+    }
+    // One transaction's changes of one record alone over the budget cannot happen (a record
+    // has a few dozen fields of at most 1 MiB); should it, the delta ends at the budget.
+    if same(cut) {
+        end.max(1)
+    } else {
+        cut
+    }
+}
+
+/// The checks every reader makes (section 4 and 6.1 of docs/formats/delta.md), run on a delta
+/// of ours before it is recorded as sent.
+fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
+    let (_, body) = seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).map_err(|b| b.0)?;
+    rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
 }
 
 /// Whether `bytes` is a delta of this group signed by this device.
@@ -630,6 +696,10 @@ enum Outcome {
     /// Applied: its number of changes and its hash.
     Applied(u64, [u8; 32]),
     Wait(String),
+    /// Validly signed, but it breaks a rule of `sync::rules`: the author's fault.
+    Refused(rules::Refusal),
+    /// Applying it failed here (a full disk, an I/O error): this vault's fault, not the author's.
+    Deferred(String),
     Reject(String),
     Fork(String),
 }
@@ -706,6 +776,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                     device: hex(&dev),
                     label: String::new(),
                     seq: 1,
+                    state: "no_record",
                     reason: "no valid device record yet: its deltas cannot be verified".into(),
                 });
             }
@@ -752,6 +823,7 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                             device: hex(&dev),
                             label,
                             seq: next,
+                            state: "missing",
                             reason: format!("delta {next} is missing from the share (delta {later} is there): withheld or not synced yet"),
                         });
                     } else {
@@ -777,7 +849,30 @@ fn receive(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report
                         progress = true;
                     }
                     Outcome::Wait(reason) => {
-                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, reason });
+                        waiting
+                            .insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "dependency", reason });
+                        break;
+                    }
+                    Outcome::Refused(r) => {
+                        let detail = format!(
+                            "delta {next} breaks the rule `{}`: {}. Nothing of it was applied, and the device's later \
+                             deltas wait behind it on every device",
+                            r.rule, r.detail
+                        );
+                        raise(store, a, &dev, next, "refused", &detail, &mut report.alarms)?;
+                        let reason =
+                            format!("delta {next} was refused ({}); its later deltas cannot be applied", r.rule);
+                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "refused", reason });
+                        stopped.insert(dev);
+                        break;
+                    }
+                    Outcome::Deferred(error) => {
+                        let reason = format!(
+                            "this vault could not apply delta {next} ({error}); nothing of it was applied, and it is \
+                             tried again at the next sync"
+                        );
+                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "deferred", reason });
+                        stopped.insert(dev);
                         break;
                     }
                     Outcome::Reject(problem) => {
@@ -919,6 +1014,9 @@ fn try_apply(
         Ok(x) => x,
         Err(b) => return Ok(Outcome::Reject(b.0)),
     };
+    if let Err(refusal) = rules::check(&body) {
+        return Ok(Outcome::Refused(refusal));
+    }
     for (d, s) in &body.deps {
         if d == me {
             if *s > my_sent {
@@ -935,7 +1033,8 @@ fn try_apply(
     let now = store.clock.now_ms() as i64;
     let created = body.created_ms as i64;
     let (share_idx, peer_idx, len) = (a.idx, peer.idx, bytes.len() as i64);
-    store.write(|w| {
+    let disk_full = store.faults.fails("apply-delta");
+    let written = store.write(|w| {
         let idx: Vec<u32> = body.devices.iter().map(|d| w.device_index(d)).collect::<Result<_>>()?;
         let author = idx[0];
         let clock = |c: &WireClock| FieldClock { hlc: Hlc(c.hlc), device: idx[usize::from(c.device)] };
@@ -966,9 +1065,18 @@ fn try_apply(
             params![seq as i64, &hash[..], now, created, share_idx, peer_idx],
         )?;
         crash_point("before-apply-commit");
+        if disk_full {
+            // Injected (tests): fails after every write, as a full disk at commit would.
+            return Err(Error::io("applying a delta", std::io::Error::from(std::io::ErrorKind::StorageFull)));
+        }
         Ok(())
-    })?;
-    Ok(Outcome::Applied(n, hash))
+    });
+    // Only the rules refuse a delta. A failure here (disk full, I/O, a bug) rolled the delta's
+    // transaction back; it is this vault's problem and never counts against the author.
+    match written {
+        Ok(()) => Ok(Outcome::Applied(n, hash)),
+        Err(e) => Ok(Outcome::Deferred(e.to_string())),
+    }
 }
 
 /// One device as `share status` shows it.

@@ -345,6 +345,17 @@ pub struct Body {
     pub changes: Vec<WireChange>,
 }
 
+/// The encoded length of one change (section 5.2.1 of docs/formats/delta.md).
+pub fn change_len(c: &WireChange) -> usize {
+    let value = match &c.value {
+        Value::Null => 1,
+        Value::Int(_) => 9,
+        Value::Text(t) => 5 + t.len(),
+        Value::Blob(b) => 5 + b.len(),
+    };
+    27 + c.prev.map_or(0, |_| 10) + if c.supersedes.is_empty() { 0 } else { 1 + 10 * c.supersedes.len() } + value
+}
+
 pub fn encode_body(b: &Body) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + b.changes.len() * 48);
     out.extend_from_slice(&b.created_ms.to_be_bytes());

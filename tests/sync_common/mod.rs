@@ -2,16 +2,21 @@
 //! a shared clock the test moves, seeded randomness, and helpers to compare replicas.
 #![allow(dead_code)]
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use casebook::entropy::{Clock, SeededEntropy};
+use casebook::model::Value;
 use casebook::secret::Passphrase;
 use casebook::store::{open_connection, DbKey, Store};
-use casebook::sync::engine;
+use casebook::sync::engine::{self, SyncReport};
+use casebook::sync::format::{Body, WireChange};
+use casebook::sync::seal::{self, GroupKeys};
 use casebook::vault::header::{DbCipher, KdfParams};
 use casebook::vault::keyslot;
+use ed25519_dalek::SigningKey;
 
 pub const WEAK: KdfParams = KdfParams { m_kib: keyslot::MIN_M_KIB, t: 1, p: 1 };
 pub const START_MS: u64 = 1_795_442_975_000;
@@ -158,4 +163,70 @@ pub fn case_json(name: &str) -> serde_json::Map<String, serde_json::Value> {
 
 pub fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
     v.as_object().unwrap().clone()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files as a hostile group member makes them
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn dev_hex(r: &Replica) -> String {
+    hex(&r.store.device_id().unwrap())
+}
+
+pub fn delta(seq: u64) -> String {
+    format!("{seq:012}.delta")
+}
+
+pub fn applied(report: &SyncReport) -> Vec<(String, u64)> {
+    report.received.iter().map(|r| (r.device.clone(), r.seq)).collect()
+}
+
+/// The group's id and key as the vault holds them (to make files as a group member would).
+pub fn group_secret(store: &Store) -> ([u8; 16], [u8; 32]) {
+    store
+        .connection()
+        .query_row("SELECT group_id, group_key FROM shares", [], |r| {
+            let g: Vec<u8> = r.get(0)?;
+            let k: Vec<u8> = r.get(1)?;
+            Ok((g.try_into().unwrap(), k.try_into().unwrap()))
+        })
+        .unwrap()
+}
+
+/// A hostile group member: it holds the group key and a signing key of its own, and writes
+/// whatever it likes into its own folder.
+pub struct Insider {
+    pub id: [u8; 16],
+    sk: SigningKey,
+    seq: u64,
+    prev: [u8; 32],
+}
+
+impl Insider {
+    pub fn new(share: &Path, keys: &GroupKeys, group: &[u8; 16], n: u8) -> Insider {
+        let id = [0xa0 + n; 16];
+        let sk = SigningKey::from_bytes(&[0x60 + n; 32]);
+        let record = seal::seal_record(keys, &sk, group, &id, 1, "insider", &mut SeededEntropy::new(u64::from(n)));
+        fs::create_dir_all(share.join(hex(&id))).unwrap();
+        fs::write(share.join(hex(&id)).join("device"), record).unwrap();
+        Insider { id, sk, seq: 0, prev: [0; 32] }
+    }
+
+    /// Writes the next delta with `changes` (author: this insider); returns its share path.
+    pub fn send(&mut self, share: &Path, keys: &GroupKeys, group: &[u8; 16], changes: Vec<WireChange>) -> String {
+        self.seq += 1;
+        let body = Body { created_ms: 1, deps: vec![], devices: vec![self.id], changes };
+        let bytes = seal::seal_delta(keys, &self.sk, group, &self.id, self.seq, &self.prev, &body);
+        self.prev = seal::hash(&bytes);
+        let name = format!("{}/{}", hex(&self.id), delta(self.seq));
+        fs::write(share.join(&name), bytes).unwrap();
+        name
+    }
+}
+
+pub fn change(table: u8, record: [u8; 16], field: u8, hlc: u64, value: Value) -> WireChange {
+    WireChange { table, record, field, hlc, prev: None, supersedes: vec![], value }
 }
