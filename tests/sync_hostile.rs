@@ -412,6 +412,75 @@ fn a_fork_in_a_conflict_copy_raises_an_alarm_and_applies_nothing() {
     assert_eq!(cases(&b.store), 1);
 }
 
+/// A vault and its copy (a backup restored on a second laptop) each write delta 2 while apart;
+/// the sync tool keeps the copy's version under the name and turns the original's into a
+/// conflict copy. Both vaults are told in their next sync — the original that its delta was
+/// replaced, the copy that another version of its delta exists — and both stop sending.
+#[test]
+fn a_vault_and_its_copy_writing_one_delta_are_both_told_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    let case = *rs[0].store.add_case(&case_json("Genuine")).unwrap().as_bytes();
+    rs[0].sync();
+    rs[1].sync();
+    let mut copy = clone_vault(&mut rs[0], &tmp.path().join("copy"));
+    let dir = folder(&share, &rs[0]);
+
+    // Apart: the original writes delta 2 (kept aside), then the copy writes its own delta 2.
+    rs[0].store.update_case(&case, &obj(serde_json::json!({"city": "Gyumri"}))).unwrap();
+    assert_eq!(rs[0].sync().sent_deltas, 1);
+    let original2 = fs::read(dir.join(delta(2))).unwrap();
+    fs::remove_file(dir.join(delta(2))).unwrap();
+    copy.store.update_case(&case, &obj(serde_json::json!({"city": "Vanadzor"}))).unwrap();
+    assert_eq!(copy.sync().sent_deltas, 1);
+    // The sync tool meets both: the older one becomes a conflict copy.
+    fs::write(dir.join("000000000002.sync-conflict-20261201-101010-ABCDEFG.delta"), &original2).unwrap();
+
+    let report = rs[0].sync();
+    let alarm = report.alarms.iter().find(|x| x.kind == "own_delta_replaced").unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!(alarm.seq, 2);
+    assert!(alarm.detail.contains("a copy of this vault"), "{}", alarm.detail);
+    rs[0].store.add_note(&case, "written after the fork").unwrap();
+    assert_eq!(rs[0].sync().sent_deltas, 0, "sending stays stopped");
+    assert!(engine::status(&rs[0].store).unwrap().alarms.iter().any(|x| x.kind == "own_delta_replaced"));
+
+    let report = copy.sync();
+    let alarm = report.alarms.iter().find(|x| x.kind == "fork").unwrap_or_else(|| panic!("{report:?}"));
+    assert_eq!((alarm.seq, alarm.device.as_str()), (2, dev_hex(&copy).as_str()));
+    assert!(alarm.detail.contains("sync-conflict"), "{}", alarm.detail);
+    assert_eq!(copy.sync().sent_deltas, 0);
+}
+
+/// Own deltas that checked out are remembered: a later sync reads none of them again, and one
+/// whose file changed is read once more.
+#[test]
+fn own_deltas_are_verified_once_until_their_file_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    add_cases(&mut rs[0], "Own", 3);
+    rs[0].sync();
+    rs[0].sync();
+    let remembered: i64 = rs[0]
+        .store
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sync_received r JOIN devices d ON d.idx = r.device WHERE d.local = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(remembered, 1, "delta 1 of this device is remembered after one check");
+    // A same-content rewrite (a sync tool touching the file) is read again and still intact.
+    let path = folder(&share, &rs[0]).join(delta(1));
+    let bytes = fs::read(&path).unwrap();
+    fs::remove_file(&path).unwrap();
+    fs::write(&path, &bytes).unwrap();
+    let report = rs[0].sync();
+    assert!(report.alarms.is_empty() && report.problems.is_empty(), "{report:?}");
+}
+
 /// The only case in a vault.
 fn rs_case(store: &Store) -> [u8; 16] {
     let id: Vec<u8> = store.connection().query_row("SELECT id FROM cases", [], |r| r.get(0)).unwrap();

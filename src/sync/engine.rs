@@ -524,6 +524,9 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
             return Ok(());
         }
     }
+    if !own_history_intact(store, a, share, me, &own, &sent, report)? {
+        return Ok(());
+    }
     // Republish deltas of ours that are missing (a crash before the write, a rolled-back share).
     let mut prev_hash = [0u8; 32];
     for row in &sent {
@@ -644,6 +647,83 @@ fn delta_cut(rows: &[OwnRow], complete: bool) -> usize {
 fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
     let (_, body) = seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).map_err(|b| b.0)?;
     rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
+}
+
+/// Checks this device's deltas as the share holds them. Another version of one of them, signed
+/// with this device's key — in place of ours (a sync tool kept the other one under the name) or
+/// in a sync tool's conflict copy — means a copy of this vault (a restored backup, or the vault
+/// copied to a second laptop) wrote the same sequence number. The alarm is raised on this
+/// device in the same sync that first sees both versions, and sending stops, since peers that
+/// applied the other version refuse every later delta of ours. A canonical file that checked out
+/// is remembered by (length, mtime) in `sync_received`, so each sync reads only what changed.
+fn own_history_intact(
+    store: &Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    own: &[share::Entry],
+    sent: &[SentRow],
+    report: &mut SyncReport,
+) -> Result<bool> {
+    let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
+    let memo = received_of(store, a.idx, store.device)?;
+    let sent_hash: HashMap<u64, [u8; 32]> = sent.iter().map(|r| (r.seq, r.hash)).collect();
+    let mut intact = true;
+    for e in own {
+        match e.kind {
+            Name::Delta(seq) if seq <= last_sent => {
+                if memo.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
+                    continue;
+                }
+            }
+            Name::ConflictCopy => {}
+            _ => continue,
+        }
+        let Ok(bytes) = share.read(me, &e.name) else { continue };
+        if !is_ours(a, me, &bytes) {
+            continue; // junk under one of our names: not a version of ours
+        }
+        let Ok(parts) = format::decode_delta(&bytes) else { continue };
+        let seq = parts.header.seq;
+        let hash = seal::hash(&bytes);
+        let file = format!("{}/{}", share::device_dir_name(me), e.name);
+        match sent_hash.get(&seq) {
+            Some(h) if *h == hash => {
+                if e.kind != Name::ConflictCopy {
+                    store.conn.execute(
+                        "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![a.idx, store.device, seq as i64, &hash[..], e.len as i64, e.mtime],
+                    )?;
+                }
+            }
+            Some(_) => {
+                let (kind, what) = if e.kind == Name::ConflictCopy {
+                    ("fork", format!("{file} holds another version of delta {seq} of this device"))
+                } else {
+                    (
+                        "own_delta_replaced",
+                        format!("delta {seq} of this device was replaced on the share by another version"),
+                    )
+                };
+                let detail = format!(
+                    "{what}, signed with this device's key: a copy of this vault (a restored backup, or the vault copied to \
+                     another laptop) wrote it. Devices that applied the other version miss this vault's changes in delta \
+                     {seq} and refuse its later deltas, so sending is stopped; keep using one copy of the vault only"
+                );
+                raise(store, a, me, seq, kind, &detail, &mut report.alarms)?;
+                intact = false;
+            }
+            None => {
+                let detail = format!(
+                    "{file} holds delta {seq} of this device, which this vault does not remember writing: the vault was \
+                     restored from an older copy. Sending is stopped so that no sequence number is used twice"
+                );
+                raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
+                intact = false;
+            }
+        }
+    }
+    Ok(intact)
 }
 
 /// Whether `bytes` is a delta of this group signed by this device.
