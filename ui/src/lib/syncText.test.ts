@@ -57,6 +57,9 @@ describe('sync words', () => {
     expect(alarmText(fork, [ME])).toMatch(/^Device “device 0c1d2e3f” wrote two different versions of the same update/);
     expect(alarmText({ ...fork, kind: 'vault_older_than_share' }, [ME])).toMatch(/restored from an old copy/);
     expect(alarmText({ ...fork, kind: 'key_changed' }, [ME])).toMatch(/different signature/);
+    expect(alarmText({ ...fork, kind: 'refused' }, [ME])).toMatch(/^Update number 3 of device “device 0c1d2e3f” breaks/);
+    expect(alarmText({ ...fork, kind: 'own_delta_replaced' }, [ME])).toMatch(/a copy of this vault/);
+    expect(alarmText({ ...fork, kind: 'unsendable' }, [ME])).toMatch(/was not sent/);
     expect(alarmText({ ...fork, kind: 'from_the_future' }, [ME])).toMatch(/Tell your coordinator/);
   });
 });

@@ -119,6 +119,12 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.key_changed', { device });
     case 'vault_older_than_share':
       return t('alarm.vault_older_than_share', { seq: alarm.seq });
+    case 'own_delta_replaced':
+      return t('alarm.own_delta_replaced', { seq: alarm.seq });
+    case 'refused':
+      return t('alarm.refused', { device, seq: alarm.seq });
+    case 'unsendable':
+      return t('alarm.unsendable', { seq: alarm.seq });
     default:
       return t('alarm.other', { device });
   }
