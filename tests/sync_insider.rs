@@ -183,6 +183,7 @@ fn every_rule_breaking_delta_is_refused_for_its_author_only() {
             }
         }
     }
+    eprintln!("{} insider deltas: {refused} refused by the rules, the rest rejected by the decoder", insiders.len());
     assert!(refused >= 40, "{refused} of {} refused by the rules", insiders.len());
 
     // The next sync raises no new alarm, applies nothing of theirs, and the genuine devices

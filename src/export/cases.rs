@@ -150,15 +150,7 @@ pub fn json_of(kind: FieldKind, v: &Value) -> Option<Json> {
         (_, Value::Null) => None,
         (FieldKind::Bool, Value::Int(i)) => Some(Json::Bool(*i != 0)),
         (FieldKind::Ref, _) => None,
-        (
-            FieldKind::CodeList(_)
-            | FieldKind::CountryList
-            | FieldKind::TextList { .. }
-            | FieldKind::Contacts
-            | FieldKind::Documents
-            | FieldKind::Family,
-            Value::Text(t),
-        ) => serde_json::from_str(t).ok(),
+        (kind, Value::Text(t)) if kind.stored_as_json() => serde_json::from_str(t).ok(),
         (_, Value::Text(t)) => Some(Json::String(t.clone())),
         (_, Value::Int(i)) => Some(Json::from(*i)),
         (_, Value::Blob(b)) => Some(Json::String(uuid_string(b))),

@@ -160,15 +160,7 @@ pub fn check_stored(def: &FieldDef, value: &Value) -> std::result::Result<(), St
         (FieldKind::Text { .. } | FieldKind::Date | FieldKind::Country | FieldKind::Code(_), Value::Text(s)) => {
             Json::String(s.clone())
         }
-        (
-            FieldKind::CodeList(_)
-            | FieldKind::CountryList
-            | FieldKind::TextList { .. }
-            | FieldKind::Contacts
-            | FieldKind::Documents
-            | FieldKind::Family,
-            Value::Text(s),
-        ) => match serde_json::from_str::<StrictJson>(s) {
+        (kind, Value::Text(s)) if kind.stored_as_json() => match serde_json::from_str::<StrictJson>(s) {
             Ok(StrictJson(list @ Json::Array(_))) => list,
             _ => return Err(wrong()),
         },

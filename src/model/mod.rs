@@ -47,6 +47,21 @@ pub enum FieldKind {
     Ref,
 }
 
+impl FieldKind {
+    /// Whether the value is stored as a JSON array in a text column (the list kinds).
+    pub fn stored_as_json(self) -> bool {
+        matches!(
+            self,
+            FieldKind::CodeList(_)
+                | FieldKind::CountryList
+                | FieldKind::TextList { .. }
+                | FieldKind::Contacts
+                | FieldKind::Documents
+                | FieldKind::Family
+        )
+    }
+}
+
 /// One field of a record kind.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldDef {
