@@ -508,22 +508,6 @@ fn send(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16], report: &
     }
     let sent = sent_rows(store, a.idx)?;
     let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
-    // A delta of ours beyond what this vault remembers sending: the vault is older than the share.
-    // (A file there that this device did not sign is junk; it is replaced when its turn comes.)
-    for e in &own {
-        let Name::Delta(beyond) = e.kind else { continue };
-        if beyond <= last_sent {
-            continue;
-        }
-        if share.read(me, &e.name).is_ok_and(|b| is_ours(a, me, &b)) {
-            let detail = format!(
-                "the share holds delta {beyond} of this device, which this vault does not remember writing: the vault \
-                 was restored from an older copy. Sending is stopped so that no sequence number is used twice"
-            );
-            raise(store, a, me, beyond, "vault_older_than_share", &detail, &mut report.alarms)?;
-            return Ok(());
-        }
-    }
     if !own_history_intact(store, a, share, me, &own, &sent, report)? {
         return Ok(());
     }
@@ -649,13 +633,18 @@ fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
     rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
 }
 
-/// Checks this device's deltas as the share holds them. Another version of one of them, signed
-/// with this device's key — in place of ours (a sync tool kept the other one under the name) or
-/// in a sync tool's conflict copy — means a copy of this vault (a restored backup, or the vault
-/// copied to a second laptop) wrote the same sequence number. The alarm is raised on this
-/// device in the same sync that first sees both versions, and sending stops, since peers that
-/// applied the other version refuse every later delta of ours. A canonical file that checked out
-/// is remembered by (length, mtime) in `sync_received`, so each sync reads only what changed.
+/// Checks this device's deltas as the share holds them; false: sending must stop.
+/// - A delta signed with this device's key beyond what this vault remembers sending: the vault
+///   was restored from an older copy (`vault_older_than_share`).
+/// - Another version of a delta it did send, signed with its key — in place of ours (a sync tool
+///   kept the other one under the name: `own_delta_replaced`) or in a sync tool's conflict copy
+///   (`fork`): a copy of this vault (a restored backup, or the vault copied to a second laptop)
+///   wrote the same sequence number, and peers that applied the other version refuse every
+///   later delta of ours. Raised in the same sync that first sees both versions.
+///
+/// A file there that this device did not sign is junk (replaced when its name's turn comes). A
+/// canonical file that checked out is remembered by (length, mtime) in `sync_received`, so each
+/// sync reads only what changed.
 fn own_history_intact(
     store: &Store,
     a: &Attached,
@@ -665,18 +654,15 @@ fn own_history_intact(
     sent: &[SentRow],
     report: &mut SyncReport,
 ) -> Result<bool> {
-    let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
     let memo = received_of(store, a.idx, store.device)?;
     let sent_hash: HashMap<u64, [u8; 32]> = sent.iter().map(|r| (r.seq, r.hash)).collect();
     let mut intact = true;
     for e in own {
         match e.kind {
-            Name::Delta(seq) if seq <= last_sent => {
-                if memo.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
-                    continue;
-                }
+            Name::Delta(seq) if memo.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) => {
+                continue
             }
-            Name::ConflictCopy => {}
+            Name::Delta(_) | Name::ConflictCopy => {}
             _ => continue,
         }
         let Ok(bytes) = share.read(me, &e.name) else { continue };
@@ -715,8 +701,9 @@ fn own_history_intact(
             }
             None => {
                 let detail = format!(
-                    "{file} holds delta {seq} of this device, which this vault does not remember writing: the vault was \
-                     restored from an older copy. Sending is stopped so that no sequence number is used twice"
+                    "the share holds delta {seq} of this device ({file}), which this vault does not remember writing: \
+                     the vault was restored from an older copy. Sending is stopped so that no sequence number is used \
+                     twice"
                 );
                 raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
                 intact = false;
