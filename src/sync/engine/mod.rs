@@ -1,0 +1,419 @@
+//! What `share create`, `share invite`, `share join`, `sync` and `share status` do: the
+//! vault-side state of sync (tables `shares`, `sync_*`, docs/formats/database.md section 10)
+//! and the rules of docs/formats/delta.md section 6.
+//!
+//! Crash safety: a delta of ours is recorded as sent (with everything needed to rebuild it
+//! byte for byte) before its file is written; a received delta is applied and recorded as
+//! applied in one transaction. A crash anywhere leaves a consistent vault, and the next sync
+//! finishes the work.
+//!
+//! Split by flow: [`send`] (this device's changes to the share), [`receive`] (everyone else's
+//! into the vault), [`report`] (what `sync` and `share status` return). This file holds the
+//! attached share, `create`, `invite`, `join`, `sync` and `status`.
+
+mod receive;
+mod report;
+mod send;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+pub use report::{Alarm, DeviceStatus, Problem, Received, Status, SyncReport, Waiting};
+
+use super::format::{self, InviteSecret};
+use super::seal::{self, GroupKeys};
+use super::share::{self, Name, Share};
+use crate::dates::format_timestamp;
+use crate::error::{Error, Result};
+use crate::secret::Passphrase;
+use crate::store::Store;
+use crate::vault::header::KdfParams;
+
+/// Most changes one delta carries (a first sync of a large vault writes several deltas).
+pub const CHANGES_PER_DELTA: usize = 20_000;
+/// Most bytes of encoded changes one delta carries: half of what a reader decompresses
+/// (`format::MAX_BODY`), leaving room for dependencies, the device table and padding.
+pub const CHANGE_BYTES_PER_DELTA: usize = format::MAX_BODY / 2;
+/// How long an invite can be used.
+pub const INVITE_VALID_MS: u64 = 7 * 86_400_000;
+
+/// The share this vault is attached to, with its keys.
+struct Attached {
+    idx: i64,
+    group: [u8; 16],
+    keys: GroupKeys,
+    signing: SigningKey,
+    path: PathBuf,
+    scanned_upto: i64,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn attached(store: &Store) -> Result<Option<Attached>> {
+    let row = store
+        .conn
+        .query_row(
+            "SELECT idx, group_id, epoch, group_key, signing_key, path, scanned_upto FROM shares ORDER BY idx LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, u32>(2)?,
+                    Zeroizing::new(r.get::<_, Vec<u8>>(3)?),
+                    Zeroizing::new(r.get::<_, Vec<u8>>(4)?),
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((idx, group, epoch, key, seed, path, scanned_upto)) = row else { return Ok(None) };
+    let damaged = || Error::invalid("database", "the share's keys in the vault are damaged");
+    let group: [u8; 16] = group.try_into().map_err(|_| damaged())?;
+    let key: Zeroizing<[u8; 32]> = Zeroizing::new(key.as_slice().try_into().map_err(|_| damaged())?);
+    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.as_slice().try_into().map_err(|_| damaged())?);
+    Ok(Some(Attached {
+        idx,
+        group,
+        keys: GroupKeys::derive(epoch, &key),
+        signing: SigningKey::from_bytes(&seed),
+        path: PathBuf::from(path),
+        scanned_upto,
+    }))
+}
+
+fn require_attached(store: &Store) -> Result<Attached> {
+    attached(store)?.ok_or_else(|| Error::ShareState {
+        reason: "this vault is not attached to a share; use `casebook share create DIR` or `casebook share join DIR --invite FILE`".into(),
+    })
+}
+
+fn refuse_if_attached(store: &Store) -> Result<()> {
+    if let Some(a) = attached(store)? {
+        return Err(Error::ShareState {
+            reason: format!(
+                "this vault already syncs with the share at {}; a vault syncs with one share",
+                a.path.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// What `share create` and `share join` report.
+#[derive(Debug, Serialize)]
+pub struct Attachment {
+    pub group_id: String,
+    pub path: String,
+    pub device_id: String,
+}
+
+fn local_label(store: &Store) -> Result<String> {
+    Ok(store
+        .conn
+        .query_row("SELECT label FROM devices WHERE idx = ?1", [store.device], |r| r.get::<_, Option<String>>(0))?
+        .unwrap_or_default())
+}
+
+/// Sets this device's label (shown to the other devices; sealed under the group key).
+pub fn set_label(store: &mut Store, label: &str) -> Result<()> {
+    store.conn.execute("UPDATE devices SET label = ?1 WHERE idx = ?2", params![label, store.device])?;
+    Ok(())
+}
+
+fn absolute(dir: &Path) -> PathBuf {
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+fn attach(store: &mut Store, group: [u8; 16], epoch: u32, key: &[u8; 32], dir: &Path) -> Result<Attached> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    store.entropy.fill(&mut seed[..]);
+    let now = store.clock.now_ms() as i64;
+    store.conn.execute(
+        "INSERT INTO shares (group_id, epoch, group_key, signing_key, path, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![&group[..], epoch, &key[..], &seed[..], absolute(dir).to_string_lossy(), now],
+    )?;
+    require_attached(store)
+}
+
+fn publish_record(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16]) -> Result<()> {
+    let label = local_label(store)?;
+    let now = store.clock.now_ms();
+    let bytes = seal::seal_record(&a.keys, &a.signing, &a.group, me, now, &label, store.entropy.as_mut());
+    share.write_own(me, share::RECORD, &bytes, store.entropy.as_mut())?;
+    Ok(())
+}
+
+/// `share create DIR`: a new group with this vault as its first device.
+pub fn create(store: &mut Store, dir: &Path) -> Result<Attachment> {
+    refuse_if_attached(store)?;
+    let mut group = [0u8; 16];
+    store.entropy.fill(&mut group);
+    let mut key = Zeroizing::new([0u8; 32]);
+    store.entropy.fill(&mut key[..]);
+    let share = Share::create(dir, &format::encode_marker(&group), store.entropy.as_mut())?;
+    let a = attach(store, group, 1, &key, dir)?;
+    let me = store.device_id()?;
+    publish_record(store, &a, &share, &me)?;
+    Ok(Attachment { group_id: hex(&group), path: a.path.display().to_string(), device_id: hex(&me) })
+}
+
+/// `share invite`: the group's key and this device's signing key, sealed under `passphrase`.
+/// Returns the invite's text form.
+pub fn invite(store: &mut Store, passphrase: &Passphrase, kdf: KdfParams) -> Result<String> {
+    let a = require_attached(store)?;
+    let key: Zeroizing<Vec<u8>> =
+        Zeroizing::new(store.conn.query_row("SELECT group_key FROM shares WHERE idx = ?1", [a.idx], |r| r.get(0))?);
+    let now = store.clock.now_ms();
+    let secret = InviteSecret {
+        group: a.group,
+        epoch: a.keys.epoch,
+        group_key: key.as_slice().try_into().map_err(|_| Error::invalid("database", "the group key is damaged"))?,
+        inviter: store.device_id()?,
+        inviter_key: a.signing.verifying_key().to_bytes(),
+        created_ms: now,
+        expires_ms: now + INVITE_VALID_MS,
+    };
+    let bytes = seal::seal_invite(&secret, passphrase, kdf, store.entropy.as_mut())?;
+    Ok(format::invite_to_text(&bytes))
+}
+
+/// `share join DIR --invite FILE`: attach this vault to the invite's group at `dir`.
+pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passphrase) -> Result<Attachment> {
+    refuse_if_attached(store)?;
+    let bytes = format::invite_from_text(invite_text).map_err(|b| Error::invalid("invite", &b.0))?;
+    let secret = seal::open_invite(&bytes, passphrase)?;
+    let now = store.clock.now_ms();
+    if now > secret.expires_ms {
+        return Err(Error::invalid(
+            "invite",
+            &format!("it expired on {}; ask for a new one", format_timestamp(secret.expires_ms)),
+        ));
+    }
+    let me = store.device_id()?;
+    if secret.inviter == me {
+        return Err(Error::invalid("invite", "it was made by this vault; use it on another device"));
+    }
+    let share = Share::open(dir)?;
+    match share.read_marker()? {
+        Some(m) if format::decode_marker(&m).ok() == Some(secret.group) => {}
+        Some(_) => {
+            return Err(Error::ShareUnreachable {
+                path: dir.to_path_buf(),
+                reason: "this folder is the share of another group than the invite's".into(),
+            })
+        }
+        None => {
+            return Err(Error::ShareUnreachable {
+                path: dir.to_path_buf(),
+                reason: format!("it has no {} file: it is not a Casebook share (or not synced yet)", share::MARKER),
+            })
+        }
+    }
+    let a = attach(store, secret.group, secret.epoch, &secret.group_key, dir)?;
+    // The inviter's key comes from the invite, so the share cannot substitute its record.
+    store.write(|w| {
+        let idx = w.device_index(&secret.inviter)?;
+        w.tx().execute(
+            "INSERT INTO sync_peers (share, device, signing_key, heard_at) VALUES (?1, ?2, ?3, ?4)",
+            params![a.idx, idx, &secret.inviter_key[..], now as i64],
+        )?;
+        Ok(())
+    })?;
+    publish_record(store, &a, &share, &me)?;
+    Ok(Attachment { group_id: hex(&a.group), path: a.path.display().to_string(), device_id: hex(&me) })
+}
+
+struct Peer {
+    idx: u32,
+    id: [u8; 16],
+    key: [u8; 32],
+    label: String,
+    applied_seq: u64,
+    applied_hash: [u8; 32],
+}
+
+fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
+    let mut stmt = store.conn.prepare(
+        "SELECT p.device, d.id, p.signing_key, p.label, p.applied_seq, p.applied_hash \
+         FROM sync_peers p JOIN devices d ON d.idx = p.device WHERE p.share = ?1",
+    )?;
+    let rows = stmt.query_map([share], |r| {
+        Ok((
+            r.get::<_, u32>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, i64>(4)?,
+            r.get::<_, Option<Vec<u8>>>(5)?,
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (idx, id, key, label, seq, hash) = row?;
+        let (Ok(id), Ok(key)) = (<[u8; 16]>::try_from(id), <[u8; 32]>::try_from(key)) else { continue };
+        let applied_hash = hash.and_then(|h| <[u8; 32]>::try_from(h).ok()).unwrap_or([0; 32]);
+        out.insert(id, Peer { idx, id, key, label: label.unwrap_or_default(), applied_seq: seq as u64, applied_hash });
+    }
+    Ok(out)
+}
+
+/// Open conflicts as `conflicts list` shows them (competing values that all equal the shown
+/// one are not counted).
+fn conflict_count(store: &Store) -> Result<u64> {
+    Ok(store.conflicts()?.len() as u64)
+}
+
+fn raise(
+    store: &Store,
+    a: &Attached,
+    device: &[u8; 16],
+    seq: u64,
+    kind: &str,
+    detail: &str,
+    out: &mut Vec<Alarm>,
+) -> Result<()> {
+    let now = store.clock.now_ms();
+    let added = store.conn.execute(
+        "INSERT OR IGNORE INTO sync_alarms (share, device, seq, kind, detail, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![a.idx, &device[..], seq as i64, kind, detail, now as i64],
+    )?;
+    if added > 0 {
+        out.push(Alarm {
+            device: hex(device),
+            seq,
+            kind: kind.into(),
+            detail: detail.into(),
+            first_seen: format_timestamp(now),
+        });
+    }
+    Ok(())
+}
+
+/// `sync`: send this device's new changes, then apply everyone else's. Hostile or broken files
+/// are reported in the result; only an unreachable share (or a vault failure) is an error.
+pub fn sync(store: &mut Store) -> Result<SyncReport> {
+    let a = require_attached(store)?;
+    let share = Share::open(&a.path)?;
+    match share.read_marker()? {
+        Some(m) if format::decode_marker(&m).ok() == Some(a.group) => {}
+        Some(_) => {
+            return Err(Error::ShareUnreachable {
+                path: a.path.clone(),
+                reason: "the folder is now the share of another group".into(),
+            })
+        }
+        None => {
+            return Err(Error::ShareUnreachable {
+                path: a.path.clone(),
+                reason: format!("it has no {} file (not mounted, or not the share)", share::MARKER),
+            })
+        }
+    }
+    let mut report = SyncReport::default();
+    let before = conflict_count(store)?;
+    let me = store.device_id()?;
+    send::send(store, &a, &share, &me, &mut report)?;
+    receive::receive(store, &a, &share, &me, &mut report)?;
+    report.conflicts = conflict_count(store)?;
+    report.new_conflicts = report.conflicts.saturating_sub(before);
+    Ok(report)
+}
+
+/// `share status`.
+pub fn status(store: &Store) -> Result<Status> {
+    let a = require_attached(store)?;
+    let me = store.device_id()?;
+    let (share, reason) = match Share::open(&a.path) {
+        Ok(s) => (Some(s), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let on_share = |dev: &[u8; 16]| -> Option<Vec<u64>> {
+        let entries = share.as_ref()?.list(dev).ok()?;
+        Some(entries.iter().filter_map(|e| if let Name::Delta(s) = e.kind { Some(s) } else { None }).collect())
+    };
+    let my_seq: i64 =
+        store.conn.query_row("SELECT coalesce(max(seq), 0) FROM sync_sent WHERE share = ?1", [a.idx], |r| r.get(0))?;
+    let mut devices = vec![DeviceStatus {
+        device: hex(&me),
+        label: local_label(store)?,
+        this_device: true,
+        seq: my_seq as u64,
+        share_seq: on_share(&me).map(|s| s.into_iter().max().unwrap_or(0)),
+        last_heard: None,
+        last_written: None,
+        gap: None,
+    }];
+    let mut stmt = store.conn.prepare(
+        "SELECT d.id, p.label, p.applied_seq, p.heard_at, p.last_created FROM sync_peers p \
+         JOIN devices d ON d.idx = p.device WHERE p.share = ?1 ORDER BY p.heard_at DESC",
+    )?;
+    let rows = stmt.query_map([a.idx], |r| {
+        Ok((
+            r.get::<_, Vec<u8>>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, label, applied, heard, created) = row?;
+        let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
+        let seqs = on_share(&id);
+        let applied = applied as u64;
+        let gap = seqs.as_ref().and_then(|s| {
+            let has_next = s.contains(&(applied + 1));
+            (!has_next && s.iter().any(|&x| x > applied + 1)).then_some(applied + 1)
+        });
+        devices.push(DeviceStatus {
+            device: hex(&id),
+            label: label.unwrap_or_default(),
+            this_device: false,
+            seq: applied,
+            share_seq: seqs.map(|s| s.into_iter().max().unwrap_or(0)),
+            last_heard: heard.map(|ms| format_timestamp(ms as u64)),
+            last_written: created.map(|ms| format_timestamp(ms as u64)),
+            gap,
+        });
+    }
+    let mut stmt = store.conn.prepare(
+        "SELECT device, seq, kind, detail, first_seen FROM sync_alarms WHERE share = ?1 ORDER BY first_seen, device, seq",
+    )?;
+    let alarms = stmt
+        .query_map([a.idx], |r| {
+            Ok(Alarm {
+                device: hex(&r.get::<_, Vec<u8>>(0)?),
+                seq: r.get::<_, i64>(1)? as u64,
+                kind: r.get(2)?,
+                detail: r.get(3)?,
+                first_seen: format_timestamp(r.get::<_, i64>(4)? as u64),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Status {
+        group_id: hex(&a.group),
+        path: a.path.display().to_string(),
+        reachable: reason.is_none(),
+        unreachable_reason: reason,
+        devices,
+        alarms,
+        conflicts: conflict_count(store)?,
+    })
+}
+
+/// Test hook: `CASEBOOK_CRASH_AT=<name>` aborts the process at that point (crash-injection
+/// tests kill the process at random moments as well; this makes the worst moments certain).
+fn crash_point(name: &str) {
+    if std::env::var_os("CASEBOOK_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}

@@ -1,0 +1,411 @@
+//! Receiving: every other device's deltas, verified, checked by the rules and applied in
+//! causal order, each in its own transaction; forks, gaps, refusals and deferrals reported.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rusqlite::params;
+
+use super::{crash_point, hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
+use crate::error::{Error, Result};
+use crate::model::table_by_code;
+use crate::store::clocks::FieldClock;
+use crate::store::hlc::Hlc;
+use crate::store::write::Change;
+use crate::store::Store;
+use crate::sync::format::{self, WireClock};
+use crate::sync::rules;
+use crate::sync::seal;
+use crate::sync::share::{self, Name, Share};
+
+enum Outcome {
+    /// Applied: its number of changes and its hash.
+    Applied(u64, [u8; 32]),
+    Wait(String),
+    /// Validly signed, but it breaks a rule of `sync::rules`: the author's fault.
+    Refused(rules::Refusal),
+    /// Applying it failed here (a full disk, an I/O error): this vault's fault, not the author's.
+    Deferred(String),
+    Reject(String),
+    Fork(String),
+}
+
+pub(super) fn receive(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    report: &mut SyncReport,
+) -> Result<()> {
+    let mut peers = load_peers(store, a.idx)?;
+    let my_sent: u64 =
+        store.conn.query_row("SELECT coalesce(max(seq), 0) FROM sync_sent WHERE share = ?1", [a.idx], |r| {
+            r.get::<_, i64>(0)
+        })? as u64;
+    let now = store.clock.now_ms() as i64;
+    let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, (String, i64)>> = BTreeMap::new();
+    for dev in share.devices()? {
+        if &dev == me {
+            continue;
+        }
+        let dir = share::device_dir_name(&dev);
+        let entries = share.list(&dev)?;
+        // The device record: pin the first valid key.
+        if entries.iter().any(|e| e.kind == Name::Record) {
+            let checked = share
+                .read(&dev, share::RECORD)
+                .map_err(|e| e.to_string())
+                .and_then(|b| seal::open_record(&a.keys, &b).map_err(|b| b.0));
+            match checked {
+                Ok((h, _)) if h.group != a.group => report.problems.push(Problem {
+                    file: format!("{dir}/{}", share::RECORD),
+                    problem: "a device record of another group".into(),
+                }),
+                Ok((h, _)) if h.device != dev => report.problems.push(Problem {
+                    file: format!("{dir}/{}", share::RECORD),
+                    problem: "the record names another device than its folder".into(),
+                }),
+                Ok((h, label)) => {
+                    match peers.get_mut(&dev) {
+                        Some(p) if p.key != h.signing_key => {
+                            raise(store, a, &dev, 0, "key_changed", "the device record now carries another signing key than the one first seen; it is not used", &mut report.alarms)?;
+                        }
+                        Some(p) => {
+                            if p.label != label {
+                                store.conn.execute(
+                                    "UPDATE sync_peers SET label = ?1 WHERE share = ?2 AND device = ?3",
+                                    params![label, a.idx, p.idx],
+                                )?;
+                                p.label = label;
+                            }
+                        }
+                        None => {
+                            let key = h.signing_key;
+                            let idx = store.write(|w| {
+                            let idx = w.device_index(&dev)?;
+                            w.tx().execute(
+                                "INSERT INTO sync_peers (share, device, signing_key, label, heard_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                                params![a.idx, idx, &key[..], label, now],
+                            )?;
+                            Ok(idx)
+                        })?;
+                            peers.insert(dev, Peer { idx, id: dev, key, label, applied_seq: 0, applied_hash: [0; 32] });
+                        }
+                    }
+                }
+                Err(problem) => report.problems.push(Problem { file: format!("{dir}/{}", share::RECORD), problem }),
+            }
+        }
+        for e in entries.iter().filter(|e| e.kind == Name::Unknown) {
+            report.problems.push(Problem {
+                file: format!("{dir}/{}", e.name),
+                problem: "not a Casebook file (or not a regular file); left alone".into(),
+            });
+        }
+        let Some(peer) = peers.get(&dev) else {
+            if entries.iter().any(|e| matches!(e.kind, Name::Delta(_))) {
+                report.waiting.push(Waiting {
+                    device: hex(&dev),
+                    label: String::new(),
+                    seq: 1,
+                    state: "no_record",
+                    reason: "no valid device record yet: its deltas cannot be verified".into(),
+                });
+            }
+            continue;
+        };
+        let received = received_of(store, a.idx, peer.idx)?;
+        let mut mine = BTreeMap::new();
+        for e in &entries {
+            let file = format!("{dir}/{}", e.name);
+            match e.kind {
+                Name::Record | Name::Temp => {}
+                Name::Unknown => {} // reported above
+                Name::Delta(seq) if seq > peer.applied_seq => {
+                    mine.insert(seq, (e.name.clone(), e.mtime));
+                }
+                Name::Delta(seq) => {
+                    // Already applied: re-read only when its length differs from what was applied.
+                    if received.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
+                        continue;
+                    }
+                    check_copy(store, a, share, peer, &received, &e.name, &file, report)?;
+                }
+                Name::ConflictCopy => check_copy(store, a, share, peer, &received, &e.name, &file, report)?,
+            }
+        }
+        pending.insert(dev, mine);
+    }
+    // Apply in order, round after round, until nothing more can be applied (a delta waits for
+    // the deltas of other devices its author had applied).
+    let mut stopped: HashSet<[u8; 16]> = HashSet::new();
+    let mut waiting: HashMap<[u8; 16], Waiting> = HashMap::new();
+    loop {
+        let mut progress = false;
+        let devs: Vec<[u8; 16]> = pending.keys().copied().collect();
+        for dev in devs {
+            if stopped.contains(&dev) {
+                continue;
+            }
+            while let Some((next, label)) = peers.get(&dev).map(|p| (p.applied_seq + 1, p.label.clone())) {
+                let Some((name, mtime)) = pending.get(&dev).and_then(|m| m.get(&next)).cloned() else {
+                    let later = pending.get(&dev).and_then(|m| m.keys().find(|&&s| s > next).copied());
+                    if let Some(later) = later {
+                        waiting.insert(dev, Waiting {
+                            device: hex(&dev),
+                            label,
+                            seq: next,
+                            state: "missing",
+                            reason: format!("delta {next} is missing from the share (delta {later} is there): withheld or not synced yet"),
+                        });
+                    } else {
+                        waiting.remove(&dev);
+                    }
+                    break;
+                };
+                let file = format!("{}/{name}", share::device_dir_name(&dev));
+                match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
+                    Outcome::Applied(n, hash) => {
+                        // The transaction that applied it also moved the peer on; mirror it here.
+                        let p = peers.get_mut(&dev).expect("peer exists");
+                        p.applied_seq = next;
+                        p.applied_hash = hash;
+                        report.received.push(Received {
+                            device: hex(&dev),
+                            label: p.label.clone(),
+                            seq: next,
+                            changes: n,
+                        });
+                        report.received_changes += n;
+                        waiting.remove(&dev);
+                        progress = true;
+                    }
+                    Outcome::Wait(reason) => {
+                        waiting
+                            .insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "dependency", reason });
+                        break;
+                    }
+                    Outcome::Refused(r) => {
+                        let detail = format!(
+                            "delta {next} breaks the rule `{}`: {}. Nothing of it was applied, and the device's later \
+                             deltas wait behind it on every device",
+                            r.rule, r.detail
+                        );
+                        raise(store, a, &dev, next, "refused", &detail, &mut report.alarms)?;
+                        let reason =
+                            format!("delta {next} was refused ({}); its later deltas cannot be applied", r.rule);
+                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "refused", reason });
+                        stopped.insert(dev);
+                        break;
+                    }
+                    Outcome::Deferred(error) => {
+                        let reason = format!(
+                            "this vault could not apply delta {next} ({error}); nothing of it was applied, and it is \
+                             tried again at the next sync"
+                        );
+                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "deferred", reason });
+                        stopped.insert(dev);
+                        break;
+                    }
+                    Outcome::Reject(problem) => {
+                        report.problems.push(Problem { file, problem });
+                        stopped.insert(dev);
+                        break;
+                    }
+                    Outcome::Fork(detail) => {
+                        raise(store, a, &dev, next, "fork", &detail, &mut report.alarms)?;
+                        stopped.insert(dev);
+                        break;
+                    }
+                }
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    let mut w: Vec<Waiting> = waiting.into_values().collect();
+    w.sort_by(|x, y| x.device.cmp(&y.device));
+    report.waiting.extend(w);
+    Ok(())
+}
+
+/// (hash, file length) of every applied delta of a device, by sequence number.
+pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
+    let mut stmt = store
+        .conn
+        .prepare_cached("SELECT seq, hash, size, mtime FROM sync_received WHERE share = ?1 AND device = ?2")?;
+    let rows = stmt.query_map(params![share, device], |r| {
+        Ok((
+            r.get::<_, i64>(0)? as u64,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, i64>(2)? as u64,
+            r.get::<_, Option<i64>>(3)?.unwrap_or(0),
+        ))
+    })?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (seq, hash, size, mtime) = row?;
+        out.insert(seq, (hash.try_into().unwrap_or([0; 32]), size, mtime));
+    }
+    Ok(out)
+}
+
+/// (hash, file length, modification time) of an applied delta.
+type Applied = ([u8; 32], u64, i64);
+
+/// A sync tool's conflict copy, or an applied delta whose file changed: a copy of what was
+/// applied is a duplicate; another validly signed file for an applied sequence number is a fork.
+#[allow(clippy::too_many_arguments)]
+fn check_copy(
+    store: &Store,
+    a: &Attached,
+    share: &Share,
+    peer: &Peer,
+    received: &HashMap<u64, Applied>,
+    name: &str,
+    file: &str,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let bytes = match share.read(&peer.id, name) {
+        Ok(b) => b,
+        Err(e) => {
+            report.problems.push(Problem { file: file.into(), problem: e.to_string() });
+            return Ok(());
+        }
+    };
+    let header = match verify_header(a, peer, &bytes) {
+        Ok(h) => h,
+        Err(problem) => {
+            report.problems.push(Problem { file: file.into(), problem });
+            return Ok(());
+        }
+    };
+    if let Some((hash, _, _)) = received.get(&header.seq) {
+        if *hash != seal::hash(&bytes) {
+            let detail = format!(
+                "{file} is a second, differently signed version of delta {} that was already applied: the device (or its key) wrote two versions",
+                header.seq
+            );
+            raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
+        }
+    }
+    Ok(())
+}
+
+/// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
+/// author, signature).
+fn verify_header(a: &Attached, peer: &Peer, bytes: &[u8]) -> Result<format::DeltaHeader, String> {
+    let parts = format::decode_delta(bytes).map_err(|b| b.0)?;
+    let h = &parts.header;
+    if h.group != a.group {
+        return Err("a delta of another sync group".into());
+    }
+    if h.epoch != a.keys.epoch {
+        return Err(format!("key epoch {} is not one this vault holds", h.epoch));
+    }
+    if h.device != peer.id {
+        return Err(format!("a delta of device {} in the folder of device {}", hex(&h.device), hex(&peer.id)));
+    }
+    seal::open_delta(&a.keys, &peer.key, bytes).map(|(h, _)| h).map_err(|b| b.0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn try_apply(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    peers: &BTreeMap<[u8; 16], Peer>,
+    dev: &[u8; 16],
+    (seq, name, mtime): (u64, &str, i64),
+    me: &[u8; 16],
+    my_sent: u64,
+) -> Result<Outcome> {
+    let peer = peers.get(dev).expect("caller checked");
+    let bytes = match share.read(dev, name) {
+        Ok(b) => b,
+        Err(e) => return Ok(Outcome::Reject(e.to_string())),
+    };
+    let header = match verify_header(a, peer, &bytes) {
+        Ok(h) => h,
+        Err(p) => return Ok(Outcome::Reject(p)),
+    };
+    if header.seq != seq {
+        return Ok(Outcome::Reject(format!(
+            "the file name says delta {seq}, the file holds delta {}: a replayed or renamed file",
+            header.seq
+        )));
+    }
+    if header.prev_hash != peer.applied_hash {
+        return Ok(Outcome::Fork(format!(
+            "delta {seq} does not follow the delta {} applied here: the device's history forked",
+            seq - 1
+        )));
+    }
+    let (_, body) = match seal::open_delta(&a.keys, &peer.key, &bytes) {
+        Ok(x) => x,
+        Err(b) => return Ok(Outcome::Reject(b.0)),
+    };
+    if let Err(refusal) = rules::check(&body) {
+        return Ok(Outcome::Refused(refusal));
+    }
+    for (d, s) in &body.deps {
+        if d == me {
+            if *s > my_sent {
+                return Ok(Outcome::Wait(format!(
+                    "it follows delta {s} of this device, which this vault never wrote (restored from an older copy?)"
+                )));
+            }
+        } else if peers.get(d).map(|p| p.applied_seq).unwrap_or(0) < *s {
+            return Ok(Outcome::Wait(format!("it follows delta {s} of device {}, not applied here yet", hex(d))));
+        }
+    }
+    let hash = seal::hash(&bytes);
+    let n = body.changes.len() as u64;
+    let now = store.clock.now_ms() as i64;
+    let created = body.created_ms as i64;
+    let (share_idx, peer_idx, len) = (a.idx, peer.idx, bytes.len() as i64);
+    let disk_full = store.faults.fails("apply-delta");
+    let written = store.write(|w| {
+        let idx: Vec<u32> = body.devices.iter().map(|d| w.device_index(d)).collect::<Result<_>>()?;
+        let author = idx[0];
+        let clock = |c: &WireClock| FieldClock { hlc: Hlc(c.hlc), device: idx[usize::from(c.device)] };
+        let mut changes = Vec::with_capacity(body.changes.len());
+        for c in &body.changes {
+            let table = table_by_code(c.table).ok_or_else(|| Error::invalid("delta", "unknown record kind"))?;
+            changes.push(Change {
+                table,
+                record: c.record,
+                field: c.field,
+                value: c.value.clone(),
+                clock: FieldClock { hlc: Hlc(c.hlc), device: author },
+                prev: c.prev.as_ref().map(clock),
+                supersedes: c.supersedes.iter().map(clock).collect(),
+            });
+        }
+        // One author's changes of one record stay in order; records are independent, so
+        // grouping each record's changes (stable sort) makes one read and one write per record.
+        changes.sort_by_key(|c| (c.table.code, c.record));
+        w.apply_remote(&changes)?;
+        w.tx().execute(
+            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime],
+        )?;
+        w.tx().execute(
+            "UPDATE sync_peers SET applied_seq = ?1, applied_hash = ?2, heard_at = ?3, last_created = ?4 \
+             WHERE share = ?5 AND device = ?6",
+            params![seq as i64, &hash[..], now, created, share_idx, peer_idx],
+        )?;
+        crash_point("before-apply-commit");
+        if disk_full {
+            // Injected (tests): fails after every write, as a full disk at commit would.
+            return Err(Error::io("applying a delta", std::io::Error::from(std::io::ErrorKind::StorageFull)));
+        }
+        Ok(())
+    });
+    // Only the rules refuse a delta. A failure here (disk full, I/O, a bug) rolled the delta's
+    // transaction back; it is this vault's problem and never counts against the author.
+    match written {
+        Ok(()) => Ok(Outcome::Applied(n, hash)),
+        Err(e) => Ok(Outcome::Deferred(e.to_string())),
+    }
+}

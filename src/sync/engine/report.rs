@@ -1,0 +1,94 @@
+//! What `sync` and `share status` report: stable shapes for the CLI's `--json` and the app.
+
+use serde::Serialize;
+
+/// A file that was not used, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Problem {
+    /// Path relative to the share folder.
+    pub file: String,
+    pub problem: String,
+}
+
+/// A delta received and applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct Received {
+    pub device: String,
+    pub label: String,
+    pub seq: u64,
+    pub changes: u64,
+}
+
+/// A device whose next delta cannot be applied yet.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Waiting {
+    pub device: String,
+    pub label: String,
+    /// The sequence number it waits at.
+    pub seq: u64,
+    /// Why, as a stable name: `missing` (not on the share), `dependency` (it follows a delta not
+    /// applied here yet), `no_record` (no valid device record), `refused` (it breaks a rule;
+    /// the device's later deltas wait behind it), `deferred` (this vault failed to apply it;
+    /// tried again at the next sync).
+    pub state: &'static str,
+    pub reason: String,
+}
+
+/// Something that needs a person: a device that signed two different files for one sequence
+/// number, a changed device key, this vault being older than its own files.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Alarm {
+    pub device: String,
+    pub seq: u64,
+    pub kind: String,
+    pub detail: String,
+    pub first_seen: String,
+}
+
+/// What `sync` did.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncReport {
+    pub sent_deltas: u64,
+    pub sent_changes: u64,
+    /// Deltas of ours that were missing from the share and were written again.
+    pub republished: u64,
+    pub received: Vec<Received>,
+    pub received_changes: u64,
+    /// Open conflicts after this sync, and how many this sync added.
+    pub conflicts: u64,
+    pub new_conflicts: u64,
+    pub problems: Vec<Problem>,
+    pub waiting: Vec<Waiting>,
+    /// Alarms raised by this sync (all open alarms: `share status`).
+    pub alarms: Vec<Alarm>,
+}
+
+/// One device as `share status` shows it.
+#[derive(Debug, Serialize)]
+pub struct DeviceStatus {
+    pub device: String,
+    pub label: String,
+    pub this_device: bool,
+    /// For this device: deltas written; for the others: deltas applied here.
+    pub seq: u64,
+    /// The highest delta of the device on the share (None when the share is unreachable).
+    pub share_seq: Option<u64>,
+    /// When this vault last applied a delta of the device (or first saw it).
+    pub last_heard: Option<String>,
+    /// When the device wrote its last applied delta (its own clock).
+    pub last_written: Option<String>,
+    /// The first missing delta when later ones are on the share.
+    pub gap: Option<u64>,
+}
+
+/// What `share status` shows.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub group_id: String,
+    pub path: String,
+    pub reachable: bool,
+    pub unreachable_reason: Option<String>,
+    pub devices: Vec<DeviceStatus>,
+    pub alarms: Vec<Alarm>,
+    pub conflicts: u64,
+}

@@ -1,0 +1,395 @@
+//! Sending: this device's new changes as deltas, split between records within the readers'
+//! limits and checked with the readers' own checks before they are recorded as sent; missing
+//! deltas of ours republished byte for byte; this device's files on the share checked for a
+//! copy of the vault that wrote the same numbers.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::params;
+
+use super::receive::received_of;
+use super::{
+    crash_point, load_peers, publish_record, raise, Attached, Problem, SyncReport, CHANGES_PER_DELTA,
+    CHANGE_BYTES_PER_DELTA,
+};
+use crate::error::{Error, Result};
+use crate::store::clocks::FieldClock;
+use crate::store::write::{decode_clocks, value_of};
+use crate::store::Store;
+use crate::sync::format::{self, Body, WireChange, WireClock};
+use crate::sync::rules;
+use crate::sync::seal;
+use crate::sync::share::{self, Name, Share};
+
+/// A row of the change log as a delta carries it.
+struct OwnRow {
+    seq: i64,
+    change: WireChange,
+    prev_device: Option<u32>,
+    supersedes: Vec<FieldClock>,
+}
+
+/// This device's changes after `after` (and up to `upto`), at most `limit`.
+fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<OwnRow>> {
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT seq, tbl, rec, field, value, hlc, prev_hlc, prev_device, supersedes FROM changes \
+         WHERE seq > ?1 AND seq <= ?2 AND device = ?3 ORDER BY seq LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![after, upto, store.device, limit as i64], |r| {
+        let rec: Vec<u8> = r.get(2)?;
+        let prev_hlc: Option<i64> = r.get(6)?;
+        Ok(OwnRow {
+            seq: r.get(0)?,
+            change: WireChange {
+                table: r.get(1)?,
+                record: rec.as_slice().try_into().unwrap_or([0; 16]),
+                field: r.get(3)?,
+                hlc: r.get::<_, i64>(5)? as u64,
+                prev: prev_hlc.map(|h| WireClock { hlc: h as u64, device: 0 }),
+                supersedes: Vec::new(),
+                value: value_of(r.get_ref(4)?),
+            },
+            prev_device: r.get(7)?,
+            supersedes: r.get::<_, Option<Vec<u8>>>(8)?.map(|b| decode_clocks(&b)).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The body of a delta from rows of the change log: the device table lists this device first,
+/// then every device a clock names, in order of first mention (deterministic).
+fn body_of(
+    store: &Store,
+    me: &[u8; 16],
+    rows: Vec<OwnRow>,
+    deps: Vec<([u8; 16], u64)>,
+    created_ms: u64,
+) -> Result<Body> {
+    let mut devices = vec![*me];
+    let mut index: HashMap<u32, u16> = HashMap::from([(store.device, 0)]);
+    let mut id_of = store.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
+    let mut slot = |idx: u32, devices: &mut Vec<[u8; 16]>| -> Result<u16> {
+        if let Some(&i) = index.get(&idx) {
+            return Ok(i);
+        }
+        let id: Vec<u8> = id_of.query_row([idx], |r| r.get(0))?;
+        devices.push(id.as_slice().try_into().map_err(|_| Error::invalid("database", "a device id is damaged"))?);
+        let i = (devices.len() - 1) as u16;
+        index.insert(idx, i);
+        Ok(i)
+    };
+    let mut changes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut c = row.change;
+        if let Some(p) = c.prev.as_mut() {
+            p.device = slot(row.prev_device.unwrap_or(store.device), &mut devices)?;
+        }
+        // Resolutions name at most MAX_SUPERSEDES values (`Writer::resolve` splits larger ones);
+        // a row written before that rule keeps its first names, and the rest stay conflicts.
+        for s in row.supersedes.into_iter().take(crate::model::MAX_SUPERSEDES) {
+            c.supersedes.push(WireClock { hlc: s.hlc.0, device: slot(s.device, &mut devices)? });
+        }
+        changes.push(c);
+    }
+    Ok(Body { created_ms, deps, devices, changes })
+}
+
+fn encode_deps(deps: &[([u8; 16], u64)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(deps.len() * 24);
+    for (d, s) in deps {
+        out.extend_from_slice(d);
+        out.extend_from_slice(&s.to_be_bytes());
+    }
+    out
+}
+
+fn decode_deps(bytes: &[u8]) -> Vec<([u8; 16], u64)> {
+    bytes
+        .chunks_exact(24)
+        .map(|e| (e[..16].try_into().expect("16 bytes"), u64::from_be_bytes(e[16..].try_into().expect("8 bytes"))))
+        .collect()
+}
+
+struct SentRow {
+    seq: u64,
+    first: i64,
+    last: i64,
+    deps: Vec<u8>,
+    created: u64,
+    hash: [u8; 32],
+}
+
+fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT seq, first_change, last_change, deps, created, hash FROM sync_sent WHERE share = ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([share], |r| {
+        Ok(SentRow {
+            seq: r.get::<_, i64>(0)? as u64,
+            first: r.get(1)?,
+            last: r.get(2)?,
+            deps: r.get(3)?,
+            created: r.get::<_, i64>(4)? as u64,
+            hash: r.get::<_, Vec<u8>>(5)?.try_into().unwrap_or([0; 32]),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(super) fn send(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    report: &mut SyncReport,
+) -> Result<()> {
+    share.clean_own_temp(me);
+    let own: Vec<share::Entry> = share.list(me)?;
+    let names: HashSet<&str> = own.iter().map(|e| e.name.as_str()).collect();
+    if !names.contains(share::RECORD) {
+        publish_record(store, a, share, me)?;
+    }
+    let sent = sent_rows(store, a.idx)?;
+    let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
+    if !own_history_intact(store, a, share, me, &own, &sent, report)? {
+        return Ok(());
+    }
+    // Republish deltas of ours that are missing (a crash before the write, a rolled-back share).
+    let mut prev_hash = [0u8; 32];
+    for row in &sent {
+        let name = share::delta_name(row.seq);
+        if !names.contains(name.as_str()) {
+            let rows = own_rows(store, row.first - 1, row.last, usize::MAX >> 1)?;
+            let body = body_of(store, me, rows, decode_deps(&row.deps), row.created)?;
+            let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, row.seq, &prev_hash, &body);
+            if seal::hash(&bytes) == row.hash {
+                match publish(store, a, share, me, row.seq, &bytes, report)? {
+                    Some(true) => report.republished += 1,
+                    Some(false) => {}
+                    None => return Ok(()),
+                }
+            } else {
+                report.problems.push(Problem {
+                    file: format!("{}/{name}", share::device_dir_name(me)),
+                    problem: "this delta is missing from the share and could not be rebuilt identically".into(),
+                });
+            }
+        }
+        prev_hash = row.hash;
+    }
+    // New changes.
+    let mut seq = last_sent;
+    let mut scanned = a.scanned_upto;
+    loop {
+        let max: i64 = store.conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+        let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
+        if rows.is_empty() {
+            if max > scanned {
+                store.conn.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![max, a.idx])?;
+            }
+            return Ok(());
+        }
+        let complete = rows.len() < CHANGES_PER_DELTA;
+        let cut = delta_cut(&rows, complete);
+        let complete = complete && cut == rows.len();
+        rows.truncate(cut);
+        let first = rows[0].seq;
+        let last = rows[rows.len() - 1].seq;
+        let upto = if complete { max } else { last };
+        let n = rows.len() as u64;
+        let peers = load_peers(store, a.idx)?;
+        let deps: Vec<([u8; 16], u64)> =
+            peers.values().filter(|p| p.applied_seq > 0).map(|p| (p.id, p.applied_seq)).collect();
+        let created = store.clock.now_ms();
+        let body = body_of(store, me, rows, deps.clone(), created)?;
+        seq += 1;
+        let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, seq, &prev_hash, &body);
+        let hash = seal::hash(&bytes);
+        // A sender writes only what its receivers accept: the readers' own checks, on our bytes.
+        if let Err(why) = check_own(a, &bytes) {
+            let detail = format!(
+                "delta {seq} of this device would be refused by the other devices ({why}); it was not written and \
+                 sending is stopped until Casebook is updated"
+            );
+            raise(store, a, me, seq, "unsendable", &detail, &mut report.alarms)?;
+            return Ok(());
+        }
+        {
+            let tx = store.conn.transaction()?;
+            tx.execute(
+                "INSERT INTO sync_sent (share, seq, first_change, last_change, deps, created, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![a.idx, seq as i64, first, last, encode_deps(&deps), created as i64, &hash[..]],
+            )?;
+            tx.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![upto, a.idx])?;
+            tx.commit()?;
+        }
+        crash_point("sent-recorded");
+        if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
+            return Ok(());
+        }
+        report.sent_deltas += 1;
+        report.sent_changes += n;
+        prev_hash = hash;
+        scanned = upto;
+    }
+}
+
+/// Where to end the next delta among `rows` (at most [`CHANGES_PER_DELTA`] of them): within
+/// [`CHANGE_BYTES_PER_DELTA`], and never between two changes of one record made at one clock
+/// (a record's creation, or one edit), so that no delta holds half a creation. `complete`: the
+/// rows are all there is, so they may all go.
+fn delta_cut(rows: &[OwnRow], complete: bool) -> usize {
+    if rows.len() <= 1 {
+        return rows.len();
+    }
+    let mut bytes = 0;
+    let mut end = rows.len();
+    for (i, r) in rows.iter().enumerate() {
+        bytes += format::change_len(&r.change) + 10 * r.supersedes.len().min(crate::model::MAX_SUPERSEDES);
+        if bytes > CHANGE_BYTES_PER_DELTA {
+            end = i;
+            break;
+        }
+    }
+    if end == rows.len() && complete {
+        return end;
+    }
+    let same =
+        |i: usize| rows[i - 1].change.record == rows[i].change.record && rows[i - 1].change.hlc == rows[i].change.hlc;
+    let mut cut = end.min(rows.len() - 1).max(1);
+    while cut > 1 && same(cut) {
+        cut -= 1;
+    }
+    // One transaction's changes of one record alone over the budget cannot happen (a record
+    // has a few dozen fields of at most 1 MiB); should it, the delta ends at the budget.
+    if same(cut) {
+        end.max(1)
+    } else {
+        cut
+    }
+}
+
+/// The checks every reader makes (section 4 and 6.1 of docs/formats/delta.md), run on a delta
+/// of ours before it is recorded as sent.
+fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
+    let (_, body) = seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).map_err(|b| b.0)?;
+    rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
+}
+
+/// Checks this device's deltas as the share holds them; false: sending must stop.
+/// - A delta signed with this device's key beyond what this vault remembers sending: the vault
+///   was restored from an older copy (`vault_older_than_share`).
+/// - Another version of a delta it did send, signed with its key — in place of ours (a sync tool
+///   kept the other one under the name: `own_delta_replaced`) or in a sync tool's conflict copy
+///   (`fork`): a copy of this vault (a restored backup, or the vault copied to a second laptop)
+///   wrote the same sequence number, and peers that applied the other version refuse every
+///   later delta of ours. Raised in the same sync that first sees both versions.
+///
+/// A file there that this device did not sign is junk (replaced when its name's turn comes). A
+/// canonical file that checked out is remembered by (length, mtime) in `sync_received`, so each
+/// sync reads only what changed.
+fn own_history_intact(
+    store: &Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    own: &[share::Entry],
+    sent: &[SentRow],
+    report: &mut SyncReport,
+) -> Result<bool> {
+    let memo = received_of(store, a.idx, store.device)?;
+    let sent_hash: HashMap<u64, [u8; 32]> = sent.iter().map(|r| (r.seq, r.hash)).collect();
+    let mut intact = true;
+    for e in own {
+        match e.kind {
+            Name::Delta(seq) if memo.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) => {
+                continue
+            }
+            Name::Delta(_) | Name::ConflictCopy => {}
+            _ => continue,
+        }
+        let Ok(bytes) = share.read(me, &e.name) else { continue };
+        if !is_ours(a, me, &bytes) {
+            continue; // junk under one of our names: not a version of ours
+        }
+        let Ok(parts) = format::decode_delta(&bytes) else { continue };
+        let seq = parts.header.seq;
+        let hash = seal::hash(&bytes);
+        let file = format!("{}/{}", share::device_dir_name(me), e.name);
+        match sent_hash.get(&seq) {
+            Some(h) if *h == hash => {
+                if e.kind != Name::ConflictCopy {
+                    store.conn.execute(
+                        "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![a.idx, store.device, seq as i64, &hash[..], e.len as i64, e.mtime],
+                    )?;
+                }
+            }
+            Some(_) => {
+                let (kind, what) = if e.kind == Name::ConflictCopy {
+                    ("fork", format!("{file} holds another version of delta {seq} of this device"))
+                } else {
+                    (
+                        "own_delta_replaced",
+                        format!("delta {seq} of this device was replaced on the share by another version"),
+                    )
+                };
+                let detail = format!(
+                    "{what}, signed with this device's key: a copy of this vault (a restored backup, or the vault copied to \
+                     another laptop) wrote it. Devices that applied the other version miss this vault's changes in delta \
+                     {seq} and refuse its later deltas, so sending is stopped; keep using one copy of the vault only"
+                );
+                raise(store, a, me, seq, kind, &detail, &mut report.alarms)?;
+                intact = false;
+            }
+            None => {
+                let detail = format!(
+                    "the share holds delta {seq} of this device ({file}), which this vault does not remember writing: \
+                     the vault was restored from an older copy. Sending is stopped so that no sequence number is used \
+                     twice"
+                );
+                raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
+                intact = false;
+            }
+        }
+    }
+    Ok(intact)
+}
+
+/// Whether `bytes` is a delta of this group signed by this device.
+fn is_ours(a: &Attached, me: &[u8; 16], bytes: &[u8]) -> bool {
+    format::decode_delta(bytes).is_ok_and(|p| p.header.group == a.group && &p.header.device == me)
+        && seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).is_ok()
+}
+
+/// Writes delta `seq` of ours. Some(true): written; Some(false): the same file was there;
+/// None: another delta signed by this device holds the name (alarm raised; sending stops).
+/// A file this device did not sign that holds the name is replaced and reported.
+fn publish(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    seq: u64,
+    bytes: &[u8],
+    report: &mut SyncReport,
+) -> Result<Option<bool>> {
+    let name = share::delta_name(seq);
+    match share.write_own(me, &name, bytes, store.entropy.as_mut())? {
+        share::Written::Written => Ok(Some(true)),
+        share::Written::AlreadyThere => Ok(Some(false)),
+        share::Written::Occupied(existing) if is_ours(a, me, &existing) => {
+            let detail = format!("delta {seq} of this device already exists on the share with other content");
+            raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
+            Ok(None)
+        }
+        share::Written::Occupied(_) => {
+            share.replace_own(me, &name, bytes, store.entropy.as_mut())?;
+            report.problems.push(Problem {
+                file: format!("{}/{name}", share::device_dir_name(me)),
+                problem: "a file this device did not write held the name of its next delta; it was replaced".into(),
+            });
+            Ok(Some(true))
+        }
+    }
+}
