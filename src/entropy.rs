@@ -1,7 +1,8 @@
-//! Injected time and randomness.
+//! Injected time, randomness and fault points.
 //!
 //! Core code never calls `SystemTime::now()` or the OS RNG directly: it takes a [`Clock`] and an
-//! [`Entropy`], so tests and sync runs are deterministic. Nothing here does file IO.
+//! [`Entropy`], so tests and sync runs are deterministic; tests make named operations fail
+//! through [`Faults`]. Nothing here does file IO.
 
 /// Wall-clock time in milliseconds since the Unix epoch.
 pub trait Clock: Send {
