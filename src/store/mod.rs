@@ -7,13 +7,14 @@
 pub mod clocks;
 pub mod conflicts;
 pub mod hlc;
+pub mod merge;
 pub mod read;
 pub mod schema;
 pub mod write;
 
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{params, Connection, OpenFlags};
 use zeroize::Zeroizing;
 
 use crate::entropy::{Clock, Entropy};
@@ -126,6 +127,25 @@ pub struct Store {
     pub(crate) faults: Box<dyn crate::entropy::Faults>,
 }
 
+/// A clock more than [`hlc::DRIFT_MS`] past the wall clock (`now_ms`) was moved there by a
+/// version before the merge by causality (an imported or received clock from the far future;
+/// at 2^63 − 1 every later edit was refused by every peer): it goes back to this device's
+/// greatest own clock within the bound, so its own clocks stay unique and it edits normally.
+fn repair_clock(conn: &Connection, device: u32, hlc: Hlc, now_ms: u64) -> Result<Hlc> {
+    let bound = Hlc::bound(now_ms);
+    if hlc <= bound {
+        return Ok(hlc);
+    }
+    let own: Option<i64> = conn.query_row(
+        "SELECT max(hlc) FROM changes WHERE device = ?1 AND hlc >= 0 AND hlc <= ?2",
+        params![device, bound.0 as i64],
+        |r| r.get(0),
+    )?;
+    let repaired = Hlc(own.unwrap_or(0) as u64);
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = 'hlc'", [repaired.0 as i64])?;
+    Ok(repaired)
+}
+
 impl Store {
     /// Opens the store on a connection from [`open_connection`]: brings the schema up to date,
     /// registers this device on first use and loads the clock.
@@ -151,8 +171,9 @@ impl Store {
                 Err(e)
             }
         })?;
+        let hlc = repair_clock(&conn, device, Hlc(hlc as u64), clock.now_ms())?;
         let faults = Box::new(crate::entropy::NoFaults);
-        let mut store = Store { conn, clock, entropy, device, hlc: Hlc(hlc as u64), faults };
+        let mut store = Store { conn, clock, entropy, device, hlc, faults };
         if upgrade.reindex {
             store.reindex_all()?;
         }

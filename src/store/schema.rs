@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -203,9 +203,21 @@ CREATE TABLE import_cases (
 CREATE INDEX import_cases_case ON import_cases(case_id);
 ";
 
+/// Version 5: the merge by causality (docs/formats/delta.md section 7). `changes.origin` is the
+/// sequence number of the delta that brought a remote change (NULL: a local change, an import,
+/// or a change applied before version 5), so that a later delta may replace only values of its
+/// author's causal past; the change log now keeps every applied change, winning or not.
+/// `changes_clock` finds a value's change by its clock. (The repair of a clock that a v1
+/// import or delta moved far past the wall clock runs at every open: `Store::open`.)
+const V4_TO_V5: &str = "
+ALTER TABLE changes ADD COLUMN origin INTEGER;
+CREATE INDEX changes_clock ON changes(hlc);
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
-pub(crate) const HISTORY: &[(i64, &[&str])] = &[(1, &[V1]), (2, &[V1, V1_TO_V2]), (3, &[V1, V1_TO_V2, V2_TO_V3])];
+pub(crate) const HISTORY: &[(i64, &[&str])] =
+    &[(1, &[V1]), (2, &[V1, V1_TO_V2]), (3, &[V1, V1_TO_V2, V2_TO_V3]), (4, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4])];
 
 /// What the caller must do after an upgrade.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -254,6 +266,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
             }
             2 => conn.execute_batch(V2_TO_V3)?,
             3 => conn.execute_batch(V3_TO_V4)?,
+            4 => conn.execute_batch(V4_TO_V5)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;
