@@ -150,6 +150,7 @@ const PURE: &[&str] = &[
     "src/search/fold.rs",
     "src/store/clocks.rs",
     "src/store/hlc.rs",
+    "src/store/merge.rs",
     "src/model/",
     "src/sync/format.rs",
     "src/sync/seal.rs",

@@ -1,14 +1,17 @@
-//! The one write path. Every change to a record — local edits now, remote changes from sync
-//! later — goes through [`Writer::apply`], which in the caller's transaction (1) decides per
-//! field by last-writer-wins, (2) appends the change to the change log, (3) updates the
-//! materialised row and its field clocks, and (4) marks the case for re-indexing.
+//! The one write path. Every change to a record — local edits, remote deltas, imports and
+//! conflict resolutions — goes through one merge, which in the caller's transaction (1)
+//! settles each change against its field's heads ([`super::merge`]: a change replaces what it
+//! names, concurrent values compete by clock), (2) appends every change to the change log with
+//! its delta of origin, (3) updates the materialised row, its field clocks and its conflicts,
+//! and (4) marks the case for re-indexing.
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, OptionalExtension, ToSql, Transaction};
 use uuid::Uuid;
 
-use super::clocks::{incoming_wins, FieldClock, RecordClocks};
+use super::clocks::{FieldClock, RecordClocks};
 use super::hlc::Hlc;
+use super::merge::{self, Shown};
 use super::Store;
 use crate::entropy::{Clock, Entropy};
 use crate::error::{Error, Result};
@@ -29,6 +32,20 @@ pub struct Change {
     pub prev: Option<FieldClock>,
     /// Other competing values this change settles (a conflict resolution); usually empty.
     pub supersedes: Vec<FieldClock>,
+}
+
+/// Where the changes of a delta come from, for the check that a change names only values of
+/// its author's causal past.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The share (`shares.idx`) the delta came through.
+    pub share: i64,
+    /// The author's local device index.
+    pub author: u32,
+    /// The delta's sequence number.
+    pub seq: u64,
+    /// Its dependencies: per local device index, the author's applied position.
+    pub deps: std::collections::HashMap<u32, u64>,
 }
 
 /// `supersedes` as stored in the change log: 12 bytes per clock (HLC, device index).
@@ -205,7 +222,7 @@ impl Writer<'_> {
             }
         }
         // A fresh UUIDv7 (or an id the caller checked) cannot exist yet: skip the lookup and the merge.
-        self.apply_record(&changes, true)?;
+        self.insert_record(&changes, None)?;
         Ok(Uuid::from_bytes(id))
     }
 
@@ -240,23 +257,38 @@ impl Writer<'_> {
         self.apply(&[Change { table, record: *id, field: DELETED, value: Value::Int(1), clock, prev, supersedes }])
     }
 
-    /// Applies changes (all of one transaction): last writer wins per field, every change
-    /// that wins is logged and materialised. Local and remote changes take this same path.
+    /// Applies local changes (all of one transaction) by the merge of `store::merge`: a change
+    /// replaces the values it names, concurrent values compete by clock; every change is
+    /// logged, and the winners are materialised.
     pub fn apply(&mut self, changes: &[Change]) -> Result<()> {
-        self.apply_grouped(changes, false)
+        self.apply_grouped(changes, None)
     }
 
-    /// Applies changes received from another device: as [`Writer::apply`], and in addition
-    /// keeps every concurrent value as a conflict (the field's heads, docs/formats/delta.md
-    /// section 7) and moves this device's clock past the remote clocks.
+    /// Applies changes of another origin that is trusted to name values (an import): as
+    /// [`Writer::apply`], keeping every concurrent value as a conflict, and moving this
+    /// device's clock towards the remote clocks, at most [`super::hlc::DRIFT_MS`] past the
+    /// wall clock.
     pub fn apply_remote(&mut self, changes: &[Change]) -> Result<()> {
-        for c in changes {
-            *self.hlc = self.hlc.observe(c.clock.hlc);
-        }
-        self.apply_grouped(changes, true)
+        self.observe(changes);
+        self.apply_grouped(changes, None)
     }
 
-    fn apply_grouped(&mut self, changes: &[Change], heads: bool) -> Result<()> {
+    /// Applies the changes of one delta: as [`Writer::apply_remote`], and a change may replace
+    /// only values from its author's causal past (its own chain and the deltas its
+    /// dependencies cover); other names are void (docs/formats/delta.md section 7).
+    pub fn apply_delta(&mut self, changes: &[Change], origin: &Origin) -> Result<()> {
+        self.observe(changes);
+        self.apply_grouped(changes, Some(origin))
+    }
+
+    fn observe(&mut self, changes: &[Change]) {
+        let now = self.clock.now_ms();
+        for c in changes {
+            *self.hlc = self.hlc.observe(c.clock.hlc, now);
+        }
+    }
+
+    fn apply_grouped(&mut self, changes: &[Change], origin: Option<&Origin>) -> Result<()> {
         let mut i = 0;
         while i < changes.len() {
             // Group consecutive changes of one record, so a creation becomes one INSERT.
@@ -267,12 +299,7 @@ impl Writer<'_> {
             {
                 j += 1;
             }
-            let group = &changes[i..j];
-            if heads || group.iter().any(|c| !c.supersedes.is_empty()) {
-                self.apply_with_heads(group)?;
-            } else {
-                self.apply_record(group, false)?;
-            }
+            self.apply_with_heads(&changes[i..j], origin)?;
             i = j;
         }
         Ok(())
@@ -292,15 +319,10 @@ impl Writer<'_> {
         for chunk in chunks {
             let clock = self.next_clock();
             let supersedes = chunk.to_vec();
-            self.apply_with_heads(&[Change {
-                table,
-                record: *id,
-                field,
-                value: value.clone(),
-                clock,
-                prev,
-                supersedes,
-            }])?;
+            self.apply_with_heads(
+                &[Change { table, record: *id, field, value: value.clone(), clock, prev, supersedes }],
+                None,
+            )?;
             prev = Some(clock);
         }
         Ok(n)
@@ -317,17 +339,16 @@ impl Writer<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// One record's changes, in order, keeping per field the set of heads: a change removes
-    /// the clocks it names (`prev`, `supersedes`) and adds itself; the greatest head is the
-    /// field's value, the others are rows of `conflicts`.
-    fn apply_with_heads(&mut self, changes: &[Change]) -> Result<()> {
+    /// One record's changes, in order, each settled against its field's heads by
+    /// [`merge::settle`]; every change is logged, the shown values are materialised once.
+    fn apply_with_heads(&mut self, changes: &[Change], origin: Option<&Origin>) -> Result<()> {
         let table = changes[0].table;
         let record = changes[0].record;
         let mut rest = changes;
         if self.load(table, &record)?.is_none() {
             // The record's creation: the leading changes that share the first clock.
             let n = changes.iter().take_while(|c| c.clock == changes[0].clock).count();
-            self.apply_record(&changes[..n], true)?;
+            self.insert_record(&changes[..n], origin)?;
             rest = &changes[n..];
             if rest.is_empty() {
                 return Ok(());
@@ -336,64 +357,136 @@ impl Writer<'_> {
         let mut row = self.load(table, &record)?.ok_or_else(|| not_found(table, &record))?;
         let mut has_conflicts =
             self.tx.prepare_cached("SELECT 1 FROM conflicts WHERE rec = ?1 LIMIT 1")?.exists([&record[..]])?;
-        let mut winners: Vec<&Change> = Vec::with_capacity(rest.len());
+        let mut applied: Vec<&Change> = Vec::with_capacity(rest.len());
+        let mut shown: Vec<(u8, FieldClock)> = Vec::new();
         for c in rest {
-            let cur = row.clocks.get(c.field);
-            if c.clock == cur {
-                continue; // already applied
-            }
-            let named = |clock: &FieldClock| c.prev.as_ref() == Some(clock) || c.supersedes.contains(clock);
-            if has_conflicts {
-                let mut del = self.tx.prepare_cached(
-                    "DELETE FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4",
-                )?;
-                for p in c.prev.iter().chain(c.supersedes.iter()) {
-                    del.execute(params![&record[..], c.field, p.hlc.0 as i64, p.device])?;
+            let current = row.clocks.get(c.field);
+            let others = if has_conflicts { self.conflict_clocks(&record, c.field)? } else { Vec::new() };
+            let mut names = Vec::new();
+            for n in c.prev.iter().chain(c.supersedes.iter()) {
+                let head = *n == current || others.contains(n);
+                if head && self.may_name(origin, &record, c.field, *n)? {
+                    names.push(*n);
                 }
+            }
+            let Some(settled) = merge::settle(current, &others, c.clock, &names, |d| self.device_id(d)) else {
+                continue; // already one of the heads
+            };
+            applied.push(c);
+            let before = row.value(table, c.field);
+            let promoted = match settled.shown {
+                Shown::Promoted(p) => Some((self.conflict_value(&record, c.field, p)?, p)),
+                _ => None,
+            };
+            let mut del = self
+                .tx
+                .prepare_cached("DELETE FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4")?;
+            for r in &settled.removed {
+                del.execute(params![&record[..], c.field, r.hlc.0 as i64, r.device])?;
             }
             let mut add = self.tx.prepare_cached(
                 "INSERT OR IGNORE INTO conflicts (rec, field, hlc, device, tbl, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            if incoming_wins(cur, c.clock, |d| self.device_id(d)) {
-                if !named(&cur) {
-                    // The writer did not know the value it replaces: keep it for review.
-                    add.execute(params![
-                        &record[..],
-                        c.field,
-                        cur.hlc.0 as i64,
-                        cur.device,
-                        table.code,
-                        &row.value(table, c.field)
-                    ])?;
-                    has_conflicts = true;
-                }
-                row.set(table, c.field, c.value.clone(), c.clock)?;
-                winners.push(c);
-            } else {
-                // A concurrent change that loses: kept as a competing value.
-                add.execute(params![&record[..], c.field, c.clock.hlc.0 as i64, c.clock.device, table.code, &c.value])?;
+            for a in &settled.added {
+                let value = if *a == c.clock { &c.value } else { &before };
+                add.execute(params![&record[..], c.field, a.hlc.0 as i64, a.device, table.code, value])?;
                 has_conflicts = true;
             }
+            match (settled.shown, promoted) {
+                (Shown::Incoming, _) => {
+                    row.set(table, c.field, c.value.clone(), c.clock)?;
+                    shown.push((c.field, c.clock));
+                }
+                (Shown::Promoted(p), Some((value, _))) => {
+                    row.set(table, c.field, value, p)?;
+                    shown.push((c.field, p));
+                }
+                _ => {}
+            }
         }
-        if winners.is_empty() {
+        if applied.is_empty() {
             return Ok(());
         }
-        self.log(table, &winners)?;
-        let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
-        let mut fields: Vec<u8> = winners.iter().map(|c| c.field).collect();
+        self.log(table, &applied, origin)?;
+        if shown.is_empty() {
+            return Ok(());
+        }
+        let latest_ms = self.display_ms(shown.iter().map(|s| s.1));
+        let mut fields: Vec<u8> = shown.iter().map(|s| s.0).collect();
         fields.sort_unstable();
         fields.dedup();
         let vals: Vec<(u8, Value)> = fields.iter().map(|&f| (f, row.value(table, f))).collect();
         self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
-        let winners: Vec<Change> = winners.into_iter().cloned().collect();
-        self.mark_dirty(table, row.rid, false, &winners)
+        let touched: Vec<Change> = applied.into_iter().filter(|c| fields.contains(&c.field)).cloned().collect();
+        self.mark_dirty(table, row.rid, false, &touched)
     }
 
-    fn log(&self, table: &TableDef, changes: &[&Change]) -> Result<()> {
+    /// A time to show for values written at `clocks`: the latest, but never after now, so a
+    /// value from a far-future clock does not sit at the top of every list for years.
+    fn display_ms(&self, clocks: impl Iterator<Item = FieldClock>) -> i64 {
+        let latest = clocks.map(|c| c.hlc.millis()).max().unwrap_or(0);
+        latest.min(self.clock.now_ms()) as i64
+    }
+
+    /// The clocks of a field's conflicts.
+    fn conflict_clocks(&self, record: &[u8; 16], field: u8) -> Result<Vec<FieldClock>> {
+        let mut stmt = self.tx.prepare_cached("SELECT hlc, device FROM conflicts WHERE rec = ?1 AND field = ?2")?;
+        let rows = stmt.query_map(params![&record[..], field], |r| {
+            Ok(FieldClock { hlc: Hlc(r.get::<_, i64>(0)? as u64), device: r.get(1)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn conflict_value(&self, record: &[u8; 16], field: u8, clock: FieldClock) -> Result<Value> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT value FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4")?
+            .query_row(params![&record[..], field, clock.hlc.0 as i64, clock.device], |r| {
+                Ok(value_of(r.get_ref(0)?))
+            })?)
+    }
+
+    /// Whether a change of `origin` may replace the head `named` of a field: local changes and
+    /// imports may name any value they hold; a delta only values of its author's own chain or
+    /// of the deltas its dependencies cover. A value whose delta of origin is not known (it
+    /// was applied before schema version 5, or came in a bundle) may be named.
+    fn may_name(&self, origin: Option<&Origin>, record: &[u8; 16], field: u8, named: FieldClock) -> Result<bool> {
+        let Some(o) = origin else { return Ok(true) };
+        if named.device == o.author {
+            return Ok(true);
+        }
+        let row: Option<(i64, Option<i64>)> = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, origin FROM changes WHERE hlc = ?1 AND device = ?2 AND rec = ?3 AND field = ?4 LIMIT 1",
+            )?
+            .query_row(params![named.hlc.0 as i64, named.device, &record[..], field], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let covered = o.deps.get(&named.device).copied().unwrap_or(0);
+        Ok(match row {
+            None => true,
+            Some((_, Some(delta))) => delta as u64 <= covered,
+            Some((log_seq, None)) if named.device == self.device => {
+                // This device's own value: named only if a delta of ours that carried it is covered.
+                let sent: Option<i64> = self
+                    .tx
+                    .prepare_cached(
+                        "SELECT seq FROM sync_sent WHERE share = ?1 AND first_change <= ?2 AND last_change >= ?2 LIMIT 1",
+                    )?
+                    .query_row(params![o.share, log_seq], |r| r.get(0))
+                    .optional()?;
+                sent.is_some_and(|s| s as u64 <= covered)
+            }
+            Some((_, None)) => true,
+        })
+    }
+
+    fn log(&self, table: &TableDef, changes: &[&Change], origin: Option<&Origin>) -> Result<()> {
         let mut log = self.tx.prepare_cached(
-            "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, origin) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
+        let origin = origin.map(|o| o.seq as i64);
         for c in changes {
             let supersedes = (!c.supersedes.is_empty()).then(|| encode_clocks(&c.supersedes));
             log.execute(params![
@@ -405,91 +498,62 @@ impl Writer<'_> {
                 c.clock.device,
                 c.prev.map(|p| p.hlc.0 as i64),
                 c.prev.map(|p| p.device),
-                supersedes
+                supersedes,
+                origin
             ])?;
         }
         Ok(())
     }
 
-    fn apply_record(&mut self, changes: &[Change], fresh: bool) -> Result<()> {
+    /// Inserts a record that does not exist yet from the changes of its creation.
+    fn insert_record(&mut self, changes: &[Change], origin: Option<&Origin>) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
         let table = changes[0].table;
         let record = changes[0].record;
-        let existing = if fresh { None } else { self.load(table, &record)? };
-        let mut winners: Vec<&Change> = Vec::with_capacity(changes.len());
-        match &existing {
-            None => winners.extend(changes.iter()),
-            Some(row) => {
-                for c in changes {
-                    let current = row.clocks.get(c.field);
-                    if incoming_wins(current, c.clock, |d| self.device_id(d)) {
-                        winners.push(c);
-                    }
-                }
+        let all: Vec<&Change> = changes.iter().collect();
+        self.log(table, &all, origin)?;
+        let latest_ms = self.display_ms(changes.iter().map(|c| c.clock));
+        // One statement per table: every column, NULL where the creation sets nothing.
+        let created = changes[0].clock;
+        let mut clocks = RecordClocks::new(created);
+        // Booleans default to false (their columns are NOT NULL DEFAULT 0).
+        let mut values: Vec<Value> = table
+            .fields
+            .iter()
+            .map(|f| if matches!(f.kind, FieldKind::Bool) { Value::Int(0) } else { Value::Null })
+            .collect();
+        let mut deleted = 0i64;
+        for c in changes {
+            if c.clock != created {
+                clocks.set(c.field, c.clock);
+            }
+            if c.field == DELETED {
+                deleted = i64::from(c.value != Value::Int(0) && c.value != Value::Null);
+            } else if let Some(i) = table.fields.iter().position(|f| f.code == c.field) {
+                values[i] = c.value.clone();
+            } else {
+                return Err(Error::invalid("field", &format!("{} has no field with code {}", table.noun, c.field)));
             }
         }
-        if winners.is_empty() {
-            return Ok(());
-        }
-        self.log(table, &winners)?;
-        let latest_ms = winners.iter().map(|c| c.clock.hlc.millis()).max().unwrap_or(0) as i64;
-        let (rid, inserted) = match existing {
-            None => {
-                // One statement per table: every column, NULL where the creation sets nothing.
-                let created = winners[0].clock;
-                let mut clocks = RecordClocks::new(created);
-                // Booleans default to false (their columns are NOT NULL DEFAULT 0).
-                let mut values: Vec<Value> = table
-                    .fields
-                    .iter()
-                    .map(|f| if matches!(f.kind, FieldKind::Bool) { Value::Int(0) } else { Value::Null })
-                    .collect();
-                let mut deleted = 0i64;
-                for c in &winners {
-                    if c.clock != created {
-                        clocks.set(c.field, c.clock);
-                    }
-                    if c.field == DELETED {
-                        deleted = i64::from(c.value != Value::Int(0) && c.value != Value::Null);
-                    } else if let Some(i) = table.fields.iter().position(|f| f.code == c.field) {
-                        values[i] = c.value.clone();
-                    } else {
-                        return Err(Error::invalid(
-                            "field",
-                            &format!("{} has no field with code {}", table.noun, c.field),
-                        ));
-                    }
-                }
-                let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
-                let sql = format!(
-                    "INSERT INTO {} (id, created_at, updated_at, hlc, device, deleted, clocks, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {})",
-                    table.table,
-                    cols.join(", "),
-                    (8..8 + cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
-                );
-                let record_ref: &[u8] = &record;
-                let created_ms = created.hlc.millis() as i64;
-                let hlc = created.hlc.0 as i64;
-                let clock_blob = clocks.encode();
-                let mut vals: Vec<&dyn ToSql> =
-                    vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
-                vals.extend(values.iter().map(|v| v as &dyn ToSql));
-                self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
-                (self.tx.last_insert_rowid(), true)
-            }
-            Some(mut row) => {
-                for c in &winners {
-                    row.clocks.set(c.field, c.clock);
-                }
-                let vals: Vec<(u8, Value)> = winners.iter().map(|c| (c.field, c.value.clone())).collect();
-                self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
-                (row.rid, false)
-            }
-        };
-        let winners: Vec<Change> = winners.into_iter().cloned().collect();
-        self.mark_dirty(table, rid, inserted, &winners)
+        let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
+        let sql = format!(
+            "INSERT INTO {} (id, created_at, updated_at, hlc, device, deleted, clocks, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {})",
+            table.table,
+            cols.join(", "),
+            (8..8 + cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+        );
+        let record_ref: &[u8] = &record;
+        let created_ms = self.display_ms(std::iter::once(created));
+        let hlc = created.hlc.0 as i64;
+        let clock_blob = clocks.encode();
+        let mut vals: Vec<&dyn ToSql> =
+            vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
+        vals.extend(values.iter().map(|v| v as &dyn ToSql));
+        self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
+        let rid = self.tx.last_insert_rowid();
+        self.mark_dirty(table, rid, true, changes)
     }
 
     /// Writes new values of some fields of row `rid`, its field clocks and `updated_at`.

@@ -411,8 +411,8 @@ pub fn encode_body(b: &Body) -> Vec<u8> {
 }
 
 /// Decodes and checks a body: counts within bounds, device ids and dependencies well formed,
-/// every change's field known to its table with a value of a fitting type, every clock it
-/// names earlier than itself. `author` is the header's device id.
+/// every change's field known to its table with a value of a fitting type, no change naming
+/// its own clock. `author` is the header's device id.
 pub fn decode_body(bytes: &[u8], author: &[u8; 16]) -> Result<Body, Bad> {
     let mut c = Cursor::new(bytes);
     let created_ms = c.u64()?;
@@ -484,8 +484,10 @@ fn decode_change(c: &mut Cursor<'_>, dev_count: usize) -> Result<WireChange, Bad
         if usize::from(w.device) >= dev_count {
             return Err(Bad::new(format!("device index {} outside the table of {dev_count}", w.device)));
         }
-        if w.hlc >= hlc {
-            return Err(Bad::new("names a clock that is not earlier than its own"));
+        if w.hlc == hlc && w.device == 0 {
+            // Its own clock: a change cannot replace itself. (A named clock may be later than
+            // the change's own: the merge follows names, not clocks, section 7.)
+            return Err(Bad::new("names its own clock"));
         }
         Ok(w)
     };
@@ -761,13 +763,20 @@ mod tests {
     }
 
     #[test]
-    fn values_of_the_wrong_type_and_clocks_from_the_future_are_refused() {
+    fn values_of_the_wrong_type_and_a_change_naming_itself_are_refused() {
         let mut b = body();
         b.changes[0].value = Value::Int(3);
         assert!(decode_body(&encode_body(&b), &[9; 16]).unwrap_err().0.contains("cannot hold"));
         let mut b = body();
         b.changes[0].prev = Some(WireClock { hlc: 100, device: 0 });
-        assert!(decode_body(&encode_body(&b), &[9; 16]).unwrap_err().0.contains("not earlier"));
+        assert!(decode_body(&encode_body(&b), &[9; 16]).unwrap_err().0.contains("its own clock"));
+        // A later clock of another device, or of the author, may be named (a far-future value
+        // that this change replaces): the merge follows names, not clocks.
+        for named in [WireClock { hlc: (1 << 63) - 2, device: 1 }, WireClock { hlc: 100, device: 1 }] {
+            let mut b = body();
+            b.changes[0].prev = Some(named);
+            assert_eq!(decode_body(&encode_body(&b), &[9; 16]).unwrap().changes[0].prev, Some(named));
+        }
         let mut b = body();
         b.changes[0].field = 200;
         assert!(decode_body(&encode_body(&b), &[9; 16]).is_err());

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::table_by_code;
 use crate::store::clocks::FieldClock;
 use crate::store::hlc::Hlc;
-use crate::store::write::Change;
+use crate::store::write::{Change, Origin};
 use crate::store::Store;
 use crate::sync::format::{self, WireClock};
 use crate::sync::rules;
@@ -18,8 +18,9 @@ use crate::sync::seal;
 use crate::sync::share::{self, Name, Share};
 
 enum Outcome {
-    /// Applied: its number of changes and its hash.
-    Applied(u64, [u8; 32]),
+    /// Applied: its number of changes, its hash, and the greatest clock (in ms) it carries
+    /// from more than the drift ahead of its creation time or of this device's clock.
+    Applied(u64, [u8; 32], Option<u64>),
     Wait(String),
     /// Validly signed, but it breaks a rule of `sync::rules`: the author's fault.
     Refused(rules::Refusal),
@@ -164,7 +165,16 @@ pub(super) fn receive(
                 };
                 let file = format!("{}/{name}", share::device_dir_name(&dev));
                 match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
-                    Outcome::Applied(n, hash) => {
+                    Outcome::Applied(n, hash, ahead) => {
+                        if let Some(ms) = ahead {
+                            let detail = format!(
+                                "delta {next} carries a clock dated {}, far ahead of when it was written: its values \
+                                 were applied and win over edits made without seeing them (each shows as a conflict); \
+                                 an edit made after seeing them replaces them. The device's clock may be wrong",
+                                crate::dates::date_of_ms(ms)
+                            );
+                            raise(store, a, &dev, next, "future_clock", &detail, &mut report.alarms)?;
+                        }
                         // The transaction that applied it also moved the peer on; mirror it here.
                         let p = peers.get_mut(&dev).expect("peer exists");
                         p.applied_seq = next;
@@ -227,6 +237,14 @@ pub(super) fn receive(
     w.sort_by(|x, y| x.device.cmp(&y.device));
     report.waiting.extend(w);
     Ok(())
+}
+
+/// The greatest clock (in ms) of a change more than the drift ahead of the delta's creation
+/// time or of this device's wall clock at first sight: such values are applied and flagged,
+/// never refused (docs/formats/delta.md section 7.1).
+fn future_clock(body: &format::Body, now_ms: u64) -> Option<u64> {
+    let limit = body.created_ms.min(now_ms);
+    body.changes.iter().map(|c| Hlc(c.hlc)).filter(|h| h.is_ahead_of(limit)).map(|h| h.millis()).max()
 }
 
 /// (hash, file length) of every applied delta of a device, by sequence number.
@@ -361,6 +379,7 @@ fn try_apply(
     }
     let hash = seal::hash(&bytes);
     let n = body.changes.len() as u64;
+    let ahead = future_clock(&body, store.clock.now_ms());
     let now = store.clock.now_ms() as i64;
     let created = body.created_ms as i64;
     let (share_idx, peer_idx, len) = (a.idx, peer.idx, bytes.len() as i64);
@@ -385,7 +404,11 @@ fn try_apply(
         // One author's changes of one record stay in order; records are independent, so
         // grouping each record's changes (stable sort) makes one read and one write per record.
         changes.sort_by_key(|c| (c.table.code, c.record));
-        w.apply_remote(&changes)?;
+        let mut deps = HashMap::with_capacity(body.deps.len());
+        for (d, s) in &body.deps {
+            deps.insert(w.device_index(d)?, *s);
+        }
+        w.apply_delta(&changes, &Origin { share: share_idx, author, seq, deps })?;
         w.tx().execute(
             "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime],
@@ -405,7 +428,7 @@ fn try_apply(
     // Only the rules refuse a delta. A failure here (disk full, I/O, a bug) rolled the delta's
     // transaction back; it is this vault's problem and never counts against the author.
     match written {
-        Ok(()) => Ok(Outcome::Applied(n, hash)),
+        Ok(()) => Ok(Outcome::Applied(n, hash, ahead)),
         Err(e) => Ok(Outcome::Deferred(e.to_string())),
     }
 }
