@@ -934,7 +934,8 @@ fn edit_after_a_remote_clock(hlc: u64, accepted: bool) -> (Option<String>, Optio
 }
 
 /// A remote clock far in the future (the year 3000, below the format's bound): local clocks
-/// follow it, so B's later edit still wins everywhere.
+/// follow it at most an hour past the wall clock, and B's later edit, which names the far
+/// value, still replaces it everywhere (sync_clocks.rs tests the same at 2^63 − 1).
 #[test]
 fn an_edit_after_a_far_future_remote_clock_still_wins() {
     let year_3000_ms = 32_503_680_000_000u64;

@@ -200,6 +200,12 @@ pub fn group_secret(store: &Store) -> ([u8; 16], [u8; 32]) {
 /// whatever it likes into its own folder.
 pub struct Insider {
     pub id: [u8; 16],
+    /// Dependencies its next deltas declare: (device id, seq) it claims to have applied.
+    pub deps: Vec<([u8; 16], u64)>,
+    /// Further entries of its device table (after itself), for clocks it names.
+    pub devices: Vec<[u8; 16]>,
+    /// The creation time its deltas declare.
+    pub created_ms: u64,
     sk: SigningKey,
     seq: u64,
     prev: [u8; 32],
@@ -212,13 +218,17 @@ impl Insider {
         let record = seal::seal_record(keys, &sk, group, &id, 1, "insider", &mut SeededEntropy::new(u64::from(n)));
         fs::create_dir_all(share.join(hex(&id))).unwrap();
         fs::write(share.join(hex(&id)).join("device"), record).unwrap();
-        Insider { id, sk, seq: 0, prev: [0; 32] }
+        Insider { id, deps: vec![], devices: vec![], created_ms: START_MS, sk, seq: 0, prev: [0; 32] }
     }
 
     /// Writes the next delta with `changes` (author: this insider); returns its share path.
     pub fn send(&mut self, share: &Path, keys: &GroupKeys, group: &[u8; 16], changes: Vec<WireChange>) -> String {
         self.seq += 1;
-        let body = Body { created_ms: 1, deps: vec![], devices: vec![self.id], changes };
+        let mut devices = vec![self.id];
+        devices.extend(self.devices.iter().copied());
+        let mut deps = self.deps.clone();
+        deps.sort();
+        let body = Body { created_ms: self.created_ms, deps, devices, changes };
         let bytes = seal::seal_delta(keys, &self.sk, group, &self.id, self.seq, &self.prev, &body);
         self.prev = seal::hash(&bytes);
         let name = format!("{}/{}", hex(&self.id), delta(self.seq));

@@ -479,6 +479,8 @@ export const en = {
     'Update number {seq} of device “{device}” breaks Casebook’s rules (for example, it rewrites a note or moves a task to another case), so none of it was applied, here or on any other device. Its later updates wait. The others keep syncing. Tell your coordinator.',
   'alarm.unsendable':
     'Update number {seq} of this computer would be refused by the other devices, so it was not sent, and sending is stopped. Nothing is lost: update Casebook and sync again. Tell your coordinator.',
+  'alarm.future_clock':
+    'Update number {seq} of device “{device}” is dated far in the future: that computer’s clock is probably wrong. Its changes were applied. Where someone edited the same field without seeing them, both values are kept as a conflict to review on the Sync screen; an edit made now replaces them. Ask the owner of that device to check its date and time.',
   'alarm.other': 'Something about device “{device}” needs a person to look at it. Tell your coordinator.',
 
   'conflict.record.case': 'case',
