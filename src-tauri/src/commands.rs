@@ -71,7 +71,7 @@ fn passphrase(text: String) -> IpcResult<Passphrase> {
 pub fn vault_status(state: State<'_, AppState>) -> IpcResult<VaultStatus> {
     Ok(VaultStatus {
         exists: state.vault_dir.join(casebook::vault::HEADER_FILE).exists(),
-        unlocked: state.session.lock().map(|s| s.is_some()).unwrap_or(false),
+        unlocked: state.is_unlocked(),
         path: state.vault_dir.display().to_string(),
     })
 }
@@ -83,18 +83,14 @@ pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> IpcResult
         return Err(IpcError::bad_input("passphrase", "use at least 8 characters"));
     }
     let (vault, recovery) = Vault::create(&state.vault_dir, &pass, CreateOptions::default(), &mut OsEntropy)?;
-    let session = open_session(vault)?;
-    *state.session.lock().map_err(|_| IpcError::locked())? = Some(session);
-    state.touch();
+    state.open(open_session(vault)?)?;
     Ok(Created { recovery_key: recovery.display_groups().to_string() })
 }
 
 #[tauri::command(async)]
 pub fn vault_unlock(state: State<'_, AppState>, passphrase: String) -> IpcResult<()> {
     let pass = self::passphrase(passphrase)?;
-    let session = open_session(Vault::unlock(&state.vault_dir, &pass)?)?;
-    *state.session.lock().map_err(|_| IpcError::locked())? = Some(session);
-    state.touch();
+    state.open(open_session(Vault::unlock(&state.vault_dir, &pass)?)?)?;
     Ok(())
 }
 

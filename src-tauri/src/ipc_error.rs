@@ -20,6 +20,16 @@ impl IpcError {
         IpcError { code: "locked", message: "the vault is locked".into(), field: None }
     }
 
+    /// The vault was locked while a command held it (a sync on a share that does not answer)
+    /// and that command has not returned yet: unlocking must wait for it.
+    pub fn closing() -> Self {
+        IpcError {
+            code: "closing",
+            message: "the vault is still closing: a sync that was running when it locked has not finished".into(),
+            field: None,
+        }
+    }
+
     /// Input the shell itself refuses (before the core sees it).
     pub fn bad_input(field: &str, message: &str) -> Self {
         IpcError { code: "bad_input", message: message.into(), field: Some(field.into()) }

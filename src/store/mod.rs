@@ -14,6 +14,7 @@ pub mod write;
 
 use std::path::Path;
 
+pub use rusqlite::InterruptHandle;
 use rusqlite::{params, Connection, OpenFlags};
 use zeroize::Zeroizing;
 
@@ -191,6 +192,13 @@ impl Store {
     pub fn date_in_days(&self, days: i64) -> String {
         let ms = self.clock.now_ms() as i64 + days * 86_400_000;
         crate::dates::date_of_ms(ms.max(0) as u64)
+    }
+
+    /// A handle that interrupts, from another thread, the SQL statement running on this store's
+    /// connection (the app's lock while a sync runs): the statement fails with an error and an
+    /// explicit transaction in flight is rolled back. Harmless when nothing runs.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.conn.get_interrupt_handle()
     }
 
     /// Installs fault points (tests: a full disk while a delta is applied, and the like).

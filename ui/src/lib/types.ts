@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'locked'
   | 'io'
   | 'share_unreachable'
+  | 'closing'
   | 'internal';
 
 export const ERROR_CODES: readonly ErrorCode[] = [
@@ -28,6 +29,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'locked',
   'io',
   'share_unreachable',
+  'closing',
   'internal',
 ];
 

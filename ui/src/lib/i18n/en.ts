@@ -510,6 +510,8 @@ export const en = {
   'error.io': 'Casebook could not read or write its files. Check that the disk is not full, then try again.',
   'error.share_unreachable':
     'Casebook cannot reach the share folder. Plug in the USB stick or connect the network drive, check that the folder is there, then try again.',
+  'error.closing':
+    'Casebook is still closing the vault: a sync that was running when it locked is waiting for the share folder. Try again in a moment; if the share is a network drive that stopped answering, reconnect it.',
   'error.internal': 'Something went wrong inside Casebook. Try again; if it keeps happening, tell your coordinator.',
 
   'fielderror.generic': 'This value is not accepted.',
