@@ -42,6 +42,8 @@ pub enum Error {
     ShareUnreachable { path: PathBuf, reason: String },
     /// The vault is not attached to a share (or already is, for `share create`/`join`).
     ShareState { reason: String },
+    /// The work was stopped from outside (the app locked the vault while a sync ran).
+    Cancelled,
 }
 
 /// The codes the UI and CLI branch on. Stable: the desktop app receives them over IPC.
@@ -67,6 +69,8 @@ pub enum ErrorCode {
     Io,
     /// The sync share cannot be reached (unplugged stick, unmounted drive, wrong folder).
     ShareUnreachable,
+    /// The work was stopped because the vault was locked.
+    Cancelled,
     /// Anything else: a bug or an unexpected database failure.
     Internal,
 }
@@ -98,6 +102,7 @@ impl Error {
             Error::Database(_) | Error::Crypto(_) => ErrorCode::Internal,
             Error::ShareUnreachable { .. } => ErrorCode::ShareUnreachable,
             Error::ShareState { .. } => ErrorCode::BadInput,
+            Error::Cancelled => ErrorCode::Cancelled,
         }
     }
 
@@ -158,6 +163,7 @@ impl fmt::Display for Error {
             Error::Crypto(what) => write!(f, "cryptographic failure: {what}"),
             Error::ShareUnreachable { path, reason } => write!(f, "the share {} cannot be used: {reason}", path.display()),
             Error::ShareState { reason } => f.write_str(reason),
+            Error::Cancelled => f.write_str("stopped: the vault was locked; nothing half-done was kept"),
         }
     }
 }

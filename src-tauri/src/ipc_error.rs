@@ -48,6 +48,7 @@ impl From<Error> for IpcError {
             ErrorCode::VaultExists => "vault_exists",
             ErrorCode::Io => "io",
             ErrorCode::ShareUnreachable => "share_unreachable",
+            ErrorCode::Cancelled => "locked",
             _ => "internal",
         };
         let field = match &e {

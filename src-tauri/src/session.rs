@@ -4,8 +4,10 @@
 //!
 //! Lock never waits for a command. When one holds the session (a sync on a slow share), lock
 //! marks the session closed at once (every later command answers `locked`, the UI clears the
-//! screen), interrupts the SQL statement in flight (its transaction rolls back), and the thread
-//! of that command drops the session the moment it returns. A command that panics drops the
+//! screen) and cancels it: its waits for the share end at once (share IO runs on a thread that
+//! holds only paths and ciphertext, `casebook::sync::share_io`), the SQL statement in flight is
+//! interrupted (its transaction rolls back), and the thread of that command drops the session
+//! the moment it returns — within a second even when the share never answers. A command that panics drops the
 //! session too, and a poisoned lock still locks.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use tauri::{AppHandle, Emitter, Manager};
 
-use casebook::store::{InterruptHandle, Store};
+use casebook::store::{CancelHandle, Store};
 
 use crate::ipc_error::{IpcError, IpcResult};
 use crate::settings::Settings;
@@ -36,8 +38,9 @@ pub struct AppState {
     session: Mutex<Option<Session>>,
     /// Set by a lock that found the session in use: the command holding it drops it on return.
     closing: AtomicBool,
-    /// Interrupts the SQL of the open session from the lock path (never blocks on the session).
-    interrupt: Mutex<Option<InterruptHandle>>,
+    /// Stops the open session's work from the lock path (never blocks on the session): its
+    /// waits for the share end, its SQL is interrupted.
+    interrupt: Mutex<Option<CancelHandle>>,
     pub settings: Mutex<Settings>,
     pub last_activity: Mutex<Instant>,
 }
@@ -95,7 +98,7 @@ impl AppState {
     /// command that held it when the vault was locked, such as a sync on a share that does not
     /// answer, has not returned yet).
     pub fn open(&self, session: Session) -> IpcResult<()> {
-        let handle = session.store.interrupt_handle();
+        let handle = session.store.cancel_handle();
         let mut guard = match self.session.try_lock() {
             Ok(g) => g,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
@@ -134,7 +137,7 @@ impl AppState {
             Err(TryLockError::WouldBlock) => {
                 let first = !self.closing.swap(true, Ordering::SeqCst);
                 if let Some(h) = self.interrupt.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
-                    h.interrupt();
+                    h.cancel();
                 }
                 first
             }

@@ -13,8 +13,9 @@ pub mod schema;
 pub mod write;
 
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
-pub use rusqlite::InterruptHandle;
 use rusqlite::{params, Connection, OpenFlags};
 use zeroize::Zeroizing;
 
@@ -126,6 +127,24 @@ pub struct Store {
     pub(crate) hlc: Hlc,
     /// Fault points (tests inject failures; production has none).
     pub(crate) faults: Box<dyn crate::entropy::Faults>,
+    /// Set by a [`CancelHandle`]: the sync in flight stops.
+    cancel: Arc<AtomicBool>,
+    /// Test hook: stalls share IO ([`Store::inject_share_stall`]).
+    stall: Option<Arc<AtomicBool>>,
+}
+
+/// Stops a store's work from another thread ([`Store::cancel_handle`]).
+pub struct CancelHandle {
+    flag: Arc<AtomicBool>,
+    interrupt: rusqlite::InterruptHandle,
+}
+
+impl CancelHandle {
+    /// Stops the store's sync: its waits for the share return at once, its SQL is interrupted.
+    pub fn cancel(&self) {
+        self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.interrupt.interrupt();
+    }
 }
 
 /// A clock more than [`hlc::DRIFT_MS`] past the wall clock (`now_ms`) was moved there by a
@@ -174,7 +193,8 @@ impl Store {
         })?;
         let hlc = repair_clock(&conn, device, Hlc(hlc as u64), clock.now_ms())?;
         let faults = Box::new(crate::entropy::NoFaults);
-        let mut store = Store { conn, clock, entropy, device, hlc, faults };
+        let mut store =
+            Store { conn, clock, entropy, device, hlc, faults, cancel: Arc::new(AtomicBool::new(false)), stall: None };
         if upgrade.reindex {
             store.reindex_all()?;
         }
@@ -194,11 +214,27 @@ impl Store {
         crate::dates::date_of_ms(ms.max(0) as u64)
     }
 
-    /// A handle that interrupts, from another thread, the SQL statement running on this store's
-    /// connection (the app's lock while a sync runs): the statement fails with an error and an
-    /// explicit transaction in flight is rolled back. Harmless when nothing runs.
-    pub fn interrupt_handle(&self) -> InterruptHandle {
-        self.conn.get_interrupt_handle()
+    /// A handle that stops, from another thread, what this store is doing (the app's lock
+    /// while a sync runs): waits for the share end with [`crate::Error::Cancelled`], and the SQL
+    /// statement running is interrupted (an explicit transaction in flight rolls back).
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle { flag: self.cancel.clone(), interrupt: self.conn.get_interrupt_handle() }
+    }
+
+    /// Whether [`CancelHandle::cancel`] was called.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Share IO for this store's syncs: cancelled by its [`CancelHandle`].
+    pub(crate) fn share_io(&self) -> crate::sync::share_io::ShareIo {
+        crate::sync::share_io::ShareIo { cancel: Some(self.cancel.clone()), stall: self.stall.clone() }
+    }
+
+    /// Test hook: while `stall` is set, every share operation of this store's syncs blocks in
+    /// the share IO thread, as on a network mount that stopped answering.
+    pub fn inject_share_stall(&mut self, stall: Arc<AtomicBool>) {
+        self.stall = Some(stall);
     }
 
     /// Installs fault points (tests: a full disk while a delta is applied, and the like).

@@ -3,7 +3,8 @@
 //!
 //! Map: [`format`] (byte layouts, pure) → [`rules`] (what a
 //! delta's content must satisfy, pure) → [`seal`] (keys, compression, padding, encryption,
-//! signatures; pure) → [`share`] (the only code that touches the share folder) → [`engine`]
+//! signatures; pure) → [`share`] (the only code that touches the share folder, on the one IO
+//! thread of [`share_io`], which holds only paths and ciphertext) → [`engine`]
 //! (create, invite, join, sync, status; the vault-side state in the database).
 
 pub mod engine;
@@ -11,4 +12,5 @@ pub mod format;
 pub mod rules;
 pub mod seal;
 pub mod share;
+pub mod share_io;
 pub mod words;

@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::share_io::ShareIo;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 
@@ -91,9 +92,11 @@ pub struct Entry {
     pub mtime: i64,
 }
 
-/// An opened share folder.
+/// An opened share folder. Every file-system call runs on the share IO thread
+/// ([`super::share_io`]), which holds only paths and bytes.
 pub struct Share {
     root: PathBuf,
+    io: ShareIo,
 }
 
 fn unreachable(path: &Path, reason: impl Into<String>) -> Error {
@@ -104,28 +107,40 @@ impl Share {
     /// Opens an existing share folder; a missing or unreadable folder is
     /// [`Error::ShareUnreachable`].
     pub fn open(root: &Path) -> Result<Share> {
-        match fs::metadata(root) {
-            Ok(m) if m.is_dir() => Ok(Share { root: root.to_path_buf() }),
-            Ok(_) => Err(unreachable(root, "it is not a folder")),
-            Err(e) => Err(unreachable(root, format!("the folder cannot be opened ({e})"))),
-        }
+        Share::open_with(root, ShareIo::default())
+    }
+
+    /// As [`Share::open`], with share IO that can be cancelled (or, in tests, stalled).
+    pub fn open_with(root: &Path, io: ShareIo) -> Result<Share> {
+        ShareIo::check_not_stuck(root)?;
+        let path = root.to_path_buf();
+        io.run(root, move || match fs::metadata(&path) {
+            Ok(m) if m.is_dir() => Ok(()),
+            Ok(_) => Err(unreachable(&path, "it is not a folder")),
+            Err(e) => Err(unreachable(&path, format!("the folder cannot be opened ({e})"))),
+        })?;
+        Ok(Share { root: root.to_path_buf(), io })
     }
 
     /// Makes `root` the share of a new group: creates it if needed and writes the marker. A
     /// folder that already has a marker is refused.
     pub fn create(root: &Path, marker: &[u8], entropy: &mut dyn Entropy) -> Result<Share> {
-        fs::create_dir_all(root).map_err(|e| unreachable(root, format!("the folder cannot be created ({e})")))?;
-        let share = Share::open(root)?;
-        if root.join(MARKER).exists() {
-            return Err(Error::ShareState {
-                reason: format!(
-                    "{} is already the share of a sync group; to use it, join that group with an invite",
-                    root.display()
-                ),
-            });
-        }
-        write_once(root, MARKER, marker, entropy)?;
-        Ok(share)
+        let path = root.to_path_buf();
+        let tmp = temp_name(root, MARKER, entropy);
+        let marker = marker.to_vec();
+        ShareIo::default().run(root, move || {
+            fs::create_dir_all(&path).map_err(|e| unreachable(&path, format!("the folder cannot be created ({e})")))?;
+            if path.join(MARKER).exists() {
+                return Err(Error::ShareState {
+                    reason: format!(
+                        "{} is already the share of a sync group; to use it, join that group with an invite",
+                        path.display()
+                    ),
+                });
+            }
+            write_once(&path, MARKER, &marker, &tmp)
+        })?;
+        Share::open(root)
     }
 
     pub fn root(&self) -> &Path {
@@ -135,26 +150,31 @@ impl Share {
     /// The marker's bytes, bounded; `None` if there is none.
     pub fn read_marker(&self) -> Result<Option<Vec<u8>>> {
         let path = self.root.join(MARKER);
-        if !path.exists() {
-            return Ok(None);
-        }
-        read_bounded(&path, 64).map(Some)
+        self.io.run(&self.root, move || {
+            if !path.exists() {
+                return Ok(None);
+            }
+            read_bounded(&path, 64).map(Some)
+        })
     }
 
     /// Device folders (named by a device id), sorted.
     pub fn devices(&self) -> Result<Vec<[u8; 16]>> {
-        let mut out = Vec::new();
-        let dir = fs::read_dir(&self.root).map_err(|e| unreachable(&self.root, format!("cannot list it ({e})")))?;
-        for entry in dir {
-            let entry = entry.map_err(|e| unreachable(&self.root, format!("cannot list it ({e})")))?;
-            if let Some(id) = entry.file_name().to_str().and_then(parse_device_dir) {
-                if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                    out.push(id);
+        let root = self.root.clone();
+        self.io.run(&self.root, move || {
+            let mut out = Vec::new();
+            let dir = fs::read_dir(&root).map_err(|e| unreachable(&root, format!("cannot list it ({e})")))?;
+            for entry in dir {
+                let entry = entry.map_err(|e| unreachable(&root, format!("cannot list it ({e})")))?;
+                if let Some(id) = entry.file_name().to_str().and_then(parse_device_dir) {
+                    if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                        out.push(id);
+                    }
                 }
             }
-        }
-        out.sort_unstable();
-        Ok(out)
+            out.sort_unstable();
+            Ok(out)
+        })
     }
 
     fn device_path(&self, device: &[u8; 16]) -> PathBuf {
@@ -165,54 +185,32 @@ impl Share {
     /// UTF-8 are reported as unknown.
     pub fn list(&self, device: &[u8; 16]) -> Result<Vec<Entry>> {
         let path = self.device_path(device);
-        let mut out = Vec::new();
-        let dir = match fs::read_dir(&path) {
-            Ok(d) => d,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(unreachable(&path, format!("cannot list it ({e})"))),
-        };
-        for entry in dir {
-            let entry = entry.map_err(|e| unreachable(&path, format!("cannot list it ({e})")))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let mut kind = classify(&name);
-            if kind == Name::Temp {
-                continue;
-            }
-            // Symbolic links, folders, pipes and devices are never read (a link could point
-            // anywhere on this computer, a pipe would block): reported, left alone.
-            if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
-                kind = Name::Unknown;
-            }
-            let meta = entry.metadata().ok();
-            let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
-            let mtime = meta
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos() as i64)
-                .unwrap_or(0);
-            out.push(Entry { name, kind, len, mtime });
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        self.io.run(&self.root, move || list_dir(&path))
     }
 
     /// Reads a file of a device folder, refusing more than [`MAX_FILE`] bytes.
     pub fn read(&self, device: &[u8; 16], name: &str) -> Result<Vec<u8>> {
-        read_bounded(&self.device_path(device).join(name), MAX_FILE)
+        let path = self.device_path(device).join(name);
+        self.io.run(&self.root, move || read_bounded(&path, MAX_FILE))
     }
 
     /// Writes a file into this device's own folder, once. When a file of that name exists
     /// already, nothing is written and its bytes are returned for the caller to judge.
     pub fn write_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<Written> {
         let dir = self.device_path(device);
-        fs::create_dir_all(&dir).map_err(|e| unreachable(&dir, format!("cannot create the device folder ({e})")))?;
-        let target = dir.join(name);
-        if target.exists() {
-            let existing = read_bounded(&target, MAX_FILE).unwrap_or_default();
-            return Ok(if existing == bytes { Written::AlreadyThere } else { Written::Occupied(existing) });
-        }
-        write_once(&dir, name, bytes, entropy)?;
-        Ok(Written::Written)
+        let tmp = temp_name(&dir, name, entropy);
+        let (name, bytes) = (name.to_string(), bytes.to_vec());
+        self.io.run(&self.root, move || {
+            fs::create_dir_all(&dir)
+                .map_err(|e| unreachable(&dir, format!("cannot create the device folder ({e})")))?;
+            let target = dir.join(&name);
+            if target.exists() {
+                let existing = read_bounded(&target, MAX_FILE).unwrap_or_default();
+                return Ok(if existing == bytes { Written::AlreadyThere } else { Written::Occupied(existing) });
+            }
+            write_once(&dir, &name, &bytes, &tmp)?;
+            Ok(Written::Written)
+        })
     }
 
     /// Replaces a file in this device's own folder that this device did not write (junk put
@@ -221,35 +219,74 @@ impl Share {
         let dir = self.device_path(device);
         let tmp = temp_name(&dir, name, entropy);
         let target = dir.join(name);
-        let io = |e| Error::io(format!("cannot write {}", target.display()), e);
-        {
-            let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
-            f.write_all(bytes).map_err(io)?;
-            f.sync_all().map_err(io)?;
-        }
-        fs::rename(&tmp, &target).map_err(io)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        let bytes = bytes.to_vec();
+        self.io.run(&self.root, move || {
+            let io = |e| Error::io(format!("cannot write {}", target.display()), e);
+            {
+                let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+                f.write_all(&bytes).map_err(io)?;
+                f.sync_all().map_err(io)?;
+            }
+            fs::rename(&tmp, &target).map_err(io)?;
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })
     }
 
     /// Removes temp files this device left in its own folder (a crash during a write).
     pub fn clean_own_temp(&self, device: &[u8; 16]) {
-        let Ok(dir) = fs::read_dir(self.device_path(device)) else { return };
-        for entry in dir.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            // Only ours, `.<final name>.<16 hex>.tmp` (see `temp_name`); a sync tool's are left alone.
-            let ours = name
-                .strip_prefix('.')
-                .and_then(|n| n.strip_suffix(".tmp"))
-                .and_then(|n| n.rsplit_once('.'))
-                .is_some_and(|(_, r)| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()));
-            if ours {
-                let _ = fs::remove_file(entry.path());
+        let path = self.device_path(device);
+        let _ = self.io.run(&self.root, move || {
+            let Ok(dir) = fs::read_dir(&path) else { return Ok(()) };
+            for entry in dir.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Only ours, `.<final name>.<16 hex>.tmp` (see `temp_name`); a sync tool's are left alone.
+                let ours = name
+                    .strip_prefix('.')
+                    .and_then(|n| n.strip_suffix(".tmp"))
+                    .and_then(|n| n.rsplit_once('.'))
+                    .is_some_and(|(_, r)| r.len() == 16 && r.bytes().all(|b| b.is_ascii_hexdigit()));
+                if ours {
+                    let _ = fs::remove_file(entry.path());
+                }
             }
-        }
+            Ok(())
+        });
     }
+}
+
+fn list_dir(path: &Path) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    let dir = match fs::read_dir(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(unreachable(path, format!("cannot list it ({e})"))),
+    };
+    for entry in dir {
+        let entry = entry.map_err(|e| unreachable(path, format!("cannot list it ({e})")))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mut kind = classify(&name);
+        if kind == Name::Temp {
+            continue;
+        }
+        // Symbolic links, folders, pipes and devices are never read (a link could point
+        // anywhere on this computer, a pipe would block): reported, left alone.
+        if !entry.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            kind = Name::Unknown;
+        }
+        let meta = entry.metadata().ok();
+        let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+        let mtime = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        out.push(Entry { name, kind, len, mtime });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
@@ -283,27 +320,26 @@ fn temp_name(dir: &Path, name: &str, entropy: &mut dyn Entropy) -> PathBuf {
     dir.join(format!(".{name}.{}.tmp", rand.iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
-/// Temp file in the same folder, fsync, rename (refusing to replace), fsync the folder.
-fn write_once(dir: &Path, name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
-    let tmp = temp_name(dir, name, entropy);
+/// Temp file `tmp` in the same folder, fsync, rename (refusing to replace), fsync the folder.
+fn write_once(dir: &Path, name: &str, bytes: &[u8], tmp: &Path) -> Result<()> {
     let target = dir.join(name);
     let io = |e| Error::io(format!("cannot write {}", target.display()), e);
     {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).open(tmp).map_err(io)?;
         f.write_all(bytes).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
     // `hard_link` refuses an existing target; file systems without links (FAT sticks) fall
     // back to a rename after the existence check above.
-    match fs::hard_link(&tmp, &target) {
+    match fs::hard_link(tmp, &target) {
         Ok(()) => {
-            let _ = fs::remove_file(&tmp);
+            let _ = fs::remove_file(tmp);
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let _ = fs::remove_file(&tmp);
+            let _ = fs::remove_file(tmp);
             return Err(io(e));
         }
-        Err(_) => fs::rename(&tmp, &target).map_err(io)?,
+        Err(_) => fs::rename(tmp, &target).map_err(io)?,
     }
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();

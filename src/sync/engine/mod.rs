@@ -202,7 +202,7 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     if secret.inviter == me {
         return Err(Error::invalid("invite", "it was made by this vault; use it on another device"));
     }
-    let share = Share::open(dir)?;
+    let share = Share::open_with(dir, store.share_io())?;
     match share.read_marker()? {
         Some(m) if format::decode_marker(&m).ok() == Some(secret.group) => {}
         Some(_) => {
@@ -302,7 +302,7 @@ fn raise(
 /// are reported in the result; only an unreachable share (or a vault failure) is an error.
 pub fn sync(store: &mut Store) -> Result<SyncReport> {
     let a = require_attached(store)?;
-    let share = Share::open(&a.path)?;
+    let share = Share::open_with(&a.path, store.share_io())?;
     match share.read_marker()? {
         Some(m) if format::decode_marker(&m).ok() == Some(a.group) => {}
         Some(_) => {

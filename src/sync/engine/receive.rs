@@ -163,6 +163,9 @@ pub(super) fn receive(
                     }
                     break;
                 };
+                if store.cancelled() {
+                    return Err(Error::Cancelled);
+                }
                 let file = format!("{}/{name}", share::device_dir_name(&dev));
                 match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
                     Outcome::Applied(n, hash, ahead) => {
