@@ -481,6 +481,43 @@ fn own_deltas_are_verified_once_until_their_file_changes() {
     assert!(report.alarms.is_empty() && report.problems.is_empty(), "{report:?}");
 }
 
+/// A share holding 1,000 conflict copies of one delta costs their verification once: a copy
+/// that stays as it was (name, size, modification time) is not read again; one that changes is.
+#[test]
+fn conflict_copies_are_verified_once_until_they_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    add_cases(&mut rs[0], "Copied", 2);
+    rs[0].sync();
+    rs[1].sync();
+    let dir = folder(&share, &rs[0]);
+    let bytes = fs::read(dir.join(delta(1))).unwrap();
+    for i in 0..1000 {
+        fs::write(dir.join(format!("000000000001.sync-conflict-20261201-{i:06}-ABCDEFG.delta")), &bytes).unwrap();
+    }
+    let report = rs[1].sync();
+    assert!(report.alarms.is_empty() && report.problems.is_empty(), "{report:?}");
+    let known: i64 = rs[1].store.connection().query_row("SELECT count(*) FROM sync_copies", [], |r| r.get(0)).unwrap();
+    assert_eq!(known, 1000);
+    // Junk of the same size under a known copy's name, with its old modification time: not
+    // read again (so not reported); once its time changes, it is read and reported.
+    let copy = dir.join("000000000001.sync-conflict-20261201-000007-ABCDEFG.delta");
+    let mtime = fs::metadata(&copy).unwrap().modified().unwrap();
+    fs::write(&copy, vec![0x55u8; bytes.len()]).unwrap();
+    fs::File::options().write(true).open(&copy).unwrap().set_modified(mtime).unwrap();
+    let report = rs[1].sync();
+    assert!(report.problems.is_empty(), "an unchanged copy is not read again: {report:?}");
+    fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(mtime + std::time::Duration::from_secs(5))
+        .unwrap();
+    let report = rs[1].sync();
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+}
+
 /// The only case in a vault.
 fn rs_case(store: &Store) -> [u8; 16] {
     let id: Vec<u8> = store.connection().query_row("SELECT id FROM cases", [], |r| r.get(0)).unwrap();

@@ -207,11 +207,21 @@ CREATE INDEX import_cases_case ON import_cases(case_id);
 /// sequence number of the delta that brought a remote change (NULL: a local change, an import,
 /// or a change applied before version 5), so that a later delta may replace only values of its
 /// author's causal past; the change log now keeps every applied change, winning or not.
-/// `changes_clock` finds a value's change by its clock. (The repair of a clock that a v1
+/// `changes_clock` finds a value's change by its clock. `sync_copies` remembers the sync tools'
+/// conflict copies already verified, so that a share full of copies costs their reading once. (The repair of a clock that a v1
 /// import or delta moved far past the wall clock runs at every open: `Store::open`.)
 const V4_TO_V5: &str = "
 ALTER TABLE changes ADD COLUMN origin INTEGER;
 CREATE INDEX changes_clock ON changes(hlc);
+CREATE TABLE sync_copies (
+    share INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (share, device, name)
+) WITHOUT ROWID;
 ";
 
 /// The SQL that produced each old version from an empty database (kept for the migration test).

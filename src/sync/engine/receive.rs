@@ -129,9 +129,13 @@ pub(super) fn receive(
                     if received.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
                         continue;
                     }
-                    check_copy(store, a, share, peer, &received, &e.name, &file, report)?;
+                    check_copy(store, a, share, peer, &received, e, &file, report)?;
                 }
-                Name::ConflictCopy => check_copy(store, a, share, peer, &received, &e.name, &file, report)?,
+                Name::ConflictCopy => {
+                    if !copy_known(store, a.idx, peer.idx, e)? {
+                        check_copy(store, a, share, peer, &received, e, &file, report)?;
+                    }
+                }
             }
         }
         pending.insert(dev, mine);
@@ -283,11 +287,11 @@ fn check_copy(
     share: &Share,
     peer: &Peer,
     received: &HashMap<u64, Applied>,
-    name: &str,
+    entry: &share::Entry,
     file: &str,
     report: &mut SyncReport,
 ) -> Result<()> {
-    let bytes = match share.read(&peer.id, name) {
+    let bytes = match share.read(&peer.id, &entry.name) {
         Ok(b) => b,
         Err(e) => {
             report.problems.push(Problem { file: file.into(), problem: e.to_string() });
@@ -310,7 +314,25 @@ fn check_copy(
             raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
         }
     }
+    if entry.kind == Name::ConflictCopy {
+        // Verified (a duplicate, or a fork now raised): not read again while it stays as it is.
+        store.conn.execute(
+            "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![a.idx, peer.idx, entry.name, entry.len as i64, entry.mtime, &seal::hash(&bytes)[..]],
+        )?;
+    }
     Ok(())
+}
+
+/// Whether a conflict copy was verified before with this name, size and modification time, so
+/// that 1,000 copies of one delta cost their verification once, not at every sync.
+fn copy_known(store: &Store, share: i64, device: u32, e: &share::Entry) -> Result<bool> {
+    Ok(store
+        .conn
+        .prepare_cached(
+            "SELECT 1 FROM sync_copies WHERE share = ?1 AND device = ?2 AND name = ?3 AND size = ?4 AND mtime = ?5",
+        )?
+        .exists(params![share, device, e.name, e.len as i64, e.mtime])?)
 }
 
 /// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
