@@ -6,7 +6,10 @@
 //!    equivalent changes in memory (batched like our deltas);
 //! 2. delta bytes per field change vs the DEFLATE-compressed plaintext, for a bulk sync and for
 //!    typical small syncs;
-//! 3. a no-op `sync` against a share holding 10,000 delta files.
+//! 3. a no-op `sync` against a share holding 10,000 delta files, and the same share with 1,000
+//!    conflict copies of one delta (against the no-op time);
+//! 4. a new device joining a share of 20,000 cases: time until everything is applied and
+//!    searchable, and peak resident memory (Linux).
 //!
 //! `CASEBOOK_BENCH_DIR` chooses where the databases live (default: the system temp folder; it
 //! should be a real disk, since durability costs are part of what is measured).
@@ -311,6 +314,81 @@ fn noop_benchmark() {
     times.sort();
     println!("No-op sync against a share of {files} files (10,000 deltas of 2 devices, all applied), 15 runs");
     println!("  median {:.1} ms, max {:.1} ms (goal ≤ 200 ms)", ms(times[7]), ms(times[14]));
+
+    // A sync tool (or a hostile share) leaves 1,000 conflict copies of one delta.
+    let a_dir = share.join(casebook::sync::share::device_dir_name(&a.device_id().unwrap()));
+    let bytes = std::fs::read(a_dir.join(casebook::sync::share::delta_name(1))).unwrap();
+    for i in 0..1000 {
+        std::fs::write(a_dir.join(format!("000000000001.sync-conflict-20261201-{i:06}-ABCDEFG.delta")), &bytes)
+            .unwrap();
+    }
+    let t = Instant::now();
+    let r = engine::sync(&mut c).unwrap();
+    let first_copies = t.elapsed();
+    assert!(r.alarms.is_empty() && r.problems.is_empty());
+    let mut copies = Vec::new();
+    for _ in 0..15 {
+        let t = Instant::now();
+        engine::sync(&mut c).unwrap();
+        copies.push(t.elapsed());
+    }
+    copies.sort();
+    println!("The same share with 1,000 conflict copies of one delta added, 15 runs after the first");
+    println!(
+        "  first {:.1} ms; then median {:.1} ms = {:.2}× the no-op median (goal ≤ 2×)",
+        ms(first_copies),
+        ms(copies[7]),
+        ratio(copies[7], times[7])
+    );
+}
+
+/// Peak resident memory of this process since the last [`reset_peak_memory`] (Linux), in MiB.
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn reset_peak_memory() {
+    // "5" resets the peak resident set size to the current one (Linux ≥ 4.0).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn join_benchmark(cases: usize) {
+    let tmp = tempfile::Builder::new().prefix("casebook-joinbench").tempdir_in(bench_dir()).unwrap();
+    let share = tmp.path().join("share");
+    let mut a = store(&tmp.path().join("a"), 1);
+    engine::create(&mut a, &share).unwrap();
+    let mut w = Workload::new(11);
+    for _ in 0..cases {
+        let (case, _, _) = w.case();
+        a.add_case(&case).unwrap();
+    }
+    let sent = engine::sync(&mut a).unwrap();
+    let pass = Passphrase::new("bench-only".into()).unwrap();
+    let invite = engine::invite(&mut a, &pass, INVITE_KDF).unwrap();
+    drop(a);
+    let mut b = store(&tmp.path().join("b"), 2);
+    reset_peak_memory();
+    let before = peak_memory_mib();
+    let t = Instant::now();
+    engine::join(&mut b, &share, &invite, &pass).unwrap();
+    let report = engine::sync(&mut b).unwrap();
+    let took = t.elapsed();
+    let peak = peak_memory_mib();
+    assert_eq!(report.received_changes, sent.sent_changes);
+    let found = b.search("a", &Default::default(), 1).unwrap().len();
+    println!(
+        "A new device joins a share of {cases} cases ({} deltas, {} field changes) and catches up",
+        sent.sent_deltas, sent.sent_changes
+    );
+    println!(
+        "  {:.1} s from join to searchable (goal ≤ 15 s); peak resident memory {:.0} MiB (was {:.0} MiB before; search finds {found})",
+        took.as_secs_f64(),
+        peak.unwrap_or(0.0),
+        before.unwrap_or(0.0)
+    );
 }
 
 fn main() {
@@ -331,5 +409,8 @@ fn main() {
     }
     if only.is_empty() || only == "noop" {
         noop_benchmark();
+    }
+    if only.is_empty() || only == "join" {
+        join_benchmark(20_000);
     }
 }
