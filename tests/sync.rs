@@ -206,3 +206,28 @@ fn links_and_pipes_in_the_share_are_never_followed() {
         assert!(report.problems.iter().any(|p| p.file.ends_with(n)), "{n}: {report:?}");
     }
 }
+
+/// The app's automatic syncs between publishes: what arrived is applied, this device's new
+/// changes wait (`has_unsent` says so) until a publishing sync; the listing fingerprint changes
+/// when a file arrives and stays when nothing does.
+#[test]
+fn a_sync_that_does_not_publish_applies_what_arrived_and_keeps_local_changes_for_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = sync_common::group(tmp.path(), &share, 2);
+    let quiet = engine::share_listing(&rs[1].store).unwrap();
+    assert_eq!(engine::share_listing(&rs[1].store).unwrap(), quiet, "nothing changed, same fingerprint");
+    rs[0].store.add_case(&sync_common::case_json("Arrives")).unwrap();
+    rs[0].sync();
+    assert_ne!(engine::share_listing(&rs[1].store).unwrap(), quiet, "a delta arrived");
+    rs[1].store.add_case(&sync_common::case_json("Waits")).unwrap();
+    assert!(engine::has_unsent(&rs[1].store).unwrap());
+    let report = engine::sync_with(&mut rs[1].store, false).unwrap();
+    assert_eq!((report.received.len(), report.sent_deltas), (1, 0), "{report:?}");
+    assert!(engine::has_unsent(&rs[1].store).unwrap(), "still waiting to be published");
+    let report = engine::sync_with(&mut rs[1].store, true).unwrap();
+    assert_eq!(report.sent_deltas, 1);
+    assert!(!engine::has_unsent(&rs[1].store).unwrap());
+    rs[0].sync();
+    assert_eq!(rs[0].store.count_cases(&Default::default()).unwrap(), 2);
+}

@@ -7,6 +7,7 @@
 //! thread of [`share_io`], which holds only paths and ciphertext) → [`engine`]
 //! (create, invite, join, sync, status; the vault-side state in the database).
 
+pub mod auto;
 pub mod engine;
 pub mod format;
 pub mod rules;

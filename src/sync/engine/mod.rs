@@ -301,6 +301,13 @@ fn raise(
 /// `sync`: send this device's new changes, then apply everyone else's. Hostile or broken files
 /// are reported in the result; only an unreachable share (or a vault failure) is an error.
 pub fn sync(store: &mut Store) -> Result<SyncReport> {
+    sync_with(store, true)
+}
+
+/// As [`sync`]; with `publish` false, this device's new changes wait for a later sync (the
+/// app's automatic syncs publish at most every few minutes, `sync::auto`), while what arrived
+/// is applied and missing deltas of ours are republished.
+pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     let a = require_attached(store)?;
     let share = Share::open_with(&a.path, store.share_io())?;
     match share.read_marker()? {
@@ -321,11 +328,37 @@ pub fn sync(store: &mut Store) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let before = conflict_count(store)?;
     let me = store.device_id()?;
-    send::send(store, &a, &share, &me, &mut report)?;
+    send::send(store, &a, &share, &me, publish, &mut report)?;
     receive::receive(store, &a, &share, &me, &mut report)?;
     report.conflicts = conflict_count(store)?;
     report.new_conflicts = report.conflicts.saturating_sub(before);
     Ok(report)
+}
+
+/// A fingerprint of the share's listing (every device folder's names, sizes and modification
+/// times): it changes when anything arrives or goes. Reads no file.
+pub fn share_listing(store: &Store) -> Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let a = require_attached(store)?;
+    let share = Share::open_with(&a.path, store.share_io())?;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for dev in share.devices()? {
+        dev.hash(&mut h);
+        for e in share.list(&dev)? {
+            (e.name, e.len, e.mtime).hash(&mut h);
+        }
+    }
+    Ok(h.finish())
+}
+
+/// Whether this device has changes its deltas do not carry yet.
+pub fn has_unsent(store: &Store) -> Result<bool> {
+    let a = require_attached(store)?;
+    Ok(store.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ?1 AND device = ?2)",
+        params![a.scanned_upto, store.device],
+        |r| r.get(0),
+    )?)
 }
 
 /// `share status`.

@@ -141,6 +141,7 @@ pub(super) fn send(
     a: &Attached,
     share: &Share,
     me: &[u8; 16],
+    publish_new: bool,
     report: &mut SyncReport,
 ) -> Result<()> {
     share.clean_own_temp(me);
@@ -176,6 +177,9 @@ pub(super) fn send(
             }
         }
         prev_hash = row.hash;
+    }
+    if !publish_new {
+        return Ok(());
     }
     // New changes.
     let mut seq = last_sent;
