@@ -156,6 +156,7 @@ const PURE: &[&str] = &[
     "src/sync/seal.rs",
     "src/sync/rules.rs",
     "src/sync/words.rs",
+    "src/sync/auto.rs",
     "src/export/bundle.rs",
     "src/export/crypt.rs",
     "src/export/schema.rs",

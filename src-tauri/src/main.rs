@@ -1,7 +1,8 @@
-//! The Casebook desktop shell: sets up Tauri, the session state and the auto-lock watcher,
-//! and registers the commands. All work happens in the `casebook` core.
+//! The Casebook desktop shell: sets up Tauri, the session state, the auto-lock watcher and
+//! automatic sync, and registers the commands. All work happens in the `casebook` core.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autosync;
 mod commands;
 mod ipc_error;
 mod session;
@@ -20,6 +21,7 @@ fn main() {
             let state = session::AppState::new(app.handle())?;
             tauri::Manager::manage(app, state);
             session::spawn_auto_lock(app.handle().clone());
+            autosync::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

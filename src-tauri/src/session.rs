@@ -70,7 +70,27 @@ impl AppState {
     /// the session is dropped as soon as `f` returns; if `f` panics, it is dropped too.
     pub fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> casebook::Result<T>) -> IpcResult<T> {
         self.touch();
-        let mut guard = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let guard = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        self.run(guard, f)
+    }
+
+    /// As [`AppState::with_session`] for work the user did not ask for (automatic sync): does
+    /// not count as activity for auto-lock, and gives `None` at once when a command holds the
+    /// session.
+    pub fn try_with_session<T>(&self, f: impl FnOnce(&mut Session) -> casebook::Result<T>) -> Option<IpcResult<T>> {
+        let guard = match self.session.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(TryLockError::WouldBlock) => return None,
+        };
+        Some(self.run(guard, f))
+    }
+
+    fn run<T>(
+        &self,
+        mut guard: std::sync::MutexGuard<'_, Option<Session>>,
+        f: impl FnOnce(&mut Session) -> casebook::Result<T>,
+    ) -> IpcResult<T> {
         if self.closing.load(Ordering::SeqCst) {
             drop(guard.take());
             return Err(IpcError::locked());

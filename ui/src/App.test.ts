@@ -95,4 +95,29 @@ describe('app', () => {
     await fireEvent.pointerDown(window);
     await waitFor(() => expect(fake.callsOf('session_touch')).toHaveLength(1));
   });
+
+  it('shows what an automatic sync brought: a badge on Sync for what waits, and when it ran', async () => {
+    const { fake } = await started();
+    fake.attachShare('/media/anna/USB/casebook', 'Anna laptop');
+    await unlock();
+    expect(screen.queryByTestId('nav-sync-badge')).toBeNull();
+    const id = fake.put({ full_name: 'Мария Соколова' });
+    fake.addConflict({
+      id: 'a1b2c3d4e5f6',
+      case_id: id,
+      record: 'case',
+      record_id: id,
+      field: 'stage',
+      values: [
+        { n: 1, value: 'vetting', device: 'aa', device_label: 'Boris', time: '2026-11-22T10:00:00.000Z', shown: true },
+        { n: 2, value: 'exit', device: 'bb', device_label: 'Anna', time: '2026-11-22T09:00:00.000Z', shown: false },
+      ],
+    });
+    await fake.emitAutoSync();
+    expect(await screen.findByTestId('nav-sync-badge')).toHaveTextContent('1');
+    expect(screen.getByTestId('nav-sync')).toHaveAccessibleName(/Sync.*1 thing to look at/);
+    await fireEvent.click(screen.getByTestId('nav-sync'));
+    expect(await screen.findByTestId('sync-last-run')).toHaveTextContent(/Last synced by itself at/);
+    expect(screen.queryByTestId('auto-sync-off')).toBeNull();
+  });
 });

@@ -36,6 +36,7 @@ import type {
   SyncAlarm,
   SyncAttachment,
   SyncDevice,
+  SyncFinished,
   SyncInvite,
   SyncOverview,
   SyncReport,
@@ -67,7 +68,7 @@ export interface FakeOptions {
   today?: string;
   /** How long the fake KDF takes on create/unlock/change (ms). */
   kdfDelayMs?: number;
-  settings?: Settings;
+  settings?: Partial<Settings>;
   path?: string;
   recoveryKey?: string;
   /** How long `sync_now` takes (ms). */
@@ -353,6 +354,7 @@ export class FakeBackend implements Backend {
   readonly today: string;
   private readonly cases = new Map<string, CaseFile>();
   private readonly listeners = new Set<(r: LockReason) => void>();
+  private readonly syncListeners = new Set<(e: SyncFinished) => void>();
   private readonly failures = new Map<string, IpcError[]>();
   private nextId = 1;
   private tick = 0;
@@ -372,7 +374,7 @@ export class FakeBackend implements Backend {
     this.passphrase = opts.passphrase ?? 'correct horse battery';
     this.exists = opts.exists ?? true;
     this.unlocked = opts.unlocked ?? false;
-    this.settings = opts.settings ?? { language: 'en', autoLockMinutes: 5 };
+    this.settings = { language: 'en', autoLockMinutes: 5, autoSync: true, publishMinutes: 15, ...opts.settings };
     this.path = opts.path ?? '/home/volunteer/.local/share/casebook/vault';
     this.recoveryKey = opts.recoveryKey ?? 'K7QF-2M9D-XW4P-HT6R-8BNC-Z3LV-Q5JE-YA2G';
     this.kdfDelayMs = opts.kdfDelayMs ?? 0;
@@ -388,6 +390,14 @@ export class FakeBackend implements Backend {
     const queue = this.failures.get(command) ?? [];
     queue.push(new IpcError(code, message, field));
     this.failures.set(command, queue);
+  }
+
+  /** An automatic sync as the shell runs it: syncs (or fails with `error`) and tells the listeners. */
+  async emitAutoSync(error?: IpcError): Promise<void> {
+    const event: SyncFinished = error
+      ? { automatic: true, report: null, error }
+      : { automatic: true, report: await this.syncNow(), error: null };
+    for (const cb of this.syncListeners) cb(event);
   }
 
   /** Locks as the shell does on idle or suspend, and tells the listeners. */
@@ -557,6 +567,7 @@ export class FakeBackend implements Backend {
     if (settings.language !== 'en' && settings.language !== 'ru') throw bad('language', 'expected en or ru');
     const m = settings.autoLockMinutes;
     if (!Number.isInteger(m) || m < 1 || m > 120) throw bad('autoLockMinutes', 'expected 1 to 120 minutes');
+    if (![5, 15, 30, 60].includes(settings.publishMinutes)) throw bad('publishMinutes', 'expected 5, 15, 30 or 60');
     this.settings = { ...settings };
     return { ...this.settings };
   }
@@ -898,6 +909,11 @@ export class FakeBackend implements Backend {
   async onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void> {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
+  }
+
+  async onSyncFinished(cb: (event: SyncFinished) => void): Promise<() => void> {
+    this.syncListeners.add(cb);
+    return () => this.syncListeners.delete(cb);
   }
 
   // ---- internals ------------------------------------------------------------------------

@@ -4,8 +4,8 @@ const { invoke, listen } = vi.hoisted(() => ({ invoke: vi.fn(), listen: vi.fn() 
 vi.mock('@tauri-apps/api/core', () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
 vi.mock('@tauri-apps/api/event', () => ({ listen: (...a: unknown[]) => listen(...a) }));
 
-import { tauriBackend } from './ipc';
-import { IpcError } from './types';
+import { onSyncFinished, tauriBackend } from './ipc';
+import { IpcError, type SyncFinished } from './types';
 
 const filter = { stage: 'vetting', country: 'GE', riskLevel: 'high', due: 'week' as const };
 
@@ -26,8 +26,8 @@ describe('tauriBackend follows docs/ipc.md', () => {
     ['settings_get', () => tauriBackend.settingsGet(), undefined],
     [
       'settings_set',
-      () => tauriBackend.settingsSet({ language: 'ru', autoLockMinutes: 7 }),
-      { settings: { language: 'ru', autoLockMinutes: 7 } },
+      () => tauriBackend.settingsSet({ language: 'ru', autoLockMinutes: 7, autoSync: false, publishMinutes: 30 }),
+      { settings: { language: 'ru', autoLockMinutes: 7, autoSync: false, publishMinutes: 30 } },
     ],
     [
       'cases_query',
@@ -95,6 +95,22 @@ describe('tauriBackend follows docs/ipc.md', () => {
     invoke.mockResolvedValueOnce({ id: 'c1', full_name: 'A', contacts: null, documents: null, family: null, aliases: [], notes: [] });
     const file = await tauriBackend.caseGet('c1');
     expect(file).toMatchObject({ contacts: [], documents: [], family: [], tasks: [], events: [], full_name: 'A' });
+  });
+
+  it('passes an automatic sync with its report or its error as an IpcError', async () => {
+    let handler: (e: { payload: unknown }) => void = () => {};
+    listen.mockImplementation(async (name: string, h: typeof handler) => {
+      expect(name).toBe('sync-finished');
+      handler = h;
+      return () => {};
+    });
+    const events: SyncFinished[] = [];
+    await onSyncFinished((e) => events.push(e));
+    handler({ payload: { automatic: true, report: { sent_deltas: 1 }, error: null } });
+    handler({ payload: { automatic: true, report: null, error: { code: 'share_unreachable', message: 'gone' } } });
+    expect(events[0].report).toEqual({ sent_deltas: 1 });
+    expect(events[1].error).toBeInstanceOf(IpcError);
+    expect(events[1].error?.code).toBe('share_unreachable');
   });
 
   it('passes the reason of the vault-locked event, defaulting to "user"', async () => {

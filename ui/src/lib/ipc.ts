@@ -22,6 +22,7 @@ import type {
   SyncAttachment,
   SyncInvite,
   SyncOverview,
+  SyncFinished,
   SyncReport,
   VaultStatus,
 } from './types';
@@ -75,6 +76,8 @@ export interface Backend {
 
   /** Calls `cb` when the shell locks by itself (idle, suspend); returns the unsubscribe. */
   onVaultLocked(cb: (reason: LockReason) => void): Promise<() => void>;
+  /** The shell's `sync-finished` event: an automatic sync ran. */
+  onSyncFinished(cb: (event: SyncFinished) => void): Promise<() => void>;
 }
 
 async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
@@ -121,6 +124,19 @@ export async function onVaultLocked(cb: (reason: LockReason) => void): Promise<(
   return unlisten;
 }
 
+/** Subscribes to the shell's `sync-finished` event (automatic syncs). */
+export async function onSyncFinished(cb: (event: SyncFinished) => void): Promise<() => void> {
+  const unlisten: UnlistenFn = await listen<unknown>('sync-finished', (event) => {
+    const p = (event.payload ?? {}) as Partial<SyncFinished>;
+    cb({
+      automatic: p.automatic !== false,
+      report: p.report ?? null,
+      error: p.error ? toIpcError(p.error) : null,
+    });
+  });
+  return unlisten;
+}
+
 export const tauriBackend: Backend = {
   vaultStatus: () => call<VaultStatus>('vault_status'),
   vaultCreate: (passphrase) => call<{ recoveryKey: string }>('vault_create', { passphrase }),
@@ -157,4 +173,5 @@ export const tauriBackend: Backend = {
   importApply: (path, passphrase) => call<ImportReport>('import_apply', { path, passphrase }),
 
   onVaultLocked,
+  onSyncFinished,
 };

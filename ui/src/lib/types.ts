@@ -79,6 +79,17 @@ export interface Settings {
   language: Language;
   /** 1..120, default 5. */
   autoLockMinutes: number;
+  /** Sync by itself while unlocked (default on). */
+  autoSync: boolean;
+  /** Publish this device's edits at most every … minutes: 5, 15 (default), 30 or 60. */
+  publishMinutes: number;
+}
+
+/** The shell's `sync-finished` event: an automatic sync ran, with its report or its error. */
+export interface SyncFinished {
+  automatic: boolean;
+  report: SyncReport | null;
+  error: IpcError | null;
 }
 
 export type LockReason = 'idle' | 'suspend' | 'user';

@@ -42,6 +42,19 @@ describe('settings screen', () => {
     expect(screen.getByTestId('auto-lock-save')).toBeDisabled();
     await fireEvent.input(minutes, { target: { value: '10' } });
     await fireEvent.click(screen.getByTestId('auto-lock-save'));
-    await waitFor(() => expect(fake.callsOf('settings_set')).toEqual([{ settings: { language: 'en', autoLockMinutes: 10 } }]));
+    await waitFor(() => expect(fake.callsOf('settings_set')).toEqual([{ settings: { language: 'en', autoLockMinutes: 10, autoSync: true, publishMinutes: 15 } }]));
+  });
+
+  it('turns automatic sync off and chooses how often changes are sent', async () => {
+    const { fake } = await settings();
+    const box = screen.getByTestId('auto-sync');
+    expect(box).toBeChecked();
+    await fireEvent.change(screen.getByTestId('publish-minutes'), { target: { value: '30' } });
+    await waitFor(() => expect(fake.callsOf('settings_set').length).toBe(1));
+    await fireEvent.click(box);
+    await waitFor(() => expect(screen.getByTestId('publish-minutes')).toBeDisabled());
+    expect(fake.callsOf('settings_set').at(-1)).toEqual({
+      settings: { language: 'en', autoLockMinutes: 5, autoSync: false, publishMinutes: 30 },
+    });
   });
 });

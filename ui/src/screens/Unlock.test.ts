@@ -54,7 +54,7 @@ describe('unlock screen', () => {
     const { fake } = await lockedApp();
     await fireEvent.change(screen.getByTestId('language-select'), { target: { value: 'ru' } });
     expect(await screen.findByText('Разблокируйте хранилище')).toBeInTheDocument();
-    expect(fake.callsOf('settings_set')).toEqual([{ settings: { language: 'ru', autoLockMinutes: 5 } }]);
+    expect(fake.callsOf('settings_set')).toEqual([{ settings: { language: 'ru', autoLockMinutes: 5, autoSync: true, publishMinutes: 15 } }]);
   });
 });
 

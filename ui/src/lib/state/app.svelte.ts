@@ -87,9 +87,15 @@ export class AppState {
   /** Starts the app: settings first (language for the unlock screen), then the vault state. */
   async start(): Promise<() => void> {
     const unlisten = await this.backend.onVaultLocked((reason) => this.session.lockedElsewhere(reason));
+    const unlistenSync = await this.backend.onSyncFinished((event) => {
+      if (this.session.open) void this.sync.autoFinished(event);
+    });
     await this.settings.load();
     await this.session.start();
-    return unlisten;
+    return () => {
+      unlisten();
+      unlistenSync();
+    };
   }
 }
 

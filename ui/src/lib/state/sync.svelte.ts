@@ -5,7 +5,14 @@
  * Lock clears all of it (conflict values are case data; the invite is a secret).
  */
 import type { Backend } from '../ipc';
-import { toIpcError, type IpcError, type SyncInvite, type SyncOverview, type SyncReport } from '../types';
+import {
+  toIpcError,
+  type IpcError,
+  type SyncFinished,
+  type SyncInvite,
+  type SyncOverview,
+  type SyncReport,
+} from '../types';
 
 /** Case names looked up for the conflict list: at most this many cases. */
 const MAX_NAMED_CASES = 50;
@@ -23,6 +30,8 @@ export class SyncState {
   syncing = $state(false);
   report = $state.raw<SyncReport | null>(null);
   syncError = $state.raw<IpcError | null>(null);
+  /** When the last sync this session saw finished, and whether it ran by itself. */
+  lastRun = $state.raw<{ at: Date; automatic: boolean } | null>(null);
 
   inviting = $state(false);
   invite = $state.raw<SyncInvite | null>(null);
@@ -46,6 +55,28 @@ export class SyncState {
 
   get attached(): boolean {
     return this.overview?.attached === true;
+  }
+
+  /** What waits for a person: open conflicts and alarms (the navigation shows the count). */
+  get attention(): number {
+    const o = this.overview;
+    if (!o) return 0;
+    const conflicts = o.conflicts?.length ?? 0;
+    return o.attached ? conflicts + o.status.alarms.length : conflicts;
+  }
+
+  /** An automatic sync finished (the shell's `sync-finished` event). */
+  async autoFinished(event: SyncFinished): Promise<void> {
+    if (this.syncing) return; // "Sync now" is running: its own report comes
+    this.lastRun = { at: new Date(), automatic: true };
+    if (event.report) {
+      this.report = event.report;
+      this.syncError = null;
+      this.justAttached = null;
+    } else if (event.error) {
+      this.syncError = event.error;
+    }
+    await this.load();
   }
 
   async load(): Promise<void> {
@@ -83,6 +114,7 @@ export class SyncState {
       const report = await this.backend.syncNow();
       if (generation !== this.generation) return;
       this.report = report;
+      this.lastRun = { at: new Date(), automatic: false };
       this.justAttached = null;
     } catch (e) {
       if (generation === this.generation) this.syncError = this.fail(e);
@@ -139,6 +171,7 @@ export class SyncState {
     this.syncing = false;
     this.report = null;
     this.syncError = null;
+    this.lastRun = null;
     this.inviting = false;
     this.invite = null;
     this.inviteError = null;
