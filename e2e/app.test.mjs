@@ -79,6 +79,12 @@ before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   home = mkdtempSync(join(tmpdir(), 'casebook-e2e-'));
   shareDir = join(home, 'Sync', 'casebook'); // created by the app
+  // Automatic sync off until its own test: the other tests press "Sync now" and read its report.
+  mkdirSync(join(home, 'config'), { recursive: true });
+  writeFileSync(
+    join(home, 'config', 'settings.json'),
+    JSON.stringify({ language: 'en', autoLockMinutes: 5, autoSync: false, publishMinutes: 15 }),
+  );
   const env = {
     ...process.env,
     CASEBOOK_VAULT: join(home, 'vault'),
@@ -335,6 +341,28 @@ test('a second device joins with the invite; a stage changed on both is reviewed
   second(['sync']);
   assert.deepEqual(JSON.parse(second(['conflicts', 'list', '--json'])), []);
   assert.equal(JSON.parse(second(['case', 'show', maria.id, '--json'])).stage, 'exit');
+});
+
+test('turned on in Settings, the app brings in another device’s new case by itself', async () => {
+  await $('nav-sync').click();
+  await $('auto-sync-off').waitForDisplayed({ timeout: 10000 });
+  await $('nav-settings').click();
+  await $('auto-sync').waitForDisplayed();
+  await $('auto-sync').click();
+  await browser.waitUntil(async () => await $('auto-sync').isSelected(), { timeout: 5000 });
+  await $('auto-sync-settings').scrollIntoView();
+  await shot('settings-auto-sync.png');
+  const added = second(['case', 'add', '--json', '-'], JSON.stringify({ full_name: 'Тимур Алиев', country: 'KZ' })).trim();
+  assert.match(added, /[0-9a-f-]{36}/);
+  second(['sync']);
+  // No click: the app looks at the share every 15 s and syncs once it is quiet.
+  await $('nav-cases').click();
+  await searchFor('Алиев');
+  await expectRows(/Тимур Алиев/, 90000);
+  await $('nav-sync').click();
+  await waitText('sync-last-run', 'Last synced by itself', 10000);
+  await waitText('summary-received', 'Office desktop', 10000);
+  await shot('sync-auto.png');
 });
 
 test('export the cases to this vault’s own public key, then import the file back: nothing new', async () => {

@@ -115,7 +115,7 @@ describe('app', () => {
     });
     await fake.emitAutoSync();
     expect(await screen.findByTestId('nav-sync-badge')).toHaveTextContent('1');
-    expect(screen.getByTestId('nav-sync')).toHaveAccessibleName(/Sync.*1 thing to look at/);
+    expect(screen.getByTestId('nav-sync')).toHaveAccessibleName(/^Sync\s*1 thing to look at$/);
     await fireEvent.click(screen.getByTestId('nav-sync'));
     expect(await screen.findByTestId('sync-last-run')).toHaveTextContent(/Last synced by itself at/);
     expect(screen.queryByTestId('auto-sync-off')).toBeNull();

@@ -49,6 +49,8 @@ describe('settings screen', () => {
     const { fake } = await settings();
     const box = screen.getByTestId('auto-sync');
     expect(box).toBeChecked();
+    expect(screen.getByTestId('publish-minutes')).toHaveTextContent('15 minutes');
+    expect(screen.getByRole('option', { name: '5 minutes' })).toBeInTheDocument();
     await fireEvent.change(screen.getByTestId('publish-minutes'), { target: { value: '30' } });
     await waitFor(() => expect(fake.callsOf('settings_set').length).toBe(1));
     await fireEvent.click(box);

@@ -88,7 +88,13 @@ export class AppState {
   async start(): Promise<() => void> {
     const unlisten = await this.backend.onVaultLocked((reason) => this.session.lockedElsewhere(reason));
     const unlistenSync = await this.backend.onSyncFinished((event) => {
-      if (this.session.open) void this.sync.autoFinished(event);
+      if (!this.session.open) return;
+      void this.sync.autoFinished(event);
+      if ((event.report?.received_changes ?? 0) > 0) {
+        // What other devices changed shows without a click.
+        this.cases.refresh();
+        void this.current.reload();
+      }
     });
     await this.settings.load();
     await this.session.start();

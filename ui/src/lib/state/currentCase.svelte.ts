@@ -39,6 +39,19 @@ export class CurrentCase {
     }
   }
 
+  /** Reads the open case again without clearing the screen (a sync brought changes). */
+  async reload(): Promise<void> {
+    const id = this.id;
+    if (!id || this.loading) return;
+    const generation = this.generation;
+    try {
+      const file = await this.backend.caseGet(id);
+      if (generation === this.generation && this.file?.id === id) this.file = file;
+    } catch {
+      // Deleted on another device: it stays on screen until the caseworker moves on.
+    }
+  }
+
   async update(input: CaseUpdate): Promise<IpcError | null> {
     return this.change((id) => this.backend.caseUpdate(id, input));
   }
