@@ -2,11 +2,12 @@
 # Installs what building and testing Casebook needs on Debian/Ubuntu: the C toolchain and
 # OpenSSL headers (SQLCipher links libcrypto), WebKitGTK for the desktop app, Xvfb and
 # WebKitWebDriver for its end-to-end tests, Debian's age and unzip for the export interop tests,
+# Syncthing for the end-to-end test of sync carried by a real sync tool,
 # Node.js for the UI, and, if missing, Rust.
 set -euo pipefail
 
 packages=(build-essential pkg-config libssl-dev ca-certificates curl
-          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick age unzip)
+          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick age unzip syncthing)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

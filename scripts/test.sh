@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the UI's unit tests and type check, the Rust unit and integration tests
 # (core, CLI, vault, store, search, hostile vectors, tidy), and the end-to-end tests of the
-# real desktop app under Xvfb.
+# real desktop app under Xvfb, and sync carried by two real Syncthing instances.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -20,3 +20,6 @@ cargo test --workspace --locked --all-targets
 
 echo "== Desktop app: end-to-end tests" >&2
 bash scripts/test-e2e.sh
+
+echo "== Sync carried by real Syncthing: end-to-end" >&2
+bash scripts/test-syncthing.sh
