@@ -231,3 +231,19 @@ fn a_sync_that_does_not_publish_applies_what_arrived_and_keeps_local_changes_for
     rs[0].sync();
     assert_eq!(rs[0].store.count_cases(&Default::default()).unwrap(), 2);
 }
+
+/// Two syncs of one vault at once (the app's and `casebook sync`) would both write this
+/// device's next delta: the second is refused with a clear message until the first ends.
+#[test]
+fn one_sync_at_a_time_per_vault_across_processes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = sync_common::group(tmp.path(), &share, 2);
+    rs[0].store.add_case(&sync_common::case_json("Once")).unwrap();
+    let held = rs[0].store.sync_lock().unwrap().expect("a vault on disk has a lock file");
+    let err = engine::sync(&mut rs[0].store).unwrap_err();
+    assert!(err.to_string().contains("another sync of this vault is running"), "{err}");
+    assert_eq!(engine::status(&rs[0].store).unwrap().devices[0].seq, 0, "nothing was sent");
+    drop(held);
+    assert_eq!(engine::sync(&mut rs[0].store).unwrap().sent_deltas, 1);
+}

@@ -221,6 +221,31 @@ impl Store {
         CancelHandle { flag: self.cancel.clone(), interrupt: self.conn.get_interrupt_handle() }
     }
 
+    /// Takes the vault's sync lock: one sync at a time across every process that opens this
+    /// vault (the app and `casebook sync`), since two at once would both write this device's
+    /// next delta. Released when the returned file is dropped (or the process ends).
+    pub fn sync_lock(&self) -> Result<Option<std::fs::File>> {
+        let Some(db) = self.conn.path().filter(|p| !p.is_empty()) else {
+            return Ok(None); // an in-memory database: no other process can open it
+        };
+        let path = format!("{db}.sync-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| crate::Error::io(format!("cannot open {path}"), e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(crate::Error::ShareState {
+                reason: "another sync of this vault is running (in the app or `casebook sync`); try again when it has \
+                         finished"
+                    .into(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(crate::Error::io(format!("cannot lock {path}"), e)),
+        }
+    }
+
     /// Whether [`CancelHandle::cancel`] was called.
     pub fn cancelled(&self) -> bool {
         self.cancel.load(std::sync::atomic::Ordering::SeqCst)

@@ -309,6 +309,7 @@ pub fn sync(store: &mut Store) -> Result<SyncReport> {
 /// is applied and missing deltas of ours are republished.
 pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     let a = require_attached(store)?;
+    let _one_at_a_time = store.sync_lock()?;
     let share = Share::open_with(&a.path, store.share_io())?;
     match share.read_marker()? {
         Some(m) if format::decode_marker(&m).ok() == Some(a.group) => {}
