@@ -229,21 +229,28 @@ test('a vault restored from a backup on B is caught before it writes, and loses 
   cb('b', ['case', 'update', caseId, '--json', '-'], JSON.stringify({ city: 'Батуми' }));
   syncJson('b');
   await settled();
+  const oldId = JSON.parse(cb('b', ['share', 'status', '--json'])).devices.find((d) => d.this_device).device;
   // The laptop is restored from the backup, which does not know the delta it just wrote.
   rmSync(vault, { recursive: true });
   cpSync(backup, vault, { recursive: true });
   cb('b', ['case', 'update', caseId, '--json', '-'], JSON.stringify({ city: 'Кутаиси' }));
   const r = syncJson('b');
-  assert.ok(
-    r.alarms.some((x) => x.kind === 'vault_older_than_share'),
-    `the restored vault is told: ${JSON.stringify(r.alarms)}`,
-  );
-  assert.equal(r.sent_deltas, 0, 'it writes nothing under numbers the share already holds');
+  const kinds = r.alarms.map((x) => x.kind);
+  assert.ok(kinds.includes('vault_older_than_share') && kinds.includes('new_identity'), `told: ${JSON.stringify(r.alarms)}`);
+  assert.equal(r.sent_deltas, 1, 'its new edit goes out under a new device id');
+  const newId = JSON.parse(cb('b', ['share', 'status', '--json'])).devices.find((d) => d.this_device).device;
+  assert.notEqual(newId, oldId);
   await settled();
-  // Nothing lost: A got the edit made before the restore; the restored vault keeps its new edit.
+  // Nothing lost: both edits are on both devices, one shown and one a conflict to review.
   syncJson('a');
-  assert.equal(JSON.parse(cb('a', ['case', 'show', caseId, '--json'])).city, 'Батуми');
-  assert.equal(JSON.parse(cb('b', ['case', 'show', caseId, '--json'])).city, 'Кутаиси');
+  syncJson('b');
+  for (const n of ['a', 'b']) {
+    const conflicts = JSON.parse(cb(n, ['conflicts', 'list', '--json'])).filter((c) => c.field === 'city');
+    assert.equal(conflicts.length, 1, `${n}: ${JSON.stringify(conflicts)}`);
+    assert.deepEqual(conflicts[0].values.map((v) => v.value).sort(), ['Батуми', 'Кутаиси']);
+  }
+  const cities = ['a', 'b'].map((n) => JSON.parse(cb(n, ['case', 'show', caseId, '--json'])).city);
+  assert.equal(cities[0], cities[1]);
   const a = syncJson('a');
   assert.ok(!a.alarms.some((x) => x.kind === 'fork'), `no fork reached A: ${JSON.stringify(a.alarms)}`);
 });

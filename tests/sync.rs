@@ -158,7 +158,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn junk_under_our_next_name_is_replaced_and_a_real_delta_of_ours_stops_sending() {
+fn junk_under_our_next_name_is_replaced_and_a_real_delta_of_ours_moves_this_vault_to_a_new_identity() {
     let tmp = tempfile::tempdir().unwrap();
     let share = tmp.path().join("share");
     let mut rs = group(tmp.path(), &share, 2);
@@ -174,16 +174,23 @@ fn junk_under_our_next_name_is_replaced_and_a_real_delta_of_ours_stops_sending()
     assert!(report.problems.iter().any(|p| p.file.ends_with("000000000002.delta") && p.problem.contains("replaced")));
     let report = rs[1].sync();
     assert_eq!(report.received.len(), 2, "{report:?}");
-    // A vault restored from an older copy meets its own later delta on the share: alarm, no send.
+    // A vault restored from an older copy meets its own later delta on the share: it is told,
+    // and continues as a new device, so that no sequence number is used twice.
     let saved = share.join(&me).join("000000000002.delta");
     let bytes = std::fs::read(&saved).unwrap();
     rs[0].store.connection().execute("DELETE FROM sync_sent WHERE seq = 2", []).unwrap();
     std::fs::write(&saved, &bytes).unwrap();
+    let old_id = rs[0].store.device_id().unwrap();
     rs[0].store.add_case(&case_json("Narek")).unwrap();
     let report = rs[0].sync();
-    assert_eq!(report.sent_deltas, 0);
-    assert_eq!(report.alarms.len(), 1, "{report:?}");
-    assert_eq!(report.alarms[0].kind, "vault_older_than_share");
+    let kinds: Vec<&str> = report.alarms.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, ["vault_older_than_share", "new_identity"], "{report:?}");
+    assert_ne!(rs[0].store.device_id().unwrap(), old_id);
+    assert_eq!(report.sent_deltas, 1, "sent under the new identity: {report:?}");
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes, "nothing written under the old identity");
+    let report = rs[1].sync();
+    assert!(report.alarms.is_empty() && report.problems.is_empty(), "{report:?}");
+    assert_eq!(rs[1].store.count_cases(&Default::default()).unwrap(), 3);
 }
 
 #[test]

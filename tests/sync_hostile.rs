@@ -415,15 +415,18 @@ fn a_fork_in_a_conflict_copy_raises_an_alarm_and_applies_nothing() {
 /// A vault and its copy (a backup restored on a second laptop) each write delta 2 while apart;
 /// the sync tool keeps the copy's version under the name and turns the original's into a
 /// conflict copy. Both vaults are told in their next sync — the original that its delta was
-/// replaced, the copy that another version of its delta exists — and both stop sending.
+/// replaced, the copy that another version of its delta exists — and both continue as new
+/// devices: every device ends with the same cases, both cities (one shown, one a conflict to
+/// review) and the note written after the fork. Nothing is lost; no number is used twice.
 #[test]
-fn a_vault_and_its_copy_writing_one_delta_are_both_told_at_once() {
+fn a_vault_and_its_copy_writing_one_delta_are_both_told_at_once_and_both_go_on() {
     let tmp = tempfile::tempdir().unwrap();
     let share = tmp.path().join("share");
     let mut rs = group(tmp.path(), &share, 2);
     let case = *rs[0].store.add_case(&case_json("Genuine")).unwrap().as_bytes();
     rs[0].sync();
     rs[1].sync();
+    let old_id = rs[0].store.device_id().unwrap();
     let mut copy = clone_vault(&mut rs[0], &tmp.path().join("copy"));
     let dir = folder(&share, &rs[0]);
 
@@ -436,20 +439,45 @@ fn a_vault_and_its_copy_writing_one_delta_are_both_told_at_once() {
     assert_eq!(copy.sync().sent_deltas, 1);
     // The sync tool meets both: the older one becomes a conflict copy.
     fs::write(dir.join("000000000002.sync-conflict-20261201-101010-ABCDEFG.delta"), &original2).unwrap();
+    let canonical2 = fs::read(dir.join(delta(2))).unwrap();
 
+    rs[0].store.add_note(&case, "written after the fork").unwrap();
     let report = rs[0].sync();
     let alarm = report.alarms.iter().find(|x| x.kind == "own_delta_replaced").unwrap_or_else(|| panic!("{report:?}"));
     assert_eq!(alarm.seq, 2);
     assert!(alarm.detail.contains("a copy of this vault"), "{}", alarm.detail);
-    rs[0].store.add_note(&case, "written after the fork").unwrap();
-    assert_eq!(rs[0].sync().sent_deltas, 0, "sending stays stopped");
-    assert!(engine::status(&rs[0].store).unwrap().alarms.iter().any(|x| x.kind == "own_delta_replaced"));
+    assert!(report.alarms.iter().any(|x| x.kind == "new_identity"), "{report:?}");
+    assert_ne!(rs[0].store.device_id().unwrap(), old_id);
+    assert_eq!(report.sent_deltas, 1, "the lost edit and the note, under the new identity");
 
     let report = copy.sync();
     let alarm = report.alarms.iter().find(|x| x.kind == "fork").unwrap_or_else(|| panic!("{report:?}"));
-    assert_eq!((alarm.seq, alarm.device.as_str()), (2, dev_hex(&copy).as_str()));
+    assert_eq!((alarm.seq, alarm.device.as_str()), (2, hex(&old_id).as_str()));
     assert!(alarm.detail.contains("sync-conflict"), "{}", alarm.detail);
-    assert_eq!(copy.sync().sent_deltas, 0);
+    assert!(report.alarms.iter().any(|x| x.kind == "new_identity"), "{report:?}");
+    assert_ne!(copy.store.device_id().unwrap(), old_id);
+    assert_ne!(copy.store.device_id().unwrap(), rs[0].store.device_id().unwrap());
+    assert_eq!(fs::read(dir.join(delta(2))).unwrap(), canonical2, "the old identity's files are never rewritten");
+
+    for _ in 0..2 {
+        for r in rs.iter_mut().chain(std::iter::once(&mut copy)) {
+            let report = r.sync();
+            assert!(report.problems.is_empty(), "{report:?}");
+        }
+    }
+    let all: Vec<&Replica> = rs.iter().chain(std::iter::once(&copy)).collect();
+    let city = all[0].store.case(&case).unwrap().city;
+    for r in &all {
+        let file = r.store.case(&case).unwrap();
+        assert_eq!(file.city, city, "the same city shows everywhere");
+        assert_eq!(file.notes.len(), 1, "the note written after the fork arrived");
+        let conflicts = r.store.conflicts().unwrap();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        let mut values: Vec<String> =
+            conflicts[0].values.iter().map(|v| v.value.as_str().unwrap().to_string()).collect();
+        values.sort();
+        assert_eq!(values, ["Gyumri", "Vanadzor"], "both edits kept, neither lost");
+    }
 }
 
 /// Own deltas that checked out are remembered: a later sync reads none of them again, and one

@@ -66,6 +66,15 @@ impl RecordClocks {
         }
     }
 
+    /// Maps every clock (the creation's and each field's) through `f` (a device's changes
+    /// moving to a new device identity).
+    pub fn relabel(&mut self, f: impl Fn(FieldClock) -> FieldClock) {
+        self.created = f(self.created);
+        for e in &mut self.entries {
+            e.1 = f(e.1);
+        }
+    }
+
     /// Records that `field` was written at `clock`.
     pub fn set(&mut self, field: u8, clock: FieldClock) {
         match self.entries.binary_search_by_key(&field, |e| e.0) {

@@ -145,13 +145,7 @@ impl Store {
             time: format_timestamp(current.clock.hlc.millis()),
             shown: true,
         });
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT value, hlc, device FROM conflicts WHERE rec = ?1 AND field = ?2 ORDER BY hlc DESC, device",
-        )?;
-        let heads: Vec<(Value, i64, u32)> = stmt
-            .query_map(params![rec, field], |r| Ok((value_of(r.get_ref(0)?), r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (value, hlc, dev) in heads {
+        for (value, hlc, dev) in self.competing(rec, field, &current.value)? {
             let (device, device_label) = self.device_names(dev)?;
             values.push(ConflictValue {
                 n: values.len() + 1,
@@ -172,6 +166,29 @@ impl Store {
             field: field_name.to_string(),
             values,
         }))
+    }
+
+    /// The competing values of a field other than `shown`, newest first, each value once: two
+    /// heads with the same value (a vault and its copy sending one edit under two identities)
+    /// are one choice. Resolving supersedes every head whatever this list shows.
+    fn competing(&self, rec: &[u8], field: u8, shown: &Value) -> Result<Vec<(Value, i64, u32)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT value, hlc, device FROM conflicts WHERE rec = ?1 AND field = ?2 ORDER BY hlc DESC, device",
+        )?;
+        let heads: Vec<(Value, i64, u32)> = stmt
+            .query_map(params![rec, field], |r| Ok((value_of(r.get_ref(0)?), r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut seen = vec![shown.clone()];
+        Ok(heads
+            .into_iter()
+            .filter(|(v, _, _)| {
+                let fresh = !seen.contains(v);
+                if fresh {
+                    seen.push(v.clone());
+                }
+                fresh
+            })
+            .collect())
     }
 
     /// Settles conflict `id` by keeping value number `keep` (1 = the value shown now). The
@@ -204,14 +221,16 @@ impl Store {
         }
         let record: [u8; 16] =
             rec.as_slice().try_into().map_err(|_| Error::invalid("conflict", "damaged record id"))?;
-        // The kept value, read back in its stored form.
+        // The kept value, read back in its stored form (the list `conflict_of` showed).
+        let shown = self.current(table, &rec, field)?.map(|c| c.value).unwrap_or(Value::Null);
         let value = if keep == 1 {
-            self.current(table, &rec, field)?.map(|c| c.value).unwrap_or(Value::Null)
+            shown
         } else {
-            let mut stmt = self.conn.prepare(
-                "SELECT value FROM conflicts WHERE rec = ?1 AND field = ?2 ORDER BY hlc DESC, device LIMIT 1 OFFSET ?3",
-            )?;
-            stmt.query_row(params![rec, field, (keep - 2) as i64], |r| Ok(value_of(r.get_ref(0)?)))?
+            let mut heads = self.competing(&rec, field, &shown)?;
+            if keep - 2 >= heads.len() {
+                return Err(Error::NotFound { what: "conflict", id });
+            }
+            heads.swap_remove(keep - 2).0
         };
         self.write(|w| w.resolve(table, &record, field, value).map(|_| ()))?;
         Ok(conflict)

@@ -11,6 +11,7 @@
 //! into the vault), [`report`] (what `sync` and `share status` return). This file holds the
 //! attached share, `create`, `invite`, `join`, `sync` and `status`.
 
+mod identity;
 mod receive;
 mod report;
 mod send;
@@ -329,7 +330,15 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     let before = conflict_count(store)?;
     let me = store.device_id()?;
-    send::send(store, &a, &share, &me, publish, &mut report)?;
+    let (mut a, mut me) = (a, me);
+    if let Some(fork_at) = send::send(store, &a, &share, &me, publish, &mut report)? {
+        // A copy of this vault wrote under its id: continue as a new device, sending at once
+        // what the old identity's lost and unsent deltas carried.
+        identity::renew(store, &a, &me, fork_at, &mut report)?;
+        a = require_attached(store)?;
+        me = store.device_id()?;
+        send::send(store, &a, &share, &me, true, &mut report)?;
+    }
     receive::receive(store, &a, &share, &me, &mut report)?;
     report.conflicts = conflict_count(store)?;
     report.new_conflicts = report.conflicts.saturating_sub(before);

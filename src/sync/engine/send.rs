@@ -136,6 +136,9 @@ fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Sends this device's new changes (with `publish_new`; republishing what of ours is missing
+/// in any case). Some(k): a copy of this vault wrote past it from delta k on; nothing more was
+/// sent, and the caller renews the identity.
 pub(super) fn send(
     store: &mut Store,
     a: &Attached,
@@ -143,7 +146,7 @@ pub(super) fn send(
     me: &[u8; 16],
     publish_new: bool,
     report: &mut SyncReport,
-) -> Result<()> {
+) -> Result<Option<u64>> {
     share.clean_own_temp(me);
     let own: Vec<share::Entry> = share.list(me)?;
     let names: HashSet<&str> = own.iter().map(|e| e.name.as_str()).collect();
@@ -152,8 +155,8 @@ pub(super) fn send(
     }
     let sent = sent_rows(store, a.idx)?;
     let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
-    if !own_history_intact(store, a, share, me, &own, &sent, report)? {
-        return Ok(());
+    if let Some(fork_at) = own_history_intact(store, a, share, me, &own, &sent, report)? {
+        return Ok(Some(fork_at));
     }
     // Republish deltas of ours that are missing (a crash before the write, a rolled-back share).
     let mut prev_hash = [0u8; 32];
@@ -167,7 +170,7 @@ pub(super) fn send(
                 match publish(store, a, share, me, row.seq, &bytes, report)? {
                     Some(true) => report.republished += 1,
                     Some(false) => {}
-                    None => return Ok(()),
+                    None => return Ok(Some(row.seq)),
                 }
             } else {
                 report.problems.push(Problem {
@@ -179,7 +182,7 @@ pub(super) fn send(
         prev_hash = row.hash;
     }
     if !publish_new {
-        return Ok(());
+        return Ok(None);
     }
     // New changes.
     let mut seq = last_sent;
@@ -191,7 +194,7 @@ pub(super) fn send(
             if max > scanned {
                 store.conn.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![max, a.idx])?;
             }
-            return Ok(());
+            return Ok(None);
         }
         let complete = rows.len() < CHANGES_PER_DELTA;
         let cut = delta_cut(&rows, complete);
@@ -216,7 +219,7 @@ pub(super) fn send(
                  sending is stopped until Casebook is updated"
             );
             raise(store, a, me, seq, "unsendable", &detail, &mut report.alarms)?;
-            return Ok(());
+            return Ok(None);
         }
         {
             let tx = store.conn.transaction()?;
@@ -229,7 +232,7 @@ pub(super) fn send(
         }
         crash_point("sent-recorded");
         if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
-            return Ok(());
+            return Ok(Some(seq));
         }
         report.sent_deltas += 1;
         report.sent_changes += n;
@@ -280,7 +283,9 @@ fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
     rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
 }
 
-/// Checks this device's deltas as the share holds them; false: sending must stop.
+/// Checks this device's deltas as the share holds them. Some(k): from sequence number k on, the
+/// share does not hold this vault's history as it wrote it, and the vault must continue as a
+/// new device (`identity::renew`).
 /// - A delta signed with this device's key beyond what this vault remembers sending: the vault
 ///   was restored from an older copy (`vault_older_than_share`).
 /// - Another version of a delta it did send, signed with its key — in place of ours (a sync tool
@@ -300,10 +305,11 @@ fn own_history_intact(
     own: &[share::Entry],
     sent: &[SentRow],
     report: &mut SyncReport,
-) -> Result<bool> {
+) -> Result<Option<u64>> {
     let memo = received_of(store, a.idx, store.device)?;
     let sent_hash: HashMap<u64, [u8; 32]> = sent.iter().map(|r| (r.seq, r.hash)).collect();
-    let mut intact = true;
+    let last_sent = sent.last().map(|r| r.seq).unwrap_or(0);
+    let mut fork_at: Option<u64> = None;
     for e in own {
         match e.kind {
             Name::Delta(seq) if memo.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) => {
@@ -341,23 +347,24 @@ fn own_history_intact(
                 let detail = format!(
                     "{what}, signed with this device's key: a copy of this vault (a restored backup, or the vault copied to \
                      another laptop) wrote it. Devices that applied the other version miss this vault's changes in delta \
-                     {seq} and refuse its later deltas, so sending is stopped; keep using one copy of the vault only"
+                     {seq}, so this vault sends them again as a new device; keep using one copy of the vault only"
                 );
                 raise(store, a, me, seq, kind, &detail, &mut report.alarms)?;
-                intact = false;
+                fork_at = Some(fork_at.map_or(seq, |f| f.min(seq)));
             }
             None => {
                 let detail = format!(
                     "the share holds delta {seq} of this device ({file}), which this vault does not remember writing: \
-                     the vault was restored from an older copy. Sending is stopped so that no sequence number is used \
-                     twice"
+                     the vault was restored from an older copy. So that no sequence number is used twice, this vault \
+                     continues as a new device and applies what its copy wrote"
                 );
                 raise(store, a, me, seq, "vault_older_than_share", &detail, &mut report.alarms)?;
-                intact = false;
+                let at = last_sent + 1;
+                fork_at = Some(fork_at.map_or(at, |f| f.min(at)));
             }
         }
     }
-    Ok(intact)
+    Ok(fork_at)
 }
 
 /// Whether `bytes` is a delta of this group signed by this device.

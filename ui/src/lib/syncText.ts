@@ -125,6 +125,8 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.refused', { device, seq: alarm.seq });
     case 'unsendable':
       return t('alarm.unsendable', { seq: alarm.seq });
+    case 'new_identity':
+      return t('alarm.new_identity');
     case 'future_clock':
       return t('alarm.future_clock', { device, seq: alarm.seq });
     default:

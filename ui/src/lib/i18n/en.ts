@@ -481,13 +481,15 @@ export const en = {
   'alarm.key_changed':
     'Device “{device}” now shows a different signature than before, so its updates are not used. Someone may be pretending to be it. Tell your coordinator.',
   'alarm.vault_older_than_share':
-    'This vault is older than its own updates on the share (number {seq}): it was probably restored from an old copy. Sending from this computer is stopped so that nothing is overwritten. Tell your coordinator.',
+    'This vault is older than its own updates on the share (number {seq}): it was probably restored from an old copy. So that nothing is overwritten, this computer now sends as a new device and brings in what the other copy wrote. Tell your coordinator.',
   'alarm.own_delta_replaced':
-    'Update number {seq} of this computer was replaced on the share by another version made with the same key: a copy of this vault (a restored backup, or the vault copied to another laptop) is in use. Sending from this computer is stopped, because the others may not have its changes. Keep using only one copy of the vault. Tell your coordinator.',
+    'Update number {seq} of this computer was replaced on the share by another version made with the same key: a copy of this vault (a restored backup, or the vault copied to another laptop) is in use. This computer sends its changes again as a new device, so nothing is lost. Keep using only one copy of the vault. Tell your coordinator.',
   'alarm.refused':
     'Update number {seq} of device “{device}” breaks Casebook’s rules (for example, it rewrites a note or moves a task to another case), so none of it was applied, here or on any other device. Its later updates wait. The others keep syncing. Tell your coordinator.',
   'alarm.unsendable':
     'Update number {seq} of this computer would be refused by the other devices, so it was not sent, and sending is stopped. Nothing is lost: update Casebook and sync again. Tell your coordinator.',
+  'alarm.new_identity':
+    'Another copy of this vault wrote updates in its name, so this computer now syncs as a new device. Its changes were sent again under the new device and nothing is lost; the other devices list it next to the old one. Keep using only one copy of the vault. Tell your coordinator.',
   'alarm.future_clock':
     'Update number {seq} of device “{device}” is dated far in the future: that computer’s clock is probably wrong. Its changes were applied. Where someone edited the same field without seeing them, both values are kept as a conflict to review on the Sync screen; an edit made now replaces them. Ask the owner of that device to check its date and time.',
   'alarm.other': 'Something about device “{device}” needs a person to look at it. Tell your coordinator.',
