@@ -1080,3 +1080,32 @@ fn a_changed_or_missing_share_marker_stops_sync() {
     rs[0].sync();
     assert_eq!(rs[1].sync().received.len(), 1);
 }
+
+/// A device's own record on the share is checked at every sync: a renamed device writes it
+/// again (the others learn the new name), and one someone replaced (here with another device's
+/// record) is written again and reported.
+#[test]
+fn a_device_keeps_its_own_record_on_the_share_true() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    rs[0].sync();
+    rs[1].sync();
+    engine::set_label(&mut rs[0].store, "Renamed laptop").unwrap();
+    let report = rs[0].sync();
+    assert!(report.problems.is_empty(), "{report:?}");
+    rs[1].sync();
+    let status = engine::status(&rs[1].store).unwrap();
+    assert!(status.devices.iter().any(|d| d.label == "Renamed laptop"), "{:?}", status.devices);
+
+    let mine = folder(&share, &rs[0]).join("device");
+    fs::copy(folder(&share, &rs[1]).join("device"), &mine).unwrap();
+    let report = rs[0].sync();
+    assert!(
+        report.problems.iter().any(|p| p.file.ends_with("/device") && p.problem.contains("written again")),
+        "{report:?}"
+    );
+    let report = rs[1].sync();
+    assert!(report.problems.is_empty() && report.alarms.is_empty(), "{report:?}");
+    assert!(engine::status(&rs[1].store).unwrap().devices.iter().any(|d| d.label == "Renamed laptop"));
+}

@@ -290,18 +290,36 @@ fn list_dir(path: &Path) -> Result<Vec<Entry>> {
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
-    match fs::symlink_metadata(path) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(Error::invalid("file", &format!("{} is not a regular file", path.display()))),
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
-    }
-    let file = fs::File::open(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
+    let file = open_regular(path)?;
     let mut out = Vec::new();
     file.take(max + 1).read_to_end(&mut out).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))?;
     if out.len() as u64 > max {
         return Err(Error::invalid("file", &format!("{} is larger than {max} bytes", path.display())));
     }
     Ok(out)
+}
+
+/// Opens a regular file for reading, and nothing else. The check is made on the opened file
+/// (`fstat`), not on the name before opening, so a file swapped for a symbolic link or a named
+/// pipe after the listing is refused: a link is not followed (`O_NOFOLLOW`), and opening a pipe
+/// does not wait for a writer (`O_NONBLOCK`, which does nothing to a regular file's reads).
+fn open_regular(path: &Path) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let not_regular = || Error::invalid("file", &format!("{} is not a regular file", path.display()));
+    let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
+        |e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                not_regular()
+            } else {
+                Error::io(format!("cannot read {}", path.display()), e)
+            }
+        },
+    )?;
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok(file),
+        Ok(_) => Err(not_regular()),
+        Err(e) => Err(Error::io(format!("cannot read {}", path.display()), e)),
+    }
 }
 
 /// What [`Share::write_own`] did.
@@ -350,6 +368,28 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8], tmp: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name that was a regular file at listing time may be a link or a pipe by the time it is
+    /// opened: the opened file is what is checked, and opening never waits.
+    #[test]
+    fn links_and_pipes_are_refused_at_open_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("secret");
+        fs::write(&target, b"outside the share").unwrap();
+        let link = dir.path().join("000000000002.delta");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = open_regular(&link).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        let fifo = dir.path().join("000000000003.delta");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let start = std::time::Instant::now();
+        let err = read_bounded(&fifo, 10).unwrap_err().to_string();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(read_bounded(&target, 100).unwrap(), b"outside the share");
+    }
 
     #[test]
     fn names_of_sync_tools_are_classified() {

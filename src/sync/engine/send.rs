@@ -152,6 +152,8 @@ pub(super) fn send(
     let names: HashSet<&str> = own.iter().map(|e| e.name.as_str()).collect();
     if !names.contains(share::RECORD) {
         publish_record(store, a, share, me)?;
+    } else {
+        own_record_intact(store, a, share, me, report)?;
     }
     let sent = sent_rows(store, a.idx)?;
     let last_sent = sent.last().map(|s| s.seq).unwrap_or(0);
@@ -365,6 +367,43 @@ fn own_history_intact(
         }
     }
     Ok(fork_at)
+}
+
+/// This device's record on the share must be the one it would write: this group, this device,
+/// its signing key and its current label. A renamed device writes its record again; one that
+/// someone else replaced (another key or group, junk) is written again and reported.
+fn own_record_intact(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    report: &mut SyncReport,
+) -> Result<()> {
+    let label = super::local_label(store)?;
+    let ours = a.signing.verifying_key().to_bytes();
+    let found = share.read(me, share::RECORD).ok().and_then(|b| seal::open_record(&a.keys, &b).ok());
+    let problem = match found {
+        Some((h, l)) if h.group == a.group && h.device == *me && h.signing_key == ours => {
+            if l == label {
+                return Ok(());
+            }
+            None // renamed here: the others learn the new label
+        }
+        _ => Some(
+            "the device record of this device on the share is not the one it wrote (another key, group or \
+                   junk); it was written again",
+        ),
+    };
+    let now = store.clock.now_ms();
+    let bytes = seal::seal_record(&a.keys, &a.signing, &a.group, me, now, &label, store.entropy.as_mut());
+    share.replace_own(me, share::RECORD, &bytes, store.entropy.as_mut())?;
+    if let Some(problem) = problem {
+        report.problems.push(Problem {
+            file: format!("{}/{}", share::device_dir_name(me), share::RECORD),
+            problem: problem.into(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether `bytes` is a delta of this group signed by this device.
