@@ -24,6 +24,7 @@ const COMMANDS: &[&str] = &[
     "sync_join",
     "sync_invite",
     "sync_now",
+    "sync_dismiss_alarm",
     "conflict_resolve",
     "identity_show",
     "export_run",

@@ -292,3 +292,28 @@ fn a_bundle_with_clocks_at_the_ceiling_cuts_its_importer_off_from_nothing() {
     sync_all(&mut g, 2);
     assert_eq!(city(&g.rs[0], &g.case).as_deref(), Some("Ванадзор"));
 }
+
+/// An alarm a person has dealt with can be closed (`share dismiss`): it is no longer listed, a
+/// wrong id or kind is refused, and the same alarm is not raised again.
+#[test]
+fn a_dealt_with_alarm_is_dismissed_and_stays_closed() {
+    let (mut g, created) = setup();
+    let mut m = Insider::new(&g.share, &g.keys, &g.group, 3);
+    m.devices = vec![created.1];
+    let mut c = change(1, g.case, field("city"), (START_MS + TEN_YEARS_MS) << 16, Value::Text("Далеко".into()));
+    c.prev = Some(WireClock { hlc: created.0, device: 1 });
+    m.send(&g.share, &g.keys, &g.group, vec![c]);
+    g.rs[0].sync();
+    let open = |r: &Replica| engine::status(&r.store).unwrap().alarms;
+    let alarm = open(&g.rs[0]).into_iter().find(|a| a.kind == "future_clock").expect("raised");
+    assert!(engine::dismiss_alarm(&mut g.rs[0].store, &alarm.device, alarm.seq, "fork").is_err());
+    assert!(engine::dismiss_alarm(&mut g.rs[0].store, "not a device", alarm.seq, &alarm.kind).is_err());
+    engine::dismiss_alarm(&mut g.rs[0].store, &alarm.device, alarm.seq, &alarm.kind).unwrap();
+    assert!(open(&g.rs[0]).iter().all(|a| a.kind != "future_clock"));
+    assert!(
+        engine::dismiss_alarm(&mut g.rs[0].store, &alarm.device, alarm.seq, &alarm.kind).is_err(),
+        "closed already"
+    );
+    g.rs[0].sync();
+    assert!(open(&g.rs[0]).iter().all(|a| a.kind != "future_clock"), "not raised again");
+}

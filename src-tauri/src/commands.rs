@@ -357,6 +357,11 @@ pub fn sync_now(state: State<'_, AppState>) -> IpcResult<SyncReport> {
 }
 
 #[tauri::command(async)]
+pub fn sync_dismiss_alarm(state: State<'_, AppState>, device: String, seq: u64, kind: String) -> IpcResult<()> {
+    state.with_session(|s| engine::dismiss_alarm(&mut s.store, &device, seq, &kind))
+}
+
+#[tauri::command(async)]
 pub fn conflict_resolve(state: State<'_, AppState>, id: String, keep: usize) -> IpcResult<()> {
     state.with_session(|s| s.store.resolve_conflict(&id, keep).map(|_| ()))
 }

@@ -47,6 +47,7 @@ fn main() {
             commands::sync_join,
             commands::sync_invite,
             commands::sync_now,
+            commands::sync_dismiss_alarm,
             commands::conflict_resolve,
             commands::identity_show,
             commands::export_run,

@@ -216,6 +216,15 @@ enum ShareCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Close an alarm once it has been dealt with (device, delta and kind as `share status` shows them)
+    Dismiss {
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        seq: u64,
+        #[arg(long)]
+        kind: String,
+    },
 }
 
 #[derive(Args)]
@@ -652,6 +661,10 @@ fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
         ShareCommand::Status { json } => {
             let store = open(cli)?;
             output::share_status(&engine::status(&store)?, *json);
+        }
+        ShareCommand::Dismiss { device, seq, kind } => {
+            let mut store = open(cli)?;
+            engine::dismiss_alarm(&mut store, device, *seq, kind)?;
         }
     }
     Ok(())

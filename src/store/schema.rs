@@ -207,6 +207,7 @@ CREATE INDEX import_cases_case ON import_cases(case_id);
 /// sequence number of the delta that brought a remote change (NULL: a local change, an import,
 /// or a change applied before version 5), so that a later delta may replace only values of its
 /// author's causal past; the change log now keeps every applied change, winning or not.
+/// `sync_alarms.dismissed` (ms; NULL while open) lets a person close an alarm once dealt with.
 /// `changes_clock` finds a value's change by its clock. `sync_copies` remembers the sync tools'
 /// conflict copies already verified, so that a share full of copies costs their reading once. (The repair of a clock that a v1
 /// import or delta moved far past the wall clock runs at every open: `Store::open`.)
@@ -222,6 +223,7 @@ CREATE TABLE sync_copies (
     hash BLOB NOT NULL,
     PRIMARY KEY (share, device, name)
 ) WITHOUT ROWID;
+ALTER TABLE sync_alarms ADD COLUMN dismissed INTEGER;
 ";
 
 /// The SQL that produced each old version from an empty database (kept for the migration test).

@@ -345,6 +345,28 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     Ok(report)
 }
 
+/// `share dismiss`: closes an open alarm once a person has dealt with it (it is kept, no longer
+/// listed, and not raised again for the same device, delta and kind). What the alarm reported
+/// stays as it is: a device whose deltas wait behind a refused or forked one still waits.
+pub fn dismiss_alarm(store: &mut Store, device: &str, seq: u64, kind: &str) -> Result<()> {
+    let a = require_attached(store)?;
+    let id = (device.trim().len() == 32)
+        .then(|| uuid::Uuid::try_parse(device.trim()).ok())
+        .flatten()
+        .map(|u| *u.as_bytes())
+        .ok_or_else(|| Error::invalid("device", "a device id is 32 hexadecimal digits, as `share status` shows it"))?;
+    let now = store.clock.now_ms() as i64;
+    let n = store.conn.execute(
+        "UPDATE sync_alarms SET dismissed = ?1 WHERE share = ?2 AND device = ?3 AND seq = ?4 AND kind = ?5 \
+         AND dismissed IS NULL",
+        params![now, a.idx, &id[..], seq as i64, kind],
+    )?;
+    if n == 0 {
+        return Err(Error::NotFound { what: "open alarm", id: format!("{device} {seq} {kind}") });
+    }
+    Ok(())
+}
+
 /// A fingerprint of the share's listing (every device folder's names, sizes and modification
 /// times): it changes when anything arrives or goes. Reads no file.
 pub fn share_listing(store: &Store) -> Result<u64> {
@@ -429,7 +451,8 @@ pub fn status(store: &Store) -> Result<Status> {
         });
     }
     let mut stmt = store.conn.prepare(
-        "SELECT device, seq, kind, detail, first_seen FROM sync_alarms WHERE share = ?1 ORDER BY first_seen, device, seq",
+        "SELECT device, seq, kind, detail, first_seen FROM sync_alarms WHERE share = ?1 AND dismissed IS NULL \
+         ORDER BY first_seen, device, seq",
     )?;
     let alarms = stmt
         .query_map([a.idx], |r| {

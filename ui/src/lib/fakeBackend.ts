@@ -809,6 +809,15 @@ export class FakeBackend implements Backend {
     this.unsent++;
   }
 
+  async syncDismissAlarm(device: string, seq: number, kind: string): Promise<void> {
+    this.record('sync_dismiss_alarm', { device, seq, kind });
+    this.requireUnlocked();
+    const share = this.requireShare();
+    const at = share.alarms.findIndex((a) => a.device === device && a.seq === seq && a.kind === kind);
+    if (at < 0) throw new IpcError('not_found', 'no open alarm like this');
+    share.alarms.splice(at, 1);
+  }
+
   async identityShow(): Promise<{ publicKey: string }> {
     this.record('identity_show');
     this.requireUnlocked();

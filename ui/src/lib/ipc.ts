@@ -64,6 +64,8 @@ export interface Backend {
   syncNow(): Promise<SyncReport>;
   /** Settles a conflict by keeping value number `keep` (1 = the value shown now). */
   conflictResolve(id: string, keep: number): Promise<void>;
+  /** Closes an alarm a person has dealt with (`not_found` if it is not open). */
+  syncDismissAlarm(device: string, seq: number, kind: string): Promise<void>;
 
   /** This vault's age public key (`age1…`), made on first use; partners export to it. */
   identityShow(): Promise<{ publicKey: string }>;
@@ -165,6 +167,7 @@ export const tauriBackend: Backend = {
   syncInvite: () => call<SyncInvite>('sync_invite'),
   syncNow: () => call<SyncReport>('sync_now'),
   conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
+  syncDismissAlarm: (device, seq, kind) => callVoid('sync_dismiss_alarm', { device, seq, kind }),
 
   identityShow: () => call<{ publicKey: string }>('identity_show'),
   exportRun: ({ selection, profile, recipients, passphrase, path }) =>

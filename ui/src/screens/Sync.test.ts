@@ -179,6 +179,20 @@ describe('sync screen, attached', () => {
     expect(fake.callsOf('sync_now')).toHaveLength(1);
   });
 
+  it('lets a warning that was dealt with be hidden', async () => {
+    const { fake } = await attached();
+    const alarm = { device: PEER, seq: 4, kind: 'future_clock', detail: 'delta 4 carries a clock dated 2036-01-01', first_seen: '' };
+    fake.nextSyncReport({ alarms: [alarm] });
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await screen.findByTestId('summary-alarms');
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    const standing = await screen.findByTestId('standing-alarms');
+    expect(standing).toHaveTextContent('dated far in the future');
+    await fireEvent.click(within(standing).getByTestId('dismiss-alarm'));
+    await waitFor(() => expect(screen.queryByTestId('standing-alarms')).toBeNull());
+    expect(fake.callsOf('sync_dismiss_alarm')).toEqual([{ device: PEER, seq: 4, kind: 'future_clock' }]);
+  });
+
   it('says nothing to send when there were no changes, and explains an unreachable share', async () => {
     const { fake } = await attached();
     await fireEvent.click(screen.getByTestId('sync-now'));

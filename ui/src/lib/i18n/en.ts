@@ -249,6 +249,7 @@ export const en = {
   'sync.syncing': 'Syncing…',
   'sync.syncing_hint': 'Sending this computer’s changes and reading the others’. You can keep working.',
   'sync.explain_now': 'Sync sends the changes made here and brings in the changes of the other devices.',
+  'sync.dismiss_alarm': 'Dealt with: hide this warning',
   'sync.last_auto': 'Last synced by itself at {time}.',
   'sync.last_manual': 'Last synced at {time}.',
   'sync.auto_off': 'Automatic sync is off: press “Sync now” to sync. You can turn it on in Settings.',

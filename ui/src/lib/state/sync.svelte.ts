@@ -8,6 +8,7 @@ import type { Backend } from '../ipc';
 import {
   toIpcError,
   type IpcError,
+  type SyncAlarm,
   type SyncFinished,
   type SyncInvite,
   type SyncOverview,
@@ -156,6 +157,17 @@ export class SyncState {
       if (generation === this.generation) this.resolveError = { id, error: this.fail(e) };
     } finally {
       if (generation === this.generation) this.resolving = null;
+    }
+    if (generation === this.generation) await this.load();
+  }
+
+  /** Closes an alarm the caseworker has dealt with, then shows the vault's state again. */
+  async dismiss(alarm: SyncAlarm): Promise<void> {
+    const generation = this.generation;
+    try {
+      await this.backend.syncDismissAlarm(alarm.device, alarm.seq, alarm.kind);
+    } catch (e) {
+      if (generation === this.generation) this.syncError = this.fail(e);
     }
     if (generation === this.generation) await this.load();
   }
