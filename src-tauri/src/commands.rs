@@ -29,6 +29,8 @@ pub struct VaultStatus {
     exists: bool,
     unlocked: bool,
     path: String,
+    /// Set when the vault folder is on a network file system (the UI warns in Settings).
+    network_drive: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +75,7 @@ pub fn vault_status(state: State<'_, AppState>) -> IpcResult<VaultStatus> {
         exists: state.vault_dir.join(casebook::vault::HEADER_FILE).exists(),
         unlocked: state.is_unlocked(),
         path: state.vault_dir.display().to_string(),
+        network_drive: casebook::vault::location::warning(&state.vault_dir),
     })
 }
 

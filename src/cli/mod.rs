@@ -502,6 +502,9 @@ fn execute(cli: Cli) -> Result<()> {
             let pass = secrets::passphrase(cli.passphrase_file.as_deref(), true)?;
             let (vault, recovery) = Vault::create(&dir, &pass, opts, &mut OsEntropy)?;
             output::created(&vault, &recovery);
+            if let Some(w) = casebook::vault::location::warning(&dir) {
+                eprintln!("warning: {w}");
+            }
             Ok(())
         }
         Command::Passwd(kdf) => {
@@ -603,6 +606,9 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Check => {
+            if let Some(w) = casebook::vault::location::warning(&vault_dir(&cli)?) {
+                eprintln!("warning: {w}");
+            }
             let store = open(&cli)?;
             let problems = store.integrity_check()?;
             if problems.is_empty() {

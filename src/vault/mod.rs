@@ -7,6 +7,7 @@
 
 pub mod header;
 pub mod keyslot;
+pub mod location;
 
 use std::fs;
 use std::io::Write;

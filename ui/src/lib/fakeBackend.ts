@@ -70,6 +70,8 @@ export interface FakeOptions {
   kdfDelayMs?: number;
   settings?: Partial<Settings>;
   path?: string;
+  /** The vault folder is on a network drive (`vault_status.networkDrive`). */
+  networkDrive?: string;
   recoveryKey?: string;
   /** How long `sync_now` takes (ms). */
   syncDelayMs?: number;
@@ -358,6 +360,7 @@ export class FakeBackend implements Backend {
   private readonly failures = new Map<string, IpcError[]>();
   private nextId = 1;
   private tick = 0;
+  private readonly networkDrive: string | null;
   private share: FakeShare | null = null;
   /** Changes made since the last sync (what the next `sync_now` sends). */
   private unsent = 0;
@@ -376,6 +379,7 @@ export class FakeBackend implements Backend {
     this.unlocked = opts.unlocked ?? false;
     this.settings = { language: 'en', autoLockMinutes: 5, autoSync: true, publishMinutes: 15, ...opts.settings };
     this.path = opts.path ?? '/home/volunteer/.local/share/casebook/vault';
+    this.networkDrive = opts.networkDrive ?? null;
     this.recoveryKey = opts.recoveryKey ?? 'K7QF-2M9D-XW4P-HT6R-8BNC-Z3LV-Q5JE-YA2G';
     this.kdfDelayMs = opts.kdfDelayMs ?? 0;
     this.today = opts.today ?? '2026-11-23';
@@ -517,7 +521,7 @@ export class FakeBackend implements Backend {
 
   async vaultStatus(): Promise<VaultStatus> {
     this.record('vault_status');
-    return { exists: this.exists, unlocked: this.unlocked, path: this.path };
+    return { exists: this.exists, unlocked: this.unlocked, path: this.path, networkDrive: this.networkDrive };
   }
 
   async vaultCreate(passphrase: string): Promise<{ recoveryKey: string }> {

@@ -70,6 +70,8 @@ export interface VaultStatus {
   exists: boolean;
   unlocked: boolean;
   path: string;
+  /** Set when the vault folder is on a network drive (the core's words; the UI shows its own). */
+  networkDrive?: string | null;
 }
 
 export type Language = 'en' | 'ru';

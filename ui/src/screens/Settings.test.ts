@@ -1,10 +1,10 @@
-import { fireEvent, screen, waitFor } from '@testing-library/svelte';
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { openApp, renderWith } from '../test/helpers';
 import Settings from './Settings.svelte';
 
-async function settings() {
-  const made = await openApp({ passphrase: 'old passphrase here' });
+async function settings(opts: { networkDrive?: string } = {}) {
+  const made = await openApp({ passphrase: 'old passphrase here', ...opts });
   await made.app.settings.load();
   renderWith(Settings, made.app);
   return made;
@@ -58,5 +58,13 @@ describe('settings screen', () => {
     expect(fake.callsOf('settings_set').at(-1)).toEqual({
       settings: { language: 'en', autoLockMinutes: 5, autoSync: false, publishMinutes: 30 },
     });
+  });
+
+  it('warns when the vault folder is on a network drive, and only then', async () => {
+    await settings();
+    expect(screen.queryByTestId('vault-network')).toBeNull();
+    cleanup();
+    await settings({ networkDrive: 'the vault folder is on a network file system (NFS)' });
+    expect(screen.getByTestId('vault-network')).toHaveTextContent('This vault is on a network drive');
   });
 });

@@ -192,6 +192,8 @@ export const en = {
   'settings.auto_lock_label': 'Lock after this many minutes without activity:',
   'settings.auto_lock_range': 'Enter a whole number from {min} to {max}.',
   'settings.auto_lock_help': 'Casebook also locks when the computer goes to sleep or the screen is locked.',
+  'settings.vault_network':
+    'This vault is on a network drive. Casebook can freeze when the network drops, and the vault can be damaged. Keep the vault on this computer’s own disk; the share folder is what goes on the network.',
   'settings.auto_sync': 'Automatic sync',
   'settings.auto_sync_label': 'Sync by itself while the vault is unlocked',
   'settings.publish_label': 'Send my changes at most every',

@@ -25,6 +25,8 @@ export class Session {
   busy = $state(false);
   error = $state.raw<IpcError | null>(null);
   vaultPath = $state('');
+  /** The vault folder is on a network drive: Settings warns. */
+  vaultOnNetwork = $state(false);
   lockCause = $state<LockCause | null>(null);
   recoveryKey = $state<string | null>(null);
 
@@ -48,6 +50,7 @@ export class Session {
     try {
       const status = await this.backend.vaultStatus();
       this.vaultPath = status.path;
+      this.vaultOnNetwork = !!status.networkDrive;
       this.phase = !status.exists ? 'create' : status.unlocked ? 'unlocked' : 'locked';
     } catch (e) {
       this.error = toIpcError(e);
