@@ -7,6 +7,7 @@ mod commands;
 mod ipc_error;
 mod session;
 mod settings;
+mod sleep;
 
 fn main() {
     // WebKitGTK's accelerated compositing doubles the web process's memory (measured with
@@ -22,6 +23,7 @@ fn main() {
             tauri::Manager::manage(app, state);
             session::spawn_auto_lock(app.handle().clone());
             autosync::spawn(app.handle().clone());
+            sleep::spawn(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -114,6 +114,15 @@ impl AppState {
         }
     }
 
+    /// Whether no session is open any more (keys dropped), without waiting for a command.
+    pub fn is_closed(&self) -> bool {
+        match self.session.try_lock() {
+            Ok(g) => g.is_none(),
+            Err(TryLockError::Poisoned(p)) => p.into_inner().is_none(),
+            Err(TryLockError::WouldBlock) => false,
+        }
+    }
+
     /// Installs a freshly unlocked session. Fails while a locked session is still closing (a
     /// command that held it when the vault was locked, such as a sync on a share that does not
     /// answer, has not returned yet).
