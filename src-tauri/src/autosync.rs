@@ -39,7 +39,8 @@ pub fn spawn(app: AppHandle) {
                 continue;
             }
             let every_ms = u64::from(minutes) * 60_000;
-            let outcome = state.try_with_session(|s| Ok(look(&mut s.store, &mut schedule, every_ms)));
+            let idle_ms = state.last_activity.lock().map(|t| t.elapsed().as_millis() as u64).unwrap_or(0);
+            let outcome = state.try_with_session(|s| Ok(look(&mut s.store, &mut schedule, idle_ms, every_ms)));
             let finished = match outcome {
                 None | Some(Ok(None)) => continue,
                 Some(Ok(Some(Ok(report)))) => Finished { automatic: true, report: Some(report), error: None },
@@ -52,11 +53,16 @@ pub fn spawn(app: AppHandle) {
 }
 
 /// One look: `None` when nothing was due (or the vault has no share).
-fn look(store: &mut Store, schedule: &mut AutoSync, every_ms: u64) -> Option<casebook::Result<SyncReport>> {
+fn look(
+    store: &mut Store,
+    schedule: &mut AutoSync,
+    idle_ms: u64,
+    every_ms: u64,
+) -> Option<casebook::Result<SyncReport>> {
     let unsent = engine::has_unsent(store).ok()?; // an error here: no share attached
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let listing = engine::share_listing(store).ok();
-    let due = schedule.due(now, listing, unsent, every_ms);
+    let due = schedule.due(now, listing, unsent, idle_ms, every_ms);
     if due == Due::Nothing {
         return None;
     }

@@ -11,11 +11,16 @@
 //! - This device's own edits are published at most every `publish_every_ms` (a setting, 15
 //!   minutes by default), so that a year of work stays within what a FAT32 stick holds in one
 //!   folder and the share learns less about when people work; "Sync now" publishes at once.
+//! - ... and once the caseworker has left the keyboard for [`IDLE_PUBLISH_MS`], so that edits
+//!   made just before walking away (and before auto-lock, which never waits for a sync) reach
+//!   the others now rather than at the next unlock.
 
 /// How often the app looks at the share's listing.
 pub const LOOK_MS: u64 = 15_000;
 /// A sync at least this often, whatever the listing says.
 pub const POLL_MS: u64 = 300_000;
+/// Unsent edits are published once nobody has touched the app for this long.
+pub const IDLE_PUBLISH_MS: u64 = 60_000;
 /// The choices for "publish my changes at most every … minutes", and the default.
 pub const PUBLISH_MINUTES: [u32; 4] = [5, 15, 30, 60];
 pub const DEFAULT_PUBLISH_MINUTES: u32 = 15;
@@ -43,14 +48,15 @@ pub struct AutoSync {
 
 impl AutoSync {
     /// What to do at `now_ms`, with the share's listing fingerprint `listing` (None: the share
-    /// cannot be reached) and `unsent` local changes.
-    pub fn due(&mut self, now_ms: u64, listing: Option<u64>, unsent: bool, publish_every_ms: u64) -> Due {
+    /// cannot be reached), `unsent` local changes, and the time since the last user activity.
+    pub fn due(&mut self, now_ms: u64, listing: Option<u64>, unsent: bool, idle_ms: u64, publish_every_ms: u64) -> Due {
         let Some(listing) = listing else {
             self.seen = None;
             return Due::Nothing;
         };
         let quiet = self.seen.replace(listing) == Some(listing);
-        let publish = unsent && self.last_publish_ms.is_none_or(|t| now_ms.saturating_sub(t) >= publish_every_ms);
+        let interval = self.last_publish_ms.is_none_or(|t| now_ms.saturating_sub(t) >= publish_every_ms);
+        let publish = unsent && (interval || idle_ms >= IDLE_PUBLISH_MS);
         if publish {
             return Due::Publish;
         }
@@ -80,11 +86,17 @@ mod tests {
 
     const MIN: u64 = 60_000;
 
-    /// (time, listing, unsent) → expected, run in order on one scheduler.
+    /// (time, listing, unsent) → expected, run in order on one scheduler (the user active).
     fn check(steps: &[(u64, Option<u64>, bool, Due)], publish_every: u64) {
+        let steps: Vec<_> = steps.iter().map(|&(t, l, u, e)| (t, l, u, 0, e)).collect();
+        check_idle(&steps, publish_every);
+    }
+
+    /// As [`check`], with the time since the last user activity.
+    fn check_idle(steps: &[(u64, Option<u64>, bool, u64, Due)], publish_every: u64) {
         let mut s = AutoSync::default();
-        for (i, &(now, listing, unsent, expect)) in steps.iter().enumerate() {
-            let got = s.due(now, listing, unsent, publish_every);
+        for (i, &(now, listing, unsent, idle, expect)) in steps.iter().enumerate() {
+            let got = s.due(now, listing, unsent, idle, publish_every);
             assert_eq!(got, expect, "step {i} at {now} ms");
             if got != Due::Nothing {
                 s.ran(now, listing, got == Due::Publish);
@@ -123,6 +135,19 @@ mod tests {
     }
 
     #[test]
+    fn edits_made_before_walking_away_are_published_after_a_minute_of_quiet() {
+        check_idle(
+            &[
+                (0, Some(1), true, 0, Due::Publish),
+                (2 * MIN, Some(1), true, 30_000, Due::Nothing), // still typing
+                (3 * MIN, Some(1), true, IDLE_PUBLISH_MS, Due::Publish), // left the keyboard
+                (4 * MIN, Some(1), false, 2 * MIN, Due::Nothing), // nothing left to send
+            ],
+            15 * MIN,
+        );
+    }
+
+    #[test]
     fn an_unreachable_share_syncs_nothing_and_is_looked_at_again() {
         check(
             &[
@@ -143,7 +168,7 @@ mod tests {
         // (All within one poll interval: the looks here come faster than every 15 s.)
         for i in 1..=1002u64 {
             let listing = i.min(1000);
-            if s.due(i, Some(listing), false, 15 * MIN) != Due::Nothing {
+            if s.due(i, Some(listing), false, 0, 15 * MIN) != Due::Nothing {
                 syncs += 1;
                 s.ran(i, Some(listing), false);
             }
