@@ -19,8 +19,11 @@
 pub const LOOK_MS: u64 = 15_000;
 /// A sync at least this often, whatever the listing says.
 pub const POLL_MS: u64 = 300_000;
-/// Unsent edits are published once nobody has touched the app for this long.
+/// Unsent edits are published once nobody has touched the app for this long...
 pub const IDLE_PUBLISH_MS: u64 = 60_000;
+/// ... but not sooner than this after the last publish (a pause now and then must not flood
+/// the share with deltas).
+pub const IDLE_PUBLISH_GAP_MS: u64 = 5 * 60_000;
 /// The choices for "publish my changes at most every … minutes", and the default.
 pub const PUBLISH_MINUTES: [u32; 4] = [5, 15, 30, 60];
 pub const DEFAULT_PUBLISH_MINUTES: u32 = 15;
@@ -55,8 +58,10 @@ impl AutoSync {
             return Due::Nothing;
         };
         let quiet = self.seen.replace(listing) == Some(listing);
-        let interval = self.last_publish_ms.is_none_or(|t| now_ms.saturating_sub(t) >= publish_every_ms);
-        let publish = unsent && (interval || idle_ms >= IDLE_PUBLISH_MS);
+        let since = self.last_publish_ms.map(|t| now_ms.saturating_sub(t));
+        let interval = since.is_none_or(|s| s >= publish_every_ms);
+        let walked_away = idle_ms >= IDLE_PUBLISH_MS && since.is_none_or(|s| s >= IDLE_PUBLISH_GAP_MS);
+        let publish = unsent && (interval || walked_away);
         if publish {
             return Due::Publish;
         }
@@ -139,9 +144,10 @@ mod tests {
         check_idle(
             &[
                 (0, Some(1), true, 0, Due::Publish),
-                (2 * MIN, Some(1), true, 30_000, Due::Nothing), // still typing
-                (3 * MIN, Some(1), true, IDLE_PUBLISH_MS, Due::Publish), // left the keyboard
-                (4 * MIN, Some(1), false, 2 * MIN, Due::Nothing), // nothing left to send
+                (2 * MIN, Some(1), true, IDLE_PUBLISH_MS, Due::Nothing), // a pause, but just published
+                (6 * MIN, Some(1), true, 30_000, Due::Receive),          // typing again (the poll comes)
+                (7 * MIN, Some(1), true, IDLE_PUBLISH_MS, Due::Publish), // left the keyboard
+                (8 * MIN, Some(1), false, 2 * MIN, Due::Nothing),        // nothing left to send
             ],
             15 * MIN,
         );

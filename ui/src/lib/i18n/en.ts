@@ -198,7 +198,7 @@ export const en = {
   'settings.auto_sync_label': 'Sync by itself while the vault is unlocked',
   'settings.publish_label': 'Send my changes at most every',
   'settings.publish_minutes': '{count} minute|{count} minutes',
-  'settings.auto_sync_help': 'Casebook looks at the share folder every 15 seconds and brings in what the other devices sent; it also checks every 5 minutes. Your own changes are sent at most this often, so the share does not show exactly when you work, and a minute after you stop using Casebook, so they are not left behind when it locks. “Sync now” on the Sync screen sends them at once.',
+  'settings.auto_sync_help': 'Casebook looks at the share folder every 15 seconds and brings in what the other devices sent; it also checks every 5 minutes. Your own changes are sent at most this often, so the share does not show exactly when you work, and a minute after you stop using Casebook (at most every 5 minutes), so they are not left behind when it locks. “Sync now” on the Sync screen sends them at once.',
   'settings.passphrase': 'Change passphrase',
   'settings.current_passphrase': 'Current passphrase',
   'settings.new_passphrase': 'New passphrase',
