@@ -253,3 +253,43 @@ fn a_failure_while_applying_defers_the_delta_and_blames_nobody() {
     assert_eq!(rs[1].sync().received.len(), 2);
     assert_eq!(rs[2].sync().received.len(), 1);
 }
+
+/// A member's delta with a device table or a dependency list one entry beyond the format's
+/// bound (4,097) is rejected by the decoder, by name, with nothing applied; the genuine delta
+/// of another device still applies in the same sync.
+#[test]
+fn a_device_table_or_dependency_list_beyond_the_bound_stops_no_one() {
+    let mut s = setup();
+    let h = now_hlc(&s.rs[0]);
+    let ids = |n: usize, base: u8| -> Vec<[u8; 16]> {
+        (0..n)
+            .map(|i| {
+                let mut id = [base; 16];
+                id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                id
+            })
+            .collect()
+    };
+    let mut wide = Insider::new(&s.share, &s.keys, &s.group, 40);
+    wide.devices = ids(casebook::sync::format::MAX_DEVICES, 0x11); // with the author: 4,097 entries
+    let wide_file =
+        wide.send(&s.share, &s.keys, &s.group, vec![change(1, [0xe1; 16], 1, h, Value::Text("Wide".into()))]);
+    let mut deep = Insider::new(&s.share, &s.keys, &s.group, 41);
+    deep.deps = ids(casebook::sync::format::MAX_DEPS + 1, 0x22).into_iter().map(|d| (d, 1)).collect();
+    let deep_file =
+        deep.send(&s.share, &s.keys, &s.group, vec![change(1, [0xe2; 16], 1, h, Value::Text("Deep".into()))]);
+    let genuine = *s.rs[0].store.add_case(&case_json("Genuine after them")).unwrap().as_bytes();
+    s.rs[0].sync();
+    let before = s.rs[1].store.count_cases(&CaseFilter::default()).unwrap();
+    let report = s.rs[1].sync();
+    for file in [&wide_file, &deep_file] {
+        let p = report.problems.iter().find(|p| &p.file == file).unwrap_or_else(|| panic!("{file}: {report:?}"));
+        assert!(p.problem.contains("4096"), "{}", p.problem);
+    }
+    assert!(s.rs[1].store.case(&genuine).is_ok(), "the genuine delta applied in the same sync");
+    assert_eq!(
+        s.rs[1].store.count_cases(&CaseFilter::default()).unwrap(),
+        before + 1,
+        "nothing of the wide or deep deltas"
+    );
+}
