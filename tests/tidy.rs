@@ -157,6 +157,7 @@ const PURE: &[&str] = &[
     "src/sync/rules.rs",
     "src/sync/words.rs",
     "src/sync/auto.rs",
+    "src/sync/plan.rs",
     "src/export/bundle.rs",
     "src/export/crypt.rs",
     "src/export/schema.rs",

@@ -10,6 +10,7 @@
 pub mod auto;
 pub mod engine;
 pub mod format;
+pub mod plan;
 pub mod rules;
 pub mod seal;
 pub mod share;

@@ -13,6 +13,7 @@ use crate::store::hlc::Hlc;
 use crate::store::write::{Change, Origin};
 use crate::store::Store;
 use crate::sync::format::{self, WireClock};
+use crate::sync::plan::{self, DeviceStep, FileStep};
 use crate::sync::rules;
 use crate::sync::seal;
 use crate::sync::share::{self, Name, Share};
@@ -117,24 +118,19 @@ pub(super) fn receive(
         let received = received_of(store, a.idx, peer.idx)?;
         let mut mine = BTreeMap::new();
         for e in &entries {
-            let file = format!("{dir}/{}", e.name);
-            match e.kind {
-                Name::Record | Name::Temp => {}
-                Name::Unknown => {} // reported above
-                Name::Delta(seq) if seq > peer.applied_seq => {
+            let applied_file = match e.kind {
+                Name::Delta(seq) => received.get(&seq).map(|&(_, len, mtime)| (len, mtime)),
+                _ => None,
+            };
+            let known = e.kind == Name::ConflictCopy && copy_known(store, a.idx, peer.idx, e)?;
+            match plan::file_step(&e.kind, e.len, e.mtime, peer.applied_seq, applied_file, known) {
+                FileStep::Ignore | FileStep::Unchanged => {}
+                FileStep::Pending(seq) => {
                     mine.insert(seq, (e.name.clone(), e.mtime));
                 }
-                Name::Delta(seq) => {
-                    // Already applied: re-read only when its length differs from what was applied.
-                    if received.get(&seq).is_some_and(|&(_, len, mtime)| len == e.len && mtime == e.mtime) {
-                        continue;
-                    }
+                FileStep::Verify => {
+                    let file = format!("{dir}/{}", e.name);
                     check_copy(store, a, share, peer, &received, e, &file, report)?;
-                }
-                Name::ConflictCopy => {
-                    if !copy_known(store, a.idx, peer.idx, e)? {
-                        check_copy(store, a, share, peer, &received, e, &file, report)?;
-                    }
                 }
             }
         }
@@ -151,10 +147,12 @@ pub(super) fn receive(
             if stopped.contains(&dev) {
                 continue;
             }
-            while let Some((next, label)) = peers.get(&dev).map(|p| (p.applied_seq + 1, p.label.clone())) {
-                let Some((name, mtime)) = pending.get(&dev).and_then(|m| m.get(&next)).cloned() else {
-                    let later = pending.get(&dev).and_then(|m| m.keys().find(|&&s| s > next).copied());
-                    if let Some(later) = later {
+            while let Some((applied, label)) = peers.get(&dev).map(|p| (p.applied_seq, p.label.clone())) {
+                let empty = BTreeMap::new();
+                let files = pending.get(&dev).unwrap_or(&empty);
+                let next = match plan::device_step(applied, files) {
+                    DeviceStep::Try(next) => next,
+                    DeviceStep::Missing { next, later } => {
                         waiting.insert(dev, Waiting {
                             device: hex(&dev),
                             label,
@@ -162,11 +160,14 @@ pub(super) fn receive(
                             state: "missing",
                             reason: format!("delta {next} is missing from the share (delta {later} is there): withheld or not synced yet"),
                         });
-                    } else {
-                        waiting.remove(&dev);
+                        break;
                     }
-                    break;
+                    DeviceStep::UpToDate => {
+                        waiting.remove(&dev);
+                        break;
+                    }
                 };
+                let (name, mtime) = files[&next].clone();
                 if store.cancelled() {
                     return Err(Error::Cancelled);
                 }
@@ -391,16 +392,9 @@ fn try_apply(
     if let Err(refusal) = rules::check(&body) {
         return Ok(Outcome::Refused(refusal));
     }
-    for (d, s) in &body.deps {
-        if d == me {
-            if *s > my_sent {
-                return Ok(Outcome::Wait(format!(
-                    "it follows delta {s} of this device, which this vault never wrote (restored from an older copy?)"
-                )));
-            }
-        } else if peers.get(d).map(|p| p.applied_seq).unwrap_or(0) < *s {
-            return Ok(Outcome::Wait(format!("it follows delta {s} of device {}, not applied here yet", hex(d))));
-        }
+    let applied = |d: &[u8; 16]| peers.get(d).map(|p| p.applied_seq).unwrap_or(0);
+    if let Some(reason) = plan::unmet_dependency(&body.deps, me, my_sent, applied, |d| hex(d)) {
+        return Ok(Outcome::Wait(reason));
     }
     let hash = seal::hash(&bytes);
     let n = body.changes.len() as u64;
