@@ -311,20 +311,7 @@ pub fn plan(store: &Store, b: &Bundle) -> Result<ImportPlan> {
 /// Clocks (hlc, device) of values that local changes replaced knowingly, per (record, field):
 /// an imported value among them is old news, not a conflict. One pass over the change log.
 fn known(store: &Store, ids: &HashSet<[u8; 16]>) -> Result<Known> {
-    let mut out = HashSet::new();
-    let mut stmt = store.conn.prepare(
-        "SELECT c.rec, c.field, c.prev_hlc, d.id FROM changes c JOIN devices d ON d.idx = c.prev_device \
-         WHERE c.prev_hlc IS NOT NULL",
-    )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let rec: Vec<u8> = r.get(0)?;
-        let Ok(rec) = <[u8; 16]>::try_from(rec) else { continue };
-        if ids.contains(&rec) {
-            out.insert((rec, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?));
-        }
-    }
-    Ok(out)
+    Ok(crate::store::changelog::replaced(&store.conn)?.into_iter().filter(|(rec, ..)| ids.contains(rec)).collect())
 }
 
 /// Imports everything in one transaction (or nothing), and records where it came from.

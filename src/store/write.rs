@@ -9,6 +9,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params, OptionalExtension, ToSql, Transaction};
 use uuid::Uuid;
 
+use super::changelog;
 use super::clocks::{FieldClock, RecordClocks};
 use super::hlc::Hlc;
 use super::merge::{self, Shown};
@@ -48,26 +49,7 @@ pub struct Origin {
     pub deps: std::collections::HashMap<u32, u64>,
 }
 
-/// `supersedes` as stored in the change log: 12 bytes per clock (HLC, device index).
-pub fn encode_clocks(clocks: &[FieldClock]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(clocks.len() * 12);
-    for c in clocks {
-        out.extend_from_slice(&c.hlc.0.to_be_bytes());
-        out.extend_from_slice(&c.device.to_be_bytes());
-    }
-    out
-}
-
-/// Reads [`encode_clocks`] back (whole entries only).
-pub fn decode_clocks(bytes: &[u8]) -> Vec<FieldClock> {
-    bytes
-        .chunks_exact(12)
-        .map(|e| FieldClock {
-            hlc: Hlc(u64::from_be_bytes(e[..8].try_into().expect("8 bytes"))),
-            device: u32::from_be_bytes(e[8..].try_into().expect("4 bytes")),
-        })
-        .collect()
-}
+pub use super::changelog::{decode_clocks, encode_clocks};
 
 /// A stored value as a [`Value`].
 pub fn value_of(v: ValueRef<'_>) -> Value {
@@ -455,17 +437,11 @@ impl Writer<'_> {
         if named.device == o.author {
             return Ok(true);
         }
-        let row: Option<(i64, Option<i64>)> = self
-            .tx
-            .prepare_cached(
-                "SELECT seq, origin FROM changes WHERE hlc = ?1 AND device = ?2 AND rec = ?3 AND field = ?4 LIMIT 1",
-            )?
-            .query_row(params![named.hlc.0 as i64, named.device, &record[..], field], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let row = changelog::place_of(&self.tx, record, field, named)?;
         let covered = o.deps.get(&named.device).copied().unwrap_or(0);
         Ok(match row {
             None => true,
-            Some((_, Some(delta))) => delta as u64 <= covered,
+            Some((_, Some(delta))) => delta <= covered,
             Some((log_seq, None)) if named.device == self.device => {
                 // This device's own value: named only if a delta of ours that carried it is covered.
                 let sent: Option<i64> = self
@@ -482,27 +458,7 @@ impl Writer<'_> {
     }
 
     fn log(&self, table: &TableDef, changes: &[&Change], origin: Option<&Origin>) -> Result<()> {
-        let mut log = self.tx.prepare_cached(
-            "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, origin) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        let origin = origin.map(|o| o.seq as i64);
-        for c in changes {
-            let supersedes = (!c.supersedes.is_empty()).then(|| encode_clocks(&c.supersedes));
-            log.execute(params![
-                table.code,
-                &c.record[..],
-                c.field,
-                &c.value,
-                c.clock.hlc.0 as i64,
-                c.clock.device,
-                c.prev.map(|p| p.hlc.0 as i64),
-                c.prev.map(|p| p.device),
-                supersedes,
-                origin
-            ])?;
-        }
-        Ok(())
+        changelog::append(&self.tx, table, changes, origin.map(|o| o.seq))
     }
 
     /// Inserts a record that does not exist yet from the changes of its creation.

@@ -13,17 +13,15 @@
 //! Nothing is lost and no sequence number is used twice. The group accepts the new device
 //! as it accepts any device holding the group key (the membership issue adds approval).
 
-use std::collections::HashSet;
-
 use rusqlite::params;
 use zeroize::Zeroizing;
 
 use super::{hex, raise, Attached, SyncReport};
 use crate::error::Result;
 use crate::model::table_by_code;
+use crate::store::changelog;
 use crate::store::clocks::{FieldClock, RecordClocks};
 use crate::store::hlc::Hlc;
-use crate::store::write::{decode_clocks, encode_clocks};
 use crate::store::Store;
 
 /// Moves this vault to a new device identity from `fork_at`, the first sequence number of its
@@ -57,47 +55,11 @@ pub(super) fn renew(
     tx.execute("INSERT INTO devices (id, label, local) VALUES (?1, ?2, 1)", params![&new_id[..], label])?;
     let new = tx.last_insert_rowid() as u32;
 
-    // The changes to relabel: this device's from the first lost delta on.
-    let mut relabelled: HashSet<u64> = HashSet::new();
-    let mut records: HashSet<(u8, Vec<u8>)> = HashSet::new();
-    {
-        let mut stmt = tx.prepare("SELECT hlc, tbl, rec FROM changes WHERE device = ?1 AND seq > ?2")?;
-        let mut rows = stmt.query(params![old, kept_change])?;
-        while let Some(r) = rows.next()? {
-            relabelled.insert(r.get::<_, i64>(0)? as u64);
-            records.insert((r.get(1)?, r.get(2)?));
-        }
-    }
+    // The changes to relabel (this device's from the first lost delta on), and the names of them.
+    let (relabelled, records) = changelog::relabel(&tx, old, new, kept_change)?;
     let moved = |c: FieldClock| c.device == old && relabelled.contains(&c.hlc.0);
-    tx.execute("UPDATE changes SET device = ?1 WHERE device = ?2 AND seq > ?3", params![new, old, kept_change])?;
-    // Later changes that name a relabelled value, in `prev` or `supersedes`, and conflicts.
+    // Conflicts that are relabelled values.
     {
-        let mut named = Vec::new();
-        let mut stmt =
-            tx.prepare("SELECT seq, prev_hlc, prev_device, supersedes FROM changes WHERE prev_device = ?1 OR supersedes IS NOT NULL")?;
-        let mut rows = stmt.query([old])?;
-        while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            let prev = r.get::<_, Option<i64>>(1)?.zip(r.get::<_, Option<u32>>(2)?);
-            let prev_moved = prev.is_some_and(|(h, d)| moved(FieldClock { hlc: Hlc(h as u64), device: d }));
-            let sup: Option<Vec<u8>> = r.get(3)?;
-            let sup = sup.map(|b| decode_clocks(&b));
-            let sup_moved = sup.as_ref().is_some_and(|s| s.iter().any(|c| moved(*c)));
-            if prev_moved || sup_moved {
-                let sup = sup.map(|s| {
-                    let s: Vec<FieldClock> =
-                        s.into_iter().map(|c| if moved(c) { FieldClock { device: new, ..c } } else { c }).collect();
-                    encode_clocks(&s)
-                });
-                named.push((seq, prev_moved, sup));
-            }
-        }
-        for (seq, prev_moved, sup) in named {
-            if prev_moved {
-                tx.execute("UPDATE changes SET prev_device = ?1 WHERE seq = ?2", params![new, seq])?;
-            }
-            tx.execute("UPDATE changes SET supersedes = ?1 WHERE seq = ?2", params![sup, seq])?;
-        }
         let mut conflicts = Vec::new();
         let mut stmt = tx.prepare("SELECT rec, field, hlc FROM conflicts WHERE device = ?1")?;
         let mut rows = stmt.query([old])?;

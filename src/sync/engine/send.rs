@@ -13,8 +13,8 @@ use super::{
     CHANGE_BYTES_PER_DELTA,
 };
 use crate::error::{Error, Result};
+use crate::store::changelog;
 use crate::store::clocks::FieldClock;
-use crate::store::write::{decode_clocks, value_of};
 use crate::store::Store;
 use crate::sync::format::{self, Body, WireChange, WireClock};
 use crate::sync::rules;
@@ -31,29 +31,23 @@ struct OwnRow {
 
 /// This device's changes after `after` (and up to `upto`), at most `limit`.
 fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<OwnRow>> {
-    let mut stmt = store.conn.prepare_cached(
-        "SELECT seq, tbl, rec, field, value, hlc, prev_hlc, prev_device, supersedes FROM changes \
-         WHERE seq > ?1 AND seq <= ?2 AND device = ?3 ORDER BY seq LIMIT ?4",
-    )?;
-    let rows = stmt.query_map(params![after, upto, store.device, limit as i64], |r| {
-        let rec: Vec<u8> = r.get(2)?;
-        let prev_hlc: Option<i64> = r.get(6)?;
-        Ok(OwnRow {
-            seq: r.get(0)?,
+    Ok(changelog::of_device(&store.conn, store.device, after, upto, limit)?
+        .into_iter()
+        .map(|l| OwnRow {
+            seq: l.seq,
             change: WireChange {
-                table: r.get(1)?,
-                record: rec.as_slice().try_into().unwrap_or([0; 16]),
-                field: r.get(3)?,
-                hlc: r.get::<_, i64>(5)? as u64,
-                prev: prev_hlc.map(|h| WireClock { hlc: h as u64, device: 0 }),
+                table: l.table,
+                record: l.record,
+                field: l.field,
+                hlc: l.hlc,
+                prev: l.prev.map(|p| WireClock { hlc: p.hlc.0, device: 0 }),
                 supersedes: Vec::new(),
-                value: value_of(r.get_ref(4)?),
+                value: l.value,
             },
-            prev_device: r.get(7)?,
-            supersedes: r.get::<_, Option<Vec<u8>>>(8)?.map(|b| decode_clocks(&b)).unwrap_or_default(),
+            prev_device: l.prev.map(|p| p.device),
+            supersedes: l.supersedes,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect())
 }
 
 /// The body of a delta from rows of the change log: the device table lists this device first,
@@ -190,7 +184,7 @@ pub(super) fn send(
     let mut seq = last_sent;
     let mut scanned = a.scanned_upto;
     loop {
-        let max: i64 = store.conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?;
+        let max = changelog::last_seq(&store.conn)?;
         let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
         if rows.is_empty() {
             if max > scanned {
