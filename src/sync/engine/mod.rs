@@ -146,11 +146,16 @@ fn attach(store: &mut Store, group: [u8; 16], epoch: u32, key: &[u8; 32], dir: &
 }
 
 fn publish_record(store: &mut Store, a: &Attached, share: &Share, me: &[u8; 16]) -> Result<()> {
-    let label = local_label(store)?;
-    let now = store.clock.now_ms();
-    let bytes = seal::seal_record(&a.keys, &a.signing, &a.group, me, now, &label, store.entropy.as_mut());
+    let bytes = record_bytes(store, a, me)?;
     share.write_own(me, share::RECORD, &bytes, store.entropy.as_mut())?;
     Ok(())
+}
+
+/// This device's record as it writes it now (its current label).
+fn record_bytes(store: &mut Store, a: &Attached, me: &[u8; 16]) -> Result<Vec<u8>> {
+    let label = local_label(store)?;
+    let now = store.clock.now_ms();
+    Ok(seal::seal_record(&a.keys, &a.signing, &a.group, me, now, &label, store.entropy.as_mut()))
 }
 
 /// `share create DIR`: a new group with this vault as its first device.

@@ -388,8 +388,7 @@ fn own_record_intact(
                    junk); it was written again",
         ),
     };
-    let now = store.clock.now_ms();
-    let bytes = seal::seal_record(&a.keys, &a.signing, &a.group, me, now, &label, store.entropy.as_mut());
+    let bytes = super::record_bytes(store, a, me)?;
     share.replace_own(me, share::RECORD, &bytes, store.entropy.as_mut())?;
     if let Some(problem) = problem {
         report.problems.push(Problem {
