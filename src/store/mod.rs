@@ -50,7 +50,27 @@ pub(crate) fn open_connection_without_memory_security(
     open_connection_with(path, DbKey::Raw(key, cipher), false)
 }
 
+/// Initialises SQLite and SQLCipher once per process, before the first connection.
+///
+/// SQLite 3.54 runs SQLCipher's `SQLITE_EXTRA_INIT` after it has marked the library
+/// initialised and left its init mutex, so a second thread opening its first connection at
+/// the same moment finds SQLite "initialised" but SQLCipher not yet, and its `PRAGMA key`
+/// fails ("An error occurred with PRAGMA key or rekey"). Measured: 4 starts in 300 of eight
+/// threads opening at process start (`tests/store_open_race.rs`). `Once` makes every other
+/// thread wait until the whole initialisation, SQLCipher's included, has finished.
+fn initialise_sqlite() -> Result<()> {
+    static INIT: std::sync::OnceLock<std::os::raw::c_int> = std::sync::OnceLock::new();
+    // SAFETY: sqlite3_initialize takes no arguments and may be called at any time.
+    let rc = *INIT.get_or_init(|| unsafe { rusqlite::ffi::sqlite3_initialize() });
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), Some("SQLite could not initialise".into())).into())
+    }
+}
+
 fn open_connection_with(path: &Path, key: DbKey<'_>, memory_security: bool) -> Result<Connection> {
+    initialise_sqlite()?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
