@@ -45,7 +45,9 @@ fn child_opens_eight_vaults_at_once() {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                open_connection(&path, DbKey::Raw(&[7u8; 32], DbCipher::default())).map(drop).map_err(|e| format!("{e:?}"))
+                open_connection(&path, DbKey::Raw(&[7u8; 32], DbCipher::default()))
+                    .map(drop)
+                    .map_err(|e| format!("{e:?}"))
             })
         })
         .collect();

@@ -65,7 +65,8 @@ fn initialise_sqlite() -> Result<()> {
     if rc == rusqlite::ffi::SQLITE_OK {
         Ok(())
     } else {
-        Err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), Some("SQLite could not initialise".into())).into())
+        Err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), Some("SQLite could not initialise".into()))
+            .into())
     }
 }
 
