@@ -263,10 +263,20 @@ fn size_benchmark() {
         let mut compressed = 0usize;
         let mut n = 0usize;
         for chunk in changes.chunks(per).take(20) {
-            let body =
-                Body { created_ms: 1, deps: vec![([1; 16], 3)], devices: vec![[2; 16]], changes: chunk.to_vec() };
-            compressed += seal::compress(&format::encode_body(&body)).len();
-            file += seal::seal_delta(&keys, &signing, &[5; 16], &[2; 16], 1, &[0; 32], &body).len();
+            let body = Body {
+                created_ms: 1,
+                deps: vec![format::Dep { device: [1; 16], seq: 3, id: [4; 32] }],
+                devices: vec![[2; 16]],
+                changes: chunk.to_vec(),
+            };
+            compressed += seal::compress(&format::encode_body(&body, format::DELTA_V2)).len();
+            file += seal::seal_delta(
+                &keys,
+                &signing,
+                &format::DeltaHeader::new(format::DELTA_V2, [5; 16], 1, [2; 16], 1, [0; 32]),
+                &body,
+            )
+            .len();
             n += chunk.len();
         }
         println!(

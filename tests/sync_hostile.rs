@@ -96,9 +96,11 @@ fn no_panic<T>(case: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 // ---------------------------------------------------------------------------------------------
 // (a) Tampered, renamed, misplaced and foreign deltas
 
-/// Every header byte flipped, ~200 body and signature bytes flipped, truncation at every length
-/// (so at every boundary: 8, 112, 112 + sealed_len, len - 64, len - 1), bytes appended: each variant of a real delta is
-/// rejected by name, nothing is applied, no alarm is raised, nothing panics.
+/// Every byte of the receipt (signed header and signature) flipped, ~200 body bytes flipped,
+/// truncation at every length (so at every boundary: 8, 164, 196, 260, len - 1), bytes
+/// appended: each variant of a real (version-2) delta is rejected by name, nothing is applied,
+/// no alarm is raised, nothing panics. The one exception is the version byte: a version this
+/// build does not read waits for an update of Casebook, named in the status.
 #[test]
 fn tamper_matrix_on_a_real_delta() {
     let tmp = tempfile::tempdir().unwrap();
@@ -110,18 +112,19 @@ fn tamper_matrix_on_a_real_delta() {
     let path = share.join(&name);
     let orig = fs::read(&path).unwrap();
     let len = orig.len();
-    let sealed_len = u32::from_be_bytes(orig[108..112].try_into().unwrap()) as usize;
-    assert_eq!(len, format::DELTA_HEADER + sealed_len + format::SIGNATURE_LEN);
+    assert_eq!(orig[7], format::DELTA_V2);
+    let sealed_len = u32::from_be_bytes(orig[160..164].try_into().unwrap()) as usize;
+    assert_eq!(len, format::RECEIPT_LEN + sealed_len);
 
     let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
-    for i in 0..format::DELTA_HEADER {
+    for i in 0..format::RECEIPT_LEN {
         let mut b = orig.clone();
         b[i] ^= 0xff;
         variants.push((format!("header byte {i} flipped"), b));
     }
-    let tail = len - format::DELTA_HEADER;
-    let mut sampled: Vec<usize> = (0..200).map(|k| format::DELTA_HEADER + k * tail / 200).collect();
-    sampled.extend([format::DELTA_HEADER + sealed_len - 1, len - 64, len - 33, len - 32, len - 1]);
+    let tail = len - format::RECEIPT_LEN;
+    let mut sampled: Vec<usize> = (0..200).map(|k| format::RECEIPT_LEN + k * tail / 200).collect();
+    sampled.extend([format::RECEIPT_LEN, len - 64, len - 33, len - 32, len - 1]);
     sampled.sort_unstable();
     sampled.dedup();
     for &i in &sampled {
@@ -130,7 +133,7 @@ fn tamper_matrix_on_a_real_delta() {
         variants.push((format!("byte {i} flipped"), b));
     }
     let cuts: Vec<usize> = (0..len).collect();
-    for boundary in [8, format::DELTA_HEADER, format::DELTA_HEADER + sealed_len, len - 64, len - 1] {
+    for boundary in [8, format::DELTA_AAD_V2, format::DELTA_SIGNED_V2, format::RECEIPT_LEN, len - 1] {
         assert!(cuts.contains(&boundary));
     }
     for &n in &cuts {
@@ -159,7 +162,9 @@ fn tamper_matrix_on_a_real_delta() {
                 continue;
             }
         };
+        let newer = report.waiting.iter().any(|w| w.state == "newer_version" && w.reason.contains("update Casebook"));
         match problem_of(&report, &name) {
+            None if case == "header byte 7 flipped" && newer => {}
             Some(p) if !p.trim().is_empty() => {
                 // Counted by their words (the numbers differ).
                 let words: String = p.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
@@ -733,8 +738,9 @@ fn hostile_device_records() {
         }],
     };
     let c_dir = folder(&share, &rs[2]);
-    let prev = seal::hash(&fs::read(c_dir.join(delta(1))).unwrap());
-    let forged = seal::seal_delta(&keys, &thief, &group_id, &c_id, 2, &prev, &body);
+    let prev = seal::delta_id(&fs::read(c_dir.join(delta(1))).unwrap());
+    let header = format::DeltaHeader::new(format::DELTA_V2, group_id, keys.epoch, c_id, 2, prev);
+    let forged = seal::seal_delta(&keys, &thief, &header, &body);
     fs::write(c_dir.join(delta(2)), &forged).unwrap();
     let report = rs[1].sync();
     let p = problem_of(&report, &format!("{c}/{}", delta(2))).expect("rejected");

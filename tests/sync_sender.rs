@@ -127,7 +127,7 @@ fn long_notes_are_split_not_refused() {
     assert!(report.sent_deltas >= 3, "{} deltas", report.sent_deltas);
     let bodies = own_deltas(&share_dir, &rs[0]);
     for (i, b) in bodies.iter().enumerate() {
-        let len = format::encode_body(b).len();
+        let len = format::encode_body(b, format::DELTA_V2).len();
         assert!(len <= format::MAX_BODY, "delta {} holds {len} bytes", i + 1);
     }
     assert!(straddling(&bodies).is_empty(), "{:?}", straddling(&bodies));

@@ -152,7 +152,9 @@ const PURE: &[&str] = &[
     "src/store/hlc.rs",
     "src/store/merge.rs",
     "src/model/",
-    "src/sync/format.rs",
+    "src/sync/format/mod.rs",
+    "src/sync/format/delta.rs",
+    "src/sync/format/invite.rs",
     "src/sync/seal.rs",
     "src/sync/rules.rs",
     "src/sync/words.rs",
@@ -475,7 +477,7 @@ fn format_docs_carry_the_version_of_the_code() {
     for (doc_rel, tag, src_rel, constant) in [
         ("docs/formats/vault.md", "casebook-vault", "src/vault/header.rs", "FORMAT_VERSION"),
         ("docs/formats/database.md", "casebook-database", "src/store/schema.rs", "VERSION"),
-        ("docs/formats/delta.md", "casebook-sync", "src/sync/format.rs", "VERSION"),
+        ("docs/formats/delta.md", "casebook-sync", "src/sync/format/delta.rs", "DELTA_V2"),
     ] {
         let version = const_value(src_rel, constant);
         let want = format!("Format: {tag} v{version}");

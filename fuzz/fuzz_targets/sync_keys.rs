@@ -41,7 +41,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 pub fn sample_body() -> Body {
     Body {
         created_ms: 1,
-        deps: vec![([2; 16], 4)],
+        deps: vec![format::Dep { device: [2; 16], seq: 4, id: [6; 32] }],
         devices: vec![AUTHOR, [2; 16]],
         changes: vec![WireChange {
             table: 1,
@@ -69,18 +69,22 @@ impl Fixed {
                 record_key: hmac(&GROUP_KEY, &[b"casebook/v1/record-key"]),
             };
             let body = sample_body();
-            let padded = format::pad(&seal::compress(&format::encode_body(&body)));
             let prev = [5; 32];
-            let real = seal::seal_delta(&f.keys, &f.signing, &GROUP, &AUTHOR, 2, &prev, &body);
-            assert_eq!(f.seal_delta_raw(2, &prev, &padded), real, "the raw sealer disagrees with seal_delta");
+            for version in [format::DELTA_V1, format::DELTA_V2] {
+                let padded = format::pad(&seal::compress(&format::encode_body(&body, version)));
+                let header = DeltaHeader::new(version, GROUP, 1, AUTHOR, 2, prev);
+                let real = seal::seal_delta(&f.keys, &f.signing, &header, &body);
+                assert_eq!(f.seal_delta_raw(version, 2, &prev, &padded), real, "the raw sealer disagrees (v{version})");
+            }
             f
         })
     }
 
-    /// A delta of `AUTHOR` whose sealed body is exactly `padded` (any bytes), validly encrypted
-    /// under the delta key and signed.
-    pub fn seal_delta_raw(&self, seq: u64, prev_hash: &[u8; 32], padded: &[u8]) -> Vec<u8> {
-        let mut h = DeltaHeader { group: GROUP, epoch: 1, device: AUTHOR, seq, prev_hash: *prev_hash, nonce: [0; 24] };
+    /// A delta of `AUTHOR` in format `version` whose sealed body is exactly `padded` (any
+    /// bytes), validly encrypted under the delta key and signed (version 2: the header holds
+    /// the body's SHA-256 and the signature covers the header; the body follows the signature).
+    pub fn seal_delta_raw(&self, version: u8, seq: u64, prev: &[u8; 32], padded: &[u8]) -> Vec<u8> {
+        let mut h = DeltaHeader::new(version, GROUP, 1, AUTHOR, seq, *prev);
         let ident = format::encode_delta_ident(&h);
         h.nonce.copy_from_slice(&hmac(&self.nonce_key, &[&ident, padded])[..24]);
         let mut out = format::encode_delta_head(&h, padded.len() + format::TAG);
@@ -88,9 +92,16 @@ impl Fixed {
             .unwrap()
             .encrypt(&XNonce::from(h.nonce), Payload { msg: padded, aad: &out })
             .unwrap();
-        out.extend_from_slice(&sealed);
-        let sig = self.signing.sign(&out);
-        out.extend_from_slice(&sig.to_bytes());
+        if version >= format::DELTA_V2 {
+            out.extend_from_slice(&<[u8; 32]>::from(<Sha256 as sha2::Digest>::digest(&sealed)));
+            let sig = self.signing.sign(&out);
+            out.extend_from_slice(&sig.to_bytes());
+            out.extend_from_slice(&sealed);
+        } else {
+            out.extend_from_slice(&sealed);
+            let sig = self.signing.sign(&out);
+            out.extend_from_slice(&sig.to_bytes());
+        }
         out
     }
 
@@ -103,6 +114,7 @@ impl Fixed {
             device: AUTHOR,
             signing_key: self.public,
             issued_ms: 3,
+            reads: format::READER,
             nonce: [4; 24],
         };
         let mut out = format::encode_record_head(&h, label.len() + format::TAG);

@@ -4,8 +4,8 @@
 //! key). Then the input (its first 200 bytes) is sealed as the label of a validly encrypted and
 //! signed record, so that mutations reach the label checks: it opens iff it is UTF-8 without
 //! control characters, and to the same text. Last, `seal::seal_record` with the input as a
-//! (lossy UTF-8) label must open again. Checks besides "no panic": an accepted record re-encodes
-//! to the input's first 110 bytes.
+//! (lossy UTF-8) label must open again. Checks besides "no panic": an accepted record (of
+//! version 1 or 2) re-encodes to the input's bytes before the sealed label.
 #![no_main]
 
 mod sync_keys;
@@ -18,7 +18,9 @@ use sync_keys::{Fixed, AUTHOR, GROUP};
 fuzz_target!(|data: &[u8]| {
     let f = Fixed::get();
     if let Ok(parts) = format::decode_record(data) {
-        assert_eq!(format::encode_record_head(&parts.header, parts.sealed_label.len()), &data[..format::RECORD_FIXED]);
+        let head = format::encode_record_head(&parts.header, parts.sealed_label.len());
+        assert_eq!(&head[..], &data[..head.len()]);
+        assert_eq!(head.len(), parts.aad.len());
         assert_eq!(parts.signed.len() + format::SIGNATURE_LEN, data.len());
     }
     let _ = seal::open_record(&f.keys, data);

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -226,10 +226,25 @@ CREATE TABLE sync_copies (
 ALTER TABLE sync_alarms ADD COLUMN dismissed INTEGER;
 ";
 
+/// Delta format 2 (docs/formats/delta.md): the format of each sent delta, the receipt of each
+/// received version-2 delta, the newest format each peer reads, and each peer's accumulated
+/// dependency vector (version-2 deltas name only what changed).
+const V5_TO_V6: &str = "
+ALTER TABLE sync_sent ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sync_received ADD COLUMN receipt BLOB;
+ALTER TABLE sync_peers ADD COLUMN reads INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE sync_peers ADD COLUMN vector BLOB;
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
-pub(crate) const HISTORY: &[(i64, &[&str])] =
-    &[(1, &[V1]), (2, &[V1, V1_TO_V2]), (3, &[V1, V1_TO_V2, V2_TO_V3]), (4, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4])];
+pub(crate) const HISTORY: &[(i64, &[&str])] = &[
+    (1, &[V1]),
+    (2, &[V1, V1_TO_V2]),
+    (3, &[V1, V1_TO_V2, V2_TO_V3]),
+    (4, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4]),
+    (5, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5]),
+];
 
 /// What the caller must do after an upgrade.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -279,6 +294,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
             2 => conn.execute_batch(V2_TO_V3)?,
             3 => conn.execute_batch(V3_TO_V4)?,
             4 => conn.execute_batch(V4_TO_V5)?,
+            5 => conn.execute_batch(V5_TO_V6)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

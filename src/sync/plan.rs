@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::format::{Dep, DELTA_V1, DELTA_V2};
 use super::share::Name;
 
 /// What to do with one file in another device's folder.
@@ -64,27 +65,59 @@ pub fn device_step<T>(applied_seq: u64, pending: &BTreeMap<u64, T>) -> DeviceSte
     }
 }
 
-/// Why a delta must wait for its dependencies, or None when they are all applied here.
-/// `me`: this device, which has written `my_sent` deltas; `applied`: another device's applied
-/// position here.
+/// Why a delta must wait for its dependencies (its `Waiting` state and the reason), or None
+/// when they are all applied here. `me`: this device, which has written `my_sent` deltas;
+/// `applied`: another device's applied position here; `id_of`: the id of a delta applied (or,
+/// for `me`, written) here, when the vault knows it. A version-2 dependency names the id of the
+/// delta it follows: another id is another version of that delta (a fork of that device, or a
+/// false claim of the author), and only the author of the claim waits for it.
 pub fn unmet_dependency(
-    deps: &[([u8; 16], u64)],
+    deps: &[Dep],
     me: &[u8; 16],
     my_sent: u64,
     applied: impl Fn(&[u8; 16]) -> u64,
+    id_of: impl Fn(&[u8; 16], u64) -> Option<[u8; 32]>,
     hex: impl Fn(&[u8; 16]) -> String,
-) -> Option<String> {
-    deps.iter().find_map(|(d, s)| {
-        if d == me {
-            (*s > my_sent).then(|| {
+) -> Option<(&'static str, String)> {
+    deps.iter().find_map(|d| {
+        let (s, who) = (d.seq, if &d.device == me { "this device".to_string() } else { format!("device {}", hex(&d.device)) });
+        let here = if &d.device == me { my_sent } else { applied(&d.device) };
+        if here < s {
+            return Some(if &d.device == me {
+                ("dependency", format!("it follows delta {s} of this device, which this vault never wrote (restored from an older copy?)"))
+            } else {
+                ("dependency", format!("it follows delta {s} of {who}, not applied here yet"))
+            });
+        }
+        match id_of(&d.device, s) {
+            Some(id) if d.id != [0; 32] && id != d.id => Some((
+                "other_version",
                 format!(
-                    "it follows delta {s} of this device, which this vault never wrote (restored from an older copy?)"
-                )
-            })
-        } else {
-            (applied(d) < *s).then(|| format!("it follows delta {s} of device {}, not applied here yet", hex(d)))
+                    "it follows a version of delta {s} of {who} that this device never applied (this device applied \
+                     another): that device forked, or the author claims a delta that does not exist"
+                ),
+            )),
+            _ => None,
         }
     })
+}
+
+/// The delta format a sender writes next: the newest every peer reads (`reads`, from their
+/// records), and never older than what it wrote last (`last`, 0 when nothing yet).
+pub fn sender_version(last: u8, reads: impl IntoIterator<Item = u16>) -> u8 {
+    let all_read = reads.into_iter().min().unwrap_or(u16::from(DELTA_V2));
+    let newest = if all_read >= u16::from(DELTA_V2) { DELTA_V2 } else { DELTA_V1 };
+    newest.max(last)
+}
+
+/// The dependencies a delta of `version` carries, from the author's full vector `full`: all of
+/// it in version 1 and in the first version-2 delta (`prev_full` None: the previous delta was
+/// of version 1, or there is none); in later ones only the entries that changed.
+pub fn written_deps(full: &[Dep], prev_full: Option<&[Dep]>, version: u8) -> Vec<Dep> {
+    match prev_full {
+        Some(prev) if version >= DELTA_V2 => full.iter().filter(|d| !prev.contains(d)).copied().collect(),
+        _ => full.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -127,14 +160,52 @@ mod tests {
     fn dependencies() {
         let (me, a, b) = ([1u8; 16], [2u8; 16], [3u8; 16]);
         let applied = |d: &[u8; 16]| if *d == a { 4 } else { 0 };
+        // What this vault applied (a:1..=4) and wrote (me:1..=2): delta (d, s) has id [s; 32].
+        let id_of = |d: &[u8; 16], s: u64| ((*d == a && s <= 4) || (*d == me && s <= 2)).then_some([s as u8; 32]);
         let hex = |d: &[u8; 16]| format!("{:02x}", d[0]);
-        assert_eq!(unmet_dependency(&[], &me, 0, applied, hex), None);
-        assert_eq!(unmet_dependency(&[(a, 4), (me, 2)], &me, 2, applied, hex), None);
-        let w = unmet_dependency(&[(a, 5)], &me, 2, applied, hex).unwrap();
-        assert!(w.contains("delta 5 of device 02"), "{w}");
-        let w = unmet_dependency(&[(b, 1)], &me, 2, applied, hex).unwrap();
-        assert!(w.contains("device 03"), "{w}");
-        let w = unmet_dependency(&[(me, 3)], &me, 2, applied, hex).unwrap();
-        assert!(w.contains("never wrote"), "{w}");
+        let dep = |device: [u8; 16], seq: u64, id: u8| Dep { device, seq, id: [id; 32] };
+        let check = |deps: &[Dep]| unmet_dependency(deps, &me, 2, applied, id_of, hex);
+        type Case = (&'static str, Vec<Dep>, Option<(&'static str, &'static str)>);
+        let cases: Vec<Case> = vec![
+            ("none", vec![], None),
+            ("applied, v1 (no ids)", vec![dep(a, 4, 0), dep(me, 2, 0)], None),
+            ("applied, same ids", vec![dep(a, 4, 4), dep(me, 2, 2)], None),
+            ("an older applied delta, its id", vec![dep(a, 3, 3)], None),
+            ("not applied yet", vec![dep(a, 5, 5)], Some(("dependency", "delta 5 of device 02"))),
+            ("an unknown device", vec![dep(b, 1, 1)], Some(("dependency", "device 03"))),
+            ("ours, never written", vec![dep(me, 3, 3)], Some(("dependency", "never wrote"))),
+            ("another version of a peer's", vec![dep(a, 4, 9)], Some(("other_version", "delta 4 of device 02"))),
+            ("another version of ours", vec![dep(me, 1, 9)], Some(("other_version", "delta 1 of this device"))),
+        ];
+        for (what, deps, expect) in cases {
+            let got = check(&deps);
+            match (expect, got) {
+                (None, None) => {}
+                (Some((state, words)), Some((s, w))) => {
+                    assert_eq!(s, state, "{what}");
+                    assert!(w.contains(words), "{what}: {w}");
+                }
+                (e, g) => panic!("{what}: expected {e:?}, got {g:?}"),
+            }
+        }
+        // The id of an applied delta this vault does not know (applied before it kept ids) is
+        // no evidence either way.
+        assert_eq!(unmet_dependency(&[dep(a, 4, 9)], &me, 2, applied, |_: &[u8; 16], _| None, hex), None);
+    }
+
+    #[test]
+    fn what_a_sender_writes() {
+        assert_eq!(sender_version(0, []), DELTA_V2, "alone in the group");
+        assert_eq!(sender_version(0, [2, 2]), DELTA_V2);
+        assert_eq!(sender_version(0, [2, 1]), DELTA_V1, "a peer reads only version 1");
+        assert_eq!(sender_version(1, [2, 1]), DELTA_V1);
+        assert_eq!(sender_version(2, [2, 1]), DELTA_V2, "never back to an older version");
+        assert_eq!(sender_version(1, [3, 2]), DELTA_V2, "no newer than this build writes");
+        let dep = |d: u8, seq: u64| Dep { device: [d; 16], seq, id: [seq as u8; 32] };
+        let full = vec![dep(1, 4), dep(2, 7), dep(3, 1)];
+        assert_eq!(written_deps(&full, None, DELTA_V2), full, "a first version-2 delta names all");
+        assert_eq!(written_deps(&full, Some(&[dep(1, 4), dep(2, 6)]), DELTA_V2), vec![dep(2, 7), dep(3, 1)]);
+        assert_eq!(written_deps(&full, Some(&full), DELTA_V2), vec![], "nothing changed");
+        assert_eq!(written_deps(&full, Some(&[dep(1, 4)]), DELTA_V1), full, "version 1 names all");
     }
 }

@@ -73,18 +73,13 @@ fn decompress(data: &[u8]) -> Result<Vec<u8>, Bad> {
 
 /// Builds a delta file. Deterministic: the same inputs give the same bytes (the nonce is
 /// derived from the header and the plaintext; Ed25519 signatures are deterministic).
-pub fn seal_delta(
-    keys: &GroupKeys,
-    signing: &SigningKey,
-    group: &[u8; 16],
-    device: &[u8; 16],
-    seq: u64,
-    prev_hash: &[u8; 32],
-    body: &Body,
-) -> Vec<u8> {
-    let padded = Zeroizing::new(format::pad(&compress(&format::encode_body(body))));
-    let mut header =
-        DeltaHeader { group: *group, epoch: keys.epoch, device: *device, seq, prev_hash: *prev_hash, nonce: [0; 24] };
+/// Seals a delta of `header.version` (its `group`, `epoch`, `device`, `seq`, `prev` and, in
+/// version 2, `epoch_id`, `roster_head`, `rules` and `min_reader` set; the nonce and body hash
+/// are derived here). Deterministic: the same header and body give the same bytes.
+pub fn seal_delta(keys: &GroupKeys, signing: &SigningKey, header: &DeltaHeader, body: &Body) -> Vec<u8> {
+    let padded = Zeroizing::new(format::pad(&compress(&format::encode_body(body, header.version))));
+    let mut header = header.clone();
+    header.epoch = keys.epoch;
     let ident = format::encode_delta_ident(&header);
     header.nonce.copy_from_slice(&hmac(&keys.nonce[..], &[&ident, &padded])[..24]);
     let sealed_len = padded.len() + format::TAG;
@@ -92,17 +87,61 @@ pub fn seal_delta(
     let sealed = aead(&keys.delta)
         .encrypt(&XNonce::from(header.nonce), Payload { msg: &padded, aad: &out })
         .expect("XChaCha20-Poly1305 encrypts any length we produce");
-    out.extend_from_slice(&sealed);
-    let signature = signing.sign(&out);
-    out.extend_from_slice(&signature.to_bytes());
+    if header.version >= format::DELTA_V2 {
+        // The signed header holds the body's hash, so header and signature are a receipt.
+        out.extend_from_slice(&hash(&sealed));
+        let signature = signing.sign(&out);
+        out.extend_from_slice(&signature.to_bytes());
+        out.extend_from_slice(&sealed);
+    } else {
+        out.extend_from_slice(&sealed);
+        let signature = signing.sign(&out);
+        out.extend_from_slice(&signature.to_bytes());
+    }
     out
 }
 
-/// Verifies a delta's signature against `pinned` (the author's key), then decrypts and decodes
-/// it. Nothing of the body is looked at before the signature verifies.
-pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(DeltaHeader, Body), Bad> {
+/// A delta's id (SHA-256 of the whole file in version 1, of the signed header in version 2),
+/// or the file's hash when it is not a delta at all.
+pub fn delta_id(bytes: &[u8]) -> [u8; 32] {
+    format::decode_delta(bytes).map(|p| p.id).unwrap_or_else(|_| hash(bytes))
+}
+
+/// Verifies a receipt (a version-2 delta's first 260 bytes) against the author's key: the
+/// author signed this header, and so the body whose hash it holds. Gives the header and id.
+pub fn verify_receipt(pinned: &[u8; 32], receipt: &[u8]) -> Result<(DeltaHeader, [u8; 32]), Bad> {
+    if receipt.len() != format::RECEIPT_LEN {
+        return Err(Bad::new(format!("a receipt has {} bytes, this one {}", format::RECEIPT_LEN, receipt.len())));
+    }
+    // A receipt is a delta without its body: decode it as one whose body is all zeros.
+    let sealed_len = u32::from_be_bytes(receipt[160..164].try_into().expect("4 bytes")) as usize;
+    if !(format::MIN_PADDED + format::TAG..=format::MAX_SEALED).contains(&sealed_len) {
+        return Err(Bad::new("the receipt announces a body of impossible length"));
+    }
+    let mut whole = receipt.to_vec();
+    whole.resize(format::RECEIPT_LEN + sealed_len, 0);
+    let parts = format::decode_delta(&whole)?;
+    if parts.header.version < format::DELTA_V2 {
+        return Err(Bad::new("only version-2 deltas have receipts"));
+    }
+    verify(pinned, parts.signed, &parts.signature)?;
+    Ok((parts.header, parts.id))
+}
+
+/// Checks a delta's structure and that `pinned` signed it (in version 2, also that the body is
+/// the one the signed header names), without opening the body.
+pub fn verify_delta(pinned: &[u8; 32], bytes: &[u8]) -> Result<DeltaHeader, Bad> {
     let parts = format::decode_delta(bytes)?;
     verify(pinned, parts.signed, &parts.signature)?;
+    if parts.header.version >= format::DELTA_V2 && hash(parts.sealed_body) != parts.header.body_hash {
+        return Err(Bad::new("the body is not the one the signed header names (changed or swapped)"));
+    }
+    Ok(parts.header)
+}
+
+pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(DeltaHeader, Body), Bad> {
+    verify_delta(pinned, bytes)?;
+    let parts = format::decode_delta(bytes)?;
     if parts.header.epoch != keys.epoch {
         return Err(Bad::new(format!("key epoch {} is not the group's {}", parts.header.epoch, keys.epoch)));
     }
@@ -113,11 +152,10 @@ pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(
     );
     let compressed = format::unpad(&padded)?;
     let body = Zeroizing::new(decompress(compressed)?);
-    let decoded = format::decode_body(&body, &parts.header.device)?;
+    let decoded = format::decode_body(&body, &parts.header.device, parts.header.version)?;
     Ok((parts.header, decoded))
 }
 
-/// Builds a device record: the label sealed under the record key, signed by the device.
 pub fn seal_record(
     keys: &GroupKeys,
     signing: &SigningKey,
@@ -125,6 +163,22 @@ pub fn seal_record(
     device: &[u8; 16],
     issued_ms: u64,
     label: &str,
+    entropy: &mut dyn Entropy,
+) -> Vec<u8> {
+    seal_record_reading(keys, signing, group, device, issued_ms, label, format::READER, entropy)
+}
+
+/// A device record that says its device reads delta versions up to `reads` (1: a version-1
+/// record, as an older Casebook writes it; tests of mixed groups).
+#[allow(clippy::too_many_arguments)]
+pub fn seal_record_reading(
+    keys: &GroupKeys,
+    signing: &SigningKey,
+    group: &[u8; 16],
+    device: &[u8; 16],
+    issued_ms: u64,
+    label: &str,
+    reads: u16,
     entropy: &mut dyn Entropy,
 ) -> Vec<u8> {
     let mut nonce = [0u8; 24];
@@ -136,6 +190,7 @@ pub fn seal_record(
         device: *device,
         signing_key: signing.verifying_key().to_bytes(),
         issued_ms,
+        reads,
         nonce,
     };
     let mut out = format::encode_record_head(&header, label.len() + format::TAG);
@@ -244,21 +299,59 @@ mod tests {
         }
     }
 
+    fn header(version: u8) -> DeltaHeader {
+        DeltaHeader::new(version, [1; 16], 1, [2; 16], 1, [0; 32])
+    }
+
     #[test]
     fn delta_is_deterministic_and_opens_only_with_the_right_keys() {
         let keys = GroupKeys::derive(1, &[7; 32]);
         let sk = SigningKey::from_bytes(&[8; 32]);
-        let a = seal_delta(&keys, &sk, &[1; 16], &[2; 16], 1, &[0; 32], &body());
-        let b = seal_delta(&keys, &sk, &[1; 16], &[2; 16], 1, &[0; 32], &body());
-        assert_eq!(a, b);
+        for version in [format::DELTA_V1, format::DELTA_V2] {
+            let a = seal_delta(&keys, &sk, &header(version), &body());
+            let b = seal_delta(&keys, &sk, &header(version), &body());
+            assert_eq!(a, b);
+            let pk = sk.verifying_key().to_bytes();
+            let (h, got) = open_delta(&keys, &pk, &a).unwrap();
+            assert_eq!((h.version, h.seq, got), (version, 1, body()));
+            let other = SigningKey::from_bytes(&[9; 32]).verifying_key().to_bytes();
+            assert!(open_delta(&keys, &other, &a).unwrap_err().0.contains("signature"));
+            let wrong_group = GroupKeys::derive(1, &[6; 32]);
+            assert!(open_delta(&wrong_group, &pk, &a).unwrap_err().0.contains("decrypt"));
+            assert!(!a.windows(6).any(|w| w == b"canary"));
+            // Any flipped byte of the file is refused.
+            for i in (0..a.len()).step_by(7) {
+                let mut bad = a.clone();
+                bad[i] ^= 0x20;
+                assert!(open_delta(&keys, &pk, &bad).is_err(), "byte {i} of version {version}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_v2_receipt_proves_its_version_and_a_swapped_body_is_refused() {
+        let keys = GroupKeys::derive(1, &[7; 32]);
+        let sk = SigningKey::from_bytes(&[8; 32]);
         let pk = sk.verifying_key().to_bytes();
-        let (h, got) = open_delta(&keys, &pk, &a).unwrap();
-        assert_eq!((h.seq, got), (1, body()));
+        let a = seal_delta(&keys, &sk, &header(format::DELTA_V2), &body());
+        let mut other_body = body();
+        other_body.changes[0].value = Value::Text("another".into());
+        let b = seal_delta(&keys, &sk, &header(format::DELTA_V2), &other_body);
+        let (ha, ida) = verify_receipt(&pk, &a[..format::RECEIPT_LEN]).unwrap();
+        let (_, idb) = verify_receipt(&pk, &b[..format::RECEIPT_LEN]).unwrap();
+        assert_eq!((ha.seq, ida), (1, delta_id(&a)));
+        assert_ne!(ida, idb, "two versions of one seq have two ids");
         let other = SigningKey::from_bytes(&[9; 32]).verifying_key().to_bytes();
-        assert!(open_delta(&keys, &other, &a).unwrap_err().0.contains("signature"));
-        let wrong_group = GroupKeys::derive(1, &[6; 32]);
-        assert!(open_delta(&wrong_group, &pk, &a).unwrap_err().0.contains("decrypt"));
-        assert!(!a.windows(6).any(|w| w == b"canary"));
+        assert!(verify_receipt(&other, &a[..format::RECEIPT_LEN]).is_err());
+        assert!(verify_receipt(&pk, &a[..format::RECEIPT_LEN - 1]).is_err());
+        // a's signed header with b's body: the signature holds, the body hash does not.
+        let mut swapped = a[..format::RECEIPT_LEN].to_vec();
+        swapped.extend_from_slice(&b[format::RECEIPT_LEN..]);
+        if swapped.len() == a.len() {
+            assert!(open_delta(&keys, &pk, &swapped).unwrap_err().0.contains("not the one the signed header names"));
+        }
+        let v1 = seal_delta(&keys, &sk, &header(format::DELTA_V1), &body());
+        assert!(verify_receipt(&pk, &v1[..format::RECEIPT_LEN]).is_err());
     }
 
     #[test]

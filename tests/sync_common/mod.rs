@@ -12,7 +12,7 @@ use casebook::model::Value;
 use casebook::secret::Passphrase;
 use casebook::store::{open_connection, DbKey, Store};
 use casebook::sync::engine::{self, SyncReport};
-use casebook::sync::format::{Body, WireChange};
+use casebook::sync::format::{Body, DeltaHeader, Dep, WireChange};
 use casebook::sync::seal::{self, GroupKeys};
 use casebook::vault::header::{DbCipher, KdfParams};
 use casebook::vault::keyslot;
@@ -206,6 +206,10 @@ pub struct Insider {
     pub devices: Vec<[u8; 16]>,
     /// The creation time its deltas declare.
     pub created_ms: u64,
+    /// The delta format it writes (version 2 unless a test plays an older Casebook).
+    pub version: u8,
+    /// The `min_reader` its version-2 deltas declare (2 unless a test plays a newer Casebook).
+    pub min_reader: u16,
     sk: SigningKey,
     seq: u64,
     prev: [u8; 32],
@@ -218,7 +222,25 @@ impl Insider {
         let record = seal::seal_record(keys, &sk, group, &id, 1, "insider", &mut SeededEntropy::new(u64::from(n)));
         fs::create_dir_all(share.join(hex(&id))).unwrap();
         fs::write(share.join(hex(&id)).join("device"), record).unwrap();
-        Insider { id, deps: vec![], devices: vec![], created_ms: START_MS, sk, seq: 0, prev: [0; 32] }
+        Insider {
+            id,
+            deps: vec![],
+            devices: vec![],
+            created_ms: START_MS,
+            version: casebook::sync::format::DELTA_V2,
+            min_reader: casebook::sync::format::READER,
+            sk,
+            seq: 0,
+            prev: [0; 32],
+        }
+    }
+
+    /// Writes its device record again, saying it reads delta versions up to `reads` (1: as an
+    /// older Casebook's record).
+    pub fn write_record(&self, share: &Path, keys: &GroupKeys, group: &[u8; 16], reads: u16) {
+        let record =
+            seal::seal_record_reading(keys, &self.sk, group, &self.id, 2, "insider", reads, &mut SeededEntropy::new(9));
+        fs::write(share.join(hex(&self.id)).join("device"), record).unwrap();
     }
 
     /// Writes the next delta with `changes` (author: this insider); returns its share path.
@@ -228,9 +250,27 @@ impl Insider {
         devices.extend(self.devices.iter().copied());
         let mut deps = self.deps.clone();
         deps.sort();
+        // Version 2 names the id of each delta it follows: read from the share, as a member can.
+        let v2 = self.version >= casebook::sync::format::DELTA_V2;
+        let deps = deps
+            .into_iter()
+            .map(|(device, seq)| {
+                let file = share.join(hex(&device)).join(delta(seq));
+                let id = match fs::read(file) {
+                    Ok(bytes) if v2 => seal::delta_id(&bytes),
+                    _ if v2 => [0xee; 32],
+                    _ => [0; 32],
+                };
+                Dep { device, seq, id }
+            })
+            .collect();
         let body = Body { created_ms: self.created_ms, deps, devices, changes };
-        let bytes = seal::seal_delta(keys, &self.sk, group, &self.id, self.seq, &self.prev, &body);
-        self.prev = seal::hash(&bytes);
+        let mut header = DeltaHeader::new(self.version, *group, keys.epoch, self.id, self.seq, self.prev);
+        if v2 {
+            header.min_reader = self.min_reader;
+        }
+        let bytes = seal::seal_delta(keys, &self.sk, &header, &body);
+        self.prev = seal::delta_id(&bytes);
         let name = format!("{}/{}", hex(&self.id), delta(self.seq));
         fs::write(share.join(&name), bytes).unwrap();
         name

@@ -96,9 +96,9 @@ pub(super) fn renew(
     }
     // The old identity is a peer now, applied as far as the share holds it as this vault wrote it.
     tx.execute(
-        "INSERT INTO sync_peers (share, device, signing_key, label, applied_seq, applied_hash, heard_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![a.idx, old, &old_public[..], label, kept_seq, kept_hash, now],
+        "INSERT INTO sync_peers (share, device, signing_key, label, applied_seq, applied_hash, heard_at, reads) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![a.idx, old, &old_public[..], label, kept_seq, kept_hash, now, crate::sync::format::READER],
     )?;
     tx.execute(
         "DELETE FROM sync_received WHERE share = ?1 AND device = ?2 AND seq > ?3",

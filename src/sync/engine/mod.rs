@@ -244,12 +244,48 @@ struct Peer {
     key: [u8; 32],
     label: String,
     applied_seq: u64,
+    /// The id of the last applied delta (SHA-256 of the file in version 1).
     applied_hash: [u8; 32],
+    /// The newest delta format the device reads (from its record).
+    reads: u16,
+    /// What the device's deltas say it had applied (accumulated: version 2 names only changes).
+    vector: Vec<format::Dep>,
+}
+
+/// A dependency vector as the vault stores it: 56 bytes per device (id, seq, delta id).
+fn vector_blob(deps: &[format::Dep]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(deps.len() * 56);
+    for d in deps {
+        out.extend_from_slice(&d.device);
+        out.extend_from_slice(&d.seq.to_be_bytes());
+        out.extend_from_slice(&d.id);
+    }
+    out
+}
+
+fn blob_vector(bytes: &[u8]) -> Vec<format::Dep> {
+    bytes
+        .chunks_exact(56)
+        .map(|e| format::Dep {
+            device: e[..16].try_into().expect("16 bytes"),
+            seq: u64::from_be_bytes(e[16..24].try_into().expect("8 bytes")),
+            id: e[24..].try_into().expect("32 bytes"),
+        })
+        .collect()
+}
+
+/// `base` with the entries of `changed` put in (by device), sorted by device id.
+fn merge_vector(base: &[format::Dep], changed: &[format::Dep]) -> Vec<format::Dep> {
+    let mut by_device: BTreeMap<[u8; 16], format::Dep> = base.iter().map(|d| (d.device, *d)).collect();
+    for d in changed {
+        by_device.insert(d.device, *d);
+    }
+    by_device.into_values().collect()
 }
 
 fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
     let mut stmt = store.conn.prepare(
-        "SELECT p.device, d.id, p.signing_key, p.label, p.applied_seq, p.applied_hash \
+        "SELECT p.device, d.id, p.signing_key, p.label, p.applied_seq, p.applied_hash, p.reads, p.vector \
          FROM sync_peers p JOIN devices d ON d.idx = p.device WHERE p.share = ?1",
     )?;
     let rows = stmt.query_map([share], |r| {
@@ -260,14 +296,28 @@ fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
             r.get::<_, Option<String>>(3)?,
             r.get::<_, i64>(4)?,
             r.get::<_, Option<Vec<u8>>>(5)?,
+            r.get::<_, i64>(6)?,
+            r.get::<_, Option<Vec<u8>>>(7)?,
         ))
     })?;
     let mut out = BTreeMap::new();
     for row in rows {
-        let (idx, id, key, label, seq, hash) = row?;
+        let (idx, id, key, label, seq, hash, reads, vector) = row?;
         let (Ok(id), Ok(key)) = (<[u8; 16]>::try_from(id), <[u8; 32]>::try_from(key)) else { continue };
         let applied_hash = hash.and_then(|h| <[u8; 32]>::try_from(h).ok()).unwrap_or([0; 32]);
-        out.insert(id, Peer { idx, id, key, label: label.unwrap_or_default(), applied_seq: seq as u64, applied_hash });
+        out.insert(
+            id,
+            Peer {
+                idx,
+                id,
+                key,
+                label: label.unwrap_or_default(),
+                applied_seq: seq as u64,
+                applied_hash,
+                reads: u16::try_from(reads).unwrap_or(1),
+                vector: vector.as_deref().map(blob_vector).unwrap_or_default(),
+            },
+        );
     }
     Ok(out)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::{crash_point, hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
@@ -21,8 +21,9 @@ use crate::sync::share::{self, Name, Share};
 enum Outcome {
     /// Applied: its number of changes, its hash, and the greatest clock (in ms) it carries
     /// from more than the drift ahead of its creation time or of this device's clock.
-    Applied(u64, [u8; 32], Option<u64>),
-    Wait(String),
+    Applied(u64, [u8; 32], Option<u64>, Vec<format::Dep>),
+    /// Waits (its `Waiting` state and why): a dependency, or a newer Casebook.
+    Wait(&'static str, String),
     /// Validly signed, but it breaks a rule of `sync::rules`: the author's fault.
     Refused(rules::Refusal),
     /// Applying it failed here (a full disk, an I/O error): this vault's fault, not the author's.
@@ -72,12 +73,13 @@ pub(super) fn receive(
                             raise(store, a, &dev, 0, "key_changed", "the device record now carries another signing key than the one first seen; it is not used", &mut report.alarms)?;
                         }
                         Some(p) => {
-                            if p.label != label {
+                            if p.label != label || p.reads != h.reads {
                                 store.conn.execute(
-                                    "UPDATE sync_peers SET label = ?1 WHERE share = ?2 AND device = ?3",
-                                    params![label, a.idx, p.idx],
+                                    "UPDATE sync_peers SET label = ?1, reads = ?2 WHERE share = ?3 AND device = ?4",
+                                    params![label, h.reads, a.idx, p.idx],
                                 )?;
                                 p.label = label;
+                                p.reads = h.reads;
                             }
                         }
                         None => {
@@ -85,12 +87,25 @@ pub(super) fn receive(
                             let idx = store.write(|w| {
                             let idx = w.device_index(&dev)?;
                             w.tx().execute(
-                                "INSERT INTO sync_peers (share, device, signing_key, label, heard_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                                params![a.idx, idx, &key[..], label, now],
+                                "INSERT INTO sync_peers (share, device, signing_key, label, heard_at, reads) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                params![a.idx, idx, &key[..], label, now, h.reads],
                             )?;
                             Ok(idx)
                         })?;
-                            peers.insert(dev, Peer { idx, id: dev, key, label, applied_seq: 0, applied_hash: [0; 32] });
+                            let reads = h.reads;
+                            peers.insert(
+                                dev,
+                                Peer {
+                                    idx,
+                                    id: dev,
+                                    key,
+                                    label,
+                                    applied_seq: 0,
+                                    applied_hash: [0; 32],
+                                    reads,
+                                    vector: Vec::new(),
+                                },
+                            );
                         }
                     }
                 }
@@ -173,7 +188,7 @@ pub(super) fn receive(
                 }
                 let file = format!("{}/{name}", share::device_dir_name(&dev));
                 match try_apply(store, a, share, &peers, &dev, (next, &name, mtime), me, my_sent)? {
-                    Outcome::Applied(n, hash, ahead) => {
+                    Outcome::Applied(n, hash, ahead, vector) => {
                         if let Some(ms) = ahead {
                             let detail = format!(
                                 "delta {next} carries a clock dated {}, far ahead of when it was written: its values \
@@ -187,6 +202,7 @@ pub(super) fn receive(
                         let p = peers.get_mut(&dev).expect("peer exists");
                         p.applied_seq = next;
                         p.applied_hash = hash;
+                        p.vector = vector;
                         report.received.push(Received {
                             device: hex(&dev),
                             label: p.label.clone(),
@@ -197,9 +213,8 @@ pub(super) fn receive(
                         waiting.remove(&dev);
                         progress = true;
                     }
-                    Outcome::Wait(reason) => {
-                        waiting
-                            .insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "dependency", reason });
+                    Outcome::Wait(state, reason) => {
+                        waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state, reason });
                         break;
                     }
                     Outcome::Refused(r) => {
@@ -255,6 +270,48 @@ fn future_clock(body: &format::Body, now_ms: u64) -> Option<u64> {
     body.changes.iter().map(|c| Hlc(c.hlc)).filter(|h| h.is_ahead_of(limit)).map(|h| h.millis()).max()
 }
 
+/// The format version of a device's delta `seq − 1` as applied here (1 when unknown: applied
+/// before the vault kept receipts, which only version-2 deltas have).
+fn last_applied_version(store: &Store, share: i64, device: u32, seq: u64) -> Result<u8> {
+    let receipt: Option<Option<Vec<u8>>> = store
+        .conn
+        .prepare_cached("SELECT receipt FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")?
+        .query_row(params![share, device, seq as i64 - 1], |r| r.get(0))
+        .optional()?;
+    Ok(receipt.flatten().and_then(|r| r.get(7).copied()).unwrap_or(format::DELTA_V1))
+}
+
+/// The id of delta `seq` of `device` as this vault applied it (or wrote it, for `me`), when
+/// it knows it.
+fn known_id(
+    store: &Store,
+    share: i64,
+    peers: &BTreeMap<[u8; 16], Peer>,
+    me: &[u8; 16],
+    device: &[u8; 16],
+    seq: u64,
+) -> Option<[u8; 32]> {
+    let row: Option<Vec<u8>> = if device == me {
+        store
+            .conn
+            .prepare_cached("SELECT hash FROM sync_sent WHERE share = ?1 AND seq = ?2")
+            .ok()?
+            .query_row(params![share, seq as i64], |r| r.get(0))
+            .optional()
+            .ok()?
+    } else {
+        let idx = peers.get(device)?.idx;
+        store
+            .conn
+            .prepare_cached("SELECT hash FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")
+            .ok()?
+            .query_row(params![share, idx, seq as i64], |r| r.get(0))
+            .optional()
+            .ok()?
+    };
+    row.and_then(|h| h.try_into().ok())
+}
+
 /// (hash, file length) of every applied delta of a device, by sequence number.
 pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
     let mut stmt = store
@@ -307,7 +364,7 @@ fn check_copy(
         }
     };
     if let Some((hash, _, _)) = received.get(&header.seq) {
-        if *hash != seal::hash(&bytes) {
+        if *hash != seal::delta_id(&bytes) {
             let detail = format!(
                 "{file} is a second, differently signed version of delta {} that was already applied: the device (or its key) wrote two versions",
                 header.seq
@@ -350,7 +407,7 @@ fn verify_header(a: &Attached, peer: &Peer, bytes: &[u8]) -> Result<format::Delt
     if h.device != peer.id {
         return Err(format!("a delta of device {} in the folder of device {}", hex(&h.device), hex(&peer.id)));
     }
-    seal::open_delta(&a.keys, &peer.key, bytes).map(|(h, _)| h).map_err(|b| b.0)
+    seal::verify_delta(&peer.key, bytes).map_err(|b| b.0)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -369,17 +426,35 @@ fn try_apply(
         Ok(b) => b,
         Err(e) => return Ok(Outcome::Reject(e.to_string())),
     };
+    // A newer Casebook's delta waits for this one to be updated: never refused, no alarm.
+    if format::is_newer(&bytes, format::KIND_DELTA) {
+        return Ok(Outcome::Wait(
+            "newer_version",
+            format!("delta {seq} was made by a newer Casebook, in a format this one cannot read: update Casebook"),
+        ));
+    }
     let header = match verify_header(a, peer, &bytes) {
         Ok(h) => h,
         Err(p) => return Ok(Outcome::Reject(p)),
     };
+    // Signed by its author, so the share did not set it: it may use rules this build lacks.
+    if header.min_reader > format::READER {
+        return Ok(Outcome::Wait(
+            "newer_version",
+            format!(
+                "delta {seq} asks for Casebook reader version {} (this one is {}): update Casebook",
+                header.min_reader,
+                format::READER
+            ),
+        ));
+    }
     if header.seq != seq {
         return Ok(Outcome::Reject(format!(
             "the file name says delta {seq}, the file holds delta {}: a replayed or renamed file",
             header.seq
         )));
     }
-    if header.prev_hash != peer.applied_hash {
+    if header.prev != peer.applied_hash {
         return Ok(Outcome::Fork(format!(
             "delta {seq} does not follow the delta {} applied here: the device's history forked",
             seq - 1
@@ -389,14 +464,31 @@ fn try_apply(
         Ok(x) => x,
         Err(b) => return Ok(Outcome::Reject(b.0)),
     };
+    // An author never goes back a format version: a version-1 delta after a version-2 one
+    // would name dependencies without ids again.
+    let last_version = last_applied_version(store, a.idx, peer.idx, seq)?;
+    if header.version < last_version {
+        return Ok(Outcome::Refused(rules::Refusal {
+            rule: "version_downgrade",
+            detail: format!("a version-{} delta after a version-{last_version} one", header.version),
+        }));
+    }
     if let Err(refusal) = rules::check(&body) {
         return Ok(Outcome::Refused(refusal));
     }
     let applied = |d: &[u8; 16]| peers.get(d).map(|p| p.applied_seq).unwrap_or(0);
-    if let Some(reason) = plan::unmet_dependency(&body.deps, me, my_sent, applied, |d| hex(d)) {
-        return Ok(Outcome::Wait(reason));
+    let id_of = |d: &[u8; 16], s: u64| known_id(store, a.idx, peers, me, d, s);
+    if let Some((state, reason)) = plan::unmet_dependency(&body.deps, me, my_sent, applied, id_of, |d| hex(d)) {
+        return Ok(Outcome::Wait(state, reason));
     }
-    let hash = seal::hash(&bytes);
+    // What the author had applied: a version-1 delta names it all, a version-2 one what changed.
+    let vector = if header.version >= format::DELTA_V2 {
+        super::merge_vector(&peer.vector, &body.deps)
+    } else {
+        body.deps.clone()
+    };
+    let hash = seal::delta_id(&bytes);
+    let receipt = format::decode_delta(&bytes).ok().and_then(|p| p.receipt.map(<[u8]>::to_vec));
     let n = body.changes.len() as u64;
     let ahead = future_clock(&body, store.clock.now_ms());
     let now = store.clock.now_ms() as i64;
@@ -423,19 +515,20 @@ fn try_apply(
         // One author's changes of one record stay in order; records are independent, so
         // grouping each record's changes (stable sort) makes one read and one write per record.
         changes.sort_by_key(|c| (c.table.code, c.record));
-        let mut deps = HashMap::with_capacity(body.deps.len());
-        for (d, s) in &body.deps {
-            deps.insert(w.device_index(d)?, *s);
+        let mut deps = HashMap::with_capacity(vector.len());
+        for d in &vector {
+            deps.insert(w.device_index(&d.device)?, d.seq);
         }
         w.apply_delta(&changes, &Origin { share: share_idx, author, seq, deps })?;
         w.tx().execute(
-            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime],
+            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime, receipt) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime, receipt],
         )?;
         w.tx().execute(
-            "UPDATE sync_peers SET applied_seq = ?1, applied_hash = ?2, heard_at = ?3, last_created = ?4 \
-             WHERE share = ?5 AND device = ?6",
-            params![seq as i64, &hash[..], now, created, share_idx, peer_idx],
+            "UPDATE sync_peers SET applied_seq = ?1, applied_hash = ?2, heard_at = ?3, last_created = ?4, vector = ?5 \
+             WHERE share = ?6 AND device = ?7",
+            params![seq as i64, &hash[..], now, created, super::vector_blob(&vector), share_idx, peer_idx],
         )?;
         crash_point("before-apply-commit");
         if disk_full {
@@ -447,7 +540,7 @@ fn try_apply(
     // Only the rules refuse a delta. A failure here (disk full, I/O, a bug) rolled the delta's
     // transaction back; it is this vault's problem and never counts against the author.
     match written {
-        Ok(()) => Ok(Outcome::Applied(n, hash, ahead)),
+        Ok(()) => Ok(Outcome::Applied(n, hash, ahead, vector)),
         Err(e) => Ok(Outcome::Deferred(e.to_string())),
     }
 }

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::store::changelog;
 use crate::store::clocks::FieldClock;
 use crate::store::Store;
-use crate::sync::format::{self, Body, WireChange, WireClock};
+use crate::sync::format::{self, Body, DeltaHeader, Dep, WireChange, WireClock};
+use crate::sync::plan;
 use crate::sync::rules;
 use crate::sync::seal;
 use crate::sync::share::{self, Name, Share};
@@ -52,13 +53,7 @@ fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<Ow
 
 /// The body of a delta from rows of the change log: the device table lists this device first,
 /// then every device a clock names, in order of first mention (deterministic).
-fn body_of(
-    store: &Store,
-    me: &[u8; 16],
-    rows: Vec<OwnRow>,
-    deps: Vec<([u8; 16], u64)>,
-    created_ms: u64,
-) -> Result<Body> {
+fn body_of(store: &Store, me: &[u8; 16], rows: Vec<OwnRow>, deps: Vec<Dep>, created_ms: u64) -> Result<Body> {
     let mut devices = vec![*me];
     let mut index: HashMap<u32, u16> = HashMap::from([(store.device, 0)]);
     let mut id_of = store.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
@@ -88,19 +83,31 @@ fn body_of(
     Ok(Body { created_ms, deps, devices, changes })
 }
 
-fn encode_deps(deps: &[([u8; 16], u64)]) -> Vec<u8> {
+/// A sent delta's full dependency vector as `sync_sent.deps` keeps it: 24 bytes per device
+/// (id, seq) for version 1, 56 (with the delta id) for version 2.
+fn encode_deps(deps: &[Dep], version: u8) -> Vec<u8> {
+    if version >= format::DELTA_V2 {
+        return super::vector_blob(deps);
+    }
     let mut out = Vec::with_capacity(deps.len() * 24);
-    for (d, s) in deps {
-        out.extend_from_slice(d);
-        out.extend_from_slice(&s.to_be_bytes());
+    for d in deps {
+        out.extend_from_slice(&d.device);
+        out.extend_from_slice(&d.seq.to_be_bytes());
     }
     out
 }
 
-fn decode_deps(bytes: &[u8]) -> Vec<([u8; 16], u64)> {
+fn decode_deps(bytes: &[u8], version: u8) -> Vec<Dep> {
+    if version >= format::DELTA_V2 {
+        return super::blob_vector(bytes);
+    }
     bytes
         .chunks_exact(24)
-        .map(|e| (e[..16].try_into().expect("16 bytes"), u64::from_be_bytes(e[16..].try_into().expect("8 bytes"))))
+        .map(|e| Dep {
+            device: e[..16].try_into().expect("16 bytes"),
+            seq: u64::from_be_bytes(e[16..].try_into().expect("8 bytes")),
+            id: [0; 32],
+        })
         .collect()
 }
 
@@ -111,11 +118,12 @@ struct SentRow {
     deps: Vec<u8>,
     created: u64,
     hash: [u8; 32],
+    format: u8,
 }
 
 fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
     let mut stmt = store.conn.prepare_cached(
-        "SELECT seq, first_change, last_change, deps, created, hash FROM sync_sent WHERE share = ?1 ORDER BY seq",
+        "SELECT seq, first_change, last_change, deps, created, hash, format FROM sync_sent WHERE share = ?1 ORDER BY seq",
     )?;
     let rows = stmt.query_map([share], |r| {
         Ok(SentRow {
@@ -125,6 +133,7 @@ fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
             deps: r.get(3)?,
             created: r.get::<_, i64>(4)? as u64,
             hash: r.get::<_, Vec<u8>>(5)?.try_into().unwrap_or([0; 32]),
+            format: u8::try_from(r.get::<_, i64>(6)?).unwrap_or(format::DELTA_V1),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -156,13 +165,18 @@ pub(super) fn send(
     }
     // Republish deltas of ours that are missing (a crash before the write, a rolled-back share).
     let mut prev_hash = [0u8; 32];
+    // The full vector of the previous delta when it was of version 2 (which names changes only).
+    let mut prev_full: Option<Vec<Dep>> = None;
     for row in &sent {
         let name = share::delta_name(row.seq);
+        let full = decode_deps(&row.deps, row.format);
         if !names.contains(name.as_str()) {
             let rows = own_rows(store, row.first - 1, row.last, usize::MAX >> 1)?;
-            let body = body_of(store, me, rows, decode_deps(&row.deps), row.created)?;
-            let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, row.seq, &prev_hash, &body);
-            if seal::hash(&bytes) == row.hash {
+            let deps = plan::written_deps(&full, prev_full.as_deref(), row.format);
+            let body = body_of(store, me, rows, deps, row.created)?;
+            let header = DeltaHeader::new(row.format, a.group, a.keys.epoch, *me, row.seq, prev_hash);
+            let bytes = seal::seal_delta(&a.keys, &a.signing, &header, &body);
+            if seal::delta_id(&bytes) == row.hash {
                 match publish(store, a, share, me, row.seq, &bytes, report)? {
                     Some(true) => report.republished += 1,
                     Some(false) => {}
@@ -176,11 +190,13 @@ pub(super) fn send(
             }
         }
         prev_hash = row.hash;
+        prev_full = (row.format >= format::DELTA_V2).then_some(full);
     }
     if !publish_new {
         return Ok(None);
     }
-    // New changes.
+    // New changes, in the newest format every peer reads (and never an older one than before).
+    let mut last_version = sent.last().map(|r| r.format).unwrap_or(0);
     let mut seq = last_sent;
     let mut scanned = a.scanned_upto;
     loop {
@@ -201,13 +217,23 @@ pub(super) fn send(
         let upto = if complete { max } else { last };
         let n = rows.len() as u64;
         let peers = load_peers(store, a.idx)?;
-        let deps: Vec<([u8; 16], u64)> =
-            peers.values().filter(|p| p.applied_seq > 0).map(|p| (p.id, p.applied_seq)).collect();
+        let version = plan::sender_version(last_version, peers.values().map(|p| p.reads));
+        let full: Vec<Dep> = peers
+            .values()
+            .filter(|p| p.applied_seq > 0)
+            .map(|p| Dep {
+                device: p.id,
+                seq: p.applied_seq,
+                id: if version >= format::DELTA_V2 { p.applied_hash } else { [0; 32] },
+            })
+            .collect();
+        let deps = plan::written_deps(&full, prev_full.as_deref(), version);
         let created = store.clock.now_ms();
-        let body = body_of(store, me, rows, deps.clone(), created)?;
+        let body = body_of(store, me, rows, deps, created)?;
         seq += 1;
-        let bytes = seal::seal_delta(&a.keys, &a.signing, &a.group, me, seq, &prev_hash, &body);
-        let hash = seal::hash(&bytes);
+        let header = DeltaHeader::new(version, a.group, a.keys.epoch, *me, seq, prev_hash);
+        let bytes = seal::seal_delta(&a.keys, &a.signing, &header, &body);
+        let hash = seal::delta_id(&bytes);
         // A sender writes only what its receivers accept: the readers' own checks, on our bytes.
         if let Err(why) = check_own(a, &bytes) {
             let detail = format!(
@@ -220,8 +246,18 @@ pub(super) fn send(
         {
             let tx = store.conn.transaction()?;
             tx.execute(
-                "INSERT INTO sync_sent (share, seq, first_change, last_change, deps, created, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![a.idx, seq as i64, first, last, encode_deps(&deps), created as i64, &hash[..]],
+                "INSERT INTO sync_sent (share, seq, first_change, last_change, deps, created, hash, format) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    a.idx,
+                    seq as i64,
+                    first,
+                    last,
+                    encode_deps(&full, version),
+                    created as i64,
+                    &hash[..],
+                    version
+                ],
             )?;
             tx.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![upto, a.idx])?;
             tx.commit()?;
@@ -233,6 +269,8 @@ pub(super) fn send(
         report.sent_deltas += 1;
         report.sent_changes += n;
         prev_hash = hash;
+        prev_full = (version >= format::DELTA_V2).then_some(full);
+        last_version = version;
         scanned = upto;
     }
 }
@@ -320,7 +358,7 @@ fn own_history_intact(
         }
         let Ok(parts) = format::decode_delta(&bytes) else { continue };
         let seq = parts.header.seq;
-        let hash = seal::hash(&bytes);
+        let hash = parts.id;
         let file = format!("{}/{}", share::device_dir_name(me), e.name);
         match sent_hash.get(&seq) {
             Some(h) if *h == hash => {
@@ -378,10 +416,10 @@ fn own_record_intact(
     let found = share.read(me, share::RECORD).ok().and_then(|b| seal::open_record(&a.keys, &b).ok());
     let problem = match found {
         Some((h, l)) if h.group == a.group && h.device == *me && h.signing_key == ours => {
-            if l == label {
+            if l == label && h.reads == format::READER {
                 return Ok(());
             }
-            None // renamed here: the others learn the new label
+            None // renamed here, or written by an older Casebook: the others learn the news
         }
         _ => Some(
             "the device record of this device on the share is not the one it wrote (another key, group or \

@@ -1,0 +1,206 @@
+//! Delta format 2 (docs/formats/delta.md sections 4.1, 6 and 9): a group with a device still on
+//! an older Casebook keeps writing version 1 and moves to version 2 once it is updated, never
+//! back; a chain switches from version 1 to version 2 without a break; a delta asking for a
+//! newer reader waits; a dependency naming another version of a delta blocks only its author.
+
+mod sync_common;
+
+use std::fs;
+
+use casebook::model::Value;
+use casebook::sync::engine::SyncReport;
+use casebook::sync::format::{self, DELTA_V1, DELTA_V2};
+use casebook::sync::seal::{self, GroupKeys};
+use sync_common::*;
+
+/// The format version byte of delta `seq` of `device` (hex) on the share.
+fn version_of(share: &std::path::Path, device: &str, seq: u64) -> u8 {
+    fs::read(share.join(device).join(delta(seq))).unwrap()[7]
+}
+
+fn dependencies_of(share: &std::path::Path, keys: &GroupKeys, r: &Replica, seq: u64) -> Vec<format::Dep> {
+    let bytes = fs::read(share.join(dev_hex(r)).join(delta(seq))).unwrap();
+    let key: Vec<u8> = r.store.connection().query_row("SELECT signing_key FROM shares", [], |row| row.get(0)).unwrap();
+    let sk = ed25519_dalek::SigningKey::from_bytes(&key.try_into().unwrap());
+    seal::open_delta(keys, &sk.verifying_key().to_bytes(), &bytes).unwrap().1.deps
+}
+
+fn waiting_state(report: &SyncReport, device: &str) -> Option<(&'static str, String)> {
+    report.waiting.iter().find(|w| w.device == device).map(|w| (w.state, w.reason.clone()))
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    share: std::path::PathBuf,
+    rs: Vec<Replica>,
+    keys: GroupKeys,
+    group: [u8; 16],
+    case: [u8; 16],
+}
+
+fn setup() -> Setup {
+    setup_with(|_, _, _| {})
+}
+
+/// The group of two, `before` run before anybody writes a delta, then a case of device 0.
+fn setup_with(before: impl FnOnce(&std::path::Path, &GroupKeys, &[u8; 16])) -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    let (group, key) = group_secret(&rs[0].store);
+    let keys = GroupKeys::derive(1, &key);
+    before(&share, &keys, &group);
+    rs[1].sync();
+    rs[0].sync();
+    let case = *rs[0].store.add_case(&case_json("Genuine")).unwrap().as_bytes();
+    rs[0].sync();
+    rs[1].sync();
+    Setup { _tmp: tmp, share, rs, keys, group, case }
+}
+
+/// A new note of `m` in the setup's case (its `n`th).
+fn note_on(s: &Setup, m: &Insider, n: u8) -> Vec<casebook::sync::format::WireChange> {
+    let hlc = (START_MS + 60_000 + u64::from(n)) << 16;
+    let mut record = [0u8; 16];
+    record[0] = 0x70 + n;
+    record[1..].copy_from_slice(&m.id[1..]);
+    vec![
+        change(4, record, 1, hlc, Value::Blob(s.case.to_vec())),
+        change(4, record, 2, hlc, Value::Text(format!("note {n} of an insider"))),
+    ]
+}
+
+#[test]
+fn a_peer_on_an_older_casebook_keeps_the_group_on_version_1_until_it_is_updated() {
+    // This build's devices write version 2 among themselves.
+    let modern = setup();
+    assert_eq!(version_of(&modern.share, &dev_hex(&modern.rs[0]), 1), DELTA_V2);
+    // A device of an older Casebook is in the group from the start: its record is of version 1.
+    let mut old = None;
+    let mut s = setup_with(|share, keys, group| {
+        let o = Insider::new(share, keys, group, 1);
+        o.write_record(share, keys, group, 1);
+        old = Some(o);
+    });
+    let mut old = old.unwrap();
+    old.version = DELTA_V1;
+    assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 1), DELTA_V1, "an old peer reads only version 1");
+    s.rs[0].store.add_case(&case_json("While one device is old")).unwrap();
+    s.rs[0].sync();
+    assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 2), DELTA_V1);
+    // The old device writes version 1; everyone applies it.
+    let c = note_on(&s, &old, 1);
+    old.send(&s.share, &s.keys, &s.group, c);
+    let got = s.rs[1].sync();
+    assert_eq!(got.received.len(), 2, "{got:?}");
+    // It is updated: its record now reads version 2, and so the group moves to version 2.
+    old.write_record(&s.share, &s.keys, &s.group, 2);
+    s.rs[0].sync();
+    s.rs[0].store.add_case(&case_json("After the update")).unwrap();
+    s.rs[0].sync();
+    assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 3), DELTA_V2);
+    // The first version-2 delta after a version-1 one names every dependency, with ids.
+    let deps = dependencies_of(&s.share, &s.keys, &s.rs[0], 3);
+    let old_delta = fs::read(s.share.join(hex(&old.id)).join(delta(1))).unwrap();
+    assert_eq!(deps, vec![format::Dep { device: old.id, seq: 1, id: seal::delta_id(&old_delta) }]);
+    let got = s.rs[1].sync();
+    assert!(got.alarms.is_empty() && got.problems.is_empty(), "{got:?}");
+    assert_eq!(applied(&got), vec![(dev_hex(&s.rs[0]), 3)], "the chain goes on from version 1 to 2");
+    // Another edit: only what changed is named (here nothing did).
+    s.rs[0].store.add_case(&case_json("Later")).unwrap();
+    s.rs[0].sync();
+    assert_eq!(dependencies_of(&s.share, &s.keys, &s.rs[0], 4), vec![]);
+    // A peer going back to an older Casebook does not move the group back.
+    old.write_record(&s.share, &s.keys, &s.group, 1);
+    s.rs[0].sync();
+    s.rs[0].store.add_case(&case_json("Never back")).unwrap();
+    s.rs[0].sync();
+    assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 5), DELTA_V2);
+    let got = s.rs[1].sync();
+    assert_eq!(applied(&got), vec![(dev_hex(&s.rs[0]), 4), (dev_hex(&s.rs[0]), 5)], "{got:?}");
+    // Both vaults hold the same cases.
+    assert_eq!(snapshot(&s.rs[0].store), snapshot(&s.rs[1].store));
+}
+
+#[test]
+fn an_author_going_back_to_version_1_is_refused_and_blocks_only_itself() {
+    let mut s = setup();
+    let mut m = Insider::new(&s.share, &s.keys, &s.group, 2);
+    let c = note_on(&s, &m, 1);
+    m.send(&s.share, &s.keys, &s.group, c);
+    assert_eq!(applied(&s.rs[1].sync()).len(), 1);
+    m.version = DELTA_V1;
+    let c = note_on(&s, &m, 2);
+    m.send(&s.share, &s.keys, &s.group, c);
+    s.rs[0].store.add_case(&case_json("Still flows")).unwrap();
+    s.rs[0].sync();
+    let got = s.rs[1].sync();
+    let m_hex = hex(&m.id);
+    let alarm = got.alarms.iter().find(|a| a.device == m_hex).expect("refused alarm");
+    assert!(alarm.detail.contains("version_downgrade"), "{}", alarm.detail);
+    assert_eq!(applied(&got), vec![(dev_hex(&s.rs[0]), 2)], "the other device still applies");
+    assert_eq!(waiting_state(&got, &m_hex).unwrap().0, "refused");
+}
+
+#[test]
+fn a_delta_asking_for_a_newer_reader_waits_without_an_alarm_and_others_go_on() {
+    let mut s = setup();
+    let mut m = Insider::new(&s.share, &s.keys, &s.group, 3);
+    m.min_reader = format::READER + 1;
+    let c = note_on(&s, &m, 1);
+    m.send(&s.share, &s.keys, &s.group, c);
+    s.rs[0].store.add_case(&case_json("Still flows")).unwrap();
+    s.rs[0].sync();
+    for _ in 0..2 {
+        let got = s.rs[1].sync();
+        assert!(got.alarms.is_empty() && got.problems.is_empty(), "{got:?}");
+        let (state, reason) = waiting_state(&got, &hex(&m.id)).expect("waits");
+        assert_eq!(state, "newer_version");
+        assert!(reason.contains("update Casebook"), "{reason}");
+    }
+    assert_eq!(s.rs[1].store.case(&s.case).unwrap().notes.len(), 0);
+    // A delta of an unknown later format version waits the same way.
+    let path = s.share.join(hex(&m.id)).join(delta(1));
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[7] = 3;
+    fs::write(&path, bytes).unwrap();
+    let got = s.rs[1].sync();
+    assert!(got.alarms.is_empty() && got.problems.is_empty(), "{got:?}");
+    assert_eq!(waiting_state(&got, &hex(&m.id)).unwrap().0, "newer_version");
+}
+
+#[test]
+fn a_dependency_on_another_version_of_a_delta_blocks_only_its_author() {
+    let mut s = setup();
+    let a = dev_hex(&s.rs[0]);
+    let a_id: [u8; 16] = s.rs[0].store.device_id().unwrap();
+    // M claims to follow A's delta 1 but names an id A never signed.
+    let mut m = Insider::new(&s.share, &s.keys, &s.group, 4);
+    let real = fs::read(s.share.join(&a).join(delta(1))).unwrap();
+    let moved = s.share.join(&a).join("moved-away");
+    fs::rename(s.share.join(&a).join(delta(1)), &moved).unwrap();
+    m.deps = vec![(a_id, 1)];
+    let c = note_on(&s, &m, 1);
+    m.send(&s.share, &s.keys, &s.group, c); // the file is missing: a made-up id
+    fs::rename(&moved, s.share.join(&a).join(delta(1))).unwrap();
+    assert_eq!(seal::delta_id(&real), seal::delta_id(&fs::read(s.share.join(&a).join(delta(1))).unwrap()));
+    s.rs[0].store.add_case(&case_json("Still flows")).unwrap();
+    s.rs[0].sync();
+    let got = s.rs[1].sync();
+    assert!(got.alarms.is_empty(), "nobody is blamed without two receipts: {:?}", got.alarms);
+    let (state, reason) = waiting_state(&got, &hex(&m.id)).expect("M waits");
+    assert_eq!(state, "other_version");
+    assert!(reason.contains("delta 1 of device"), "{reason}");
+    assert_eq!(applied(&got), vec![(a.clone(), 2)], "A still applies");
+    // A's own device sees the same claim about itself.
+    let got = s.rs[0].sync();
+    assert_eq!(waiting_state(&got, &hex(&m.id)).unwrap().0, "other_version");
+    // M's next delta, naming the real id, still waits behind the first (its chain).
+    let m2 = Insider::new(&s.share, &s.keys, &s.group, 5);
+    let mut m2 = m2;
+    m2.deps = vec![(a_id, 1)];
+    let c = note_on(&s, &m2, 2);
+    m2.send(&s.share, &s.keys, &s.group, c);
+    let got = s.rs[1].sync();
+    assert!(applied(&got).contains(&(hex(&m2.id), 1)), "an honest claim applies: {got:?}");
+}
