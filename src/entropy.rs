@@ -96,6 +96,25 @@ impl Entropy for SeededEntropy {
 pub trait Faults: Send {
     /// Whether the operation at `point` fails this time.
     fn fails(&self, point: &str) -> bool;
+    /// The core reached the crash point `point` (between two durable steps); a crash test's
+    /// implementation ends the process there, as a power cut would.
+    fn reached(&self, _point: &str) {}
+}
+
+/// Ends the process at one crash point (`casebook` installs it for crash tests when
+/// `CASEBOOK_CRASH_AT` names the point; nothing in the library reads the environment).
+#[derive(Debug, Clone)]
+pub struct CrashAt(pub String);
+
+impl Faults for CrashAt {
+    fn fails(&self, _point: &str) -> bool {
+        false
+    }
+    fn reached(&self, point: &str) {
+        if point == self.0 {
+            std::process::abort();
+        }
+    }
 }
 
 /// No faults (production).

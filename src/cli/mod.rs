@@ -356,7 +356,17 @@ fn open(cli: &Cli) -> Result<Store> {
     casebook::vault::read_header(&dir)?; // a missing vault is reported before asking for a passphrase
     let pass = secrets::passphrase(cli.passphrase_file.as_deref(), false)?;
     let vault = Vault::unlock(&dir, &pass)?;
-    vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))
+    open_store(&vault)
+}
+
+/// The vault's store with the system clock and randomness; `CASEBOOK_CRASH_AT=<point>` (crash
+/// tests) ends the process at that crash point of the core.
+fn open_store(vault: &Vault) -> Result<Store> {
+    let mut store = vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?;
+    if let Some(point) = std::env::var_os("CASEBOOK_CRASH_AT") {
+        store.inject_faults(Box::new(casebook::entropy::CrashAt(point.to_string_lossy().into_owned())));
+    }
+    Ok(store)
 }
 
 fn open_with_id(cli: &Cli) -> Result<(uuid::Uuid, Store)> {
@@ -364,7 +374,7 @@ fn open_with_id(cli: &Cli) -> Result<(uuid::Uuid, Store)> {
     casebook::vault::read_header(&dir)?;
     let pass = secrets::passphrase(cli.passphrase_file.as_deref(), false)?;
     let vault = Vault::unlock(&dir, &pass)?;
-    Ok((vault.id(), vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?))
+    Ok((vault.id(), open_store(&vault)?))
 }
 
 /// Writes a new file (never over an existing one) with `mode` on Unix.

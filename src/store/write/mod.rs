@@ -82,6 +82,7 @@ pub struct Writer<'a> {
     hlc: &'a mut Hlc,
     clock: &'a dyn Clock,
     entropy: &'a mut dyn Entropy,
+    faults: &'a dyn crate::entropy::Faults,
     /// Search rows to recompute at commit: (row id, inserted in this transaction).
     dirty_cases: Vec<(i64, bool)>,
     dirty_notes: Vec<(i64, bool)>,
@@ -100,6 +101,7 @@ impl Store {
             hlc: &mut hlc,
             clock: self.clock.as_ref(),
             entropy: self.entropy.as_mut(),
+            faults: self.faults.as_ref(),
             dirty_cases: Vec::new(),
             dirty_notes: Vec::new(),
             due_cases: Vec::new(),
@@ -112,6 +114,11 @@ impl Store {
 }
 
 impl Writer<'_> {
+    /// A crash point inside the transaction (crash tests end the process here).
+    pub fn reached(&self, point: &str) {
+        self.faults.reached(point);
+    }
+
     fn finish(mut self) -> Result<()> {
         self.due_cases.sort();
         self.due_cases.dedup();

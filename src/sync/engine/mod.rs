@@ -531,10 +531,8 @@ pub fn status(store: &Store) -> Result<Status> {
     })
 }
 
-/// Test hook: `CASEBOOK_CRASH_AT=<name>` aborts the process at that point (crash-injection
-/// tests kill the process at random moments as well; this makes the worst moments certain).
-fn crash_point(name: &str) {
-    if std::env::var_os("CASEBOOK_CRASH_AT").is_some_and(|v| v == name) {
-        std::process::abort();
-    }
+/// A crash point between two durable steps: the store's injected faults decide (a crash test
+/// ends the process here; production does nothing).
+fn crash_point(store: &Store, name: &str) {
+    store.faults.reached(name);
 }

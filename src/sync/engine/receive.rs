@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{crash_point, hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
+use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
 use crate::model::table_by_code;
 use crate::store::clocks::FieldClock;
@@ -530,7 +530,7 @@ fn try_apply(
              WHERE share = ?6 AND device = ?7",
             params![seq as i64, &hash[..], now, created, super::vector_blob(&vector), share_idx, peer_idx],
         )?;
-        crash_point("before-apply-commit");
+        w.reached("before-apply-commit");
         if disk_full {
             // Injected (tests): fails after every write, as a full disk at commit would.
             return Err(Error::io("applying a delta", std::io::Error::from(std::io::ErrorKind::StorageFull)));
