@@ -155,6 +155,7 @@ const PURE: &[&str] = &[
     "src/sync/format/mod.rs",
     "src/sync/format/delta.rs",
     "src/sync/format/invite.rs",
+    "src/sync/high_water.rs",
     "src/sync/seal.rs",
     "src/sync/rules.rs",
     "src/sync/words.rs",

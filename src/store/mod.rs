@@ -151,6 +151,9 @@ pub struct Store {
     pub(crate) faults: Box<dyn crate::entropy::Faults>,
     /// Set by a [`CancelHandle`]: the sync in flight stops.
     cancel: Arc<AtomicBool>,
+    /// Where sync keeps this vault's high-water mark, outside the vault folder (None: not
+    /// kept; tests that do not test it).
+    pub(crate) high_water: Option<std::path::PathBuf>,
     /// Test hook: stalls share IO ([`Store::inject_share_stall`]).
     stall: Option<Arc<AtomicBool>>,
 }
@@ -215,8 +218,17 @@ impl Store {
         })?;
         let hlc = repair_clock(&conn, device, Hlc(hlc as u64), clock.now_ms())?;
         let faults = Box::new(crate::entropy::NoFaults);
-        let mut store =
-            Store { conn, clock, entropy, device, hlc, faults, cancel: Arc::new(AtomicBool::new(false)), stall: None };
+        let mut store = Store {
+            conn,
+            clock,
+            entropy,
+            device,
+            hlc,
+            faults,
+            cancel: Arc::new(AtomicBool::new(false)),
+            stall: None,
+            high_water: None,
+        };
         if upgrade.reindex {
             store.reindex_all()?;
         }
@@ -266,6 +278,13 @@ impl Store {
             }),
             Err(std::fs::TryLockError::Error(e)) => Err(crate::Error::io(format!("cannot lock {path}"), e)),
         }
+    }
+
+    /// Keeps sync's high-water mark of this vault in `dir` (docs/formats/delta.md section 10):
+    /// a folder outside the vault's, so that a vault restored from a backup or copied finds
+    /// there that it wrote more than it remembers.
+    pub fn keep_high_water_in(&mut self, dir: std::path::PathBuf) {
+        self.high_water = Some(dir);
     }
 
     /// Whether [`CancelHandle::cancel`] was called.

@@ -10,6 +10,7 @@
 pub mod auto;
 pub mod engine;
 pub mod format;
+pub mod high_water;
 pub mod plan;
 pub mod rules;
 pub mod seal;

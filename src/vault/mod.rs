@@ -174,7 +174,11 @@ impl Vault {
         }
         let sql_key = keyslot::subkey(&self.key, "casebook/v1/sqlcipher");
         let conn = open_connection(&db, DbKey::Raw(&sql_key, self.header.db))?;
-        Store::open(conn, clock, entropy)
+        let mut store = Store::open(conn, clock, entropy)?;
+        if let Some(dir) = high_water_dir() {
+            store.keep_high_water_in(dir);
+        }
+        Ok(store)
     }
 
     /// The SQLCipher key of this vault's database (for the benchmark, which opens the same
@@ -209,6 +213,17 @@ pub fn default_dir() -> Result<PathBuf> {
     directories::ProjectDirs::from("org", "Casebook", "Casebook")
         .map(|d| d.data_dir().join("vault"))
         .ok_or_else(|| Error::invalid("vault", "no home folder found; pass --vault DIR or set CASEBOOK_VAULT"))
+}
+
+/// Where sync keeps the high-water marks of this user's vaults (outside every vault folder):
+/// `CASEBOOK_STATE_DIR`, else the user's state folder (`$XDG_STATE_HOME/casebook`, or
+/// `~/.local/state/casebook`), `high-water` in it.
+pub fn high_water_dir() -> Option<PathBuf> {
+    if let Some(v) = std::env::var_os("CASEBOOK_STATE_DIR").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(v).join("high-water"));
+    }
+    let dirs = directories::ProjectDirs::from("org", "Casebook", "Casebook")?;
+    Some(dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).join("high-water"))
 }
 
 /// Reads and structurally checks the header of the vault in `dir`.

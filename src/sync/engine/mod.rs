@@ -11,6 +11,7 @@
 //! into the vault), [`report`] (what `sync` and `share status` return). This file holds the
 //! attached share, `create`, `invite`, `join`, `sync` and `status`.
 
+mod high_water;
 mod identity;
 mod receive;
 mod report;
@@ -386,12 +387,20 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     let before = conflict_count(store)?;
     let me = store.device_id()?;
     let (mut a, mut me) = (a, me);
+    // Before anything is written: is this vault older than its own high-water mark?
+    if let Some(fork_at) = high_water::check(store, &a, &me, &mut report)? {
+        identity::renew(store, &a, &me, fork_at, &mut report)?;
+        a = require_attached(store)?;
+        me = store.device_id()?;
+        high_water::settle(store, &a, &me, &mut report)?;
+    }
     if let Some(fork_at) = send::send(store, &a, &share, &me, publish, &mut report)? {
         // A copy of this vault wrote under its id: continue as a new device, sending at once
         // what the old identity's lost and unsent deltas carried.
         identity::renew(store, &a, &me, fork_at, &mut report)?;
         a = require_attached(store)?;
         me = store.device_id()?;
+        high_water::settle(store, &a, &me, &mut report)?;
         send::send(store, &a, &share, &me, true, &mut report)?;
     }
     receive::receive(store, &a, &share, &me, &mut report)?;

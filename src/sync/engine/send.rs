@@ -262,6 +262,7 @@ pub(super) fn send(
             tx.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![upto, a.idx])?;
             tx.commit()?;
         }
+        super::high_water::record(store, a, me, seq, hash, report);
         crash_point(store, "sent-recorded");
         if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
             return Ok(Some(seq));

@@ -21,6 +21,8 @@ pub const KIND_MARKER: u8 = 1;
 pub const KIND_RECORD: u8 = 2;
 pub const KIND_DELTA: u8 = 3;
 pub const KIND_INVITE: u8 = 4;
+/// A vault's high-water mark (kept outside the vault, never on the share).
+pub const KIND_HIGH_WATER: u8 = 5;
 
 /// Share marker length.
 pub const MARKER_LEN: usize = 24;
@@ -106,7 +108,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn prefix(kind: u8) -> [u8; 8] {
+pub(crate) fn prefix(kind: u8) -> [u8; 8] {
     prefix_v(kind, VERSION)
 }
 
@@ -144,6 +146,7 @@ pub fn check_prefix(bytes: &[u8], kind: u8) -> Result<u8, Bad> {
             KIND_RECORD => "a device record",
             KIND_DELTA => "a delta",
             KIND_INVITE => "an invite",
+            KIND_HIGH_WATER => "a high-water mark",
             _ => "an unknown kind of file",
         };
         return Err(Bad::new(format!("this is {}, not {}", name(bytes[6]), name(kind))));
