@@ -58,7 +58,14 @@ fn main() {
         ])
         .build(tauri::generate_context!());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        // Quitting locks like the Lock button: unsent edits leave first, then the keys go.
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::ExitRequested { .. } | tauri::RunEvent::Exit = event {
+                if let Some(state) = tauri::Manager::try_state::<session::AppState>(handle) {
+                    state.lock();
+                }
+            }
+        }),
         Err(e) => {
             eprintln!("error: Casebook could not start: {e}");
             std::process::exit(1);

@@ -150,10 +150,17 @@ impl AppState {
 
     /// Locks without waiting: drops the session (keys wiped, database closed) when no command
     /// holds it; otherwise marks it closing, interrupts its SQL, and leaves the drop to the
-    /// command's thread. Returns whether a session was open.
+    /// command's thread. Returns whether a session was open. With automatic sync on, the
+    /// unsent edits are first sealed and queued for the share (`engine::publish_at_lock`,
+    /// which never waits for the share), so they leave with the lock, quit or suspend.
     pub fn lock(&self) -> bool {
+        let publish = self.settings.lock().map(|s| s.auto_sync).unwrap_or(false);
         match self.session.try_lock() {
             Ok(mut g) => {
+                if let (true, Some(s)) = (publish, g.as_mut()) {
+                    // A failure only means the next sync publishes them.
+                    let _ = catch_unwind(AssertUnwindSafe(|| casebook::sync::engine::publish_at_lock(&mut s.store)));
+                }
                 let open = g.take().is_some();
                 *self.interrupt.lock().unwrap_or_else(PoisonError::into_inner) = None;
                 open

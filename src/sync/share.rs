@@ -213,6 +213,27 @@ impl Share {
         })
     }
 
+    /// Queues a file for this device's own folder on the IO thread and returns at once: written
+    /// once, never over an existing file (the next sync judges what it finds there). Holds
+    /// only the path and the ciphertext. False when it could not be queued.
+    pub fn write_own_later(
+        root: &Path,
+        io: &ShareIo,
+        device: &[u8; 16],
+        name: &str,
+        bytes: Vec<u8>,
+        entropy: &mut dyn Entropy,
+    ) -> bool {
+        let dir = root.join(device_dir_name(device));
+        let tmp = temp_name(&dir, name, entropy);
+        let name = name.to_string();
+        io.submit(move || {
+            if fs::create_dir_all(&dir).is_ok() && !dir.join(&name).exists() {
+                let _ = write_once(&dir, &name, &bytes, &tmp);
+            }
+        })
+    }
+
     /// Replaces a file in this device's own folder that this device did not write (junk put
     /// there by someone else under one of its names): temp file, fsync, rename over it.
     pub fn replace_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {

@@ -113,6 +113,20 @@ impl ShareIo {
         }
     }
 
+    /// Queues `f` on the IO thread without waiting for it (lock, quit and suspend hand over the
+    /// files they sealed: the caller's keys are gone long before a slow share answers). False
+    /// when the thread has stopped.
+    pub fn submit(&self, f: impl FnOnce() + Send + 'static) -> bool {
+        let stall = self.stall.clone();
+        let job: Job = Box::new(move || {
+            while stall.as_ref().is_some_and(|s| s.load(Ordering::SeqCst)) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            f();
+        });
+        worker().jobs.lock().unwrap_or_else(PoisonError::into_inner).send(job).is_ok()
+    }
+
     fn cancelled(&self) -> bool {
         self.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
     }

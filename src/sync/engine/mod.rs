@@ -409,6 +409,35 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     Ok(report)
 }
 
+/// At lock, quit and suspend (docs/formats/delta.md section 6.2): this device's unsent changes
+/// (at most one delta of them) are sealed and recorded as sent, and their files queued for the
+/// share IO thread; nothing here reads or waits for the share, so the caller may drop the keys
+/// at once. A file the share never gets is written again by the next sync, byte for byte.
+/// Returns how many deltas were queued: 0 when no share is attached, another sync is running
+/// (it publishes), nothing is unsent, or the vault is older than its high-water mark (the next
+/// sync continues under a new identity first).
+pub fn publish_at_lock(store: &mut Store) -> Result<usize> {
+    let Ok(a) = require_attached(store) else { return Ok(0) };
+    let Ok(_one_at_a_time) = store.sync_lock() else { return Ok(0) };
+    if !has_unsent(store)? {
+        return Ok(0);
+    }
+    let me = store.device_id()?;
+    let mut report = SyncReport::default();
+    if high_water::check(store, &a, &me, &mut report)?.is_some() {
+        return Ok(0);
+    }
+    let files = send::send_at_lock(store, &a, &me, 1, &mut report)?;
+    let io = store.share_io();
+    let queued = files
+        .into_iter()
+        .filter(|(seq, bytes)| {
+            Share::write_own_later(&a.path, &io, &me, &share::delta_name(*seq), bytes.clone(), store.entropy.as_mut())
+        })
+        .count();
+    Ok(queued)
+}
+
 /// `share dismiss`: closes an open alarm once a person has dealt with it (it is kept, no longer
 /// listed, and not raised again for the same device, delta and kind). What the alarm reported
 /// stays as it is: a device whose deltas wait behind a refused or forked one still waits.

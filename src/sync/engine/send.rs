@@ -195,11 +195,77 @@ pub(super) fn send(
     if !publish_new {
         return Ok(None);
     }
-    // New changes, in the newest format every peer reads (and never an older one than before).
-    let mut last_version = sent.last().map(|r| r.format).unwrap_or(0);
-    let mut seq = last_sent;
+    send_new(
+        store,
+        a,
+        me,
+        Chain { prev_hash, prev_full, last_version: sent.last().map_or(0, |r| r.format), seq: last_sent },
+        Sink::Now(share),
+        usize::MAX,
+        report,
+    )
+}
+
+/// Where the last sent delta of this identity left its chain.
+struct Chain {
+    prev_hash: [u8; 32],
+    /// Its full dependency vector when it was of version 2.
+    prev_full: Option<Vec<Dep>>,
+    last_version: u8,
+    seq: u64,
+}
+
+fn chain_of(sent: &[SentRow]) -> Chain {
+    match sent.last() {
+        Some(r) => Chain {
+            prev_hash: r.hash,
+            prev_full: (r.format >= format::DELTA_V2).then(|| decode_deps(&r.deps, r.format)),
+            last_version: r.format,
+            seq: r.seq,
+        },
+        None => Chain { prev_hash: [0; 32], prev_full: None, last_version: 0, seq: 0 },
+    }
+}
+
+/// What becomes of each delta once it is recorded as sent.
+enum Sink<'s> {
+    /// Written to the share now (a sync).
+    Now(&'s Share),
+    /// Handed back to be queued for the share IO thread (lock, quit, suspend).
+    Later(&'s mut Vec<(u64, Vec<u8>)>),
+}
+
+/// At lock, quit or suspend: this device's unsent changes sealed and recorded as sent (at most
+/// `max_deltas` deltas), without reading or waiting for the share. The files to write, by seq.
+pub(super) fn send_at_lock(
+    store: &mut Store,
+    a: &Attached,
+    me: &[u8; 16],
+    max_deltas: usize,
+    report: &mut SyncReport,
+) -> Result<Vec<(u64, Vec<u8>)>> {
+    let chain = chain_of(&sent_rows(store, a.idx)?);
+    let mut files = Vec::new();
+    send_new(store, a, me, chain, Sink::Later(&mut files), max_deltas, report)?;
+    Ok(files)
+}
+
+/// This device's changes not yet in a delta, in the newest format every peer reads (and never
+/// an older one than before): sealed, checked as readers check them, recorded as sent, then
+/// handed to `sink`. Some(k): the share holds another delta `k` of ours (a copy wrote it).
+#[allow(clippy::too_many_arguments)]
+fn send_new(
+    store: &mut Store,
+    a: &Attached,
+    me: &[u8; 16],
+    chain: Chain,
+    mut sink: Sink<'_>,
+    max_deltas: usize,
+    report: &mut SyncReport,
+) -> Result<Option<u64>> {
+    let Chain { mut prev_hash, mut prev_full, mut last_version, mut seq } = chain;
     let mut scanned = a.scanned_upto;
-    loop {
+    for _ in 0..max_deltas {
         let max = changelog::last_seq(&store.conn)?;
         let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
         if rows.is_empty() {
@@ -264,8 +330,13 @@ pub(super) fn send(
         }
         super::high_water::record(store, a, me, seq, hash, report);
         crash_point(store, "sent-recorded");
-        if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
-            return Ok(Some(seq));
+        match &mut sink {
+            Sink::Now(share) => {
+                if publish(store, a, share, me, seq, &bytes, report)?.is_none() {
+                    return Ok(Some(seq));
+                }
+            }
+            Sink::Later(files) => files.push((seq, bytes)),
         }
         report.sent_deltas += 1;
         report.sent_changes += n;
@@ -274,6 +345,7 @@ pub(super) fn send(
         last_version = version;
         scanned = upto;
     }
+    Ok(None)
 }
 
 /// Where to end the next delta among `rows` (at most [`CHANGES_PER_DELTA`] of them): within
