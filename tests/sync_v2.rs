@@ -204,3 +204,63 @@ fn a_dependency_on_another_version_of_a_delta_blocks_only_its_author() {
     let got = s.rs[1].sync();
     assert!(applied(&got).contains(&(hex(&m2.id), 1)), "an honest claim applies: {got:?}");
 }
+
+/// A member's two versions of one delta, the losing one gone from the share (Nextcloud never
+/// uploads it, the user tidies conflict copies away): the device that saw both publishes the
+/// two receipts, and the device that only ever saw the other version learns of the fork from
+/// them, with both ids named.
+#[test]
+fn a_fork_proof_tells_a_device_that_never_saw_the_other_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 3);
+    let (group, key) = group_secret(&rs[0].store);
+    let keys = GroupKeys::derive(1, &key);
+    let case = *rs[0].store.add_case(&case_json("Forked")).unwrap().as_bytes();
+    for r in rs.iter_mut() {
+        r.sync();
+    }
+    let s = Setup {
+        _tmp: tempfile::tempdir().unwrap(),
+        share: share.clone(),
+        rs: vec![],
+        keys: GroupKeys::derive(1, &key),
+        group,
+        case,
+    };
+    // M's delta 1, version X, reaches device 0; then a copy of M (same key) writes version Y
+    // under the same name, and X's file is gone.
+    let mut m = Insider::new(&share, &keys, &group, 6);
+    let x = note_on(&s, &m, 1);
+    m.send(&share, &keys, &group, x);
+    assert_eq!(applied(&rs[0].sync()).len(), 1);
+    let mut copy = Insider::new(&share, &keys, &group, 6);
+    let y = note_on(&s, &copy, 2);
+    copy.send(&share, &keys, &group, y);
+    // Device 1 only ever sees Y: it applies it, and has no reason to suspect anything.
+    let r1 = rs[1].sync();
+    assert_eq!(applied(&r1).len(), 1);
+    assert!(r1.alarms.is_empty(), "{:?}", r1.alarms);
+    // Device 0 sees its applied delta's file changed to another signed version: fork, and it
+    // publishes both receipts.
+    let r0 = rs[0].sync();
+    assert!(r0.alarms.iter().any(|a| a.kind == "fork" && a.device == hex(&m.id)), "{:?}", r0.alarms);
+    let proof = share.join(dev_hex(&rs[0])).join(format!("{}-{:012}.fork", hex(&m.id), 1));
+    assert_eq!(fs::read(&proof).unwrap().len(), format::FORK_PROOF_LEN);
+    // Device 1 learns of it from the proof alone, with both versions named.
+    let r1 = rs[1].sync();
+    let alarm = r1.alarms.iter().find(|a| a.kind == "fork").expect("fork alarm from the proof");
+    assert_eq!((alarm.device.as_str(), alarm.seq), (hex(&m.id).as_str(), 1));
+    assert!(alarm.detail.contains("receipts published by device"), "{}", alarm.detail);
+    assert!(r1.problems.is_empty(), "{:?}", r1.problems);
+    // Once: the proof is remembered, not verified and raised again.
+    assert!(rs[1].sync().alarms.is_empty());
+    // Device 2 too; a damaged proof is reported, never an alarm.
+    let mut bytes = fs::read(&proof).unwrap();
+    let theirs = share.join(dev_hex(&rs[1])).join(format!("{}-{:012}.fork", hex(&m.id), 1));
+    bytes[100] ^= 1;
+    fs::write(&theirs, &bytes).unwrap();
+    let r2 = rs[2].sync();
+    assert_eq!(r2.alarms.iter().filter(|a| a.kind == "fork").count(), 1, "{:?}", r2.alarms);
+    assert!(r2.problems.iter().any(|p| p.file.ends_with(".fork")), "{:?}", r2.problems);
+}

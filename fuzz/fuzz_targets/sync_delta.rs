@@ -10,7 +10,8 @@
 //! header bytes (v1: 112, v2: 196 signed bytes) and the parts add up to the file; an accepted
 //! body or padded plaintext re-encodes to exactly the input; a body opens from a sealed delta
 //! iff `decode_body` accepts it, and to the same body; a sealed v2 delta's receipt verifies
-//! and gives the delta's id. Every body that decodes also goes through
+//! and gives the delta's id, and two versions of it make a fork proof (one version twice does
+//! not). The input is also fed to `seal::verify_fork_proof`. Every body that decodes also goes through
 //! the content rules (`sync::rules::check`, docs/formats/delta.md section 6.1), which must
 //! decide without panicking and never echo a value into the refusal.
 #![no_main]
@@ -36,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = seal::open_delta(&f.keys, &f.public, data);
     let _ = seal::verify_receipt(&f.public, &data[..data.len().min(format::RECEIPT_LEN)]);
+    let _ = seal::verify_fork_proof(|_: &[u8; 16]| Some(f.public), data);
     for version in [format::DELTA_V1, format::DELTA_V2] {
         if let Ok(body) = format::decode_body(data, &AUTHOR, version) {
             assert_eq!(format::encode_body(&body, version), data, "a body decodes from non-canonical bytes");
@@ -61,8 +63,18 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!((h.seq, h.device, h.version), (1, AUTHOR, version));
             }
             if version >= format::DELTA_V2 {
-                let (h, id) = seal::verify_receipt(&f.public, &file[..format::RECEIPT_LEN]).expect("a sealed receipt");
+                let receipt = &file[..format::RECEIPT_LEN];
+                let (h, id) = seal::verify_receipt(&f.public, receipt).expect("a sealed receipt");
                 assert_eq!((h.seq, id), (1, seal::delta_id(&file)));
+                // Two versions of delta 1 prove a fork; one version twice does not.
+                let pinned = |_: &[u8; 16]| Some(f.public);
+                let mut other = padded.clone();
+                other[0] ^= 1;
+                let second = f.seal_delta_raw(version, 1, &[0; 32], &other);
+                let fork = seal::verify_fork_proof(pinned, &format::encode_fork_proof(receipt, &second[..format::RECEIPT_LEN]))
+                    .expect("two signed versions are a proof");
+                assert_eq!((fork.author, fork.seq), (AUTHOR, 1));
+                assert!(seal::verify_fork_proof(pinned, &format::encode_fork_proof(receipt, receipt)).is_err());
             }
         }
         1 => {

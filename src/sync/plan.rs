@@ -19,6 +19,8 @@ pub enum FileStep {
     /// A delta already applied whose file changed, or a sync tool's conflict copy not verified
     /// before: read it and compare with what was applied (a duplicate, or a fork).
     Verify,
+    /// A fork proof not verified before: verify it (docs/formats/delta.md section 11).
+    Proof,
 }
 
 /// `applied_seq`: the device's last applied delta; `applied_file`: (length, mtime) of the file
@@ -37,8 +39,9 @@ pub fn file_step(
         Name::Delta(seq) if seq > applied_seq => FileStep::Pending(seq),
         Name::Delta(_) if applied_file == Some((len, mtime)) => FileStep::Unchanged,
         Name::Delta(_) => FileStep::Verify,
-        Name::ConflictCopy if copy_known => FileStep::Unchanged,
+        Name::ConflictCopy | Name::ForkProof if copy_known => FileStep::Unchanged,
         Name::ConflictCopy => FileStep::Verify,
+        Name::ForkProof => FileStep::Proof,
     }
 }
 
@@ -140,6 +143,8 @@ mod tests {
             ("an applied delta never remembered", d(3), None, false, FileStep::Verify),
             ("a conflict copy seen before", Name::ConflictCopy, None, true, FileStep::Unchanged),
             ("a new conflict copy", Name::ConflictCopy, None, false, FileStep::Verify),
+            ("a fork proof seen before", Name::ForkProof, None, true, FileStep::Unchanged),
+            ("a new fork proof", Name::ForkProof, None, false, FileStep::Proof),
         ];
         for (what, kind, applied_file, known, expect) in cases {
             assert_eq!(file_step(kind, 100, 7, 5, *applied_file, *known), *expect, "{what}");

@@ -139,6 +139,32 @@ pub fn verify_delta(pinned: &[u8; 32], bytes: &[u8]) -> Result<DeltaHeader, Bad>
     Ok(parts.header)
 }
 
+/// What a valid fork proof proves: `author` signed two versions of delta `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fork {
+    pub author: [u8; 16],
+    pub seq: u64,
+    pub ids: [[u8; 32]; 2],
+}
+
+/// Checks a fork proof: two receipts, each signed by their author's pinned key (`pinned`),
+/// of one author, group and sequence number, with two different ids. Nobody but the author
+/// can make one, whoever writes the file.
+pub fn verify_fork_proof(pinned: impl Fn(&[u8; 16]) -> Option<[u8; 32]>, bytes: &[u8]) -> Result<Fork, Bad> {
+    let (a, b) = format::decode_fork_proof(bytes)?;
+    let author: [u8; 16] = a[76..92].try_into().expect("16 bytes");
+    let key = pinned(&author).ok_or_else(|| Bad::new("the proof is about a device whose key is not known here"))?;
+    let (ha, ida) = verify_receipt(&key, a)?;
+    let (hb, idb) = verify_receipt(&key, b)?;
+    if (ha.group, ha.device, ha.seq) != (hb.group, hb.device, hb.seq) {
+        return Err(Bad::new("the two receipts are not of the same delta of the same device"));
+    }
+    if ida >= idb {
+        return Err(Bad::new("the two receipts are the same version (or out of order): no fork"));
+    }
+    Ok(Fork { author, seq: ha.seq, ids: [ida, idb] })
+}
+
 pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(DeltaHeader, Body), Bad> {
     verify_delta(pinned, bytes)?;
     let parts = format::decode_delta(bytes)?;
@@ -352,6 +378,30 @@ mod tests {
         }
         let v1 = seal_delta(&keys, &sk, &header(format::DELTA_V1), &body());
         assert!(verify_receipt(&pk, &v1[..format::RECEIPT_LEN]).is_err());
+        // Two receipts of one seq are a fork proof; nothing else is.
+        let (ra, rb) = (&a[..format::RECEIPT_LEN], &b[..format::RECEIPT_LEN]);
+        let pinned = |d: &[u8; 16]| (*d == [2; 16]).then_some(pk);
+        let proof = format::encode_fork_proof(ra, rb);
+        assert_eq!(proof, format::encode_fork_proof(rb, ra), "one proof, whoever writes it");
+        let fork = verify_fork_proof(pinned, &proof).unwrap();
+        assert_eq!((fork.author, fork.seq), ([2; 16], 1));
+        assert!(verify_fork_proof(pinned, &format::encode_fork_proof(ra, ra)).unwrap_err().0.contains("same version"));
+        let mut h2 = header(format::DELTA_V2);
+        h2.seq = 2;
+        h2.prev = [1; 32];
+        let c = seal_delta(&keys, &sk, &h2, &body());
+        assert!(verify_fork_proof(pinned, &format::encode_fork_proof(ra, &c[..format::RECEIPT_LEN]))
+            .unwrap_err()
+            .0
+            .contains("not of the same delta"));
+        assert!(verify_fork_proof(|_: &[u8; 16]| None, &proof).unwrap_err().0.contains("not known"));
+        assert!(verify_fork_proof(|_: &[u8; 16]| Some(other), &proof).is_err());
+        for i in (0..proof.len()).step_by(5) {
+            let mut bad = proof.clone();
+            bad[i] ^= 0x10;
+            assert!(verify_fork_proof(pinned, &bad).is_err(), "byte {i}");
+        }
+        assert!(verify_fork_proof(pinned, &proof[..proof.len() - 1]).is_err());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Name {
     Delta(u64),
     /// A sync tool's conflict copy of one of our files: verified like any other.
     ConflictCopy,
+    /// `<author: 32 hex>-<seq: 12 digits>.fork`: a fork proof a reader published.
+    ForkProof,
     /// A temp file (ours or a sync tool's): skipped.
     Temp,
     /// Anything else: reported, left alone.
@@ -38,10 +40,20 @@ pub fn delta_name(seq: u64) -> String {
     format!("{seq:012}.delta")
 }
 
+/// The name of the fork proof about delta `seq` of `author`.
+pub fn fork_proof_name(author: &[u8; 16], seq: u64) -> String {
+    format!("{}-{seq:012}.fork", device_dir_name(author))
+}
+
 /// Classifies a file name found in a device folder.
 pub fn classify(name: &str) -> Name {
     if name == RECORD {
         return Name::Record;
+    }
+    if let Some((author, seq)) = name.strip_suffix(".fork").and_then(|n| n.split_once('-')) {
+        if parse_device_dir(author).is_some() && seq.len() == 12 && seq.bytes().all(|b| b.is_ascii_digit()) {
+            return Name::ForkProof;
+        }
     }
     if let Some(digits) = name.strip_suffix(".delta") {
         if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -422,6 +434,11 @@ mod tests {
         assert_eq!(classify(".000000000012.delta.0011223344556677.tmp"), Name::Temp);
         assert_eq!(classify("~$notes.docx"), Name::Temp);
         assert_eq!(classify("12.delta"), Name::Unknown);
+        assert_eq!(classify(&fork_proof_name(&[0xab; 16], 14)), Name::ForkProof);
+        assert_eq!(classify("abababababababababababababababab-000000000014.fork"), Name::ForkProof);
+        assert_eq!(classify("ABABABABABABABABABABABABABABABAB-000000000014.fork"), Name::Unknown);
+        assert_eq!(classify("abab-000000000014.fork"), Name::Unknown);
+        assert_eq!(classify("abababababababababababababababab-14.fork"), Name::Unknown);
         assert_eq!(classify("0000000000012.delta"), Name::Unknown);
         assert_eq!(classify("desktop.ini"), Name::Unknown);
         assert_eq!(parse_device_dir(&device_dir_name(&[0xab; 16])), Some([0xab; 16]));

@@ -46,6 +46,7 @@ pub(super) fn receive(
         })? as u64;
     let now = store.clock.now_ms() as i64;
     let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, (String, i64)>> = BTreeMap::new();
+    let mut fork_proofs: Vec<([u8; 16], Vec<share::Entry>)> = Vec::new();
     for dev in share.devices()? {
         if &dev == me {
             continue;
@@ -132,12 +133,14 @@ pub(super) fn receive(
         };
         let received = received_of(store, a.idx, peer.idx)?;
         let mut mine = BTreeMap::new();
+        let mut proofs: Vec<share::Entry> = Vec::new();
         for e in &entries {
             let applied_file = match e.kind {
                 Name::Delta(seq) => received.get(&seq).map(|&(_, len, mtime)| (len, mtime)),
                 _ => None,
             };
-            let known = e.kind == Name::ConflictCopy && copy_known(store, a.idx, peer.idx, e)?;
+            let known =
+                matches!(e.kind, Name::ConflictCopy | Name::ForkProof) && copy_known(store, a.idx, peer.idx, e)?;
             match plan::file_step(&e.kind, e.len, e.mtime, peer.applied_seq, applied_file, known) {
                 FileStep::Ignore | FileStep::Unchanged => {}
                 FileStep::Pending(seq) => {
@@ -145,11 +148,19 @@ pub(super) fn receive(
                 }
                 FileStep::Verify => {
                     let file = format!("{dir}/{}", e.name);
-                    check_copy(store, a, share, peer, &received, e, &file, report)?;
+                    check_copy(store, a, share, me, peer, &received, e, &file, report)?;
                 }
+                FileStep::Proof => proofs.push(e.clone()),
             }
         }
         pending.insert(dev, mine);
+        if !proofs.is_empty() {
+            fork_proofs.push((dev, std::mem::take(&mut proofs)));
+        }
+    }
+    // Fork proofs are checked once every device's record is pinned (a proof may be about any).
+    for (dev, entries) in fork_proofs {
+        check_proofs(store, a, share, me, &peers, &dev, &entries, report)?;
     }
     // Apply in order, round after round, until nothing more can be applied (a delta waits for
     // the deltas of other devices its author had applied).
@@ -340,9 +351,10 @@ type Applied = ([u8; 32], u64, i64);
 /// applied is a duplicate; another validly signed file for an applied sequence number is a fork.
 #[allow(clippy::too_many_arguments)]
 fn check_copy(
-    store: &Store,
+    store: &mut Store,
     a: &Attached,
     share: &Share,
+    me: &[u8; 16],
     peer: &Peer,
     received: &HashMap<u64, Applied>,
     entry: &share::Entry,
@@ -370,6 +382,7 @@ fn check_copy(
                 header.seq
             );
             raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
+            publish_proof(store, a, share, me, peer, header.seq, &bytes, report)?;
         }
     }
     if entry.kind == Name::ConflictCopy {
@@ -378,6 +391,91 @@ fn check_copy(
             "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![a.idx, peer.idx, entry.name, entry.len as i64, entry.mtime, &seal::hash(&bytes)[..]],
         )?;
+    }
+    Ok(())
+}
+
+/// Publishes the proof that `peer` signed two versions of delta `seq`: the receipt of the
+/// version applied here and that of `other`, so that devices that applied the other version,
+/// or neither, learn of the fork even if `other`'s file vanishes. Only version-2 deltas have
+/// receipts; a fork of version-1 deltas is raised here only.
+#[allow(clippy::too_many_arguments)]
+fn publish_proof(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    peer: &Peer,
+    seq: u64,
+    other: &[u8],
+    report: &mut SyncReport,
+) -> Result<()> {
+    let applied: Option<Option<Vec<u8>>> = store
+        .conn
+        .prepare_cached("SELECT receipt FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")?
+        .query_row(params![a.idx, peer.idx, seq as i64], |r| r.get(0))
+        .optional()?;
+    let (Some(Some(ours)), Some(theirs)) = (applied, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
+        return Ok(());
+    };
+    let proof = format::encode_fork_proof(&ours, theirs);
+    let name = share::fork_proof_name(&peer.id, seq);
+    if let Err(e) = share.write_own(me, &name, &proof, store.entropy.as_mut()) {
+        report.problems.push(Problem {
+            file: format!("{}/{name}", share::device_dir_name(me)),
+            problem: format!("the proof of the fork could not be written ({e})"),
+        });
+    }
+    Ok(())
+}
+
+/// Fork proofs other devices published: each valid one raises `fork` here, naming both
+/// versions, once (remembered like conflict copies); anything else is reported.
+#[allow(clippy::too_many_arguments)]
+fn check_proofs(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    peers: &BTreeMap<[u8; 16], Peer>,
+    dev: &[u8; 16],
+    entries: &[share::Entry],
+    report: &mut SyncReport,
+) -> Result<()> {
+    let Some(holder) = peers.get(dev) else { return Ok(()) };
+    let pinned = |d: &[u8; 16]| {
+        if d == me {
+            Some(a.signing.verifying_key().to_bytes())
+        } else {
+            peers.get(d).map(|p| p.key)
+        }
+    };
+    for e in entries {
+        let file = format!("{}/{}", share::device_dir_name(dev), e.name);
+        let checked = share
+            .read(dev, &e.name)
+            .map_err(|err| err.to_string())
+            .and_then(|b| seal::verify_fork_proof(pinned, &b).map(|f| (f, b)).map_err(|bad| bad.0));
+        match checked {
+            Ok((fork, bytes)) => {
+                let short = |id: &[u8; 32]| id[..6].iter().map(|b| format!("{b:02x}")).collect::<String>();
+                let detail = format!(
+                    "device {} signed two versions of delta {} (ids {}… and {}…), as receipts published by device {} \
+                     prove: the device, or a copy of its vault or key, forked its history",
+                    hex(&fork.author),
+                    fork.seq,
+                    short(&fork.ids[0]),
+                    short(&fork.ids[1]),
+                    hex(dev)
+                );
+                raise(store, a, &fork.author, fork.seq, "fork", &detail, &mut report.alarms)?;
+                store.conn.execute(
+                    "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![a.idx, holder.idx, e.name, e.len as i64, e.mtime, &seal::hash(&bytes)[..]],
+                )?;
+            }
+            Err(problem) => report.problems.push(Problem { file, problem }),
+        }
     }
     Ok(())
 }

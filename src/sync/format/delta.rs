@@ -203,6 +203,29 @@ pub fn decode_delta(bytes: &[u8]) -> Result<DeltaParts<'_>, Bad> {
     }
 }
 
+/// A fork proof file: the prefix and two receipts (docs/formats/delta.md section 11).
+pub const FORK_PROOF_LEN: usize = 8 + 2 * RECEIPT_LEN;
+
+/// The fork proof of two receipts (in the order of their ids, so that every device that holds
+/// both writes the same bytes).
+pub fn encode_fork_proof(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let id = |r: &[u8]| -> [u8; 32] { Sha256::digest(&r[..DELTA_SIGNED_V2.min(r.len())]).into() };
+    let (first, second) = if id(a) <= id(b) { (a, b) } else { (b, a) };
+    let mut out = super::prefix(super::KIND_FORK_PROOF).to_vec();
+    out.extend_from_slice(first);
+    out.extend_from_slice(second);
+    out
+}
+
+/// The two receipts of a fork proof (structure only: `seal::verify_fork_proof` checks them).
+pub fn decode_fork_proof(bytes: &[u8]) -> Result<(&[u8], &[u8]), Bad> {
+    check_prefix(bytes, super::KIND_FORK_PROOF)?;
+    if bytes.len() != FORK_PROOF_LEN {
+        return Err(Bad::new(format!("a fork proof has {FORK_PROOF_LEN} bytes, this one {}", bytes.len())));
+    }
+    Ok((&bytes[8..8 + RECEIPT_LEN], &bytes[8 + RECEIPT_LEN..]))
+}
+
 /// A field clock as carried in a delta: HLC and an index into the body's device table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WireClock {

@@ -23,6 +23,8 @@ pub const KIND_DELTA: u8 = 3;
 pub const KIND_INVITE: u8 = 4;
 /// A vault's high-water mark (kept outside the vault, never on the share).
 pub const KIND_HIGH_WATER: u8 = 5;
+/// A fork proof: two receipts of one author for one sequence number.
+pub const KIND_FORK_PROOF: u8 = 6;
 
 /// Share marker length.
 pub const MARKER_LEN: usize = 24;
@@ -147,6 +149,7 @@ pub fn check_prefix(bytes: &[u8], kind: u8) -> Result<u8, Bad> {
             KIND_DELTA => "a delta",
             KIND_INVITE => "an invite",
             KIND_HIGH_WATER => "a high-water mark",
+            KIND_FORK_PROOF => "a fork proof",
             _ => "an unknown kind of file",
         };
         return Err(Bad::new(format!("this is {}, not {}", name(bytes[6]), name(kind))));
