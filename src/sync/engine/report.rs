@@ -27,9 +27,10 @@ pub struct Waiting {
     /// The sequence number it waits at.
     pub seq: u64,
     /// Why, as a stable name: `missing` (not on the share), `dependency` (it follows a delta not
-    /// applied here yet), `no_record` (no valid device record), `refused` (it breaks a rule;
-    /// the device's later deltas wait behind it), `deferred` (this vault failed to apply it;
-    /// tried again at the next sync).
+    /// applied here yet), `other_version` (it follows another version of a delta than the one
+    /// applied here), `newer_version` (made by a newer Casebook: update), `no_record` (no valid
+    /// device record), `refused` (it breaks a rule; the device's later deltas wait behind it),
+    /// `deferred` (this vault failed to apply it; tried again at the next sync).
     pub state: &'static str,
     pub reason: String,
 }

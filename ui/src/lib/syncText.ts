@@ -5,7 +5,7 @@
  */
 import { countryName, formatDate, hasKey, label, t, type MessageKey } from './i18n/index.svelte';
 import type { VocabName } from './vocab';
-import type { SyncAlarm, SyncDevice } from './types';
+import type { SyncAlarm, SyncDevice, SyncWaiting } from './types';
 
 /** Fields whose stored value is a vocabulary code. */
 const CODE_FIELDS: Record<string, VocabName> = {
@@ -107,6 +107,25 @@ export function deviceName(device: string, labelText: string | null | undefined,
   const name = (labelText || known?.label || '').trim();
   if (known?.this_device) return name ? t('sync.this_device_named', { name }) : t('sync.this_device');
   return name || t('sync.device_unnamed', { id: shortId(device) });
+}
+
+/** Why a device's updates wait, in words for a volunteer (the core's detail goes under "details"). */
+export function waitingText(w: SyncWaiting, devices: SyncDevice[]): string {
+  const device = deviceName(w.device, w.label, devices);
+  switch (w.state) {
+    case 'newer_version':
+      return t('sync.waiting.newer_version', { device, seq: w.seq });
+    case 'other_version':
+      return t('sync.waiting.other_version', { device, seq: w.seq });
+    case 'refused':
+      return t('sync.waiting.refused', { device, seq: w.seq });
+    case 'deferred':
+      return t('sync.waiting.deferred', { device, seq: w.seq });
+    case 'no_record':
+      return t('sync.waiting.no_record', { device });
+    default:
+      return t('sync.summary_waiting', { device, seq: w.seq });
+  }
 }
 
 /** An alarm explained for a volunteer (the core's English detail goes under "details"). */

@@ -312,6 +312,8 @@ export interface SyncWaiting {
   device: string;
   label: string;
   seq: number;
+  /** `missing`, `dependency`, `other_version`, `newer_version`, `no_record`, `refused`, `deferred`. */
+  state: string;
   reason: string;
 }
 

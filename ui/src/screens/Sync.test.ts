@@ -149,7 +149,10 @@ describe('sync screen, attached', () => {
         new_conflicts: 1,
         conflicts: 1,
         problems: [{ file: `${PEER}/000000000009.delta`, problem: 'the signature does not verify' }],
-        waiting: [{ device: OTHER, label: 'Vera phone', seq: 2, reason: 'delta 2 is missing from the share' }],
+        waiting: [
+          { device: OTHER, label: 'Vera phone', seq: 2, state: 'missing', reason: 'delta 2 is missing from the share' },
+          { device: PEER, label: 'Boris desktop', seq: 8, state: 'newer_version', reason: 'update Casebook' },
+        ],
         alarms: [{ device: PEER, seq: 6, kind: 'fork', detail: 'two files for delta 6', first_seen: '2026-11-23T09:00:00.000Z' }],
       });
     });
@@ -170,6 +173,9 @@ describe('sync screen, attached', () => {
     expect(within(summary).getByTestId('summary-conflicts')).toHaveTextContent('1 new conflict');
     expect(within(summary).getByTestId('summary-problems')).toHaveTextContent(`${PEER}/000000000009.delta`);
     expect(within(summary).getByTestId('summary-waiting')).toHaveTextContent('Vera phone: update 2 has not arrived yet');
+    expect(within(summary).getByTestId('summary-waiting')).toHaveTextContent(
+      'Boris desktop uses a newer version of Casebook. Update Casebook on this computer',
+    );
     expect(within(summary).getByTestId('summary-alarms')).toHaveTextContent(
       'Device “Boris desktop” wrote two different versions of the same update (number 6). Someone may have copied its key.',
     );

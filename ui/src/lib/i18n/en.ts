@@ -271,6 +271,14 @@ export const en = {
   'sync.summary_waiting_title': 'Waiting for devices',
   'sync.summary_waiting':
     '{device}: update {seq} has not arrived yet, so its later updates wait. It may still be on its way; sync again later.',
+  'sync.waiting.newer_version':
+    '{device} uses a newer version of Casebook. Update Casebook on this computer to receive its updates; nothing is lost meanwhile.',
+  'sync.waiting.other_version':
+    '{device}: update {seq} follows a version of another device’s update that this computer never received (that device may have been copied). Its updates wait; tell your coordinator.',
+  'sync.waiting.refused': '{device}: update {seq} was refused as unsafe, so its later updates wait. Tell your coordinator.',
+  'sync.waiting.deferred':
+    'This computer could not apply update {seq} of {device} (the disk may be full). Nothing of it was applied; it is tried again at the next sync.',
+  'sync.waiting.no_record': '{device} has no readable device card on the share yet, so its updates cannot be checked. Sync again later.',
   'sync.summary_problems_title': '{count} file could not be used|{count} files could not be used',
   'sync.summary_problems_help': 'They were left alone and nothing in them was applied. If this keeps happening, tell your coordinator.',
   'sync.summary_problem_why': 'Why',
