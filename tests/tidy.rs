@@ -154,6 +154,7 @@ const PURE: &[&str] = &[
     "src/model/",
     "src/sync/format/mod.rs",
     "src/sync/format/delta.rs",
+    "src/sync/format/body.rs",
     "src/sync/format/invite.rs",
     "src/sync/high_water.rs",
     "src/sync/seal.rs",

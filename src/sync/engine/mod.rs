@@ -11,6 +11,7 @@
 //! into the vault), [`report`] (what `sync` and `share status` return). This file holds the
 //! attached share, `create`, `invite`, `join`, `sync` and `status`.
 
+mod forks;
 mod high_water;
 mod identity;
 mod receive;

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rusqlite::{params, OptionalExtension};
 
+use super::forks;
 use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
 use crate::model::table_by_code;
@@ -140,7 +141,7 @@ pub(super) fn receive(
                 _ => None,
             };
             let known =
-                matches!(e.kind, Name::ConflictCopy | Name::ForkProof) && copy_known(store, a.idx, peer.idx, e)?;
+                matches!(e.kind, Name::ConflictCopy | Name::ForkProof) && forks::copy_known(store, a.idx, peer.idx, e)?;
             match plan::file_step(&e.kind, e.len, e.mtime, peer.applied_seq, applied_file, known) {
                 FileStep::Ignore | FileStep::Unchanged => {}
                 FileStep::Pending(seq) => {
@@ -148,7 +149,7 @@ pub(super) fn receive(
                 }
                 FileStep::Verify => {
                     let file = format!("{dir}/{}", e.name);
-                    check_copy(store, a, share, me, peer, &received, e, &file, report)?;
+                    forks::check_copy(store, a, share, me, peer, &received, e, &file, report)?;
                 }
                 FileStep::Proof => proofs.push(e.clone()),
             }
@@ -160,7 +161,7 @@ pub(super) fn receive(
     }
     // Fork proofs are checked once every device's record is pinned (a proof may be about any).
     for (dev, entries) in fork_proofs {
-        check_proofs(store, a, share, me, &peers, &dev, &entries, report)?;
+        forks::check_proofs(store, a, share, me, &peers, &dev, &entries, report)?;
     }
     // Apply in order, round after round, until nothing more can be applied (a delta waits for
     // the deltas of other devices its author had applied).
@@ -345,155 +346,11 @@ pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<Hash
 }
 
 /// (hash, file length, modification time) of an applied delta.
-type Applied = ([u8; 32], u64, i64);
-
-/// A sync tool's conflict copy, or an applied delta whose file changed: a copy of what was
-/// applied is a duplicate; another validly signed file for an applied sequence number is a fork.
-#[allow(clippy::too_many_arguments)]
-fn check_copy(
-    store: &mut Store,
-    a: &Attached,
-    share: &Share,
-    me: &[u8; 16],
-    peer: &Peer,
-    received: &HashMap<u64, Applied>,
-    entry: &share::Entry,
-    file: &str,
-    report: &mut SyncReport,
-) -> Result<()> {
-    let bytes = match share.read(&peer.id, &entry.name) {
-        Ok(b) => b,
-        Err(e) => {
-            report.problems.push(Problem { file: file.into(), problem: e.to_string() });
-            return Ok(());
-        }
-    };
-    let header = match verify_header(a, peer, &bytes) {
-        Ok(h) => h,
-        Err(problem) => {
-            report.problems.push(Problem { file: file.into(), problem });
-            return Ok(());
-        }
-    };
-    if let Some((hash, _, _)) = received.get(&header.seq) {
-        if *hash != seal::delta_id(&bytes) {
-            let detail = format!(
-                "{file} is a second, differently signed version of delta {} that was already applied: the device (or its key) wrote two versions",
-                header.seq
-            );
-            raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
-            publish_proof(store, a, share, me, peer, header.seq, &bytes, report)?;
-        }
-    }
-    if entry.kind == Name::ConflictCopy {
-        // Verified (a duplicate, or a fork now raised): not read again while it stays as it is.
-        store.conn.execute(
-            "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![a.idx, peer.idx, entry.name, entry.len as i64, entry.mtime, &seal::hash(&bytes)[..]],
-        )?;
-    }
-    Ok(())
-}
-
-/// Publishes the proof that `peer` signed two versions of delta `seq`: the receipt of the
-/// version applied here and that of `other`, so that devices that applied the other version,
-/// or neither, learn of the fork even if `other`'s file vanishes. Only version-2 deltas have
-/// receipts; a fork of version-1 deltas is raised here only.
-#[allow(clippy::too_many_arguments)]
-fn publish_proof(
-    store: &mut Store,
-    a: &Attached,
-    share: &Share,
-    me: &[u8; 16],
-    peer: &Peer,
-    seq: u64,
-    other: &[u8],
-    report: &mut SyncReport,
-) -> Result<()> {
-    let applied: Option<Option<Vec<u8>>> = store
-        .conn
-        .prepare_cached("SELECT receipt FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")?
-        .query_row(params![a.idx, peer.idx, seq as i64], |r| r.get(0))
-        .optional()?;
-    let (Some(Some(ours)), Some(theirs)) = (applied, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
-        return Ok(());
-    };
-    let proof = format::encode_fork_proof(&ours, theirs);
-    let name = share::fork_proof_name(&peer.id, seq);
-    if let Err(e) = share.write_own(me, &name, &proof, store.entropy.as_mut()) {
-        report.problems.push(Problem {
-            file: format!("{}/{name}", share::device_dir_name(me)),
-            problem: format!("the proof of the fork could not be written ({e})"),
-        });
-    }
-    Ok(())
-}
-
-/// Fork proofs other devices published: each valid one raises `fork` here, naming both
-/// versions, once (remembered like conflict copies); anything else is reported.
-#[allow(clippy::too_many_arguments)]
-fn check_proofs(
-    store: &mut Store,
-    a: &Attached,
-    share: &Share,
-    me: &[u8; 16],
-    peers: &BTreeMap<[u8; 16], Peer>,
-    dev: &[u8; 16],
-    entries: &[share::Entry],
-    report: &mut SyncReport,
-) -> Result<()> {
-    let Some(holder) = peers.get(dev) else { return Ok(()) };
-    let pinned = |d: &[u8; 16]| {
-        if d == me {
-            Some(a.signing.verifying_key().to_bytes())
-        } else {
-            peers.get(d).map(|p| p.key)
-        }
-    };
-    for e in entries {
-        let file = format!("{}/{}", share::device_dir_name(dev), e.name);
-        let checked = share
-            .read(dev, &e.name)
-            .map_err(|err| err.to_string())
-            .and_then(|b| seal::verify_fork_proof(pinned, &b).map(|f| (f, b)).map_err(|bad| bad.0));
-        match checked {
-            Ok((fork, bytes)) => {
-                let short = |id: &[u8; 32]| id[..6].iter().map(|b| format!("{b:02x}")).collect::<String>();
-                let detail = format!(
-                    "device {} signed two versions of delta {} (ids {}… and {}…), as receipts published by device {} \
-                     prove: the device, or a copy of its vault or key, forked its history",
-                    hex(&fork.author),
-                    fork.seq,
-                    short(&fork.ids[0]),
-                    short(&fork.ids[1]),
-                    hex(dev)
-                );
-                raise(store, a, &fork.author, fork.seq, "fork", &detail, &mut report.alarms)?;
-                store.conn.execute(
-                    "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![a.idx, holder.idx, e.name, e.len as i64, e.mtime, &seal::hash(&bytes)[..]],
-                )?;
-            }
-            Err(problem) => report.problems.push(Problem { file, problem }),
-        }
-    }
-    Ok(())
-}
-
-/// Whether a conflict copy was verified before with this name, size and modification time, so
-/// that 1,000 copies of one delta cost their verification once, not at every sync.
-fn copy_known(store: &Store, share: i64, device: u32, e: &share::Entry) -> Result<bool> {
-    Ok(store
-        .conn
-        .prepare_cached(
-            "SELECT 1 FROM sync_copies WHERE share = ?1 AND device = ?2 AND name = ?3 AND size = ?4 AND mtime = ?5",
-        )?
-        .exists(params![share, device, e.name, e.len as i64, e.mtime])?)
-}
+pub(super) type Applied = ([u8; 32], u64, i64);
 
 /// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
 /// author, signature).
-fn verify_header(a: &Attached, peer: &Peer, bytes: &[u8]) -> Result<format::DeltaHeader, String> {
+pub(super) fn verify_header(a: &Attached, peer: &Peer, bytes: &[u8]) -> Result<format::DeltaHeader, String> {
     let parts = format::decode_delta(bytes).map_err(|b| b.0)?;
     let h = &parts.header;
     if h.group != a.group {

@@ -3,9 +3,11 @@
 //! no keys, no clocks. Decoders check structure only (lengths, tags, ranges, types) and say what
 //! is wrong.
 
+mod body;
 mod delta;
 mod invite;
 
+pub use body::*;
 pub use delta::*;
 pub use invite::*;
 
