@@ -4,6 +4,11 @@
 
 mod output;
 mod secrets;
+mod exchange;
+mod share;
+
+use exchange::{export_command, import_command, write_new, ExportArgs};
+use share::{share_command, ShareCommand};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -187,78 +192,6 @@ enum CaseCommand {
 }
 
 #[derive(Subcommand)]
-enum ShareCommand {
-    /// Make DIR (a Syncthing/Nextcloud folder, network drive, USB stick) the share of a new sync group
-    Create {
-        dir: PathBuf,
-        /// How the other devices see this one, e.g. "Anna, Yerevan office" (sealed in the share)
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// Write an invite for another device, sealed under a one-time passphrase
-    /// ($CASEBOOK_INVITE_PASSPHRASE, else four generated words, printed once)
-    Invite {
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[command(flatten)]
-        kdf: KdfArgs,
-    },
-    /// Attach this vault to the group whose share is DIR (the path may differ on each device)
-    Join {
-        dir: PathBuf,
-        #[arg(long, value_name = "FILE")]
-        invite: PathBuf,
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// Devices, their last delta and when they were last heard from; gaps and alarms
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Close an alarm once it has been dealt with (device, delta and kind as `share status` shows them)
-    Dismiss {
-        #[arg(long)]
-        device: String,
-        #[arg(long)]
-        seq: u64,
-        #[arg(long)]
-        kind: String,
-    },
-}
-
-#[derive(Args)]
-struct ExportArgs {
-    /// The bundle file to write (refused if it exists)
-    #[arg(long, value_name = "FILE")]
-    out: PathBuf,
-    /// A case to export (repeatable)
-    #[arg(long = "case", value_name = "ID")]
-    cases: Vec<String>,
-    /// Every case
-    #[arg(long)]
-    all: bool,
-    /// The cases at this stage
-    #[arg(long)]
-    stage: Option<String>,
-    /// The cases in this country (ISO code)
-    #[arg(long)]
-    country: Option<String>,
-    /// What the partner sees: full, no-identity or summary
-    #[arg(long, default_value = "full", value_name = "PROFILE")]
-    redact: String,
-    /// The partner's age public key (age1…, repeatable); without one, a passphrase protects
-    /// the bundle ($CASEBOOK_EXPORT_PASSPHRASE, else asked twice)
-    #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
-    recipients: Vec<String>,
-    /// scrypt work factor (log2) of a passphrase bundle; the default is age's own (tests pass less)
-    #[arg(long, hide = true, default_value_t = casebook::export::DEFAULT_SCRYPT_LOG_N)]
-    scrypt_log_n: u8,
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Subcommand)]
 enum IdentityCommand {
     /// Print this vault's age public key
     Show,
@@ -375,116 +308,6 @@ fn open_with_id(cli: &Cli) -> Result<(uuid::Uuid, Store)> {
     let pass = secrets::passphrase(cli.passphrase_file.as_deref(), false)?;
     let vault = Vault::unlock(&dir, &pass)?;
     Ok((vault.id(), open_store(&vault)?))
-}
-
-/// Writes a new file (never over an existing one) with `mode` on Unix.
-fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
-    let mut f = opts.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::invalid("--out", &format!("{} exists already; choose a new file name", path.display()))
-        } else {
-            Error::io(format!("could not create {}", path.display()), e)
-        }
-    })?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("could not write {}", path.display()), e))
-}
-
-fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
-    use casebook::export::{Protection, Selection};
-    let chosen = usize::from(!a.cases.is_empty())
-        + usize::from(a.all)
-        + usize::from(a.stage.is_some())
-        + usize::from(a.country.is_some());
-    if chosen != 1 {
-        return Err(Error::invalid(
-            "cases",
-            "choose exactly one of --case ID (repeatable), --all, --stage S or --country CC",
-        ));
-    }
-    let selection = if a.all {
-        Selection::All
-    } else if let Some(s) = &a.stage {
-        Selection::Stage(s.clone())
-    } else if let Some(c) = &a.country {
-        Selection::Country(c.clone())
-    } else {
-        Selection::Ids(a.cases.iter().map(|c| parse_id(c)).collect::<Result<_>>()?)
-    };
-    let profile: casebook::export::Profile =
-        a.redact.parse().map_err(|_| Error::invalid("--redact", "it is one of full, no-identity or summary"))?;
-    if a.out.exists() {
-        return Err(Error::invalid("--out", &format!("{} exists already; choose a new file name", a.out.display())));
-    }
-    let protection = if a.recipients.is_empty() {
-        Protection::Passphrase(secrets::export_passphrase(true)?, a.scrypt_log_n)
-    } else {
-        for r in &a.recipients {
-            casebook::export::crypt::recipient(r)?;
-        }
-        Protection::Recipients(a.recipients.clone())
-    };
-    let (vault_id, mut store) = open_with_id(cli)?;
-    let (bytes, summary) = casebook::export::export_bundle(&mut store, vault_id, &selection, profile, &protection)?;
-    write_new(&a.out, &bytes, 0o600)?;
-    if a.json {
-        output::json(&summary);
-    } else {
-        println!(
-            "Exported {} case(s) ({} notes, {} tasks, {} events), profile {}, to {} ({} bytes).",
-            summary.cases,
-            summary.notes,
-            summary.tasks,
-            summary.events,
-            summary.profile,
-            a.out.display(),
-            summary.bytes
-        );
-    }
-    Ok(())
-}
-
-fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, json: bool) -> Result<()> {
-    let meta = std::fs::metadata(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
-    if meta.len() > 300 * 1024 * 1024 {
-        return Err(Error::invalid("bundle", "the file is larger than 300 MiB: not a Casebook bundle"));
-    }
-    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
-    let needs = casebook::export::crypt::needs_passphrase(&bytes).ok_or_else(|| {
-        Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format)")
-    })?;
-    let pass = if needs { Some(secrets::export_passphrase(false)?) } else { None };
-    let mut store = open(cli)?;
-    let bundle = casebook::export::read_bundle(&mut store, &bytes, pass.as_ref())?;
-    let plan = casebook::export::plan(&store, &bundle)?;
-    if dry_run {
-        output::import_plan(&plan, json);
-        return Ok(());
-    }
-    let report = casebook::export::apply_planned(&mut store, &bundle, &plan)?;
-    if json {
-        output::json(&report);
-    } else {
-        output::import_plan(&plan, false);
-        println!(
-            "Imported: {} created, {} updated, {} unchanged{}.",
-            report.created,
-            report.updated,
-            report.unchanged,
-            if report.conflicts > 0 {
-                format!("; {} conflict(s) to review with `casebook conflicts list`", report.conflicts)
-            } else {
-                String::new()
-            }
-        );
-    }
-    Ok(())
 }
 
 fn read_json_arg(path: &std::path::Path) -> Result<serde_json::Map<String, serde_json::Value>> {
@@ -636,54 +459,6 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Bench(args) => casebook::bench::run(args, &mut std::io::stdout()),
     }
-}
-
-fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
-    use casebook::sync::engine;
-    match cmd {
-        ShareCommand::Create { dir, label } => {
-            let mut store = open(cli)?;
-            if let Some(l) = label {
-                engine::set_label(&mut store, l)?;
-            }
-            let a = engine::create(&mut store, dir)?;
-            println!("This vault now syncs through {} (group {}).", a.path, a.group_id);
-            println!("Invite another device with `casebook share invite --out FILE`, then run `casebook sync`.");
-        }
-        ShareCommand::Invite { out, kdf } => {
-            let (pass, generated) = secrets::invite_passphrase_for_new(&mut OsEntropy)?;
-            let params = kdf.params(keyslot::DEFAULT_PASSPHRASE_KDF);
-            params.check()?;
-            let mut store = open(cli)?;
-            let text = engine::invite(&mut store, &pass, params)?;
-            std::fs::write(out, format!("{text}\n"))
-                .map_err(|e| Error::io(format!("could not write the invite {}", out.display()), e))?;
-            println!("Invite written to {} (valid 7 days).", out.display());
-            if let Some(words) = generated {
-                println!("One-time passphrase (give it by another channel than the file): {}", words.as_str());
-            }
-        }
-        ShareCommand::Join { dir, invite, label } => {
-            let text = std::fs::read_to_string(invite)
-                .map_err(|e| Error::io(format!("could not read the invite {}", invite.display()), e))?;
-            let mut store = open(cli)?;
-            let pass = secrets::invite_passphrase()?;
-            if let Some(l) = label {
-                engine::set_label(&mut store, l)?;
-            }
-            let a = engine::join(&mut store, dir, &text, &pass)?;
-            println!("This vault joined group {} through {}. Run `casebook sync`.", a.group_id, a.path);
-        }
-        ShareCommand::Status { json } => {
-            let store = open(cli)?;
-            output::share_status(&engine::status(&store)?, *json);
-        }
-        ShareCommand::Dismiss { device, seq, kind } => {
-            let mut store = open(cli)?;
-            engine::dismiss_alarm(&mut store, device, *seq, kind)?;
-        }
-    }
-    Ok(())
 }
 
 fn case_command(cli: &Cli, cmd: &CaseCommand) -> Result<()> {
