@@ -2,9 +2,9 @@
 //! other failure, 2 wrong passphrase or recovery key. Errors go to stderr as one
 //! `error: …` line, optionally followed by a `hint: …` line.
 
+mod exchange;
 mod output;
 mod secrets;
-mod exchange;
 mod share;
 
 use exchange::{export_command, import_command, write_new, ExportArgs};

@@ -2,6 +2,8 @@
 //! a shared clock the test moves, seeded randomness, and helpers to compare replicas.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
