@@ -1,0 +1,117 @@
+//! The local edits of the write path: create (with a new id, or an import's), update, delete
+//! and resolve a conflict. Each makes changes with this device's next clock and names the
+//! values it replaces, then goes through the one merge of `Writer::apply`.
+
+use uuid::Uuid;
+
+use super::{not_found, Change, Writer};
+use crate::error::Result;
+use crate::model::{TableDef, Value, DELETED};
+use crate::store::clocks::FieldClock;
+
+impl Writer<'_> {
+    fn new_id(&mut self) -> [u8; 16] {
+        let mut rand = [0u8; 10];
+        self.entropy.fill(&mut rand);
+        *uuid::Builder::from_unix_timestamp_millis(self.clock.now_ms(), &rand).into_uuid().as_bytes()
+    }
+
+    /// Creates a record of `table` with `fields` (already validated); `case_id` links children
+    /// to their case. Returns the new id.
+    pub fn create(
+        &mut self,
+        table: &'static TableDef,
+        case_id: Option<&[u8; 16]>,
+        fields: Vec<(u8, Value)>,
+    ) -> Result<Uuid> {
+        let id = self.new_id();
+        self.create_with_id(table, id, case_id, fields)
+    }
+
+    /// As [`Writer::create`], with an id given by the caller (an import keeps the ids of the
+    /// bundle); the caller checks that no record has it.
+    pub fn create_with_id(
+        &mut self,
+        table: &'static TableDef,
+        id: [u8; 16],
+        case_id: Option<&[u8; 16]>,
+        fields: Vec<(u8, Value)>,
+    ) -> Result<Uuid> {
+        let clock = self.next_clock();
+        let mut changes = Vec::with_capacity(fields.len() + 1);
+        if let Some(case) = case_id {
+            let def = table.field("case_id").expect("child tables have case_id");
+            changes.push(Change {
+                table,
+                record: id,
+                field: def.code,
+                value: Value::Blob(case.to_vec()),
+                clock,
+                prev: None,
+                supersedes: Vec::new(),
+            });
+        }
+        for (field, value) in fields {
+            if value != Value::Null {
+                changes.push(Change { table, record: id, field, value, clock, prev: None, supersedes: Vec::new() });
+            }
+        }
+        // A fresh UUIDv7 (or an id the caller checked) cannot exist yet: skip the lookup and the merge.
+        self.insert_record(&changes, None)?;
+        Ok(Uuid::from_bytes(id))
+    }
+
+    /// Changes some fields of an existing, not deleted record. Only values that differ are
+    /// recorded. Returns how many fields changed.
+    pub fn update(&mut self, table: &'static TableDef, id: &[u8; 16], fields: Vec<(u8, Value)>) -> Result<usize> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        if row.deleted {
+            return Err(not_found(table, id));
+        }
+        let clock = self.next_clock();
+        let mut changes = Vec::new();
+        for (field, value) in fields {
+            if row.value(table, field) != value {
+                let prev = Some(row.clocks.get(field));
+                changes.push(Change { table, record: *id, field, value, clock, prev, supersedes: Vec::new() });
+            }
+        }
+        self.apply(&changes)?;
+        Ok(changes.len())
+    }
+
+    /// Tombstones a record (the row stays, marked deleted, so sync sees the deletion).
+    pub fn delete(&mut self, table: &'static TableDef, id: &[u8; 16]) -> Result<()> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        if row.deleted {
+            return Err(not_found(table, id));
+        }
+        let clock = self.next_clock();
+        let prev = Some(row.clocks.get(DELETED));
+        let supersedes = Vec::new();
+        self.apply(&[Change { table, record: *id, field: DELETED, value: Value::Int(1), clock, prev, supersedes }])
+    }
+
+    /// Settles a conflict: writes `value` to the field, superseding the shown value and every
+    /// competing one. Returns the number of competing values settled.
+    pub fn resolve(&mut self, table: &'static TableDef, id: &[u8; 16], field: u8, value: Value) -> Result<usize> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        let heads: Vec<FieldClock> = self.conflict_heads(id, field)?.into_iter().map(|h| h.1).collect();
+        let n = heads.len();
+        // At most MAX_SUPERSEDES names per change: more heads are settled by successive changes,
+        // each replacing the one before, so every peer accepts them and ends with one head.
+        let chunks: Vec<&[FieldClock]> =
+            if heads.is_empty() { vec![&[][..]] } else { heads.chunks(crate::model::MAX_SUPERSEDES).collect() };
+        let mut prev = Some(row.clocks.get(field));
+        for chunk in chunks {
+            let clock = self.next_clock();
+            let supersedes = chunk.to_vec();
+            self.apply_with_heads(
+                &[Change { table, record: *id, field, value: value.clone(), clock, prev, supersedes }],
+                None,
+            )?;
+            prev = Some(clock);
+        }
+        Ok(n)
+    }
+}
