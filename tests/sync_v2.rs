@@ -264,3 +264,45 @@ fn a_fork_proof_tells_a_device_that_never_saw_the_other_version() {
     assert_eq!(r2.alarms.iter().filter(|a| a.kind == "fork").count(), 1, "{:?}", r2.alarms);
     assert!(r2.problems.iter().any(|p| p.file.ends_with(".fork")), "{:?}", r2.problems);
 }
+
+/// A vault and its copy (a restored backup) each wrote delta 2; the share kept only the copy's
+/// version, and the copy never saw the other. The device that applied the first version
+/// publishes the proof; the copy reads it, learns that its own identity forked, and continues
+/// as a new device, sending again what it wrote from delta 2 on. Nothing is lost.
+#[test]
+fn a_proof_about_this_vaults_own_identity_moves_it_to_a_new_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    rs[0].store.add_case(&case_json("Before the copy")).unwrap();
+    rs[0].sync();
+    rs[1].sync();
+    let mut copy = sync_common::hostile::clone_vault(&mut rs[0], &tmp.path().join("copy"));
+    let a = dev_hex(&rs[0]);
+    // The original writes delta 2 (X); device 1 applies it; then X's file vanishes.
+    rs[0].store.add_case(&case_json("Written by the original")).unwrap();
+    rs[0].sync();
+    assert_eq!(applied(&rs[1].sync()), vec![(a.clone(), 2)]);
+    let x = share.join(&a).join(delta(2));
+    fs::remove_file(&x).unwrap();
+    // The copy writes its own delta 2 (Y), seeing nothing wrong.
+    copy.store.add_case(&case_json("Written by the copy")).unwrap();
+    let r = copy.sync();
+    assert!(r.alarms.is_empty(), "{:?}", r.alarms);
+    assert_eq!(dev_hex(&copy), a);
+    // Device 1 sees its applied delta 2 replaced: fork, proof published.
+    let r = rs[1].sync();
+    assert!(r.alarms.iter().any(|x| x.kind == "fork"), "{:?}", r.alarms);
+    // The copy reads the proof about itself and moves to a new identity at once.
+    let r = copy.sync();
+    assert!(r.alarms.iter().any(|x| x.kind == "fork" && x.device == a), "{:?}", r.alarms);
+    assert!(r.alarms.iter().any(|x| x.kind == "new_identity"), "{:?}", r.alarms);
+    assert_ne!(dev_hex(&copy), a);
+    assert!(r.sent_deltas >= 1, "its delta 2 goes out again under the new identity");
+    // Device 1 gets the copy's case under the new identity.
+    rs[1].sync();
+    let names: Vec<String> =
+        rs[1].store.list_cases(&Default::default(), 0, 100).unwrap().into_iter().map(|c| c.full_name).collect();
+    assert!(names.iter().any(|n| n == "Written by the copy"), "{names:?}");
+    assert!(names.iter().any(|n| n == "Written by the original"), "{names:?}");
+}

@@ -99,7 +99,9 @@ fn publish_proof(
 }
 
 /// Fork proofs other devices published: each valid one raises `fork` here, naming both
-/// versions, once (remembered like conflict copies); anything else is reported.
+/// versions, once (remembered like conflict copies); anything else is reported. Some(k): a
+/// proof that this device's own identity forked at delta `k` (a copy of this vault wrote the
+/// other version): the caller continues under a new identity.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn check_proofs(
     store: &mut Store,
@@ -110,8 +112,9 @@ pub(super) fn check_proofs(
     dev: &[u8; 16],
     entries: &[share::Entry],
     report: &mut SyncReport,
-) -> Result<()> {
-    let Some(holder) = peers.get(dev) else { return Ok(()) };
+) -> Result<Option<u64>> {
+    let Some(holder) = peers.get(dev) else { return Ok(None) };
+    let mut own_fork: Option<u64> = None;
     let pinned = |d: &[u8; 16]| {
         if d == me {
             Some(a.signing.verifying_key().to_bytes())
@@ -138,6 +141,9 @@ pub(super) fn check_proofs(
                     hex(dev)
                 );
                 raise(store, a, &fork.author, fork.seq, "fork", &detail, &mut report.alarms)?;
+                if fork.author == *me {
+                    own_fork = Some(own_fork.map_or(fork.seq, |k| k.min(fork.seq)));
+                }
                 store.conn.execute(
                     "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![a.idx, holder.idx, e.name, e.len as i64, e.mtime, &seal::hash(&bytes)[..]],
@@ -146,7 +152,7 @@ pub(super) fn check_proofs(
             Err(problem) => report.problems.push(Problem { file, problem }),
         }
     }
-    Ok(())
+    Ok(own_fork)
 }
 
 /// Whether a conflict copy was verified before with this name, size and modification time, so

@@ -404,7 +404,15 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
         high_water::settle(store, &a, &me, &mut report)?;
         send::send(store, &a, &share, &me, true, &mut report)?;
     }
-    receive::receive(store, &a, &share, &me, &mut report)?;
+    if let Some(fork_at) = receive::receive(store, &a, &share, &me, &mut report)? {
+        // Another device proved that a copy of this vault signed another version of one of its
+        // deltas: continue as a new device, sending again what the old identity sent from there.
+        identity::renew(store, &a, &me, fork_at, &mut report)?;
+        a = require_attached(store)?;
+        me = store.device_id()?;
+        high_water::settle(store, &a, &me, &mut report)?;
+        send::send(store, &a, &share, &me, true, &mut report)?;
+    }
     report.conflicts = conflict_count(store)?;
     report.new_conflicts = report.conflicts.saturating_sub(before);
     Ok(report)

@@ -39,7 +39,7 @@ pub(super) fn receive(
     share: &Share,
     me: &[u8; 16],
     report: &mut SyncReport,
-) -> Result<()> {
+) -> Result<Option<u64>> {
     let mut peers = load_peers(store, a.idx)?;
     let my_sent: u64 =
         store.conn.query_row("SELECT coalesce(max(seq), 0) FROM sync_sent WHERE share = ?1", [a.idx], |r| {
@@ -160,8 +160,11 @@ pub(super) fn receive(
         }
     }
     // Fork proofs are checked once every device's record is pinned (a proof may be about any).
+    let mut own_fork: Option<u64> = None;
     for (dev, entries) in fork_proofs {
-        forks::check_proofs(store, a, share, me, &peers, &dev, &entries, report)?;
+        if let Some(k) = forks::check_proofs(store, a, share, me, &peers, &dev, &entries, report)? {
+            own_fork = Some(own_fork.map_or(k, |o| o.min(k)));
+        }
     }
     // Apply in order, round after round, until nothing more can be applied (a delta waits for
     // the deltas of other devices its author had applied).
@@ -271,7 +274,7 @@ pub(super) fn receive(
     let mut w: Vec<Waiting> = waiting.into_values().collect();
     w.sort_by(|x, y| x.device.cmp(&y.device));
     report.waiting.extend(w);
-    Ok(())
+    Ok(own_fork)
 }
 
 /// The greatest clock (in ms) of a change more than the drift ahead of the delta's creation
