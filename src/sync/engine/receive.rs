@@ -75,6 +75,7 @@ pub(super) fn receive(
                             raise(store, a, &dev, 0, "key_changed", "the device record now carries another signing key than the one first seen; it is not used", &mut report.alarms)?;
                         }
                         Some(p) => {
+                            old_version_alarm(store, a, &dev, h.reads, report)?;
                             if p.label != label || p.reads != h.reads {
                                 store.conn.execute(
                                     "UPDATE sync_peers SET label = ?1, reads = ?2 WHERE share = ?3 AND device = ?4",
@@ -95,6 +96,7 @@ pub(super) fn receive(
                             Ok(idx)
                         })?;
                             let reads = h.reads;
+                            old_version_alarm(store, a, &dev, reads, report)?;
                             peers.insert(
                                 dev,
                                 Peer {
@@ -275,6 +277,28 @@ pub(super) fn receive(
     w.sort_by(|x, y| x.device.cmp(&y.device));
     report.waiting.extend(w);
     Ok(own_fork)
+}
+
+/// A standing alarm while a device's record says it reads an older delta format than this
+/// build writes (docs/formats/delta.md section 6.2: the group keeps writing that format until it
+/// is updated); closed by itself once the device's record says it was updated.
+fn old_version_alarm(store: &Store, a: &Attached, dev: &[u8; 16], reads: u16, report: &mut SyncReport) -> Result<()> {
+    if reads < format::READER {
+        let detail = format!(
+            "device {} runs an older Casebook (it reads sync format {reads}, this one writes {}): the group keeps writing \
+             the older format, without its protections, until that device is updated",
+            hex(dev),
+            format::READER
+        );
+        raise(store, a, dev, 0, "old_version", &detail, &mut report.alarms)
+    } else {
+        store.conn.execute(
+            "UPDATE sync_alarms SET dismissed = ?1 WHERE share = ?2 AND device = ?3 AND kind = 'old_version' \
+             AND dismissed IS NULL",
+            params![store.clock.now_ms() as i64, a.idx, &dev[..]],
+        )?;
+        Ok(())
+    }
 }
 
 /// The greatest clock (in ms) of a change more than the drift ahead of the delta's creation

@@ -148,6 +148,8 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.new_identity');
     case 'future_clock':
       return t('alarm.future_clock', { device, seq: alarm.seq });
+    case 'old_version':
+      return t('alarm.old_version', { device });
     default:
       return t('alarm.other', { device });
   }
