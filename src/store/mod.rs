@@ -154,8 +154,18 @@ pub struct Store {
     /// Where sync keeps this vault's high-water mark, outside the vault folder (None: not
     /// kept; tests that do not test it).
     pub(crate) high_water: Option<std::path::PathBuf>,
+    /// An open batch of writes (sync applying many deltas): one transaction, one savepoint per
+    /// `write`, the search index brought up to date once at its end.
+    pub(crate) batch: Option<Batch>,
     /// Test hook: stalls share IO ([`Store::inject_share_stall`]).
     stall: Option<Arc<AtomicBool>>,
+}
+
+/// What an open batch owes the search index at its end.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) dirty_cases: Vec<(i64, bool)>,
+    pub(crate) dirty_notes: Vec<(i64, bool)>,
 }
 
 /// Stops a store's work from another thread ([`Store::cancel_handle`]).
@@ -228,6 +238,7 @@ impl Store {
             cancel: Arc::new(AtomicBool::new(false)),
             stall: None,
             high_water: None,
+            batch: None,
         };
         if upgrade.reindex {
             store.reindex_all()?;
@@ -278,6 +289,36 @@ impl Store {
             }),
             Err(std::fs::TryLockError::Error(e)) => Err(crate::Error::io(format!("cannot lock {path}"), e)),
         }
+    }
+
+    /// Opens a batch: the writes until [`Store::end_batch`] share one transaction (each
+    /// [`Store::write`] a savepoint of it, rolled back alone on failure), and the search rows
+    /// they touch are recomputed once, at the end. Sync applies a share's deltas in one batch:
+    /// one commit instead of one per delta, one reindex per case instead of one per delta.
+    pub(crate) fn begin_batch(&mut self) -> Result<()> {
+        if self.batch.is_none() {
+            self.conn.execute_batch("BEGIN")?;
+            self.batch = Some(Batch::default());
+        }
+        Ok(())
+    }
+
+    /// Ends the batch: brings the search index up to date and commits (`commit`), or rolls
+    /// everything of the batch back.
+    pub(crate) fn end_batch(&mut self, commit: bool) -> Result<()> {
+        let Some(mut batch) = self.batch.take() else { return Ok(()) };
+        if !commit || self.conn.is_autocommit() {
+            if !self.conn.is_autocommit() {
+                self.conn.execute_batch("ROLLBACK")?;
+            }
+            return Ok(());
+        }
+        let done = write::reindex_dirty(&self.conn, &mut batch.dirty_cases, &mut batch.dirty_notes)
+            .and_then(|()| Ok(self.conn.execute_batch("COMMIT")?));
+        if done.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        done
     }
 
     /// Keeps sync's high-water mark of this vault in `dir` (docs/formats/delta.md section 10):

@@ -6,7 +6,7 @@
 //! and (4) marks the case for re-indexing.
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params, OptionalExtension, ToSql, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Savepoint, ToSql};
 use uuid::Uuid;
 
 use super::changelog;
@@ -78,7 +78,10 @@ impl ToSql for Value {
 
 /// Writes inside one transaction. Obtain one with [`Store::write`].
 pub struct Writer<'a> {
-    tx: Transaction<'a>,
+    /// A transaction of its own, or a savepoint inside the store's open batch.
+    tx: Savepoint<'a>,
+    /// Inside a batch: the search rows to recompute go to the batch, reindexed once at its end.
+    batch: Option<&'a mut super::Batch>,
     device: u32,
     hlc: &'a mut Hlc,
     clock: &'a dyn Clock,
@@ -92,12 +95,16 @@ pub struct Writer<'a> {
 }
 
 impl Store {
-    /// Runs `f` in one transaction: everything it writes lands together or not at all.
+    /// Runs `f` in one transaction: everything it writes lands together or not at all. Inside
+    /// a batch ([`Store::begin_batch`]) it is a savepoint of the batch's transaction: a failure
+    /// rolls back `f`'s writes only, and the batch commits them all at its end.
     pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let mut hlc = self.hlc;
-        let tx = self.conn.transaction()?;
+        // A savepoint outside a transaction begins one (deferred) and its release commits it.
+        let tx = self.conn.savepoint()?;
         let mut w = Writer {
             tx,
+            batch: self.batch.as_mut(),
             device: self.device,
             hlc: &mut hlc,
             clock: self.clock.as_ref(),
@@ -137,16 +144,11 @@ impl Writer<'_> {
                 [],
             )?;
         }
-        for (dirty, reindex) in [
-            (&mut self.dirty_cases, crate::search::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
-            (&mut self.dirty_notes, crate::search::reindex_note),
-        ] {
-            // A row inserted and then changed in one transaction is still fresh for the index.
-            dirty.sort_by_key(|&(rid, fresh)| (rid, !fresh));
-            dirty.dedup_by_key(|e| e.0);
-            for &(rid, fresh) in dirty.iter() {
-                reindex(&self.tx, rid, fresh)?;
-            }
+        if let Some(batch) = self.batch.take() {
+            batch.dirty_cases.append(&mut self.dirty_cases);
+            batch.dirty_notes.append(&mut self.dirty_notes);
+        } else {
+            reindex_dirty(&self.tx, &mut self.dirty_cases, &mut self.dirty_notes)?;
         }
         self.tx.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -464,7 +466,7 @@ impl Writer<'_> {
     }
 
     /// The transaction, for reads inside a write.
-    pub fn tx(&self) -> &Transaction<'_> {
+    pub fn tx(&self) -> &Connection {
         &self.tx
     }
 }
@@ -514,6 +516,28 @@ fn column(table: &TableDef, field: u8) -> Result<&'static str> {
         .field_by_code(field)
         .map(|f| f.name)
         .ok_or_else(|| Error::invalid("field", &format!("{} has no field with code {field}", table.noun)))
+}
+
+/// Recomputes the search rows of the cases and notes a transaction (or a batch) changed, once
+/// each.
+pub(crate) fn reindex_dirty(
+    conn: &Connection,
+    dirty_cases: &mut Vec<(i64, bool)>,
+    dirty_notes: &mut Vec<(i64, bool)>,
+) -> Result<()> {
+    for (dirty, reindex) in [
+        (dirty_cases, crate::search::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
+        (dirty_notes, crate::search::reindex_note),
+    ] {
+        // A row inserted and then changed in one transaction is still fresh for the index.
+        dirty.sort_by_key(|&(rid, fresh)| (rid, !fresh));
+        dirty.dedup_by_key(|e| e.0);
+        for &(rid, fresh) in dirty.iter() {
+            reindex(conn, rid, fresh)?;
+        }
+        dirty.clear();
+    }
+    Ok(())
 }
 
 fn not_found(table: &TableDef, id: &[u8; 16]) -> Error {

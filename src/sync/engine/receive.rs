@@ -33,7 +33,32 @@ enum Outcome {
     Fork(String),
 }
 
+/// Applies what the share holds from the other devices, in one batch of writes: one commit
+/// for the whole sync, each delta a savepoint of it (rolled back alone when it cannot be
+/// applied), the search index updated once at the end. A failure of the sync itself (the
+/// share stops answering, lock) rolls the batch back; the next sync applies it again.
 pub(super) fn receive(
+    store: &mut Store,
+    a: &Attached,
+    share: &Share,
+    me: &[u8; 16],
+    report: &mut SyncReport,
+) -> Result<Option<u64>> {
+    store.begin_batch()?;
+    let received = receive_in_batch(store, a, share, me, report);
+    match received {
+        Ok(own_fork) => {
+            store.end_batch(true)?;
+            Ok(own_fork)
+        }
+        Err(e) => {
+            let _ = store.end_batch(false);
+            Err(e)
+        }
+    }
+}
+
+fn receive_in_batch(
     store: &mut Store,
     a: &Attached,
     share: &Share,
