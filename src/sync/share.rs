@@ -380,8 +380,23 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8], tmp: &Path) -> Result<()> {
         f.write_all(bytes).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
-    // `hard_link` refuses an existing target; file systems without links (FAT sticks) fall
-    // back to a rename after the existence check above.
+    // Never over an existing file (it may be the other version of a fork that a sync tool just
+    // delivered): an atomic no-replace rename where the kernel and file system have one, else a
+    // hard link (which refuses an existing target), else, on file systems with neither, a
+    // rename after the existence check of the caller.
+    match rename_noreplace(tmp, &target) {
+        Some(Ok(())) => {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            return Ok(());
+        }
+        Some(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = fs::remove_file(tmp);
+            return Err(io(e));
+        }
+        Some(Err(_)) | None => {}
+    }
     match fs::hard_link(tmp, &target) {
         Ok(()) => {
             let _ = fs::remove_file(tmp);
@@ -398,9 +413,51 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8], tmp: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `renameat2(RENAME_NOREPLACE)`: Some(result) when the system could try it, None where it
+/// has no such call or the file system refuses the flag (then the caller falls back).
+fn rename_noreplace(from: &Path, to: &Path) -> Option<std::io::Result<()>> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let from = std::ffi::CString::new(from.as_os_str().as_bytes()).ok()?;
+        let to = std::ffi::CString::new(to.as_os_str().as_bytes()).ok()?;
+        // SAFETY: both paths are valid NUL-terminated strings for the duration of the call.
+        let rc = unsafe {
+            libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_NOREPLACE)
+        };
+        if rc == 0 {
+            return Some(Ok(()));
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINVAL) | Some(libc::ENOSYS) | Some(libc::EOPNOTSUPP) => None,
+            _ => Some(Err(e)),
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        let _ = (from, to);
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_written_once_and_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join(".x.tmp");
+        write_once(dir.path(), "000000000001.delta", b"first", &tmp).unwrap();
+        assert_eq!(fs::read(dir.path().join("000000000001.delta")).unwrap(), b"first");
+        assert!(!tmp.exists(), "the temp file is gone");
+        let err = write_once(dir.path(), "000000000001.delta", b"second", &tmp).unwrap_err();
+        assert!(err.to_string().contains("cannot write"), "{err}");
+        assert_eq!(fs::read(dir.path().join("000000000001.delta")).unwrap(), b"first", "the other version stays");
+        assert!(!tmp.exists());
+        assert!(matches!(rename_noreplace(&dir.path().join("none"), &dir.path().join("y")), Some(Err(_)) | None));
+    }
 
     /// A name that was a regular file at listing time may be a link or a pipe by the time it is
     /// opened: the opened file is what is checked, and opening never waits.
