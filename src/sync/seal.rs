@@ -4,7 +4,7 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -53,7 +53,9 @@ fn aead(key: &[u8; 32]) -> XChaCha20Poly1305 {
 
 fn verify(key: &[u8; 32], signed: &[u8], signature: &[u8; 64]) -> Result<(), Bad> {
     let vk = VerifyingKey::from_bytes(key).map_err(|_| Bad::new("the signing key is not a valid Ed25519 key"))?;
-    vk.verify(signed, &Signature::from_bytes(signature))
+    // Strict: no small-order keys and only canonical encodings, so one signed message has one
+    // accepted signature and no key of a hostile member can "sign" everything.
+    vk.verify_strict(signed, &Signature::from_bytes(signature))
         .map_err(|_| Bad::new("the signature does not verify: the file was changed or not made by that device"))
 }
 
@@ -352,6 +354,20 @@ mod tests {
                 assert!(open_delta(&keys, &pk, &bad).is_err(), "byte {i} of version {version}");
             }
         }
+    }
+
+    /// The identity point as a public key and the signature (R = identity, S = 0) pass a
+    /// non-strict check for every message: a member publishing that key could "sign" anything.
+    #[test]
+    fn a_small_order_key_signs_nothing() {
+        let mut weak = [0u8; 32];
+        weak[0] = 1;
+        let mut sig = [0u8; 64];
+        sig[0] = 1;
+        use ed25519_dalek::Verifier;
+        let lax = VerifyingKey::from_bytes(&weak).unwrap().verify(b"any delta", &Signature::from_bytes(&sig));
+        assert!(lax.is_ok(), "the non-strict check accepts it");
+        assert!(verify(&weak, b"any delta", &sig).is_err());
     }
 
     #[test]
