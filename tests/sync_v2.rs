@@ -89,6 +89,11 @@ fn a_peer_on_an_older_casebook_keeps_the_group_on_version_1_until_it_is_updated(
         casebook::sync::engine::status(&r.store).unwrap().alarms.iter().filter(|a| a.kind == "old_version").count()
     };
     assert_eq!(open_old(&s.rs[0]), 1, "a standing alarm names the old device");
+    let reads_of = |r: &Replica, dev: &str| {
+        casebook::sync::engine::status(&r.store).unwrap().devices.iter().find(|d| d.device == dev).map(|d| d.reads)
+    };
+    assert_eq!(reads_of(&s.rs[0], &hex(&old.id)), Some(1), "share status says which format it reads");
+    assert_eq!(reads_of(&s.rs[0], &dev_hex(&s.rs[0])), Some(format::READER));
     s.rs[0].store.add_case(&case_json("While one device is old")).unwrap();
     s.rs[0].sync();
     assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 2), DELTA_V1);
@@ -104,6 +109,7 @@ fn a_peer_on_an_older_casebook_keeps_the_group_on_version_1_until_it_is_updated(
     s.rs[0].sync();
     assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 3), DELTA_V2);
     assert_eq!(open_old(&s.rs[0]), 0, "closed by itself once the device is updated");
+    assert_eq!(reads_of(&s.rs[0], &hex(&old.id)), Some(2));
     // The first version-2 delta after a version-1 one names every dependency, with ids.
     let deps = dependencies_of(&s.share, &s.keys, &s.rs[0], 3);
     let old_delta = fs::read(s.share.join(hex(&old.id)).join(delta(1))).unwrap();

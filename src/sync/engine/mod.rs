@@ -518,9 +518,10 @@ pub fn status(store: &Store) -> Result<Status> {
         last_heard: None,
         last_written: None,
         gap: None,
+        reads: format::READER,
     }];
     let mut stmt = store.conn.prepare(
-        "SELECT d.id, p.label, p.applied_seq, p.heard_at, p.last_created FROM sync_peers p \
+        "SELECT d.id, p.label, p.applied_seq, p.heard_at, p.last_created, p.reads FROM sync_peers p \
          JOIN devices d ON d.idx = p.device WHERE p.share = ?1 ORDER BY p.heard_at DESC",
     )?;
     let rows = stmt.query_map([a.idx], |r| {
@@ -530,10 +531,11 @@ pub fn status(store: &Store) -> Result<Status> {
             r.get::<_, i64>(2)?,
             r.get::<_, Option<i64>>(3)?,
             r.get::<_, Option<i64>>(4)?,
+            r.get::<_, i64>(5)?,
         ))
     })?;
     for row in rows {
-        let (id, label, applied, heard, created) = row?;
+        let (id, label, applied, heard, created, reads) = row?;
         let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
         let seqs = on_share(&id);
         let applied = applied as u64;
@@ -550,6 +552,7 @@ pub fn status(store: &Store) -> Result<Status> {
             last_heard: heard.map(|ms| format_timestamp(ms as u64)),
             last_written: created.map(|ms| format_timestamp(ms as u64)),
             gap,
+            reads: u16::try_from(reads).unwrap_or(1),
         });
     }
     let mut stmt = store.conn.prepare(

@@ -80,6 +80,9 @@ pub struct DeviceStatus {
     pub last_written: Option<String>,
     /// The first missing delta when later ones are on the share.
     pub gap: Option<u64>,
+    /// The newest sync format the device reads (its record; this device: this build's). A
+    /// device below the newest keeps the group writing its format (alarm `old_version`).
+    pub reads: u16,
 }
 
 /// What `share status` shows.

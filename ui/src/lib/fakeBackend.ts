@@ -450,6 +450,7 @@ export class FakeBackend implements Backend {
       last_heard: null,
       last_written: null,
       gap: null,
+      reads: 2,
       ...device,
     });
   }
@@ -721,6 +722,7 @@ export class FakeBackend implements Backend {
       last_heard: null,
       last_written: null,
       gap: null,
+      reads: 2,
     };
     const peers = share.peers.map((p) => (share.reachable ? { ...p } : { ...p, share_seq: null, gap: null }));
     return {

@@ -12,6 +12,7 @@ const ME: SyncDevice = {
   last_heard: null,
   last_written: null,
   gap: null,
+  reads: 2,
 };
 
 describe('sync words', () => {

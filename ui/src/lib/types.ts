@@ -233,6 +233,8 @@ export interface SyncDevice {
   last_written: string | null;
   /** The first missing update when later ones are on the share. */
   gap: number | null;
+  /** The newest sync format the device reads (below this build's: alarm `old_version`). */
+  reads: number;
 }
 
 /** Something that needs a person: `fork`, `key_changed`, `vault_older_than_share`. */
