@@ -274,6 +274,19 @@ fn a_fork_proof_tells_a_device_that_never_saw_the_other_version() {
     let r2 = rs[2].sync();
     assert_eq!(r2.alarms.iter().filter(|a| a.kind == "fork").count(), 1, "{:?}", r2.alarms);
     assert!(r2.problems.iter().any(|p| p.file.ends_with(".fork")), "{:?}", r2.problems);
+    // Devices 0 and 1 applied different versions of M's delta 1, so each one's later deltas
+    // name a version the other never applied. With the fork proven, that dependency counts as
+    // met: they go on exchanging everything else instead of waiting on each other for ever.
+    let c0 = rs[0].store.add_case(&case_json("After the fork, from device 0")).unwrap();
+    let c1 = rs[1].store.add_case(&case_json("After the fork, from device 1")).unwrap();
+    for _ in 0..2 {
+        for r in rs.iter_mut() {
+            let report = r.sync();
+            assert!(!report.waiting.iter().any(|w| w.state == "other_version"), "{:?}", report.waiting);
+        }
+    }
+    assert!(rs[0].store.case(c1.as_bytes()).is_ok(), "device 1's case reached device 0");
+    assert!(rs[1].store.case(c0.as_bytes()).is_ok(), "device 0's case reached device 1");
 }
 
 /// A vault and its copy (a restored backup) each wrote delta 2; the share kept only the copy's

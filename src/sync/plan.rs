@@ -73,16 +73,20 @@ pub fn device_step<T>(applied_seq: u64, pending: &BTreeMap<u64, T>) -> DeviceSte
 /// `applied`: another device's applied position here; `id_of`: the id of a delta applied (or,
 /// for `me`, written) here, when the vault knows it. A version-2 dependency names the id of the
 /// delta it follows: another id is another version of that delta (a fork of that device, or a
-/// false claim of the author), and only the author of the claim waits for it.
+/// false claim of the author), and only the author of the claim waits for it. `forked_at`: the
+/// first delta of a device whose fork this vault holds proof of (docs/formats/delta.md section
+/// 11): a dependency on it or later counts as met, so that devices that applied different
+/// branches of a forked device go on exchanging everything else.
 pub fn unmet_dependency(
     deps: &[Dep],
     me: &[u8; 16],
     my_sent: u64,
     applied: impl Fn(&[u8; 16]) -> u64,
     id_of: impl Fn(&[u8; 16], u64) -> Option<[u8; 32]>,
+    forked_at: impl Fn(&[u8; 16]) -> Option<u64>,
     hex: impl Fn(&[u8; 16]) -> String,
 ) -> Option<(&'static str, String)> {
-    deps.iter().find_map(|d| {
+    deps.iter().filter(|d| forked_at(&d.device).is_none_or(|k| d.seq < k)).find_map(|d| {
         let (s, who) = (d.seq, if &d.device == me { "this device".to_string() } else { format!("device {}", hex(&d.device)) });
         let here = if &d.device == me { my_sent } else { applied(&d.device) };
         if here < s {
@@ -169,7 +173,8 @@ mod tests {
         let id_of = |d: &[u8; 16], s: u64| ((*d == a && s <= 4) || (*d == me && s <= 2)).then_some([s as u8; 32]);
         let hex = |d: &[u8; 16]| format!("{:02x}", d[0]);
         let dep = |device: [u8; 16], seq: u64, id: u8| Dep { device, seq, id: [id; 32] };
-        let check = |deps: &[Dep]| unmet_dependency(deps, &me, 2, applied, id_of, hex);
+        let no_fork = |_: &[u8; 16]| None;
+        let check = |deps: &[Dep]| unmet_dependency(deps, &me, 2, applied, id_of, no_fork, hex);
         type Case = (&'static str, Vec<Dep>, Option<(&'static str, &'static str)>);
         let cases: Vec<Case> = vec![
             ("none", vec![], None),
@@ -195,7 +200,15 @@ mod tests {
         }
         // The id of an applied delta this vault does not know (applied before it kept ids) is
         // no evidence either way.
-        assert_eq!(unmet_dependency(&[dep(a, 4, 9)], &me, 2, applied, |_: &[u8; 16], _| None, hex), None);
+        assert_eq!(unmet_dependency(&[dep(a, 4, 9)], &me, 2, applied, |_: &[u8; 16], _| None, no_fork, hex), None);
+        // A device proven to have forked at delta 4: a dependency on its delta 4 or later is
+        // met (another version, or one never applied here); one before the fork still counts.
+        let forked = |d: &[u8; 16]| (*d == a).then_some(4);
+        for deps in [vec![dep(a, 4, 9)], vec![dep(a, 6, 6)]] {
+            assert_eq!(unmet_dependency(&deps, &me, 2, applied, id_of, forked, hex), None, "{deps:?}");
+        }
+        let w = unmet_dependency(&[dep(a, 3, 9)], &me, 2, applied, id_of, forked, hex).unwrap();
+        assert_eq!(w.0, "other_version");
     }
 
     #[test]

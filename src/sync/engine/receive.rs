@@ -345,6 +345,19 @@ fn last_applied_version(store: &Store, share: i64, device: u32, seq: u64) -> Res
     Ok(receipt.flatten().and_then(|r| r.get(7).copied()).unwrap_or(format::DELTA_V1))
 }
 
+/// The first delta of `device` that this vault holds a proof of a fork for (a `fork` alarm,
+/// open or dismissed: each was raised on two versions signed by the device), or None.
+fn forked_at(store: &Store, share: i64, device: &[u8; 16]) -> Option<u64> {
+    store
+        .conn
+        .prepare_cached("SELECT min(seq) FROM sync_alarms WHERE share = ?1 AND device = ?2 AND kind = 'fork'")
+        .ok()?
+        .query_row(params![share, &device[..]], |r| r.get::<_, Option<i64>>(0))
+        .ok()
+        .flatten()
+        .map(|s| s as u64)
+}
+
 /// The id of delta `seq` of `device` as this vault applied it (or wrote it, for `me`), when
 /// it knows it.
 fn known_id(
@@ -485,7 +498,10 @@ fn try_apply(
     }
     let applied = |d: &[u8; 16]| peers.get(d).map(|p| p.applied_seq).unwrap_or(0);
     let id_of = |d: &[u8; 16], s: u64| known_id(store, a.idx, peers, me, d, s);
-    if let Some((state, reason)) = plan::unmet_dependency(&body.deps, me, my_sent, applied, id_of, |d| hex(d)) {
+    let forked_at = |d: &[u8; 16]| forked_at(store, a.idx, d);
+    if let Some((state, reason)) =
+        plan::unmet_dependency(&body.deps, me, my_sent, applied, id_of, forked_at, |d| hex(d))
+    {
         return Ok(Outcome::Wait(state, reason));
     }
     // What the author had applied: a version-1 delta names it all, a version-2 one what changed.
