@@ -10,6 +10,7 @@ pub mod conflicts;
 pub mod hlc;
 pub mod merge;
 pub mod read;
+pub(crate) mod renewal;
 pub mod schema;
 pub mod write;
 

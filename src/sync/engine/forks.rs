@@ -6,9 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{params, OptionalExtension};
-
 use super::receive::{verify_header, Applied};
+use super::state;
 use super::{hex, raise, Attached, Peer, Problem, SyncReport};
 use crate::error::Result;
 use crate::store::Store;
@@ -56,10 +55,7 @@ pub(super) fn check_copy(
     }
     if entry.kind == Name::ConflictCopy {
         // Verified (a duplicate, or a fork now raised): not read again while it stays as it is.
-        store.conn.execute(
-            "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![a.idx, peer.idx, entry.name, entry.len as i64, entry.mtime, &seal::hash(&bytes)[..]],
-        )?;
+        state::remember_copy(&store.conn, a.idx, peer.idx, &entry.name, entry.len, entry.mtime, &seal::hash(&bytes))?;
     }
     Ok(())
 }
@@ -79,12 +75,8 @@ fn publish_proof(
     other: &[u8],
     report: &mut SyncReport,
 ) -> Result<()> {
-    let applied: Option<Option<Vec<u8>>> = store
-        .conn
-        .prepare_cached("SELECT receipt FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")?
-        .query_row(params![a.idx, peer.idx, seq as i64], |r| r.get(0))
-        .optional()?;
-    let (Some(Some(ours)), Some(theirs)) = (applied, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
+    let applied = state::receipt_of(&store.conn, a.idx, peer.idx, seq)?;
+    let (Some(ours), Some(theirs)) = (applied, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
         return Ok(());
     };
     let proof = format::encode_fork_proof(&ours, theirs);
@@ -144,10 +136,7 @@ pub(super) fn check_proofs(
                 if fork.author == *me {
                     own_fork = Some(own_fork.map_or(fork.seq, |k| k.min(fork.seq)));
                 }
-                store.conn.execute(
-                    "INSERT OR REPLACE INTO sync_copies (share, device, name, size, mtime, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![a.idx, holder.idx, e.name, e.len as i64, e.mtime, &seal::hash(&bytes)[..]],
-                )?;
+                state::remember_copy(&store.conn, a.idx, holder.idx, &e.name, e.len, e.mtime, &seal::hash(&bytes))?;
             }
             Err(problem) => report.problems.push(Problem { file, problem }),
         }
@@ -158,10 +147,5 @@ pub(super) fn check_proofs(
 /// Whether a conflict copy was verified before with this name, size and modification time, so
 /// that 1,000 copies of one delta cost their verification once, not at every sync.
 pub(super) fn copy_known(store: &Store, share: i64, device: u32, e: &share::Entry) -> Result<bool> {
-    Ok(store
-        .conn
-        .prepare_cached(
-            "SELECT 1 FROM sync_copies WHERE share = ?1 AND device = ?2 AND name = ?3 AND size = ?4 AND mtime = ?5",
-        )?
-        .exists(params![share, device, e.name, e.len as i64, e.mtime])?)
+    state::copy_known(&store.conn, share, device, &e.name, e.len, e.mtime)
 }

@@ -5,8 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, OptionalExtension};
-
 use super::{raise, Attached, Problem, SyncReport};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -15,18 +13,13 @@ use crate::sync::high_water::{self, Mark};
 /// The mark's key (made on first use, kept in the vault) and whether this vault has written
 /// its mark before.
 fn key(store: &mut Store) -> Result<([u8; 32], bool)> {
-    let row: Option<Vec<u8>> =
-        store.conn.query_row("SELECT value FROM meta WHERE key = 'high_water_key'", [], |r| r.get(0)).optional()?;
-    if let Some(k) = row.and_then(|k| <[u8; 32]>::try_from(k).ok()) {
-        let kept: Option<i64> = store
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'high_water_kept'", [], |r| r.get(0))
-            .optional()?;
-        return Ok((k, kept == Some(1)));
+    let (key, kept) = super::state::high_water_key(&store.conn)?;
+    if let Some(k) = key.and_then(|k| <[u8; 32]>::try_from(k).ok()) {
+        return Ok((k, kept));
     }
     let mut k = [0u8; 32];
     store.entropy.fill(&mut k);
-    store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('high_water_key', ?1)", [&k[..]])?;
+    super::state::set_high_water_key(&store.conn, &k)?;
     Ok((k, false))
 }
 
@@ -36,13 +29,7 @@ fn path_of(dir: &Path, key: &[u8; 32]) -> PathBuf {
 
 /// The last delta this vault recorded as sent on the attached share (seq, id).
 fn last_sent(store: &Store, a: &Attached) -> Result<(u64, [u8; 32])> {
-    let row: Option<(i64, Vec<u8>)> = store
-        .conn
-        .query_row("SELECT seq, hash FROM sync_sent WHERE share = ?1 ORDER BY seq DESC LIMIT 1", [a.idx], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    Ok(row.map(|(s, h)| (s as u64, h.try_into().unwrap_or([0; 32]))).unwrap_or((0, [0; 32])))
+    super::state::last_sent(&store.conn, a.idx)
 }
 
 /// Before this vault writes anything: Some(k) when it is older than its own mark, from delta
@@ -137,10 +124,7 @@ fn write(
         .and_then(|()| {
             crate::vault::write_atomically(dir, &high_water::file_name(key), &high_water::encode(key, &marks))
         })
-        .and_then(|()| {
-            store.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('high_water_kept', 1)", params![])?;
-            Ok(())
-        });
+        .and_then(|()| super::state::set_high_water_kept(&store.conn));
     if let Err(e) = written {
         report.problems.push(Problem {
             file: dir.display().to_string(),

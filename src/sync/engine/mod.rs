@@ -17,12 +17,12 @@ mod identity;
 mod receive;
 mod report;
 mod send;
+mod state;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -60,24 +60,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn attached(store: &Store) -> Result<Option<Attached>> {
-    let row = store
-        .conn
-        .query_row(
-            "SELECT idx, group_id, epoch, group_key, signing_key, path, scanned_upto FROM shares ORDER BY idx LIMIT 1",
-            [],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, u32>(2)?,
-                    Zeroizing::new(r.get::<_, Vec<u8>>(3)?),
-                    Zeroizing::new(r.get::<_, Vec<u8>>(4)?),
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                ))
-            },
-        )
-        .optional()?;
+    let row = state::share_row(&store.conn)?;
     let Some((idx, group, epoch, key, seed, path, scanned_upto)) = row else { return Ok(None) };
     let damaged = || Error::invalid("database", "the share's keys in the vault are damaged");
     let group: [u8; 16] = group.try_into().map_err(|_| damaged())?;
@@ -120,16 +103,12 @@ pub struct Attachment {
 }
 
 fn local_label(store: &Store) -> Result<String> {
-    Ok(store
-        .conn
-        .query_row("SELECT label FROM devices WHERE idx = ?1", [store.device], |r| r.get::<_, Option<String>>(0))?
-        .unwrap_or_default())
+    state::device_label(&store.conn, store.device)
 }
 
 /// Sets this device's label (shown to the other devices; sealed under the group key).
 pub fn set_label(store: &mut Store, label: &str) -> Result<()> {
-    store.conn.execute("UPDATE devices SET label = ?1 WHERE idx = ?2", params![label, store.device])?;
-    Ok(())
+    state::set_device_label(&store.conn, store.device, label)
 }
 
 fn absolute(dir: &Path) -> PathBuf {
@@ -140,10 +119,7 @@ fn attach(store: &mut Store, group: [u8; 16], epoch: u32, key: &[u8; 32], dir: &
     let mut seed = Zeroizing::new([0u8; 32]);
     store.entropy.fill(&mut seed[..]);
     let now = store.clock.now_ms() as i64;
-    store.conn.execute(
-        "INSERT INTO shares (group_id, epoch, group_key, signing_key, path, joined_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![&group[..], epoch, &key[..], &seed[..], absolute(dir).to_string_lossy(), now],
-    )?;
+    state::insert_share(&store.conn, &group, epoch, key, &seed, &absolute(dir).to_string_lossy(), now)?;
     require_attached(store)
 }
 
@@ -178,8 +154,7 @@ pub fn create(store: &mut Store, dir: &Path) -> Result<Attachment> {
 /// Returns the invite's text form.
 pub fn invite(store: &mut Store, passphrase: &Passphrase, kdf: KdfParams) -> Result<String> {
     let a = require_attached(store)?;
-    let key: Zeroizing<Vec<u8>> =
-        Zeroizing::new(store.conn.query_row("SELECT group_key FROM shares WHERE idx = ?1", [a.idx], |r| r.get(0))?);
+    let key = state::group_key(&store.conn, a.idx)?;
     let now = store.clock.now_ms();
     let secret = InviteSecret {
         group: a.group,
@@ -230,11 +205,7 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     // The inviter's key comes from the invite, so the share cannot substitute its record.
     store.write(|w| {
         let idx = w.device_index(&secret.inviter)?;
-        w.tx().execute(
-            "INSERT INTO sync_peers (share, device, signing_key, heard_at) VALUES (?1, ?2, ?3, ?4)",
-            params![a.idx, idx, &secret.inviter_key[..], now as i64],
-        )?;
-        Ok(())
+        state::insert_peer(w.tx(), a.idx, idx, &secret.inviter_key, None, 1, now as i64)
     })?;
     publish_record(store, &a, &share, &me)?;
     Ok(Attachment { group_id: hex(&a.group), path: a.path.display().to_string(), device_id: hex(&me) })
@@ -286,42 +257,7 @@ fn merge_vector(base: &[format::Dep], changed: &[format::Dep]) -> Vec<format::De
 }
 
 fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
-    let mut stmt = store.conn.prepare(
-        "SELECT p.device, d.id, p.signing_key, p.label, p.applied_seq, p.applied_hash, p.reads, p.vector \
-         FROM sync_peers p JOIN devices d ON d.idx = p.device WHERE p.share = ?1",
-    )?;
-    let rows = stmt.query_map([share], |r| {
-        Ok((
-            r.get::<_, u32>(0)?,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, i64>(4)?,
-            r.get::<_, Option<Vec<u8>>>(5)?,
-            r.get::<_, i64>(6)?,
-            r.get::<_, Option<Vec<u8>>>(7)?,
-        ))
-    })?;
-    let mut out = BTreeMap::new();
-    for row in rows {
-        let (idx, id, key, label, seq, hash, reads, vector) = row?;
-        let (Ok(id), Ok(key)) = (<[u8; 16]>::try_from(id), <[u8; 32]>::try_from(key)) else { continue };
-        let applied_hash = hash.and_then(|h| <[u8; 32]>::try_from(h).ok()).unwrap_or([0; 32]);
-        out.insert(
-            id,
-            Peer {
-                idx,
-                id,
-                key,
-                label: label.unwrap_or_default(),
-                applied_seq: seq as u64,
-                applied_hash,
-                reads: u16::try_from(reads).unwrap_or(1),
-                vector: vector.as_deref().map(blob_vector).unwrap_or_default(),
-            },
-        );
-    }
-    Ok(out)
+    state::load_peers(&store.conn, share)
 }
 
 /// Open conflicts as `conflicts list` shows them (competing values that all equal the shown
@@ -340,11 +276,7 @@ fn raise(
     out: &mut Vec<Alarm>,
 ) -> Result<()> {
     let now = store.clock.now_ms();
-    let added = store.conn.execute(
-        "INSERT OR IGNORE INTO sync_alarms (share, device, seq, kind, detail, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![a.idx, &device[..], seq as i64, kind, detail, now as i64],
-    )?;
-    if added > 0 {
+    if state::insert_alarm(&store.conn, a.idx, device, seq, kind, detail, now as i64)? {
         out.push(Alarm {
             device: hex(device),
             seq,
@@ -458,12 +390,7 @@ pub fn dismiss_alarm(store: &mut Store, device: &str, seq: u64, kind: &str) -> R
         .map(|u| *u.as_bytes())
         .ok_or_else(|| Error::invalid("device", "a device id is 32 hexadecimal digits, as `share status` shows it"))?;
     let now = store.clock.now_ms() as i64;
-    let n = store.conn.execute(
-        "UPDATE sync_alarms SET dismissed = ?1 WHERE share = ?2 AND device = ?3 AND seq = ?4 AND kind = ?5 \
-         AND dismissed IS NULL",
-        params![now, a.idx, &id[..], seq as i64, kind],
-    )?;
-    if n == 0 {
+    if !state::dismiss_alarm(&store.conn, a.idx, &id, seq, kind, now)? {
         return Err(Error::NotFound { what: "open alarm", id: format!("{device} {seq} {kind}") });
     }
     Ok(())
@@ -488,11 +415,7 @@ pub fn share_listing(store: &Store) -> Result<u64> {
 /// Whether this device has changes its deltas do not carry yet.
 pub fn has_unsent(store: &Store) -> Result<bool> {
     let a = require_attached(store)?;
-    Ok(store.conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ?1 AND device = ?2)",
-        params![a.scanned_upto, store.device],
-        |r| r.get(0),
-    )?)
+    state::has_changes_after(&store.conn, store.device, a.scanned_upto)
 }
 
 /// `share status`.
@@ -507,8 +430,7 @@ pub fn status(store: &Store) -> Result<Status> {
         let entries = share.as_ref()?.list(dev).ok()?;
         Some(entries.iter().filter_map(|e| if let Name::Delta(s) = e.kind { Some(s) } else { None }).collect())
     };
-    let my_seq: i64 =
-        store.conn.query_row("SELECT coalesce(max(seq), 0) FROM sync_sent WHERE share = ?1", [a.idx], |r| r.get(0))?;
+    let my_seq = state::last_sent(&store.conn, a.idx)?.0 as i64;
     let mut devices = vec![DeviceStatus {
         device: hex(&me),
         label: local_label(store)?,
@@ -520,22 +442,8 @@ pub fn status(store: &Store) -> Result<Status> {
         gap: None,
         reads: format::READER,
     }];
-    let mut stmt = store.conn.prepare(
-        "SELECT d.id, p.label, p.applied_seq, p.heard_at, p.last_created, p.reads FROM sync_peers p \
-         JOIN devices d ON d.idx = p.device WHERE p.share = ?1 ORDER BY p.heard_at DESC",
-    )?;
-    let rows = stmt.query_map([a.idx], |r| {
-        Ok((
-            r.get::<_, Vec<u8>>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, Option<i64>>(3)?,
-            r.get::<_, Option<i64>>(4)?,
-            r.get::<_, i64>(5)?,
-        ))
-    })?;
-    for row in rows {
-        let (id, label, applied, heard, created, reads) = row?;
+    let rows = state::peer_status(&store.conn, a.idx)?;
+    for (id, label, applied, heard, created, reads) in rows {
         let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
         let seqs = on_share(&id);
         let applied = applied as u64;
@@ -555,21 +463,7 @@ pub fn status(store: &Store) -> Result<Status> {
             reads: u16::try_from(reads).unwrap_or(1),
         });
     }
-    let mut stmt = store.conn.prepare(
-        "SELECT device, seq, kind, detail, first_seen FROM sync_alarms WHERE share = ?1 AND dismissed IS NULL \
-         ORDER BY first_seen, device, seq",
-    )?;
-    let alarms = stmt
-        .query_map([a.idx], |r| {
-            Ok(Alarm {
-                device: hex(&r.get::<_, Vec<u8>>(0)?),
-                seq: r.get::<_, i64>(1)? as u64,
-                kind: r.get(2)?,
-                detail: r.get(3)?,
-                first_seen: format_timestamp(r.get::<_, i64>(4)? as u64),
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let alarms = state::open_alarms(&store.conn, a.idx)?;
     Ok(Status {
         group_id: hex(&a.group),
         path: a.path.display().to_string(),

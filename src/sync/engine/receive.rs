@@ -3,9 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::{params, OptionalExtension};
-
 use super::forks;
+use super::state;
 use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
 use crate::model::table_by_code;
@@ -66,10 +65,7 @@ fn receive_in_batch(
     report: &mut SyncReport,
 ) -> Result<Option<u64>> {
     let mut peers = load_peers(store, a.idx)?;
-    let my_sent: u64 =
-        store.conn.query_row("SELECT coalesce(max(seq), 0) FROM sync_sent WHERE share = ?1", [a.idx], |r| {
-            r.get::<_, i64>(0)
-        })? as u64;
+    let my_sent = state::last_sent(&store.conn, a.idx)?.0;
     let now = store.clock.now_ms() as i64;
     let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, (String, i64)>> = BTreeMap::new();
     let mut fork_proofs: Vec<([u8; 16], Vec<share::Entry>)> = Vec::new();
@@ -102,10 +98,7 @@ fn receive_in_batch(
                         Some(p) => {
                             old_version_alarm(store, a, &dev, h.reads, report)?;
                             if p.label != label || p.reads != h.reads {
-                                store.conn.execute(
-                                    "UPDATE sync_peers SET label = ?1, reads = ?2 WHERE share = ?3 AND device = ?4",
-                                    params![label, h.reads, a.idx, p.idx],
-                                )?;
+                                state::update_peer_record(&store.conn, a.idx, p.idx, &label, h.reads)?;
                                 p.label = label;
                                 p.reads = h.reads;
                             }
@@ -113,13 +106,10 @@ fn receive_in_batch(
                         None => {
                             let key = h.signing_key;
                             let idx = store.write(|w| {
-                            let idx = w.device_index(&dev)?;
-                            w.tx().execute(
-                                "INSERT INTO sync_peers (share, device, signing_key, label, heard_at, reads) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                                params![a.idx, idx, &key[..], label, now, h.reads],
-                            )?;
-                            Ok(idx)
-                        })?;
+                                let idx = w.device_index(&dev)?;
+                                state::insert_peer(w.tx(), a.idx, idx, &key, Some(&label), h.reads, now)?;
+                                Ok(idx)
+                            })?;
                             let reads = h.reads;
                             old_version_alarm(store, a, &dev, reads, report)?;
                             peers.insert(
@@ -317,12 +307,7 @@ fn old_version_alarm(store: &Store, a: &Attached, dev: &[u8; 16], reads: u16, re
         );
         raise(store, a, dev, 0, "old_version", &detail, &mut report.alarms)
     } else {
-        store.conn.execute(
-            "UPDATE sync_alarms SET dismissed = ?1 WHERE share = ?2 AND device = ?3 AND kind = 'old_version' \
-             AND dismissed IS NULL",
-            params![store.clock.now_ms() as i64, a.idx, &dev[..]],
-        )?;
-        Ok(())
+        state::close_alarms(&store.conn, a.idx, dev, "old_version", store.clock.now_ms() as i64)
     }
 }
 
@@ -337,25 +322,8 @@ fn future_clock(body: &format::Body, now_ms: u64) -> Option<u64> {
 /// The format version of a device's delta `seq − 1` as applied here (1 when unknown: applied
 /// before the vault kept receipts, which only version-2 deltas have).
 fn last_applied_version(store: &Store, share: i64, device: u32, seq: u64) -> Result<u8> {
-    let receipt: Option<Option<Vec<u8>>> = store
-        .conn
-        .prepare_cached("SELECT receipt FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")?
-        .query_row(params![share, device, seq as i64 - 1], |r| r.get(0))
-        .optional()?;
-    Ok(receipt.flatten().and_then(|r| r.get(7).copied()).unwrap_or(format::DELTA_V1))
-}
-
-/// The first delta of `device` that this vault holds a proof of a fork for (a `fork` alarm,
-/// open or dismissed: each was raised on two versions signed by the device), or None.
-fn forked_at(store: &Store, share: i64, device: &[u8; 16]) -> Option<u64> {
-    store
-        .conn
-        .prepare_cached("SELECT min(seq) FROM sync_alarms WHERE share = ?1 AND device = ?2 AND kind = 'fork'")
-        .ok()?
-        .query_row(params![share, &device[..]], |r| r.get::<_, Option<i64>>(0))
-        .ok()
-        .flatten()
-        .map(|s| s as u64)
+    let receipt = state::receipt_of(&store.conn, share, device, seq.saturating_sub(1))?;
+    Ok(receipt.and_then(|r| r.get(7).copied()).unwrap_or(format::DELTA_V1))
 }
 
 /// The id of delta `seq` of `device` as this vault applied it (or wrote it, for `me`), when
@@ -368,50 +336,19 @@ fn known_id(
     device: &[u8; 16],
     seq: u64,
 ) -> Option<[u8; 32]> {
-    let row: Option<Vec<u8>> = if device == me {
-        store
-            .conn
-            .prepare_cached("SELECT hash FROM sync_sent WHERE share = ?1 AND seq = ?2")
-            .ok()?
-            .query_row(params![share, seq as i64], |r| r.get(0))
-            .optional()
-            .ok()?
+    if device == me {
+        state::sent_id(&store.conn, share, seq).ok().flatten()
     } else {
-        let idx = peers.get(device)?.idx;
-        store
-            .conn
-            .prepare_cached("SELECT hash FROM sync_received WHERE share = ?1 AND device = ?2 AND seq = ?3")
-            .ok()?
-            .query_row(params![share, idx, seq as i64], |r| r.get(0))
-            .optional()
-            .ok()?
-    };
-    row.and_then(|h| h.try_into().ok())
-}
-
-/// (hash, file length) of every applied delta of a device, by sequence number.
-pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
-    let mut stmt = store
-        .conn
-        .prepare_cached("SELECT seq, hash, size, mtime FROM sync_received WHERE share = ?1 AND device = ?2")?;
-    let rows = stmt.query_map(params![share, device], |r| {
-        Ok((
-            r.get::<_, i64>(0)? as u64,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, i64>(2)? as u64,
-            r.get::<_, Option<i64>>(3)?.unwrap_or(0),
-        ))
-    })?;
-    let mut out = HashMap::new();
-    for row in rows {
-        let (seq, hash, size, mtime) = row?;
-        out.insert(seq, (hash.try_into().unwrap_or([0; 32]), size, mtime));
+        state::received_id(&store.conn, share, peers.get(device)?.idx, seq).ok().flatten()
     }
-    Ok(out)
 }
 
-/// (hash, file length, modification time) of an applied delta.
-pub(super) type Applied = ([u8; 32], u64, i64);
+/// (id, file length, modification time) of every applied delta of a device, by sequence number.
+pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
+    state::received_of(&store.conn, share, device)
+}
+
+pub(super) use state::Applied;
 
 /// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
 /// author, signature).
@@ -498,7 +435,7 @@ fn try_apply(
     }
     let applied = |d: &[u8; 16]| peers.get(d).map(|p| p.applied_seq).unwrap_or(0);
     let id_of = |d: &[u8; 16], s: u64| known_id(store, a.idx, peers, me, d, s);
-    let forked_at = |d: &[u8; 16]| forked_at(store, a.idx, d);
+    let forked_at = |d: &[u8; 16]| state::forked_at(&store.conn, a.idx, d).ok().flatten();
     if let Some((state, reason)) =
         plan::unmet_dependency(&body.deps, me, my_sent, applied, id_of, forked_at, |d| hex(d))
     {
@@ -543,16 +480,8 @@ fn try_apply(
             deps.insert(w.device_index(&d.device)?, d.seq);
         }
         w.apply_delta(&changes, &Origin { share: share_idx, author, seq, deps })?;
-        w.tx().execute(
-            "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime, receipt) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![share_idx, peer_idx, seq as i64, &hash[..], len, mtime, receipt],
-        )?;
-        w.tx().execute(
-            "UPDATE sync_peers SET applied_seq = ?1, applied_hash = ?2, heard_at = ?3, last_created = ?4, vector = ?5 \
-             WHERE share = ?6 AND device = ?7",
-            params![seq as i64, &hash[..], now, created, super::vector_blob(&vector), share_idx, peer_idx],
-        )?;
+        state::record_received(w.tx(), share_idx, peer_idx, seq, &hash, len, mtime, receipt.as_deref())?;
+        state::mark_applied(w.tx(), share_idx, peer_idx, seq, &hash, now, created, &super::vector_blob(&vector))?;
         w.reached("before-apply-commit");
         if disk_full {
             // Injected (tests): fails after every write, as a full disk at commit would.

@@ -5,9 +5,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::params;
-
 use super::receive::received_of;
+use super::state::{self, SentRow};
 use super::{
     crash_point, load_peers, publish_record, raise, Attached, Problem, SyncReport, CHANGES_PER_DELTA,
     CHANGE_BYTES_PER_DELTA,
@@ -56,12 +55,12 @@ fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<Ow
 fn body_of(store: &Store, me: &[u8; 16], rows: Vec<OwnRow>, deps: Vec<Dep>, created_ms: u64) -> Result<Body> {
     let mut devices = vec![*me];
     let mut index: HashMap<u32, u16> = HashMap::from([(store.device, 0)]);
-    let mut id_of = store.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
+    let id_of = |idx: u32| state::device_id(&store.conn, idx);
     let mut slot = |idx: u32, devices: &mut Vec<[u8; 16]>| -> Result<u16> {
         if let Some(&i) = index.get(&idx) {
             return Ok(i);
         }
-        let id: Vec<u8> = id_of.query_row([idx], |r| r.get(0))?;
+        let id: Vec<u8> = id_of(idx)?;
         devices.push(id.as_slice().try_into().map_err(|_| Error::invalid("database", "a device id is damaged"))?);
         let i = (devices.len() - 1) as u16;
         index.insert(idx, i);
@@ -111,32 +110,8 @@ fn decode_deps(bytes: &[u8], version: u8) -> Vec<Dep> {
         .collect()
 }
 
-struct SentRow {
-    seq: u64,
-    first: i64,
-    last: i64,
-    deps: Vec<u8>,
-    created: u64,
-    hash: [u8; 32],
-    format: u8,
-}
-
 fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
-    let mut stmt = store.conn.prepare_cached(
-        "SELECT seq, first_change, last_change, deps, created, hash, format FROM sync_sent WHERE share = ?1 ORDER BY seq",
-    )?;
-    let rows = stmt.query_map([share], |r| {
-        Ok(SentRow {
-            seq: r.get::<_, i64>(0)? as u64,
-            first: r.get(1)?,
-            last: r.get(2)?,
-            deps: r.get(3)?,
-            created: r.get::<_, i64>(4)? as u64,
-            hash: r.get::<_, Vec<u8>>(5)?.try_into().unwrap_or([0; 32]),
-            format: u8::try_from(r.get::<_, i64>(6)?).unwrap_or(format::DELTA_V1),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    state::sent_rows(&store.conn, share)
 }
 
 /// Sends this device's new changes (with `publish_new`; republishing what of ours is missing
@@ -270,7 +245,7 @@ fn send_new(
         let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
         if rows.is_empty() {
             if max > scanned {
-                store.conn.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![max, a.idx])?;
+                state::set_scanned(&store.conn, a.idx, max)?;
             }
             return Ok(None);
         }
@@ -311,21 +286,8 @@ fn send_new(
         }
         {
             let tx = store.conn.transaction()?;
-            tx.execute(
-                "INSERT INTO sync_sent (share, seq, first_change, last_change, deps, created, hash, format) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    a.idx,
-                    seq as i64,
-                    first,
-                    last,
-                    encode_deps(&full, version),
-                    created as i64,
-                    &hash[..],
-                    version
-                ],
-            )?;
-            tx.execute("UPDATE shares SET scanned_upto = ?1 WHERE idx = ?2", params![upto, a.idx])?;
+            state::record_sent(&tx, a.idx, seq, first, last, &encode_deps(&full, version), created, &hash, version)?;
+            state::set_scanned(&tx, a.idx, upto)?;
             tx.commit()?;
         }
         super::high_water::record(store, a, me, seq, hash, report);
@@ -436,10 +398,7 @@ fn own_history_intact(
         match sent_hash.get(&seq) {
             Some(h) if *h == hash => {
                 if e.kind != Name::ConflictCopy {
-                    store.conn.execute(
-                        "INSERT OR REPLACE INTO sync_received (share, device, seq, hash, size, mtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![a.idx, store.device, seq as i64, &hash[..], e.len as i64, e.mtime],
-                    )?;
+                    state::record_received(&store.conn, a.idx, store.device, seq, &hash, e.len as i64, e.mtime, None)?;
                 }
             }
             Some(_) => {
