@@ -42,7 +42,7 @@ pub(super) fn renew(
     let (new, label) = crate::store::renewal::move_to_new_device(&tx, old, &new_id, kept_change)?;
     // The old identity is a peer now, applied as far as the share holds it as this vault wrote it.
     let reads = crate::sync::format::READER;
-    state::insert_old_identity(&tx, a.idx, old, &old_public, label.as_deref(), kept_seq, &kept_hash, reads, now)?;
+    state::insert_peer(&tx, a.idx, old, &old_public, label.as_deref(), reads, now, Some((kept_seq, &kept_hash)))?;
     state::forget_received_after(&tx, a.idx, old, kept_seq)?;
     state::forget_sent(&tx, a.idx)?;
     state::set_identity(&tx, a.idx, &seed, kept_change)?;

@@ -205,7 +205,7 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     // The inviter's key comes from the invite, so the share cannot substitute its record.
     store.write(|w| {
         let idx = w.device_index(&secret.inviter)?;
-        state::insert_peer(w.tx(), a.idx, idx, &secret.inviter_key, None, 1, now as i64)
+        state::insert_peer(w.tx(), a.idx, idx, &secret.inviter_key, None, 1, now as i64, None)
     })?;
     publish_record(store, &a, &share, &me)?;
     Ok(Attachment { group_id: hex(&a.group), path: a.path.display().to_string(), device_id: hex(&me) })

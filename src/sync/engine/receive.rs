@@ -107,7 +107,7 @@ fn receive_in_batch(
                             let key = h.signing_key;
                             let idx = store.write(|w| {
                                 let idx = w.device_index(&dev)?;
-                                state::insert_peer(w.tx(), a.idx, idx, &key, Some(&label), h.reads, now)?;
+                                state::insert_peer(w.tx(), a.idx, idx, &key, Some(&label), h.reads, now, None)?;
                                 Ok(idx)
                             })?;
                             let reads = h.reads;

@@ -119,7 +119,10 @@ pub(super) fn load_peers(conn: &Connection, share: i64) -> Result<BTreeMap<[u8; 
     Ok(out)
 }
 
-/// A device first seen: its pinned key (and label and format from its record, when known).
+/// A device first seen: its pinned key, label and format from its record (when known), and
+/// how far it is applied (`applied`: (seq, id); this vault's old identity after a new one is
+/// applied up to the last delta the share holds as the vault wrote it).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn insert_peer(
     conn: &Connection,
     share: i64,
@@ -128,27 +131,9 @@ pub(super) fn insert_peer(
     label: Option<&str>,
     reads: u16,
     now: i64,
+    applied: Option<(i64, &[u8])>,
 ) -> Result<()> {
-    conn.execute(
-        "INSERT INTO sync_peers (share, device, signing_key, label, heard_at, reads) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![share, device, &key[..], label, now, reads],
-    )?;
-    Ok(())
-}
-
-/// This vault's old identity after a new one: a peer applied up to `seq` (id `id`).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn insert_old_identity(
-    conn: &Connection,
-    share: i64,
-    device: u32,
-    key: &[u8; 32],
-    label: Option<&str>,
-    seq: i64,
-    id: &[u8],
-    reads: u16,
-    now: i64,
-) -> Result<()> {
+    let (seq, id) = applied.map_or((0, None), |(s, id)| (s, Some(id)));
     conn.execute(
         "INSERT INTO sync_peers (share, device, signing_key, label, applied_seq, applied_hash, heard_at, reads) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
