@@ -132,13 +132,13 @@ pub fn verify_receipt(pinned: &[u8; 32], receipt: &[u8]) -> Result<(DeltaHeader,
 
 /// Checks a delta's structure and that `pinned` signed it (in version 2, also that the body is
 /// the one the signed header names), without opening the body.
-pub fn verify_delta(pinned: &[u8; 32], bytes: &[u8]) -> Result<DeltaHeader, Bad> {
+pub fn verify_delta<'a>(pinned: &[u8; 32], bytes: &'a [u8]) -> Result<format::DeltaParts<'a>, Bad> {
     let parts = format::decode_delta(bytes)?;
     verify(pinned, parts.signed, &parts.signature)?;
     if parts.header.version >= format::DELTA_V2 && hash(parts.sealed_body) != parts.header.body_hash {
         return Err(Bad::new("the body is not the one the signed header names (changed or swapped)"));
     }
-    Ok(parts.header)
+    Ok(parts)
 }
 
 /// What a valid fork proof proves: `author` signed two versions of delta `seq`.
@@ -168,8 +168,14 @@ pub fn verify_fork_proof(pinned: impl Fn(&[u8; 16]) -> Option<[u8; 32]>, bytes: 
 }
 
 pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(DeltaHeader, Body), Bad> {
-    verify_delta(pinned, bytes)?;
-    let parts = format::decode_delta(bytes)?;
+    let parts = verify_delta(pinned, bytes)?;
+    let body = open_body(keys, &parts)?;
+    Ok((parts.header, body))
+}
+
+/// The body of a delta that [`verify_delta`] accepted: decrypted, unpadded, decompressed
+/// (bounded) and decoded.
+pub fn open_body(keys: &GroupKeys, parts: &format::DeltaParts<'_>) -> Result<Body, Bad> {
     if parts.header.epoch != keys.epoch {
         return Err(Bad::new(format!("key epoch {} is not the group's {}", parts.header.epoch, keys.epoch)));
     }
@@ -180,8 +186,7 @@ pub fn open_delta(keys: &GroupKeys, pinned: &[u8; 32], bytes: &[u8]) -> Result<(
     );
     let compressed = format::unpad(&padded)?;
     let body = Zeroizing::new(decompress(compressed)?);
-    let decoded = format::decode_body(&body, &parts.header.device, parts.header.version)?;
-    Ok((parts.header, decoded))
+    format::decode_body(&body, &parts.header.device, parts.header.version)
 }
 
 pub fn seal_record(

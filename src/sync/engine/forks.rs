@@ -36,15 +36,15 @@ pub(super) fn check_copy(
             return Ok(());
         }
     };
-    let header = match verify_header(a, peer, &bytes) {
-        Ok(h) => h,
+    let (header, id) = match verify_header(a, peer, &bytes) {
+        Ok(p) => (p.header, p.id),
         Err(problem) => {
             report.problems.push(Problem { file: file.into(), problem });
             return Ok(());
         }
     };
     if let Some((hash, _, _)) = received.get(&header.seq) {
-        if *hash != seal::delta_id(&bytes) {
+        if *hash != id {
             let detail = format!(
                 "{file} is a second, differently signed version of delta {} that was already applied: the device (or its key) wrote two versions",
                 header.seq

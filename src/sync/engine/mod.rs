@@ -322,27 +322,18 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     let (mut a, mut me) = (a, me);
     // Before anything is written: is this vault older than its own high-water mark?
     if let Some(fork_at) = high_water::check(store, &a, &me, &mut report)? {
-        identity::renew(store, &a, &me, fork_at, &mut report)?;
-        a = require_attached(store)?;
-        me = store.device_id()?;
-        high_water::settle(store, &a, &me, &mut report)?;
+        (a, me) = new_identity(store, &a, &me, fork_at, &mut report)?;
     }
     if let Some(fork_at) = send::send(store, &a, &share, &me, publish, &mut report)? {
         // A copy of this vault wrote under its id: continue as a new device, sending at once
         // what the old identity's lost and unsent deltas carried.
-        identity::renew(store, &a, &me, fork_at, &mut report)?;
-        a = require_attached(store)?;
-        me = store.device_id()?;
-        high_water::settle(store, &a, &me, &mut report)?;
+        (a, me) = new_identity(store, &a, &me, fork_at, &mut report)?;
         send::send(store, &a, &share, &me, true, &mut report)?;
     }
     if let Some(fork_at) = receive::receive(store, &a, &share, &me, &mut report)? {
         // Another device proved that a copy of this vault signed another version of one of its
         // deltas: continue as a new device, sending again what the old identity sent from there.
-        identity::renew(store, &a, &me, fork_at, &mut report)?;
-        a = require_attached(store)?;
-        me = store.device_id()?;
-        high_water::settle(store, &a, &me, &mut report)?;
+        (a, me) = new_identity(store, &a, &me, fork_at, &mut report)?;
         send::send(store, &a, &share, &me, true, &mut report)?;
     }
     report.conflicts = conflict_count(store)?;
@@ -372,11 +363,27 @@ pub fn publish_at_lock(store: &mut Store) -> Result<usize> {
     let io = store.share_io();
     let queued = files
         .into_iter()
-        .filter(|(seq, bytes)| {
-            Share::write_own_later(&a.path, &io, &me, &share::delta_name(*seq), bytes.clone(), store.entropy.as_mut())
+        .map(|(seq, bytes)| {
+            Share::write_own_later(&a.path, &io, &me, &share::delta_name(seq), bytes, store.entropy.as_mut())
         })
+        .filter(|queued| *queued)
         .count();
     Ok(queued)
+}
+
+/// Continues this vault under a new device identity from `fork_at` (section 6.3), with its
+/// high-water mark: the attached share and device id to go on with.
+fn new_identity(
+    store: &mut Store,
+    a: &Attached,
+    me: &[u8; 16],
+    fork_at: u64,
+    report: &mut SyncReport,
+) -> Result<(Attached, [u8; 16])> {
+    identity::renew(store, a, me, fork_at, report)?;
+    let (a, me) = (require_attached(store)?, store.device_id()?);
+    high_water::settle(store, &a, &me, report)?;
+    Ok((a, me))
 }
 
 /// `share dismiss`: closes an open alarm once a person has dealt with it (it is kept, no longer

@@ -96,7 +96,7 @@ fn receive_in_batch(
                             raise(store, a, &dev, 0, "key_changed", "the device record now carries another signing key than the one first seen; it is not used", &mut report.alarms)?;
                         }
                         Some(p) => {
-                            old_version_alarm(store, a, &dev, h.reads, report)?;
+                            old_version_alarm(store, a, &dev, p.reads, h.reads, report)?;
                             if p.label != label || p.reads != h.reads {
                                 state::update_peer_record(&store.conn, a.idx, p.idx, &label, h.reads)?;
                                 p.label = label;
@@ -111,7 +111,7 @@ fn receive_in_batch(
                                 Ok(idx)
                             })?;
                             let reads = h.reads;
-                            old_version_alarm(store, a, &dev, reads, report)?;
+                            old_version_alarm(store, a, &dev, format::READER, reads, report)?;
                             peers.insert(
                                 dev,
                                 Peer {
@@ -296,8 +296,16 @@ fn receive_in_batch(
 
 /// A standing alarm while a device's record says it reads an older delta format than this
 /// build writes (docs/formats/delta.md section 6.2: the group keeps writing that format until it
-/// is updated); closed by itself once the device's record says it was updated.
-fn old_version_alarm(store: &Store, a: &Attached, dev: &[u8; 16], reads: u16, report: &mut SyncReport) -> Result<()> {
+/// is updated); closed by itself once the device's record says it was updated. `was`: what
+/// the vault knew the device to read before this record.
+fn old_version_alarm(
+    store: &Store,
+    a: &Attached,
+    dev: &[u8; 16],
+    was: u16,
+    reads: u16,
+    report: &mut SyncReport,
+) -> Result<()> {
     if reads < format::READER {
         let detail = format!(
             "device {} runs an older Casebook (it reads sync format {reads}, this one writes {}): the group keeps writing \
@@ -306,8 +314,10 @@ fn old_version_alarm(store: &Store, a: &Attached, dev: &[u8; 16], reads: u16, re
             format::READER
         );
         raise(store, a, dev, 0, "old_version", &detail, &mut report.alarms)
-    } else {
+    } else if was < format::READER {
         state::close_alarms(&store.conn, a.idx, dev, "old_version", store.clock.now_ms() as i64)
+    } else {
+        Ok(())
     }
 }
 
@@ -352,7 +362,7 @@ pub(super) use state::Applied;
 
 /// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
 /// author, signature).
-pub(super) fn verify_header(a: &Attached, peer: &Peer, bytes: &[u8]) -> Result<format::DeltaHeader, String> {
+pub(super) fn verify_header<'a>(a: &Attached, peer: &Peer, bytes: &'a [u8]) -> Result<format::DeltaParts<'a>, String> {
     let parts = format::decode_delta(bytes).map_err(|b| b.0)?;
     let h = &parts.header;
     if h.group != a.group {
@@ -390,10 +400,11 @@ fn try_apply(
             format!("delta {seq} was made by a newer Casebook, in a format this one cannot read: update Casebook"),
         ));
     }
-    let header = match verify_header(a, peer, &bytes) {
-        Ok(h) => h,
+    let parts = match verify_header(a, peer, &bytes) {
+        Ok(p) => p,
         Err(p) => return Ok(Outcome::Reject(p)),
     };
+    let header = &parts.header;
     // Signed by its author, so the share did not set it: it may use rules this build lacks.
     if header.min_reader > format::READER {
         return Ok(Outcome::Wait(
@@ -417,8 +428,8 @@ fn try_apply(
             seq - 1
         )));
     }
-    let (_, body) = match seal::open_delta(&a.keys, &peer.key, &bytes) {
-        Ok(x) => x,
+    let body = match seal::open_body(&a.keys, &parts) {
+        Ok(b) => b,
         Err(b) => return Ok(Outcome::Reject(b.0)),
     };
     // An author never goes back a format version: a version-1 delta after a version-2 one
@@ -447,8 +458,8 @@ fn try_apply(
     } else {
         body.deps.clone()
     };
-    let hash = seal::delta_id(&bytes);
-    let receipt = format::decode_delta(&bytes).ok().and_then(|p| p.receipt.map(<[u8]>::to_vec));
+    let hash = parts.id;
+    let receipt = parts.receipt.map(<[u8]>::to_vec);
     let n = body.changes.len() as u64;
     let ahead = future_clock(&body, store.clock.now_ms());
     let now = store.clock.now_ms() as i64;
