@@ -1,9 +1,9 @@
 //! High-water marks (docs/formats/delta.md section 10) on arbitrary bytes: never panics.
 //!
 //! The input is fed as a whole to `high_water::decode` under a fixed key (it must be refused
-//! unless it carries that key's MAC, which random bytes never do). Then the input is read as
+//! unless it was sealed under that key, which random bytes never are). Then the input is read as
 //! entries (72 bytes each) and sealed with the key, so that mutations reach the checks behind
-//! the MAC: the file decodes to exactly those entries, and `fork_point` decides for each
+//! the seal: the file decodes to exactly those entries, and `fork_point` decides for each
 //! without panicking.
 #![no_main]
 
@@ -14,7 +14,8 @@ const KEY: [u8; 32] = [3; 32];
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(marks) = high_water::decode(&KEY, data) {
-        assert_eq!(high_water::encode(&KEY, &marks), data, "a mark decodes from non-canonical bytes");
+        let nonce: [u8; 24] = data[8..32].try_into().unwrap();
+        assert_eq!(high_water::encode(&KEY, &marks, nonce), data, "a mark decodes from non-canonical bytes");
     }
     let marks: Vec<Mark> = data
         .chunks_exact(72)
@@ -26,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
             id: e[40..].try_into().unwrap(),
         })
         .collect();
-    let bytes = high_water::encode(&KEY, &marks);
+    let bytes = high_water::encode(&KEY, &marks, [9; 24]);
     assert_eq!(high_water::decode(&KEY, &bytes).unwrap(), marks);
     assert!(high_water::decode(&[4; 32], &bytes).is_err(), "another vault's key");
     for m in &marks {

@@ -1,10 +1,13 @@
 //! The high-water mark (docs/formats/delta.md section 10): for each sync group and device
 //! identity of a vault, the last delta it wrote, kept in a file outside the vault folder and
-//! MACed with a key only the vault holds. A vault restored from a backup, or copied, finds
+//! sealed (XChaCha20-Poly1305) with a key only the vault holds, so that the file neither
+//! tells a reader which group and devices the laptop syncs with nor can be changed. A vault restored from a backup, or copied, finds
 //! there that it wrote more than it remembers, before the share can show it (a USB stick or a
 //! sync tool that is behind), and continues under a new identity instead of writing a second
 //! version of a delta. Pure: bytes in, bytes out; the engine does the file IO.
 
+use chacha20poly1305::aead::{Aead, KeyInit as _, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -40,19 +43,31 @@ pub fn file_name(key: &[u8; 32]) -> String {
     out
 }
 
-/// The file for `marks` (the last [`MAX_ENTRIES`] of them: [`with_mark`] puts the newest last).
-pub fn encode(key: &[u8; 32], marks: &[Mark]) -> Vec<u8> {
+/// The prefix and nonce: the associated data of the sealed entries.
+const HEAD: usize = 8 + 24;
+
+fn sealer(key: &[u8; 32]) -> XChaCha20Poly1305 {
+    XChaCha20Poly1305::new_from_slice(&hmac(key, &[b"casebook/v1/high-water-seal"])).expect("32-byte key")
+}
+
+/// The file for `marks` (the last [`MAX_ENTRIES`] of them: [`with_mark`] puts the newest
+/// last), sealed under a fresh random `nonce`.
+pub fn encode(key: &[u8; 32], marks: &[Mark], nonce: [u8; 24]) -> Vec<u8> {
     let marks = &marks[marks.len().saturating_sub(MAX_ENTRIES)..];
-    let mut out = prefix(KIND_HIGH_WATER).to_vec();
-    out.extend_from_slice(&(marks.len() as u16).to_be_bytes());
+    let mut plain = zeroize::Zeroizing::new(Vec::with_capacity(2 + marks.len() * ENTRY));
+    plain.extend_from_slice(&(marks.len() as u16).to_be_bytes());
     for m in marks {
-        out.extend_from_slice(&m.group);
-        out.extend_from_slice(&m.device);
-        out.extend_from_slice(&m.seq.to_be_bytes());
-        out.extend_from_slice(&m.id);
+        plain.extend_from_slice(&m.group);
+        plain.extend_from_slice(&m.device);
+        plain.extend_from_slice(&m.seq.to_be_bytes());
+        plain.extend_from_slice(&m.id);
     }
-    let mac = hmac(&hmac(key, &[b"casebook/v1/high-water-mac"]), &[&out]);
-    out.extend_from_slice(&mac);
+    let mut out = prefix(KIND_HIGH_WATER).to_vec();
+    out.extend_from_slice(&nonce);
+    let sealed = sealer(key)
+        .encrypt(&XNonce::from(nonce), Payload { msg: &plain, aad: &out })
+        .expect("XChaCha20-Poly1305 seals any length we produce");
+    out.extend_from_slice(&sealed);
     out
 }
 
@@ -60,16 +75,16 @@ pub fn encode(key: &[u8; 32], marks: &[Mark]) -> Vec<u8> {
 /// or changed by anybody without it.
 pub fn decode(key: &[u8; 32], bytes: &[u8]) -> Result<Vec<Mark>, Bad> {
     check_prefix(bytes, KIND_HIGH_WATER)?;
-    if bytes.len() < 8 + 2 + 32 {
+    if bytes.len() < HEAD + 16 + 2 {
         return Err(Bad::new("the high-water mark is cut short"));
     }
-    let (body, mac) = bytes.split_at(bytes.len() - 32);
-    let want = hmac(&hmac(key, &[b"casebook/v1/high-water-mac"]), &[body]);
-    if !constant_time_eq(&want, mac) {
-        return Err(Bad::new("the high-water mark was not written by this vault, or was changed"));
-    }
-    let mut c = Cursor::new(body);
-    c.take(8)?;
+    let nonce: [u8; 24] = bytes[8..HEAD].try_into().expect("24 bytes");
+    let plain = zeroize::Zeroizing::new(
+        sealer(key)
+            .decrypt(&XNonce::from(nonce), Payload { msg: &bytes[HEAD..], aad: &bytes[..HEAD] })
+            .map_err(|_| Bad::new("the high-water mark was not written by this vault, or was changed"))?,
+    );
+    let mut c = Cursor::new(&plain);
     let n = c.u16()? as usize;
     if n > MAX_ENTRIES || c.remaining() != n * ENTRY {
         return Err(Bad::new("the high-water mark holds a wrong number of entries"));
@@ -79,10 +94,6 @@ pub fn decode(key: &[u8; 32], bytes: &[u8]) -> Result<Vec<Mark>, Bad> {
         out.push(Mark { group: c.array()?, device: c.array()?, seq: c.u64()?, id: c.array()? });
     }
     Ok(out)
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `marks` with the entry of (`group`, `device`) set to `seq` and `id`.
@@ -119,7 +130,7 @@ mod tests {
     fn marks_round_trip_and_any_change_or_cut_is_refused() {
         let key = [7; 32];
         let marks = vec![mark(1, 2, 5), mark(1, 3, 9), mark(4, 2, 1)];
-        let bytes = encode(&key, &marks);
+        let bytes = encode(&key, &marks, [5; 24]);
         assert_eq!(decode(&key, &bytes).unwrap(), marks);
         assert!(decode(&[8; 32], &bytes).unwrap_err().0.contains("not written by this vault"));
         for i in 0..bytes.len() {
@@ -133,7 +144,7 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(decode(&key, &longer).is_err());
-        assert_eq!(decode(&key, &encode(&key, &[])).unwrap(), vec![]);
+        assert_eq!(decode(&key, &encode(&key, &[], [6; 24])).unwrap(), vec![]);
         assert_ne!(file_name(&key), file_name(&[8; 32]));
         assert!(file_name(&key).ends_with(".hwm") && file_name(&key).len() == 36);
     }
@@ -156,7 +167,7 @@ mod tests {
         assert_eq!(fork_point(&marks, &[9; 16], &d, (0, [0; 32])), None, "another group");
         assert_eq!(fork_point(&marks, &g, &[9; 16], (0, [0; 32])), None, "another identity");
         let many: Vec<Mark> = (0..MAX_ENTRIES as u64 + 5).map(|i| mark(1, (i % 251) as u8, i)).collect();
-        let kept = decode(&[7; 32], &encode(&[7; 32], &many)).unwrap();
+        let kept = decode(&[7; 32], &encode(&[7; 32], &many, [7; 24])).unwrap();
         assert_eq!((kept.len(), kept.last()), (MAX_ENTRIES, many.last()), "the newest entries are kept");
         let updated = with_mark(&marks, Mark { seq: 6, ..mark(1, 2, 6) });
         assert_eq!(updated.len(), 2);

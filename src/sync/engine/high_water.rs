@@ -122,7 +122,9 @@ fn write(
     let marks = high_water::with_mark(marks, Mark { group: a.group, device: *me, seq: last.0, id: last.1 });
     let written = private_dir(dir)
         .and_then(|()| {
-            crate::vault::write_atomically(dir, &high_water::file_name(key), &high_water::encode(key, &marks))
+            let mut nonce = [0u8; 24];
+            store.entropy.fill(&mut nonce);
+            crate::vault::write_atomically(dir, &high_water::file_name(key), &high_water::encode(key, &marks, nonce))
         })
         .and_then(|()| super::state::set_high_water_kept(&store.conn));
     if let Err(e) = written {
