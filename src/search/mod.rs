@@ -57,6 +57,16 @@ pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<(
     Ok(())
 }
 
+/// Removes the search row of a record that goes (a rollback removed its every change).
+pub(crate) fn forget(conn: &Connection, table: &crate::model::TableDef, rid: i64) -> Result<()> {
+    if std::ptr::eq(table, &crate::model::CASE) {
+        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([rid])?;
+    } else if std::ptr::eq(table, &crate::model::NOTE) {
+        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([rid])?;
+    }
+    Ok(())
+}
+
 /// Re-computes the `note_fts` row of the note with row id `rid`.
 pub(crate) fn reindex_note(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
     let row: Option<(bool, Option<String>)> = conn

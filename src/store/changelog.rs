@@ -34,15 +34,20 @@ pub fn decode_clocks(bytes: &[u8]) -> Vec<FieldClock> {
         .collect()
 }
 
+/// An applied change with the names it made that did not count (outside its author's causal
+/// past: docs/formats/delta.md section 7), kept so that a replay of the log counts the same.
+pub(crate) type Applied<'c> = (&'c Change, Vec<FieldClock>);
+
 /// Appends applied changes of one record kind, with the delta they came in (`origin`).
-pub(crate) fn append(conn: &Connection, table: &TableDef, changes: &[&Change], origin: Option<u64>) -> Result<()> {
+pub(crate) fn append(conn: &Connection, table: &TableDef, changes: &[Applied<'_>], origin: Option<u64>) -> Result<()> {
     let mut log = conn.prepare_cached(
-        "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, origin) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO changes (tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, origin, unnamed) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let origin = origin.map(|o| o as i64);
-    for c in changes {
+    for (c, unnamed) in changes {
         let supersedes = (!c.supersedes.is_empty()).then(|| encode_clocks(&c.supersedes));
+        let unnamed = (!unnamed.is_empty()).then(|| encode_clocks(unnamed));
         log.execute(params![
             table.code,
             &c.record[..],
@@ -53,7 +58,8 @@ pub(crate) fn append(conn: &Connection, table: &TableDef, changes: &[&Change], o
             c.prev.map(|p| p.hlc.0 as i64),
             c.prev.map(|p| p.device),
             supersedes,
-            origin
+            origin,
+            unnamed
         ])?;
     }
     Ok(())
@@ -140,30 +146,34 @@ pub(crate) fn relabel(conn: &Connection, old: u32, new: u32, after: i64) -> Resu
     conn.execute("UPDATE changes SET device = ?1 WHERE device = ?2 AND seq > ?3", params![new, old, after])?;
     let mut named = Vec::new();
     {
-        let mut stmt =
-            conn.prepare("SELECT seq, prev_hlc, prev_device, supersedes FROM changes WHERE prev_device = ?1 OR supersedes IS NOT NULL")?;
+        let mut stmt = conn.prepare(
+            "SELECT seq, prev_hlc, prev_device, supersedes, unnamed FROM changes \
+             WHERE prev_device = ?1 OR supersedes IS NOT NULL OR unnamed IS NOT NULL",
+        )?;
         let mut rows = stmt.query([old])?;
+        let relabelled = |blob: Option<Vec<u8>>| -> (bool, Option<Vec<u8>>) {
+            let Some(clocks) = blob.map(|b| decode_clocks(&b)) else { return (false, None) };
+            let any = clocks.iter().any(|c| moved(*c));
+            let clocks: Vec<FieldClock> =
+                clocks.into_iter().map(|c| if moved(c) { FieldClock { device: new, ..c } } else { c }).collect();
+            (any, Some(encode_clocks(&clocks)))
+        };
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let prev = r.get::<_, Option<i64>>(1)?.zip(r.get::<_, Option<u32>>(2)?);
             let prev_moved = prev.is_some_and(|(h, d)| moved(FieldClock { hlc: Hlc(h as u64), device: d }));
-            let sup = r.get::<_, Option<Vec<u8>>>(3)?.map(|b| decode_clocks(&b));
-            let sup_moved = sup.as_ref().is_some_and(|s| s.iter().any(|c| moved(*c)));
-            if prev_moved || sup_moved {
-                let sup = sup.map(|s| {
-                    let s: Vec<FieldClock> =
-                        s.into_iter().map(|c| if moved(c) { FieldClock { device: new, ..c } } else { c }).collect();
-                    encode_clocks(&s)
-                });
-                named.push((seq, prev_moved, sup));
+            let (sup_moved, sup) = relabelled(r.get(3)?);
+            let (unnamed_moved, unnamed) = relabelled(r.get(4)?);
+            if prev_moved || sup_moved || unnamed_moved {
+                named.push((seq, prev_moved, sup, unnamed));
             }
         }
     }
-    for (seq, prev_moved, sup) in named {
+    for (seq, prev_moved, sup, unnamed) in named {
         if prev_moved {
             conn.execute("UPDATE changes SET prev_device = ?1 WHERE seq = ?2", params![new, seq])?;
         }
-        conn.execute("UPDATE changes SET supersedes = ?1 WHERE seq = ?2", params![sup, seq])?;
+        conn.execute("UPDATE changes SET supersedes = ?1, unnamed = ?2 WHERE seq = ?3", params![sup, unnamed, seq])?;
     }
     Ok((moved_hlc, records))
 }
@@ -183,6 +193,85 @@ pub(crate) fn replaced(conn: &Connection) -> Result<Vec<Replaced>> {
         let rec: Vec<u8> = r.get(0)?;
         let Ok(rec) = <[u8; 16]>::try_from(rec) else { continue };
         out.push((rec, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?));
+    }
+    Ok(out)
+}
+
+/// A record as the change log names it: (table code, record id).
+pub(crate) type RecordKey = (u8, [u8; 16]);
+
+/// Marks void (at `now` ms) the changes that deltas `from_seq` onwards of device `author`
+/// brought and that are not void yet. Returns how many, and the records they touched.
+pub(crate) fn void(conn: &Connection, author: u32, from_seq: u64, now: u64) -> Result<(usize, Vec<RecordKey>)> {
+    let mut records: Vec<RecordKey> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT DISTINCT tbl, rec FROM changes WHERE device = ?1 AND origin >= ?2 AND voided IS NULL ORDER BY tbl, rec",
+        )?;
+        let mut rows = stmt.query(params![author, from_seq as i64])?;
+        while let Some(r) = rows.next()? {
+            let rec: Vec<u8> = r.get(1)?;
+            if let Ok(rec) = <[u8; 16]>::try_from(rec) {
+                records.push((r.get(0)?, rec));
+            }
+        }
+    }
+    let n = conn.execute(
+        "UPDATE changes SET voided = ?3 WHERE device = ?1 AND origin >= ?2 AND voided IS NULL",
+        params![author, from_seq as i64, now as i64],
+    )?;
+    Ok((n, records))
+}
+
+/// The changes that still count (not void) of each of `records`, in log order, as
+/// [`merge::replay`](super::merge::replay) takes them: the names that counted only.
+pub(crate) fn counted_of(
+    conn: &Connection,
+    records: &[RecordKey],
+) -> Result<std::collections::HashMap<RecordKey, Vec<super::merge::Logged>>> {
+    let wanted: HashSet<RecordKey> = records.iter().copied().collect();
+    let mut out: std::collections::HashMap<RecordKey, Vec<super::merge::Logged>> = Default::default();
+    // One pass over the log (a rollback is rare; an index on records would cost every write).
+    let mut stmt = conn.prepare(
+        "SELECT tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, unnamed FROM changes \
+         WHERE voided IS NULL ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let rec: Vec<u8> = r.get(1)?;
+        let Ok(rec) = <[u8; 16]>::try_from(rec) else { continue };
+        let key = (r.get::<_, u8>(0)?, rec);
+        if !wanted.contains(&key) {
+            continue;
+        }
+        let prev = r.get::<_, Option<i64>>(6)?.zip(r.get::<_, Option<u32>>(7)?);
+        let unnamed = r.get::<_, Option<Vec<u8>>>(9)?.map(|b| decode_clocks(&b)).unwrap_or_default();
+        let mut names: Vec<FieldClock> =
+            prev.map(|(h, d)| FieldClock { hlc: Hlc(h as u64), device: d }).into_iter().collect();
+        names.extend(r.get::<_, Option<Vec<u8>>>(8)?.map(|b| decode_clocks(&b)).unwrap_or_default());
+        names.retain(|n| !unnamed.contains(n));
+        out.entry(key).or_default().push(super::merge::Logged {
+            field: r.get(2)?,
+            value: value_of(r.get_ref(3)?),
+            clock: FieldClock { hlc: Hlc(r.get::<_, i64>(4)? as u64), device: r.get(5)? },
+            names,
+        });
+    }
+    Ok(out)
+}
+
+/// The void changes of deltas `from_seq` onwards of device `author`, in log order: (record,
+/// field, value), for a person who accepts them to write them again as their own.
+pub(crate) fn voided_of(conn: &Connection, author: u32, from_seq: u64) -> Result<Vec<(RecordKey, u8, Value)>> {
+    let mut stmt = conn.prepare(
+        "SELECT tbl, rec, field, value FROM changes WHERE device = ?1 AND origin >= ?2 AND voided IS NOT NULL ORDER BY seq",
+    )?;
+    let mut rows = stmt.query(params![author, from_seq as i64])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let rec: Vec<u8> = r.get(1)?;
+        let Ok(rec) = <[u8; 16]>::try_from(rec) else { continue };
+        out.push(((r.get(0)?, rec), r.get(2)?, value_of(r.get_ref(3)?)));
     }
     Ok(out)
 }

@@ -4,8 +4,13 @@
 //! (the other heads). A change replaces every head it names (`prev`, `supersedes`), whatever
 //! the clocks: causality decides sequential edits. Only the heads no change names compete, by
 //! (HLC, device id). [`settle`] says what one change does to the heads; the writer executes it.
+//! [`replay`] recomputes a record's heads from its change log alone (a rollback voids some
+//! changes and replays the rest: docs/formats/delta.md section 11.2).
+
+use std::collections::BTreeMap;
 
 use super::clocks::{incoming_wins, FieldClock};
+use crate::model::Value;
 
 /// Which value a field shows after a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +68,74 @@ pub fn settle(
         }
         _ => Settled { shown: Shown::Incoming, removed, added: Vec::new() },
     })
+}
+
+/// One change of a record as the log keeps it, for [`replay`]: `names` are the names that
+/// counted when it was applied (its `prev` and `supersedes`, less the ones outside its
+/// author's causal past).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logged {
+    pub field: u8,
+    pub value: Value,
+    pub clock: FieldClock,
+    pub names: Vec<FieldClock>,
+}
+
+/// A field's heads: the value it shows and its competing values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heads {
+    pub shown: (Value, FieldClock),
+    pub others: Vec<(Value, FieldClock)>,
+}
+
+/// A record as its changes make it: the creation's clock and every field a change touched
+/// (the others hold their default at the creation's clock).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replayed {
+    pub created: FieldClock,
+    pub fields: BTreeMap<u8, Heads>,
+}
+
+/// Replays a record's changes in log order exactly as the write path applied them: the
+/// leading changes that share the first clock create the record, every later one is settled
+/// against its field's heads. `shown(field, value)` is what a field shows for a stored value
+/// (`None`: the field's default). None: no change is left, the record does not exist.
+pub fn replay(
+    changes: &[Logged],
+    shown: impl Fn(u8, Option<&Value>) -> Value,
+    device_id: impl Fn(u32) -> [u8; 16],
+) -> Option<Replayed> {
+    let created = changes.first()?.clock;
+    let mut fields: BTreeMap<u8, Heads> = BTreeMap::new();
+    let n = changes.iter().take_while(|c| c.clock == created).count();
+    for c in &changes[..n] {
+        fields.insert(c.field, Heads { shown: (shown(c.field, Some(&c.value)), created), others: Vec::new() });
+    }
+    for c in &changes[n..] {
+        let h = fields
+            .entry(c.field)
+            .or_insert_with(|| Heads { shown: (shown(c.field, None), created), others: Vec::new() });
+        let others: Vec<FieldClock> = h.others.iter().map(|o| o.1).collect();
+        let Some(settled) = settle(h.shown.1, &others, c.clock, &c.names, &device_id) else { continue };
+        let before = h.shown.0.clone();
+        let promoted = match settled.shown {
+            Shown::Promoted(p) => h.others.iter().find(|o| o.1 == p).map(|o| o.0.clone()),
+            _ => None,
+        };
+        h.others.retain(|o| !settled.removed.contains(&o.1));
+        for a in &settled.added {
+            if h.others.iter().all(|o| o.1 != *a) {
+                let value = if *a == c.clock { c.value.clone() } else { before.clone() };
+                h.others.push((value, *a));
+            }
+        }
+        match (settled.shown, promoted) {
+            (Shown::Incoming, _) => h.shown = (shown(c.field, Some(&c.value)), c.clock),
+            (Shown::Promoted(p), Some(value)) => h.shown = (shown(c.field, Some(&value)), p),
+            _ => {}
+        }
+    }
+    Some(Replayed { created, fields })
 }
 
 #[cfg(test)]
@@ -203,6 +276,70 @@ mod tests {
             let got = settle(k.shown, &k.others, k.incoming, &k.names, ids);
             assert_eq!(got, k.expect, "{}", k.what);
         }
+    }
+
+    fn logged(field: u8, value: &str, clock: FieldClock, names: Vec<FieldClock>) -> Logged {
+        Logged { field, value: Value::Text(value.into()), clock, names }
+    }
+    fn text(v: &str) -> Value {
+        Value::Text(v.into())
+    }
+    fn as_shown(_: u8, v: Option<&Value>) -> Value {
+        v.cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn replay_of_nothing_is_no_record() {
+        assert_eq!(replay(&[], as_shown, ids), None);
+    }
+
+    #[test]
+    fn replay_creates_then_settles_in_log_order() {
+        let made = c(10, 1);
+        let log = vec![
+            logged(1, "Ivan", made, vec![]),
+            logged(2, "Tbilisi", made, vec![]),
+            // Two concurrent edits of the name, then a resolution naming both.
+            logged(1, "Ivan P.", c(20, 2), vec![made]),
+            logged(1, "I. Petrov", c(30, 3), vec![made]),
+            // A field the creation did not set starts from its default.
+            logged(3, "new", c(25, 2), vec![made]),
+        ];
+        let r = replay(&log, as_shown, ids).unwrap();
+        assert_eq!(r.created, made);
+        assert_eq!(r.fields[&1].shown, (text("I. Petrov"), c(30, 3)));
+        assert_eq!(r.fields[&1].others, vec![(text("Ivan P."), c(20, 2))]);
+        assert_eq!(r.fields[&2].shown, (text("Tbilisi"), made));
+        assert_eq!(r.fields[&3].shown, (text("new"), c(25, 2)));
+        let mut resolved = log.clone();
+        resolved.push(logged(1, "Ivan Petrov", c(40, 1), vec![c(30, 3), c(20, 2)]));
+        let r = replay(&resolved, as_shown, ids).unwrap();
+        assert_eq!(r.fields[&1], Heads { shown: (text("Ivan Petrov"), c(40, 1)), others: vec![] });
+    }
+
+    /// A rollback replays the log without the voided changes: the result is what a replica
+    /// that never applied them holds, including a conflict the voided change had settled.
+    #[test]
+    fn replay_without_a_voided_resolution_brings_its_conflict_back() {
+        let made = c(10, 1);
+        let a = logged(1, "A", c(20, 1), vec![made]);
+        let b = logged(1, "B", c(15, 2), vec![made]);
+        let resolution = logged(1, "R", c(30, 9), vec![c(20, 1), c(15, 2)]);
+        let base = logged(1, "Ivan", made, vec![]);
+        let with = replay(&[base.clone(), a.clone(), b.clone(), resolution], as_shown, ids).unwrap();
+        assert_eq!(with.fields[&1].others, vec![]);
+        let without = replay(&[base, a, b], as_shown, ids).unwrap();
+        assert_eq!(without.fields[&1].shown, (text("A"), c(20, 1)));
+        assert_eq!(without.fields[&1].others, vec![(text("B"), c(15, 2))]);
+    }
+
+    #[test]
+    fn replay_with_the_creation_voided_starts_from_the_first_change_left() {
+        let log = vec![logged(1, "edit", c(20, 2), vec![c(10, 1)]), logged(2, "x", c(20, 2), vec![])];
+        let r = replay(&log, as_shown, ids).unwrap();
+        assert_eq!(r.created, c(20, 2));
+        assert_eq!(r.fields[&1].shown, (text("edit"), c(20, 2)));
+        assert_eq!(r.fields[&2].shown, (text("x"), c(20, 2)));
     }
 
     /// Every order of applying a set of causally closed changes gives the same heads.

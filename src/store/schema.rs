@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -236,6 +236,26 @@ ALTER TABLE sync_peers ADD COLUMN reads INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE sync_peers ADD COLUMN vector BLOB;
 ";
 
+/// Rollback (docs/formats/delta.md section 11.2): `changes.unnamed` holds the names a remote
+/// change made that did not count (outside its author's causal past), so that a field's heads
+/// can be recomputed from the log alone; `changes.voided` (ms) marks a change a proven fork
+/// voided. `sync_quarantine` lists, per forked author, what was voided and whether a person
+/// accepted it (re-authored it as this device's own change).
+const V6_TO_V7: &str = "
+ALTER TABLE changes ADD COLUMN unnamed BLOB;
+ALTER TABLE changes ADD COLUMN voided INTEGER;
+CREATE TABLE sync_quarantine (
+    share INTEGER NOT NULL,
+    device BLOB NOT NULL,
+    from_seq INTEGER NOT NULL,
+    changes INTEGER NOT NULL,
+    records INTEGER NOT NULL,
+    voided_at INTEGER NOT NULL,
+    accepted_at INTEGER,
+    PRIMARY KEY (share, device)
+) WITHOUT ROWID;
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
 pub(crate) const HISTORY: &[(i64, &[&str])] = &[
@@ -244,6 +264,7 @@ pub(crate) const HISTORY: &[(i64, &[&str])] = &[
     (3, &[V1, V1_TO_V2, V2_TO_V3]),
     (4, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4]),
     (5, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5]),
+    (6, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6]),
 ];
 
 /// What the caller must do after an upgrade.
@@ -295,6 +316,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
             3 => conn.execute_batch(V3_TO_V4)?,
             4 => conn.execute_batch(V4_TO_V5)?,
             5 => conn.execute_batch(V5_TO_V6)?,
+            6 => conn.execute_batch(V6_TO_V7)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

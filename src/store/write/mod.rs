@@ -14,12 +14,14 @@ use super::clocks::{FieldClock, RecordClocks};
 
 mod heads;
 mod local;
+mod rollback;
 use super::hlc::Hlc;
 use super::merge::{self, Shown};
 use super::Store;
 use crate::entropy::{Clock, Entropy};
 use crate::error::{Error, Result};
 use crate::model::{FieldKind, TableDef, Value, CASE, DELETED, NOTE, TASK};
+pub use rollback::Voided;
 
 /// One field-level change, as recorded in the change log and shipped by sync.
 #[derive(Debug, Clone)]
@@ -235,22 +237,25 @@ impl Writer<'_> {
         let mut row = self.load(table, &record)?.ok_or_else(|| not_found(table, &record))?;
         let mut has_conflicts =
             self.tx.prepare_cached("SELECT 1 FROM conflicts WHERE rec = ?1 LIMIT 1")?.exists([&record[..]])?;
-        let mut applied: Vec<&Change> = Vec::with_capacity(rest.len());
+        let mut applied: Vec<changelog::Applied<'_>> = Vec::with_capacity(rest.len());
         let mut shown: Vec<(u8, FieldClock)> = Vec::new();
         for c in rest {
             let current = row.clocks.get(c.field);
             let others = if has_conflicts { self.conflict_clocks(&record, c.field)? } else { Vec::new() };
-            let mut names = Vec::new();
+            // Names outside the author's causal past do not count, head or not; the log keeps
+            // them apart so that a replay after a rollback counts the same names.
+            let (mut names, mut unnamed) = (Vec::new(), Vec::new());
             for n in c.prev.iter().chain(c.supersedes.iter()) {
-                let head = *n == current || others.contains(n);
-                if head && self.may_name(origin, &record, c.field, *n)? {
+                if !self.may_name(origin, &record, c.field, *n)? {
+                    unnamed.push(*n);
+                } else if *n == current || others.contains(n) {
                     names.push(*n);
                 }
             }
             let Some(settled) = merge::settle(current, &others, c.clock, &names, |d| self.device_id(d)) else {
                 continue; // already one of the heads
             };
-            applied.push(c);
+            applied.push((c, unnamed));
             let before = row.value(table, c.field);
             let promoted = match settled.shown {
                 Shown::Promoted(p) => Some((self.conflict_value(&record, c.field, p)?, p)),
@@ -295,7 +300,8 @@ impl Writer<'_> {
         fields.dedup();
         let vals: Vec<(u8, Value)> = fields.iter().map(|&f| (f, row.value(table, f))).collect();
         self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
-        let touched: Vec<Change> = applied.into_iter().filter(|c| fields.contains(&c.field)).cloned().collect();
+        let touched: Vec<Change> =
+            applied.into_iter().map(|(c, _)| c).filter(|c| fields.contains(&c.field)).cloned().collect();
         self.mark_dirty(table, row.rid, false, &touched)
     }
 
@@ -306,7 +312,7 @@ impl Writer<'_> {
         latest.min(self.clock.now_ms()) as i64
     }
 
-    fn log(&self, table: &TableDef, changes: &[&Change], origin: Option<&Origin>) -> Result<()> {
+    fn log(&self, table: &TableDef, changes: &[changelog::Applied<'_>], origin: Option<&Origin>) -> Result<()> {
         changelog::append(&self.tx, table, changes, origin.map(|o| o.seq))
     }
 
@@ -317,7 +323,7 @@ impl Writer<'_> {
         }
         let table = changes[0].table;
         let record = changes[0].record;
-        let all: Vec<&Change> = changes.iter().collect();
+        let all: Vec<changelog::Applied<'_>> = changes.iter().map(|c| (c, Vec::new())).collect();
         self.log(table, &all, origin)?;
         let latest_ms = self.display_ms(changes.iter().map(|c| c.clock));
         // One statement per table: every column, NULL where the creation sets nothing.
@@ -405,15 +411,20 @@ impl Writer<'_> {
         } else if std::ptr::eq(table, &NOTE) {
             self.dirty_notes.push((rid, inserted));
         } else if std::ptr::eq(table, &TASK) {
-            let case: Option<Vec<u8>> = self
-                .tx
-                .prepare_cached("SELECT case_id FROM tasks WHERE rid = ?1")?
-                .query_row([rid], |r| r.get::<_, Option<Vec<u8>>>(0))
-                .optional()?
-                .flatten();
+            let case = self.case_of_task(rid)?;
             self.due_cases.extend(case);
         }
         Ok(())
+    }
+
+    /// The case a task belongs to.
+    fn case_of_task(&self, rid: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT case_id FROM tasks WHERE rid = ?1")?
+            .query_row([rid], |r| r.get::<_, Option<Vec<u8>>>(0))
+            .optional()?
+            .flatten())
     }
 
     /// The local index of a device by its 16-byte id, registering it on first sight.
