@@ -104,6 +104,15 @@ fn cli_contract_create_invite_join_sync_status_conflicts() {
     assert!(devices[1]["last_heard"].as_str().unwrap().starts_with("20"));
     assert_eq!(devices[1]["seq"], devices[1]["share_seq"]);
     assert_eq!(status["alarms"], serde_json::json!([]));
+    assert_eq!(status["quarantine"], serde_json::json!([]));
+    // Nothing to accept: a device that is not quarantined, and an id that is no id.
+    let anna = devices[1]["device"].as_str().unwrap();
+    let out = p.b.run(&["share", "accept", "--device", anna]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("quarantine"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = p.b.run(&["share", "accept", "--device", "anna"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("32 hexadecimal digits"));
 }
 
 #[test]

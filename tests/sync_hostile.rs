@@ -279,6 +279,8 @@ struct Fork {
     real2: Vec<u8>,
     forged2: Vec<u8>,
     forged3: Vec<u8>,
+    /// A vault's records before delta 2 (what a proven fork at delta 2 rolls back to).
+    before_fork: String,
 }
 
 fn fork(bigger: bool) -> Fork {
@@ -287,6 +289,8 @@ fn fork(bigger: bool) -> Fork {
     let mut rs = group(tmp.path(), &share, 3);
     let id = rs[0].store.add_case(&case_json("Forked Case")).unwrap();
     rs[0].sync();
+    rs[1].sync();
+    let before_fork = snapshot(&rs[1].store);
     let mut copy = clone_vault(&mut rs[0], &tmp.path().join("a-copy"));
     rs[0].store.update_case(id.as_bytes(), &obj(serde_json::json!({"city": "Yerevan"}))).unwrap();
     rs[0].sync();
@@ -312,33 +316,40 @@ fn fork(bigger: bool) -> Fork {
     assert_ne!(real2, forged2);
     assert_eq!(&real2[..84], &forged2[..84], "same author, seq and chain: only the content differs");
     assert_eq!(real2.len() == forged2.len(), !bigger, "padding makes small deltas the same size");
-    Fork { _tmp: tmp, share, rs, real2, forged2, forged3 }
+    Fork { _tmp: tmp, share, rs, real2, forged2, forged3, before_fork }
 }
 
 /// The second version of an applied delta as a sync tool's conflict copy raises a `fork`
-/// alarm; a delta 3 that follows the other version breaks the chain (another `fork`); nothing
-/// of the copy is applied.
+/// alarm and quarantines the author from delta 2 (docs/formats/delta.md section 11.2): the
+/// applied version is rolled back too, nothing of the copy is applied, and a delta 3 that
+/// follows either version waits, quarantined.
 #[test]
-fn a_fork_in_a_conflict_copy_raises_an_alarm_and_applies_nothing() {
+fn a_fork_in_a_conflict_copy_raises_an_alarm_and_quarantines_the_author() {
     let mut f = fork(false);
     let a = dev_hex(&f.rs[0]);
     let dir = folder(&f.share, &f.rs[0]);
     let b = &mut f.rs[1];
-    let before = snapshot(&b.store);
+    assert_eq!(b.store.case(&rs_case(&b.store)).unwrap().city.as_deref(), Some("Yerevan"));
     fs::write(dir.join("000000000002.sync-conflict-20261123-101010-ABCDEFG.delta"), &f.forged2).unwrap();
     let report = b.sync();
     assert!(report.received.is_empty() && report.problems.is_empty(), "{report:?}");
     let alarm = report.alarms.iter().find(|x| x.kind == "fork").expect("fork alarm");
     assert_eq!((alarm.device.as_str(), alarm.seq), (a.as_str(), 2));
-    assert!(engine::status(&b.store).unwrap().alarms.iter().any(|x| x.kind == "fork" && x.seq == 2));
+    let q = report.quarantined.iter().find(|q| q.device == a).expect("quarantined");
+    assert_eq!((q.from_seq, q.changes, q.records), (2, 1, 1), "{q:?}");
+    let status = engine::status(&b.store).unwrap();
+    assert!(status.alarms.iter().any(|x| x.kind == "fork" && x.seq == 2));
+    assert_eq!(status.quarantine, vec![q.clone()]);
+    assert_eq!(snapshot(&b.store), f.before_fork, "delta 2 rolled back, nothing of the other version");
+    assert_eq!(b.store.case(&rs_case(&b.store)).unwrap().city, None);
 
     fs::write(dir.join(delta(3)), &f.forged3).unwrap();
     let report = b.sync();
     assert!(report.received.is_empty(), "{report:?}");
-    let alarm = report.alarms.iter().find(|x| x.kind == "fork" && x.seq == 3).expect("broken chain");
-    assert!(alarm.detail.contains("does not follow"), "{}", alarm.detail);
-    assert_eq!(snapshot(&b.store), before, "nothing of the other history");
-    assert_eq!(b.store.case(&rs_case(&b.store)).unwrap().city.as_deref(), Some("Yerevan"));
+    assert!(report.quarantined.is_empty(), "once: {:?}", report.quarantined);
+    let w = report.waiting.iter().find(|w| w.device == a).expect("waits");
+    assert_eq!((w.state, w.seq), ("quarantined", 3), "{w:?}");
+    assert_eq!(snapshot(&b.store), f.before_fork, "nothing of the other history");
     assert_eq!(cases(&b.store), 1);
 }
 
@@ -484,15 +495,15 @@ fn rs_case(store: &Store) -> [u8; 16] {
 
 /// C applied A's delta 2; the copy's delta 2 replaces the canonical file. Nothing of it may be
 /// applied, and (docs/formats/delta.md section 6: "seq ≤ applied, other hash, valid signature →
-/// fork alarm") a `fork` alarm is raised. Returns C's report.
+/// fork alarm") a `fork` alarm is raised and the applied version is rolled back (section
+/// 11.2). Returns C's report.
 fn fork_in_place(f: &mut Fork) -> SyncReport {
     let dir = folder(&f.share, &f.rs[0]);
     let c = &mut f.rs[2];
-    let before = snapshot(&c.store);
     fs::write(dir.join(delta(2)), &f.forged2).unwrap();
     let report = c.sync();
     assert!(report.received.is_empty(), "{report:?}");
-    assert_eq!(snapshot(&c.store), before, "nothing of the other version");
+    assert_eq!(snapshot(&c.store), f.before_fork, "delta 2 rolled back, nothing of the other version");
     report
 }
 

@@ -8,7 +8,7 @@ mod sync_common;
 use std::fs;
 
 use casebook::model::Value;
-use casebook::sync::engine::SyncReport;
+use casebook::sync::engine::{self, SyncReport};
 use casebook::sync::format::{self, DELTA_V1, DELTA_V2};
 use casebook::sync::seal::{self, GroupKeys};
 use sync_common::*;
@@ -323,10 +323,21 @@ fn a_proof_about_this_vaults_own_identity_moves_it_to_a_new_one() {
     assert!(r.alarms.iter().any(|x| x.kind == "new_identity"), "{:?}", r.alarms);
     assert_ne!(dev_hex(&copy), a);
     assert!(r.sent_deltas >= 1, "its delta 2 goes out again under the new identity");
-    // Device 1 gets the copy's case under the new identity.
+    // Device 1 gets the copy's case under the new identity. The original's delta 2 it had
+    // applied is quarantined (rolled back) like the copy's: the fork is proven from there.
     rs[1].sync();
-    let names: Vec<String> =
-        rs[1].store.list_cases(&Default::default(), 0, 100).unwrap().into_iter().map(|c| c.full_name).collect();
-    assert!(names.iter().any(|n| n == "Written by the copy"), "{names:?}");
-    assert!(names.iter().any(|n| n == "Written by the original"), "{names:?}");
+    let names = |r: &Replica| -> Vec<String> {
+        r.store.list_cases(&Default::default(), 0, 100).unwrap().into_iter().map(|c| c.full_name).collect()
+    };
+    assert!(names(&rs[1]).iter().any(|n| n == "Written by the copy"), "{:?}", names(&rs[1]));
+    assert!(!names(&rs[1]).iter().any(|n| n == "Written by the original"), "{:?}", names(&rs[1]));
+    let q = engine::status(&rs[1].store).unwrap().quarantine;
+    assert_eq!((q.len(), q[0].device.as_str(), q[0].from_seq, q[0].records), (1, a.as_str(), 2, 1), "{q:?}");
+    // The original finds its delta 2 replaced, continues under a new identity of its own and
+    // sends it again: nothing is lost.
+    let r = rs[0].sync();
+    assert!(r.alarms.iter().any(|x| x.kind == "new_identity"), "{:?}", r.alarms);
+    rs[1].sync();
+    assert!(names(&rs[1]).iter().any(|n| n == "Written by the original"), "{:?}", names(&rs[1]));
+    assert_eq!(names(&rs[1]).len(), 3);
 }

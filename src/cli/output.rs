@@ -177,6 +177,42 @@ pub fn sync_report(r: &casebook::sync::engine::SyncReport, json: bool) {
     for a in &r.alarms {
         println!("ALARM {}: {} delta {}: {}", a.kind, short(&a.device, ""), a.seq, a.detail);
     }
+    for q in &r.quarantined {
+        quarantine_line(q);
+    }
+}
+
+/// `share accept`.
+pub fn accepted(q: &casebook::sync::engine::Quarantined, json: bool) {
+    if json {
+        return print_json(q);
+    }
+    println!(
+        "Accepted: what device {} wrote from delta {} on is now this device's own change; run `casebook sync` to send it.",
+        q.device, q.from_seq
+    );
+}
+
+fn quarantine_line(q: &casebook::sync::engine::Quarantined) {
+    match &q.accepted_at {
+        None => println!(
+            "QUARANTINED {} from delta {}: {} change(s) of {} record(s) rolled back on {}; \
+             accept them as this device's own with `casebook share accept --device {}`",
+            short(&q.device, &q.label),
+            q.from_seq,
+            q.changes,
+            q.records,
+            q.voided_at,
+            q.device
+        ),
+        Some(at) => println!(
+            "quarantined {} from delta {}: {} change(s) rolled back on {}, accepted on {at}",
+            short(&q.device, &q.label),
+            q.from_seq,
+            q.changes,
+            q.voided_at
+        ),
+    }
 }
 
 /// `share status`.
@@ -211,6 +247,9 @@ pub fn share_status(s: &casebook::sync::engine::Status, json: bool) {
     }
     for a in &s.alarms {
         println!("ALARM {} ({}): {} delta {}: {}", a.kind, a.first_seen, short(&a.device, ""), a.seq, a.detail);
+    }
+    for q in &s.quarantine {
+        quarantine_line(q);
     }
     println!("open conflicts: {}", s.conflicts);
 }

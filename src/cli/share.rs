@@ -1,4 +1,5 @@
-//! `casebook share …`: create a sync group, invite, join, status, dismiss an alarm. Parses,
+//! `casebook share …`: create a sync group, invite, join, status, dismiss an alarm, accept a
+//! quarantine. Parses,
 //! calls one `sync::engine` function, prints.
 
 use std::path::PathBuf;
@@ -51,6 +52,14 @@ pub(super) enum ShareCommand {
         #[arg(long)]
         kind: String,
     },
+    /// Write what a forked device's quarantine rolled back again as this device's own changes
+    /// (device as `share status` shows it); sent at the next sync
+    Accept {
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
@@ -95,6 +104,10 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
         ShareCommand::Dismiss { device, seq, kind } => {
             let mut store = open(cli)?;
             engine::dismiss_alarm(&mut store, device, *seq, kind)?;
+        }
+        ShareCommand::Accept { device, json } => {
+            let mut store = open(cli)?;
+            output::accepted(&engine::accept_quarantined(&mut store, device)?, *json);
         }
     }
     Ok(())

@@ -16,7 +16,10 @@ use crate::sync::seal;
 use crate::sync::share::{self, Name, Share};
 
 /// A sync tool's conflict copy, or an applied delta whose file changed: a copy of what was
-/// applied is a duplicate; another validly signed file for an applied sequence number is a fork.
+/// applied is a duplicate; another validly signed file for an applied sequence number is a
+/// fork, and so is a conflict copy of a number not applied yet that differs from the
+/// canonical file of that number. (A copy remembered before its number was applied is read
+/// again once it is: `state::mark_applied`.)
 #[allow(clippy::too_many_arguments)]
 pub(super) fn check_copy(
     store: &mut Store,
@@ -50,7 +53,22 @@ pub(super) fn check_copy(
                 header.seq
             );
             raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
-            publish_proof(store, a, share, me, peer, header.seq, &bytes, report)?;
+            let applied = state::receipt_of(&store.conn, a.idx, peer.idx, header.seq)?;
+            publish_proof(store, share, me, peer, header.seq, applied.as_deref(), &bytes, report)?;
+        }
+    } else if entry.kind == Name::ConflictCopy {
+        // Not applied yet: the canonical file of that number, if validly signed and another
+        // version, proves the fork now, before either version is applied.
+        let canonical = share.read(&peer.id, &share::delta_name(header.seq)).ok();
+        let other = canonical.as_deref().and_then(|b| verify_header(a, peer, b).ok().map(|p| (p.id, p.receipt)));
+        if let Some((_, other_receipt)) = other.filter(|(other_id, _)| *other_id != id) {
+            let detail = format!(
+                "{file} and {} are two differently signed versions of delta {}: the device (or its key) wrote two versions",
+                share::delta_name(header.seq),
+                header.seq
+            );
+            raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
+            publish_proof(store, share, me, peer, header.seq, other_receipt, &bytes, report)?;
         }
     }
     if entry.kind == Name::ConflictCopy {
@@ -60,26 +78,25 @@ pub(super) fn check_copy(
     Ok(())
 }
 
-/// Publishes the proof that `peer` signed two versions of delta `seq`: the receipt of the
-/// version applied here and that of `other`, so that devices that applied the other version,
+/// Publishes the proof that `peer` signed two versions of delta `seq`: the receipt `ours` (of
+/// the version applied here, or of the canonical file) and that of `other`, so that devices that applied the other version,
 /// or neither, learn of the fork even if `other`'s file vanishes. Only version-2 deltas have
 /// receipts; a fork of version-1 deltas is raised here only.
 #[allow(clippy::too_many_arguments)]
 fn publish_proof(
     store: &mut Store,
-    a: &Attached,
     share: &Share,
     me: &[u8; 16],
     peer: &Peer,
     seq: u64,
+    ours: Option<&[u8]>,
     other: &[u8],
     report: &mut SyncReport,
 ) -> Result<()> {
-    let applied = state::receipt_of(&store.conn, a.idx, peer.idx, seq)?;
-    let (Some(ours), Some(theirs)) = (applied, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
+    let (Some(ours), Some(theirs)) = (ours, format::decode_delta(other).ok().and_then(|p| p.receipt)) else {
         return Ok(());
     };
-    let proof = format::encode_fork_proof(&ours, theirs);
+    let proof = format::encode_fork_proof(ours, theirs);
     let name = share::fork_proof_name(&peer.id, seq);
     if let Err(e) = share.write_own(me, &name, &proof, store.entropy.as_mut()) {
         report.problems.push(Problem {

@@ -14,6 +14,7 @@
 mod forks;
 mod high_water;
 mod identity;
+mod quarantine;
 mod receive;
 mod report;
 mod send;
@@ -26,7 +27,8 @@ use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-pub use report::{Alarm, DeviceStatus, Problem, Received, Status, SyncReport, Waiting};
+pub use quarantine::accept as accept_quarantined;
+pub use report::{Alarm, DeviceStatus, Problem, Quarantined, Received, Status, SyncReport, Waiting};
 
 use super::format::{self, InviteSecret};
 use super::seal::{self, GroupKeys};
@@ -391,16 +393,21 @@ fn new_identity(
 /// stays as it is: a device whose deltas wait behind a refused or forked one still waits.
 pub fn dismiss_alarm(store: &mut Store, device: &str, seq: u64, kind: &str) -> Result<()> {
     let a = require_attached(store)?;
-    let id = (device.trim().len() == 32)
-        .then(|| uuid::Uuid::try_parse(device.trim()).ok())
-        .flatten()
-        .map(|u| *u.as_bytes())
-        .ok_or_else(|| Error::invalid("device", "a device id is 32 hexadecimal digits, as `share status` shows it"))?;
+    let id = parse_device(device)?;
     let now = store.clock.now_ms() as i64;
     if !state::dismiss_alarm(&store.conn, a.idx, &id, seq, kind, now)? {
         return Err(Error::NotFound { what: "open alarm", id: format!("{device} {seq} {kind}") });
     }
     Ok(())
+}
+
+/// A device id as `share status` shows it (32 hexadecimal digits).
+fn parse_device(device: &str) -> Result<[u8; 16]> {
+    (device.trim().len() == 32)
+        .then(|| uuid::Uuid::try_parse(device.trim()).ok())
+        .flatten()
+        .map(|u| *u.as_bytes())
+        .ok_or_else(|| Error::invalid("device", "a device id is 32 hexadecimal digits, as `share status` shows it"))
 }
 
 /// A fingerprint of the share's listing (every device folder's names, sizes and modification
@@ -478,6 +485,7 @@ pub fn status(store: &Store) -> Result<Status> {
         unreachable_reason: reason,
         devices,
         alarms,
+        quarantine: quarantine::list(store, &a)?,
         conflicts: conflict_count(store)?,
     })
 }

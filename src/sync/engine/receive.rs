@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::forks;
+use super::quarantine;
 use super::state;
 use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
@@ -183,6 +184,8 @@ fn receive_in_batch(
             own_fork = Some(own_fork.map_or(k, |o| o.min(k)));
         }
     }
+    // A device proven forked is quarantined from the fork on: rolled back here, not applied.
+    let mut quarantined: HashMap<[u8; 16], u64> = quarantine::settle(store, a, me, report)?.into_iter().collect();
     // Apply in order, round after round, until nothing more can be applied (a delta waits for
     // the deltas of other devices its author had applied).
     let mut stopped: HashSet<[u8; 16]> = HashSet::new();
@@ -214,6 +217,22 @@ fn receive_in_batch(
                         break;
                     }
                 };
+                if let Some(&from) = quarantined.get(&dev).filter(|&&from| next >= from) {
+                    waiting.insert(
+                        dev,
+                        Waiting {
+                            device: hex(&dev),
+                            label,
+                            seq: next,
+                            state: "quarantined",
+                            reason: format!(
+                            "the device signed two versions of delta {from}: its deltas from there on are quarantined \
+                             (see `share status`), and every copy of its vault continues under a new identity"
+                        ),
+                        },
+                    );
+                    break;
+                }
                 let (name, mtime) = files[&next].clone();
                 if store.cancelled() {
                     return Err(Error::Cancelled);
@@ -278,6 +297,7 @@ fn receive_in_batch(
                     }
                     Outcome::Fork(detail) => {
                         raise(store, a, &dev, next, "fork", &detail, &mut report.alarms)?;
+                        quarantined.extend(quarantine::settle(store, a, me, report)?);
                         stopped.insert(dev);
                         break;
                     }

@@ -30,7 +30,8 @@ pub struct Waiting {
     /// applied here yet), `other_version` (it follows another version of a delta than the one
     /// applied here), `newer_version` (made by a newer Casebook: update), `no_record` (no valid
     /// device record), `refused` (it breaks a rule; the device's later deltas wait behind it),
-    /// `deferred` (this vault failed to apply it; tried again at the next sync).
+    /// `deferred` (this vault failed to apply it; tried again at the next sync), `quarantined`
+    /// (its device was proven to have forked its history: nothing from the fork on applies).
     pub state: &'static str,
     pub reason: String,
 }
@@ -44,6 +45,23 @@ pub struct Alarm {
     pub kind: String,
     pub detail: String,
     pub first_seen: String,
+}
+
+/// A device whose deltas from a proven fork on are quarantined here (docs/formats/delta.md
+/// section 11.2): what they brought was rolled back; a person may accept it, which writes it
+/// again as this device's own changes.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Quarantined {
+    pub device: String,
+    pub label: String,
+    /// The first quarantined delta (the first sequence number proven forked).
+    pub from_seq: u64,
+    /// Changes rolled back, and the records they touched.
+    pub changes: u64,
+    pub records: u64,
+    pub voided_at: String,
+    /// When a person accepted them (None while open).
+    pub accepted_at: Option<String>,
 }
 
 /// What `sync` did.
@@ -62,6 +80,8 @@ pub struct SyncReport {
     pub waiting: Vec<Waiting>,
     /// Alarms raised by this sync (all open alarms: `share status`).
     pub alarms: Vec<Alarm>,
+    /// Forked devices this sync quarantined, or whose quarantine it widened.
+    pub quarantined: Vec<Quarantined>,
 }
 
 /// One device as `share status` shows it.
@@ -94,5 +114,7 @@ pub struct Status {
     pub unreachable_reason: Option<String>,
     pub devices: Vec<DeviceStatus>,
     pub alarms: Vec<Alarm>,
+    /// Every quarantine, open or accepted.
+    pub quarantine: Vec<Quarantined>,
     pub conflicts: u64,
 }

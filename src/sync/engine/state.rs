@@ -168,6 +168,12 @@ pub(super) fn mark_applied(
          WHERE share = ?6 AND device = ?7",
         params![seq as i64, &id[..], now, created, vector, share, device],
     )?;
+    // Conflict copies of this number verified before it was applied are read again: against
+    // the applied version, one of them may now prove a fork.
+    // Their names begin with the number's 12 digits (share::Name::ConflictCopy).
+    let (from, to) = (format!("{seq:012}"), format!("{:012}", seq + 1));
+    conn.prepare_cached("DELETE FROM sync_copies WHERE share = ?1 AND device = ?2 AND name >= ?3 AND name < ?4")?
+        .execute(params![share, device, from, to])?;
     Ok(())
 }
 
@@ -499,4 +505,74 @@ pub(super) fn set_high_water_key(conn: &Connection, key: &[u8; 32]) -> Result<()
 pub(super) fn set_high_water_kept(conn: &Connection) -> Result<()> {
     conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('high_water_kept', 1)", [])?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quarantine of forked authors (docs/formats/delta.md section 11.2)
+
+/// Every device of the share with a `fork` alarm, and the first sequence number proven forked.
+pub(super) fn forked_devices(conn: &Connection, share: i64) -> Result<Vec<([u8; 16], u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device, min(seq) FROM sync_alarms WHERE share = ?1 AND kind = 'fork' GROUP BY device ORDER BY device",
+    )?;
+    let rows = stmt.query_map([share], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, seq) = row?;
+        if let Ok(id) = <[u8; 16]>::try_from(id) {
+            out.push((id, seq as u64));
+        }
+    }
+    Ok(out)
+}
+
+/// Where a device's quarantine begins (None: not quarantined).
+pub(super) fn quarantined_from(conn: &Connection, share: i64, device: &[u8; 16]) -> Result<Option<u64>> {
+    Ok(conn
+        .prepare_cached("SELECT from_seq FROM sync_quarantine WHERE share = ?1 AND device = ?2")?
+        .query_row(params![share, &device[..]], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|s| s as u64))
+}
+
+/// Records (or widens to an earlier sequence number) a device's quarantine and what its
+/// rollback voided.
+pub(super) fn record_quarantine(
+    conn: &Connection,
+    share: i64,
+    device: &[u8; 16],
+    from_seq: u64,
+    voided: crate::store::write::Voided,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_quarantine (share, device, from_seq, changes, records, voided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT(share, device) DO UPDATE SET from_seq = min(from_seq, excluded.from_seq), \
+         changes = changes + excluded.changes, records = records + excluded.records, voided_at = excluded.voided_at",
+    )?
+    .execute(params![share, &device[..], from_seq as i64, voided.changes as i64, voided.records as i64, now])?;
+    Ok(())
+}
+
+/// One quarantine as stored: (device, label, from_seq, changes, records, voided_at, accepted_at).
+pub(super) type QuarantineRow = (Vec<u8>, Option<String>, i64, i64, i64, i64, Option<i64>);
+
+/// Every quarantine of the share, by device.
+pub(super) fn quarantines(conn: &Connection, share: i64) -> Result<Vec<QuarantineRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT q.device, p.label, q.from_seq, q.changes, q.records, q.voided_at, q.accepted_at FROM sync_quarantine q \
+         LEFT JOIN devices d ON d.id = q.device LEFT JOIN sync_peers p ON p.share = q.share AND p.device = d.idx \
+         WHERE q.share = ?1 ORDER BY q.device",
+    )?;
+    let rows =
+        stmt.query_map([share], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks a quarantine accepted; false when there is none open.
+pub(super) fn accept_quarantine(conn: &Connection, share: i64, device: &[u8; 16], now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE sync_quarantine SET accepted_at = ?3 WHERE share = ?1 AND device = ?2 AND accepted_at IS NULL",
+        params![share, &device[..], now],
+    )? > 0)
 }
