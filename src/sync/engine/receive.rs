@@ -365,11 +365,14 @@ fn known_id(
     me: &[u8; 16],
     device: &[u8; 16],
     seq: u64,
-) -> Option<[u8; 32]> {
+) -> Result<Option<[u8; 32]>> {
     if device == me {
-        state::sent_id(&store.conn, share, seq).ok().flatten()
+        state::sent_id(&store.conn, share, seq)
     } else {
-        state::received_id(&store.conn, share, peers.get(device)?.idx, seq).ok().flatten()
+        match peers.get(device) {
+            Some(p) => state::received_id(&store.conn, share, p.idx, seq),
+            None => Ok(None),
+        }
     }
 }
 
@@ -465,8 +468,18 @@ fn try_apply(
         return Ok(Outcome::Refused(refusal));
     }
     let applied = |d: &[u8; 16]| peers.get(d).map(|p| p.applied_seq).unwrap_or(0);
-    let id_of = |d: &[u8; 16], s: u64| known_id(store, a.idx, peers, me, d, s);
-    let forked_at = |d: &[u8; 16]| state::forked_at(&store.conn, a.idx, d).ok().flatten();
+    // What the plan asks of the vault, read first, so that a failing read fails the sync
+    // instead of passing for "no such delta" or "not forked".
+    let mut ids: HashMap<([u8; 16], u64), Option<[u8; 32]>> = HashMap::with_capacity(body.deps.len());
+    let mut forks: HashMap<[u8; 16], Option<u64>> = HashMap::with_capacity(body.deps.len());
+    for d in &body.deps {
+        ids.insert((d.device, d.seq), known_id(store, a.idx, peers, me, &d.device, d.seq)?);
+        if let std::collections::hash_map::Entry::Vacant(e) = forks.entry(d.device) {
+            e.insert(state::forked_at(&store.conn, a.idx, &d.device)?);
+        }
+    }
+    let id_of = |d: &[u8; 16], s: u64| ids.get(&(*d, s)).copied().flatten();
+    let forked_at = |d: &[u8; 16]| forks.get(d).copied().flatten();
     if let Some((state, reason)) =
         plan::unmet_dependency(&body.deps, me, my_sent, applied, id_of, forked_at, |d| hex(d))
     {
