@@ -291,6 +291,7 @@ function second(args, input) {
     CASEBOOK_VAULT: join(home, 'vault-2'),
     CASEBOOK_PASSPHRASE: 'second device passphrase',
     CASEBOOK_INVITE_PASSPHRASE: invite.words,
+    CASEBOOK_STATE_DIR: join(home, 'state-2'),
   };
   return execFileSync(CLI, args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
 }
@@ -429,7 +430,57 @@ test('export the cases to this vault’s own public key, then import the file ba
   assert.equal(await $('import-conflicts').isExisting(), false, 'no conflicts from our own file');
 });
 
+test('a device whose vault was copied writes two versions: its changes are taken back, listed, and kept on request', async () => {
+  // The second device's vault restored on another laptop with that laptop's backup of its
+  // state (so the high-water mark cannot tell), then both write the same update number while
+  // apart.
+  const copyVault = join(home, 'vault-2-copy');
+  execFileSync('cp', ['-a', join(home, 'vault-2'), copyVault]);
+  execFileSync('cp', ['-a', join(home, 'state-2'), join(home, 'state-copy')]);
+  const copy = (args, input) =>
+    execFileSync(CLI, args, {
+      env: { ...process.env, CASEBOOK_VAULT: copyVault, CASEBOOK_PASSPHRASE: 'second device passphrase', CASEBOOK_STATE_DIR: join(home, 'state-copy') },
+      input,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+  const cases = JSON.parse(second(['case', 'list', '--json']));
+  const timur = cases.find((c) => c.full_name === 'Тимур Алиев');
+  second(['case', 'update', timur.id, '--json', '-'], JSON.stringify({ city: 'Gyumri' }));
+  second(['sync']);
+  const folder = JSON.parse(second(['share', 'status', '--json'])).devices.find((d) => d.this_device).device;
+  const deltas = readdirSync(join(shareDir, folder)).filter((f) => /^\d{12}\.delta$/.test(f)).sort();
+  const last = deltas[deltas.length - 1];
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-received', 'Office desktop', 30000);
+  // The sync tool has not carried the original's update to the copy's laptop yet.
+  const original = readFileSync(join(shareDir, folder, last));
+  execFileSync('rm', [join(shareDir, folder, last)]);
+  copy(['case', 'update', timur.id, '--json', '-'], JSON.stringify({ city: 'Vanadzor' }));
+  copy(['sync']);
+  // Then it meets both versions and keeps the original's as a conflict copy.
+  writeFileSync(join(shareDir, folder, last.replace('.delta', '.sync-conflict-20261201-101010-E2ETEST.delta')), original);
+  await $('sync-now').click();
+  try {
+    await $('quarantine').waitForDisplayed({ timeout: 30000 });
+  } catch (e) {
+    await shot('failure-quarantine.png');
+    throw e;
+  }
+  await waitText('quarantine', 'Office desktop');
+  await waitText('quarantine', 'taken back');
+  await $('quarantine').scrollIntoView();
+  await shot('sync-quarantine.png');
+  await $('quarantine-accept').click();
+  await waitText('quarantine', 'Keep them as this computer’s own changes?');
+  await $('quarantine-confirm').click();
+  await waitText('quarantine-accepted', 'Kept as this computer’s own changes', 30000);
+  assert.equal(await $('quarantine-accept').isExisting(), false, 'accepted once');
+});
+
 test('screenshots were written', () => {
   const files = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-  assert.ok(files.length >= 14, `expected 14 screenshots, got ${files.join(', ')}`);
+  assert.ok(files.length >= 15, `expected 15 screenshots, got ${files.join(', ')}`);
 });

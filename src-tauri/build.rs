@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "sync_invite",
     "sync_now",
     "sync_dismiss_alarm",
+    "sync_accept_quarantine",
     "conflict_resolve",
     "identity_show",
     "export_run",

@@ -365,6 +365,11 @@ pub fn sync_dismiss_alarm(state: State<'_, AppState>, device: String, seq: u64, 
 }
 
 #[tauri::command(async)]
+pub fn sync_accept_quarantine(state: State<'_, AppState>, device: String) -> IpcResult<engine::Quarantined> {
+    state.with_session(|s| engine::accept_quarantined(&mut s.store, &device))
+}
+
+#[tauri::command(async)]
 pub fn conflict_resolve(state: State<'_, AppState>, id: String, keep: usize) -> IpcResult<()> {
     state.with_session(|s| s.store.resolve_conflict(&id, keep).map(|_| ()))
 }

@@ -50,6 +50,7 @@ fn main() {
             commands::sync_invite,
             commands::sync_now,
             commands::sync_dismiss_alarm,
+            commands::sync_accept_quarantine,
             commands::conflict_resolve,
             commands::identity_show,
             commands::export_run,

@@ -35,6 +35,7 @@ import type {
   Settings,
   SyncAlarm,
   SyncAttachment,
+  SyncQuarantine,
   SyncDevice,
   SyncFinished,
   SyncInvite,
@@ -116,6 +117,7 @@ interface FakeShare {
   seq: number;
   peers: SyncDevice[];
   alarms: SyncAlarm[];
+  quarantine: SyncQuarantine[];
 }
 
 export interface Call {
@@ -438,7 +440,7 @@ export class FakeBackend implements Backend {
 
   /** Attaches the vault to a share as `sync_create` would (works while locked). */
   attachShare(path = '/home/volunteer/Sync/casebook', label = 'Anna laptop'): void {
-    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [] };
+    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
   }
 
   /** Adds another device of the group (the share must be attached). */
@@ -734,6 +736,7 @@ export class FakeBackend implements Backend {
         unreachable_reason: share.reachable ? null : `the share ${share.path} cannot be used: the folder cannot be opened`,
         devices: [me, ...peers],
         alarms: clone(share.alarms),
+        quarantine: clone(share.quarantine),
         conflicts: this.conflicts.length,
       },
       conflicts: clone(this.conflicts),
@@ -746,7 +749,7 @@ export class FakeBackend implements Backend {
     const dir = sharePath(path);
     const l = deviceLabel(label);
     if (this.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
-    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [] };
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
     return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
   }
 
@@ -761,7 +764,7 @@ export class FakeBackend implements Backend {
     if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-1:')) throw bad('invite', 'an invite starts with CASEBOOK-INVITE-1:');
     await sleep(this.kdfDelayMs);
     if (passphrase.trim() !== FAKE_INVITE_PASSPHRASE) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
-    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [] };
+    this.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
     this.addPeer({ device: '0c1d2e3f405162738495a6b7c8d9eaf1', label: 'Inviter', last_heard: `${this.today}T09:00:00.000Z` });
     return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
   }
@@ -788,6 +791,7 @@ export class FakeBackend implements Backend {
     const extra = this.extraReport ?? {};
     this.extraReport = null;
     share.alarms.push(...(extra.alarms ?? []));
+    share.quarantine.push(...(extra.quarantined ?? []));
     const received = extra.received ?? [];
     return {
       sent_deltas: sent > 0 ? 1 : 0,
@@ -800,6 +804,7 @@ export class FakeBackend implements Backend {
       problems: [],
       waiting: [],
       alarms: [],
+      quarantined: [],
       ...extra,
     };
   }
@@ -822,6 +827,17 @@ export class FakeBackend implements Backend {
     const at = share.alarms.findIndex((a) => a.device === device && a.seq === seq && a.kind === kind);
     if (at < 0) throw new IpcError('not_found', 'no open alarm like this');
     share.alarms.splice(at, 1);
+  }
+
+  async syncAcceptQuarantine(device: string): Promise<SyncQuarantine> {
+    this.record('sync_accept_quarantine', { device });
+    this.requireUnlocked();
+    const q = this.requireShare().quarantine.find((x) => x.device === device);
+    if (!q) throw new IpcError('not_found', 'no quarantine of this device');
+    if (q.accepted_at) throw bad('quarantine', 'its changes were accepted already');
+    q.accepted_at = `${this.today}T12:00:00.000Z`;
+    this.unsent += q.changes;
+    return clone(q);
   }
 
   async identityShow(): Promise<{ publicKey: string }> {

@@ -55,6 +55,7 @@ describe('tauriBackend follows docs/ipc.md', () => {
     ],
     ['sync_invite', () => tauriBackend.syncInvite(), undefined],
     ['sync_now', () => tauriBackend.syncNow(), undefined],
+    ['sync_accept_quarantine', () => tauriBackend.syncAcceptQuarantine('ab12'), { device: 'ab12' }],
     ['conflict_resolve', () => tauriBackend.conflictResolve('a1b2c3d4e5f6', 2), { id: 'a1b2c3d4e5f6', keep: 2 }],
     ['identity_show', () => tauriBackend.identityShow(), undefined],
     [

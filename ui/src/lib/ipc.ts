@@ -20,6 +20,7 @@ import type {
   LockReason,
   Settings,
   SyncAttachment,
+  SyncQuarantine,
   SyncInvite,
   SyncOverview,
   SyncFinished,
@@ -66,6 +67,7 @@ export interface Backend {
   conflictResolve(id: string, keep: number): Promise<void>;
   /** Closes an alarm a person has dealt with (`not_found` if it is not open). */
   syncDismissAlarm(device: string, seq: number, kind: string): Promise<void>;
+  syncAcceptQuarantine(device: string): Promise<SyncQuarantine>;
 
   /** This vault's age public key (`age1…`), made on first use; partners export to it. */
   identityShow(): Promise<{ publicKey: string }>;
@@ -168,6 +170,7 @@ export const tauriBackend: Backend = {
   syncNow: () => call<SyncReport>('sync_now'),
   conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
   syncDismissAlarm: (device, seq, kind) => callVoid('sync_dismiss_alarm', { device, seq, kind }),
+  syncAcceptQuarantine: (device) => call<SyncQuarantine>('sync_accept_quarantine', { device }),
 
   identityShow: () => call<{ publicKey: string }>('identity_show'),
   exportRun: ({ selection, profile, recipients, passphrase, path }) =>

@@ -123,6 +123,8 @@ export function waitingText(w: SyncWaiting, devices: SyncDevice[]): string {
       return t('sync.waiting.deferred', { device, seq: w.seq });
     case 'no_record':
       return t('sync.waiting.no_record', { device });
+    case 'quarantined':
+      return t('sync.waiting.quarantined', { device, seq: w.seq });
     default:
       return t('sync.summary_waiting', { device, seq: w.seq });
   }

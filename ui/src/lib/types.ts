@@ -247,6 +247,18 @@ export interface SyncAlarm {
   first_seen: string;
 }
 
+/** A device proven to have forked its history: what it wrote from `from_seq` on was taken
+ * back here (docs/formats/delta.md section 11.2) until a person accepts it. */
+export interface SyncQuarantine {
+  device: string;
+  label: string;
+  from_seq: number;
+  changes: number;
+  records: number;
+  voided_at: string;
+  accepted_at: string | null;
+}
+
 export interface SyncStatus {
   group_id: string;
   path: string;
@@ -254,6 +266,7 @@ export interface SyncStatus {
   unreachable_reason: string | null;
   devices: SyncDevice[];
   alarms: SyncAlarm[];
+  quarantine: SyncQuarantine[];
   conflicts: number;
 }
 
@@ -314,7 +327,8 @@ export interface SyncWaiting {
   device: string;
   label: string;
   seq: number;
-  /** `missing`, `dependency`, `other_version`, `newer_version`, `no_record`, `refused`, `deferred`. */
+  /** `missing`, `dependency`, `other_version`, `newer_version`, `no_record`, `refused`,
+   * `deferred`, `quarantined`. */
   state: string;
   reason: string;
 }
@@ -330,6 +344,7 @@ export interface SyncReport {
   problems: SyncProblem[];
   waiting: SyncWaiting[];
   alarms: SyncAlarm[];
+  quarantined: SyncQuarantine[];
 }
 
 // ---- Export bundles and import (docs/ipc.md, "Export and import"; the core's types) -------

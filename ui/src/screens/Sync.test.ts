@@ -199,6 +199,36 @@ describe('sync screen, attached', () => {
     expect(fake.callsOf('sync_dismiss_alarm')).toEqual([{ device: PEER, seq: 4, kind: 'future_clock' }]);
   });
 
+  it('lists changes a fork took back, and keeps them only after a confirmation', async () => {
+    const { fake } = await attached();
+    const q = { device: PEER, label: 'Boris desktop', from_seq: 6, changes: 4, records: 2, voided_at: '2026-11-22T12:00:00.000Z', accepted_at: null };
+    fake.nextSyncReport({
+      quarantined: [q],
+      waiting: [{ device: PEER, label: 'Boris desktop', seq: 7, state: 'quarantined', reason: 'quarantined' }],
+    });
+    expect(screen.queryByTestId('quarantine')).toBeNull();
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    expect(await screen.findByTestId('summary-waiting')).toHaveTextContent(
+      'Boris desktop wrote two versions of its history, so its updates from number 7 on are not applied',
+    );
+    const card = await screen.findByTestId('quarantine');
+    expect(card).toHaveTextContent('Changes taken back');
+    expect(within(card).getByTestId('quarantine-item')).toHaveTextContent(
+      'Boris desktop: what it wrote from update 6 on was taken back on',
+    );
+    expect(within(card).getByTestId('quarantine-item')).toHaveTextContent('(changes: 4, records: 2)');
+    // The first press only asks; cancel leaves everything as it was.
+    await fireEvent.click(within(card).getByTestId('quarantine-accept'));
+    expect(within(card).getByRole('alert')).toHaveTextContent('Keep them as this computer’s own changes?');
+    await fireEvent.click(within(card).getByTestId('quarantine-cancel'));
+    expect(fake.callsOf('sync_accept_quarantine')).toHaveLength(0);
+    await fireEvent.click(within(card).getByTestId('quarantine-accept'));
+    await fireEvent.click(within(card).getByTestId('quarantine-confirm'));
+    expect(await within(card).findByTestId('quarantine-accepted')).toHaveTextContent('Kept as this computer’s own changes on');
+    expect(within(card).queryByTestId('quarantine-accept')).toBeNull();
+    expect(fake.callsOf('sync_accept_quarantine')).toEqual([{ device: PEER }]);
+  });
+
   it('says nothing to send when there were no changes, and explains an unreachable share', async () => {
     const { fake } = await attached();
     await fireEvent.click(screen.getByTestId('sync-now'));

@@ -278,6 +278,18 @@ export const en = {
   'sync.waiting.refused': '{device}: update {seq} was refused as unsafe, so its later updates wait. Tell your coordinator.',
   'sync.waiting.deferred':
     'This computer could not apply update {seq} of {device} (the disk may be full). Nothing of it was applied; it is tried again at the next sync.',
+  'sync.waiting.quarantined':
+    '{device} wrote two versions of its history, so its updates from number {seq} on are not applied. See “Changes taken back” below.',
+  'sync.quarantine.title': 'Changes taken back',
+  'sync.quarantine.explain':
+    'These devices wrote two different versions of the same updates: usually a vault restored from a backup or copied to another laptop, sometimes a stolen key. What they wrote from then on was taken back here and on every other device, so that all devices agree. A real copy of the vault sends its changes again as a new device by itself; keep them here only if you know they are right.',
+  'sync.quarantine.item':
+    '{device}: what it wrote from update {seq} on was taken back on {time} (changes: {changes}, records: {records}).',
+  'sync.quarantine.accept': 'Keep these changes…',
+  'sync.quarantine.confirm':
+    'Keep them as this computer’s own changes? They are sent to the whole group at the next sync. Do this only if your coordinator agrees they are right.',
+  'sync.quarantine.confirm_button': 'Keep as my changes',
+  'sync.quarantine.accepted': 'Kept as this computer’s own changes on {time}.',
   'sync.waiting.no_record': '{device} has no readable device card on the share yet, so its updates cannot be checked. Sync again later.',
   'sync.summary_problems_title': '{count} file could not be used|{count} files could not be used',
   'sync.summary_problems_help': 'They were left alone and nothing in them was applied. If this keeps happening, tell your coordinator.',
@@ -488,7 +500,7 @@ export const en = {
   'identity.not_secret': 'The public key is not secret: you can send it by e-mail or messenger. It opens nothing by itself.',
 
   'alarm.fork':
-    'Device “{device}” wrote two different versions of the same update (number {seq}). Someone may have copied its key. Its updates are no longer applied here. Tell your coordinator.',
+    'Device “{device}” wrote two different versions of the same update (number {seq}). Someone may have copied its key. What it wrote from then on was taken back on every device (see “Changes taken back”). Tell your coordinator.',
   'alarm.key_changed':
     'Device “{device}” now shows a different signature than before, so its updates are not used. Someone may be pretending to be it. Tell your coordinator.',
   'alarm.vault_older_than_share':

@@ -12,6 +12,7 @@ import {
   type SyncFinished,
   type SyncInvite,
   type SyncOverview,
+  type SyncQuarantine,
   type SyncReport,
 } from '../types';
 
@@ -41,6 +42,10 @@ export class SyncState {
   /** The conflict being resolved, and the error of the last attempt. */
   resolving = $state<string | null>(null);
   resolveError = $state.raw<{ id: string; error: IpcError } | null>(null);
+
+  /** The quarantined device whose changes are being accepted, and the last attempt's error. */
+  accepting = $state<string | null>(null);
+  acceptError = $state.raw<{ device: string; error: IpcError } | null>(null);
 
   /** Case id → full name, for the conflict list (missing: not found or not loaded yet). */
   caseNames = $state.raw<Record<string, string>>({});
@@ -172,6 +177,23 @@ export class SyncState {
     if (generation === this.generation) await this.load();
   }
 
+  /** Writes what a quarantine took back again as this computer's own changes, then shows the
+   * vault's state again (the changes go out at the next sync). */
+  async acceptQuarantine(q: SyncQuarantine): Promise<void> {
+    if (this.accepting) return;
+    const generation = this.generation;
+    this.accepting = q.device;
+    this.acceptError = null;
+    try {
+      await this.backend.syncAcceptQuarantine(q.device);
+    } catch (e) {
+      if (generation === this.generation) this.acceptError = { device: q.device, error: this.fail(e) };
+    } finally {
+      if (generation === this.generation) this.accepting = null;
+    }
+    if (generation === this.generation) await this.load();
+  }
+
   /** Forgets everything (on lock); answers still on their way are dropped. */
   clear(): void {
     this.generation++;
@@ -188,6 +210,8 @@ export class SyncState {
     this.invite = null;
     this.inviteError = null;
     this.resolving = null;
+    this.accepting = null;
+    this.acceptError = null;
     this.resolveError = null;
     this.caseNames = {};
   }
