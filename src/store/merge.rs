@@ -96,27 +96,49 @@ pub struct Replayed {
     pub fields: BTreeMap<u8, Heads>,
 }
 
-/// Replays a record's changes in log order exactly as the write path applied them: the
-/// leading changes that share the first clock create the record, every later one is settled
-/// against its field's heads. `shown(field, value)` is what a field shows for a stored value
-/// (`None`: the field's default). None: no change is left, the record does not exist.
-pub fn replay(
+/// What the changes of one record do, as data: the record after them, and which of them
+/// applied (the others were one of its heads already). The writer executes it
+/// (`Writer::execute`); nothing here reads or writes the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordPlan {
+    pub after: Replayed,
+    /// Indices into the changes, in order.
+    pub applied: Vec<usize>,
+}
+
+/// Plans `changes`, in order, against a record as it is now (`before`; None: it does not exist
+/// yet, and the leading changes that share the first clock create it). Every later change is
+/// settled against its field's heads by [`settle`] with the names that count (`Logged::names`:
+/// the caller dropped names outside the author's causal past). `shown(field, value)` is what a
+/// field shows for a stored value (`None`: the field's default). None: no change and no record.
+pub fn plan_record(
+    before: Option<Replayed>,
     changes: &[Logged],
     shown: impl Fn(u8, Option<&Value>) -> Value,
     device_id: impl Fn(u32) -> [u8; 16],
-) -> Option<Replayed> {
-    let created = changes.first()?.clock;
-    let mut fields: BTreeMap<u8, Heads> = BTreeMap::new();
-    let n = changes.iter().take_while(|c| c.clock == created).count();
-    for c in &changes[..n] {
-        fields.insert(c.field, Heads { shown: (shown(c.field, Some(&c.value)), created), others: Vec::new() });
-    }
-    for c in &changes[n..] {
-        let h = fields
+) -> Option<RecordPlan> {
+    let (mut rec, start) = match before {
+        Some(r) => (r, 0),
+        None => {
+            let created = changes.first()?.clock;
+            let mut fields: BTreeMap<u8, Heads> = BTreeMap::new();
+            let n = changes.iter().take_while(|c| c.clock == created).count();
+            for c in &changes[..n] {
+                fields.insert(c.field, Heads { shown: (shown(c.field, Some(&c.value)), created), others: Vec::new() });
+            }
+            (Replayed { created, fields }, n)
+        }
+    };
+    let mut applied: Vec<usize> = (0..start).collect();
+    let created = rec.created;
+    for (i, c) in changes.iter().enumerate().skip(start) {
+        let h = rec
+            .fields
             .entry(c.field)
             .or_insert_with(|| Heads { shown: (shown(c.field, None), created), others: Vec::new() });
         let others: Vec<FieldClock> = h.others.iter().map(|o| o.1).collect();
         let Some(settled) = settle(h.shown.1, &others, c.clock, &c.names, &device_id) else { continue };
+        applied.push(i);
         let before = h.shown.0.clone();
         let promoted = match settled.shown {
             Shown::Promoted(p) => h.others.iter().find(|o| o.1 == p).map(|o| o.0.clone()),
@@ -135,7 +157,17 @@ pub fn replay(
             _ => {}
         }
     }
-    Some(Replayed { created, fields })
+    Some(RecordPlan { after: rec, applied })
+}
+
+/// Replays a record's changes in log order exactly as the write path applied them (a record
+/// planned from nothing). None: no change is left, the record does not exist.
+pub fn replay(
+    changes: &[Logged],
+    shown: impl Fn(u8, Option<&Value>) -> Value,
+    device_id: impl Fn(u32) -> [u8; 16],
+) -> Option<Replayed> {
+    plan_record(None, changes, shown, device_id).map(|p| p.after)
 }
 
 #[cfg(test)]
@@ -340,6 +372,29 @@ mod tests {
         assert_eq!(r.created, c(20, 2));
         assert_eq!(r.fields[&1].shown, (text("edit"), c(20, 2)));
         assert_eq!(r.fields[&2].shown, (text("x"), c(20, 2)));
+    }
+
+    /// A plan against a record as it is: a change that is one of its heads already is not
+    /// applied again; a change naming a conflict it did not settle leaves it.
+    #[test]
+    fn a_plan_applies_only_what_is_new() {
+        let made = c(10, 1);
+        let before = Replayed {
+            created: made,
+            fields: BTreeMap::from([(1, Heads { shown: (text("A"), c(20, 1)), others: vec![(text("B"), c(15, 2))] })]),
+        };
+        let changes = vec![
+            logged(1, "B", c(15, 2), vec![made]),     // the conflict again
+            logged(1, "C", c(30, 3), vec![c(20, 1)]), // replaces the shown value only
+            logged(2, "x", c(30, 3), vec![made]),     // a field untouched so far
+        ];
+        let plan = plan_record(Some(before), &changes, as_shown, ids).unwrap();
+        assert_eq!(plan.applied, vec![1, 2]);
+        assert_eq!(plan.after.fields[&1], Heads { shown: (text("C"), c(30, 3)), others: vec![(text("B"), c(15, 2))] });
+        assert_eq!(plan.after.fields[&2].shown, (text("x"), c(30, 3)));
+        // From nothing, the leading changes that share a clock create the record.
+        let plan = plan_record(None, &changes[1..], as_shown, ids).unwrap();
+        assert_eq!((plan.applied, plan.after.created), (vec![0, 1], c(30, 3)));
     }
 
     /// Every order of applying a set of causally closed changes gives the same heads.

@@ -22,24 +22,6 @@ impl Writer<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The clocks of a field's conflicts.
-    pub(super) fn conflict_clocks(&self, record: &[u8; 16], field: u8) -> Result<Vec<FieldClock>> {
-        let mut stmt = self.tx.prepare_cached("SELECT hlc, device FROM conflicts WHERE rec = ?1 AND field = ?2")?;
-        let rows = stmt.query_map(params![&record[..], field], |r| {
-            Ok(FieldClock { hlc: Hlc(r.get::<_, i64>(0)? as u64), device: r.get(1)? })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub(super) fn conflict_value(&self, record: &[u8; 16], field: u8, clock: FieldClock) -> Result<Value> {
-        Ok(self
-            .tx
-            .prepare_cached("SELECT value FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4")?
-            .query_row(params![&record[..], field, clock.hlc.0 as i64, clock.device], |r| {
-                Ok(value_of(r.get_ref(0)?))
-            })?)
-    }
-
     /// Whether a change of `origin` may replace the head `named` of a field: local changes and
     /// imports may name any value they hold; a delta only values of its author's own chain or
     /// of the deltas its dependencies cover. A value whose delta of origin is not known (it

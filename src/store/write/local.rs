@@ -57,7 +57,7 @@ impl Writer<'_> {
             }
         }
         // A fresh UUIDv7 (or an id the caller checked) cannot exist yet: skip the lookup and the merge.
-        self.insert_record(&changes, None)?;
+        self.apply_record(&changes, None, true)?;
         Ok(Uuid::from_bytes(id))
     }
 
@@ -106,9 +106,10 @@ impl Writer<'_> {
         for chunk in chunks {
             let clock = self.next_clock();
             let supersedes = chunk.to_vec();
-            self.apply_with_heads(
+            self.apply_record(
                 &[Change { table, record: *id, field, value: value.clone(), clock, prev, supersedes }],
                 None,
+                false,
             )?;
             prev = Some(clock);
         }

@@ -1,26 +1,29 @@
 //! The one write path. Every change to a record — local edits, remote deltas, imports and
-//! conflict resolutions — goes through one merge, which in the caller's transaction (1)
-//! settles each change against its field's heads ([`super::merge`]: a change replaces what it
-//! names, concurrent values compete by clock), (2) appends every change to the change log with
-//! its delta of origin, (3) updates the materialised row, its field clocks and its conflicts,
-//! and (4) marks the case for re-indexing.
+//! conflict resolutions — goes through one merge, per record, in the caller's transaction:
+//! (1) gather the record as it is and the names each change may make, (2) plan
+//! ([`super::merge::plan_record`], pure: a change replaces what it names, concurrent values
+//! compete by clock), (3) append every applied change to the change log with its delta of
+//! origin, (4) execute the plan (`execute.rs`: the materialised row, its field clocks and
+//! conflicts, and the search and due-date upkeep).
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params, Connection, OptionalExtension, Savepoint, ToSql};
+use rusqlite::{Connection, OptionalExtension, Savepoint, ToSql};
 use uuid::Uuid;
 
 use super::changelog;
 use super::clocks::{FieldClock, RecordClocks};
 
+mod execute;
+use execute::shown_value;
 mod heads;
 mod local;
 mod rollback;
 use super::hlc::Hlc;
-use super::merge::{self, Shown};
+use super::merge;
 use super::Store;
 use crate::entropy::{Clock, Entropy};
 use crate::error::{Error, Result};
-use crate::model::{FieldKind, TableDef, Value, CASE, DELETED, NOTE, TASK};
+use crate::model::{FieldKind, TableDef, Value, DELETED};
 pub use rollback::Voided;
 
 /// One field-level change, as recorded in the change log and shipped by sync.
@@ -213,96 +216,49 @@ impl Writer<'_> {
             {
                 j += 1;
             }
-            self.apply_with_heads(&changes[i..j], origin)?;
+            self.apply_record(&changes[i..j], origin, false)?;
             i = j;
         }
         Ok(())
     }
 
-    /// One record's changes, in order, each settled against its field's heads by
-    /// [`merge::settle`]; every change is logged, the shown values are materialised once.
-    fn apply_with_heads(&mut self, changes: &[Change], origin: Option<&Origin>) -> Result<()> {
+    /// One record's changes, in order: gathered (the record as it is, and the names each change
+    /// may make), planned by [`merge::plan_record`] (pure), then executed ([`Writer::execute`])
+    /// with every applied change logged. `fresh`: the caller knows the record does not exist yet
+    /// (an id just minted), so it is not looked up.
+    fn apply_record(&mut self, changes: &[Change], origin: Option<&Origin>, fresh: bool) -> Result<()> {
         let table = changes[0].table;
         let record = changes[0].record;
-        let mut rest = changes;
-        if self.load(table, &record)?.is_none() {
-            // The record's creation: the leading changes that share the first clock.
-            let n = changes.iter().take_while(|c| c.clock == changes[0].clock).count();
-            self.insert_record(&changes[..n], origin)?;
-            rest = &changes[n..];
-            if rest.is_empty() {
-                return Ok(());
-            }
-        }
-        let mut row = self.load(table, &record)?.ok_or_else(|| not_found(table, &record))?;
-        let mut has_conflicts =
-            self.tx.prepare_cached("SELECT 1 FROM conflicts WHERE rec = ?1 LIMIT 1")?.exists([&record[..]])?;
-        let mut applied: Vec<changelog::Applied<'_>> = Vec::with_capacity(rest.len());
-        let mut shown: Vec<(u8, FieldClock)> = Vec::new();
-        for c in rest {
-            let current = row.clocks.get(c.field);
-            let others = if has_conflicts { self.conflict_clocks(&record, c.field)? } else { Vec::new() };
-            // Names outside the author's causal past do not count, head or not; the log keeps
-            // them apart so that a replay after a rollback counts the same names.
-            let (mut names, mut unnamed) = (Vec::new(), Vec::new());
+        let before = if fresh { None } else { self.record_state(table, &record)? };
+        // Names outside the author's causal past do not count, head or not; the log keeps
+        // them apart so that a replay after a rollback counts the same names.
+        let mut logged = Vec::with_capacity(changes.len());
+        let mut unnamed = Vec::with_capacity(changes.len());
+        for c in changes {
+            column(table, c.field)?; // a field the kind does not have
+            let (mut names, mut dropped) = (Vec::new(), Vec::new());
             for n in c.prev.iter().chain(c.supersedes.iter()) {
-                if !self.may_name(origin, &record, c.field, *n)? {
-                    unnamed.push(*n);
-                } else if *n == current || others.contains(n) {
+                if self.may_name(origin, &record, c.field, *n)? {
                     names.push(*n);
+                } else {
+                    dropped.push(*n);
                 }
             }
-            let Some(settled) = merge::settle(current, &others, c.clock, &names, |d| self.device_id(d)) else {
-                continue; // already one of the heads
-            };
-            applied.push((c, unnamed));
-            let before = row.value(table, c.field);
-            let promoted = match settled.shown {
-                Shown::Promoted(p) => Some((self.conflict_value(&record, c.field, p)?, p)),
-                _ => None,
-            };
-            let mut del = self
-                .tx
-                .prepare_cached("DELETE FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4")?;
-            for r in &settled.removed {
-                del.execute(params![&record[..], c.field, r.hlc.0 as i64, r.device])?;
-            }
-            let mut add = self.tx.prepare_cached(
-                "INSERT OR IGNORE INTO conflicts (rec, field, hlc, device, tbl, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for a in &settled.added {
-                let value = if *a == c.clock { &c.value } else { &before };
-                add.execute(params![&record[..], c.field, a.hlc.0 as i64, a.device, table.code, value])?;
-                has_conflicts = true;
-            }
-            match (settled.shown, promoted) {
-                (Shown::Incoming, _) => {
-                    row.set(table, c.field, c.value.clone(), c.clock)?;
-                    shown.push((c.field, c.clock));
-                }
-                (Shown::Promoted(p), Some((value, _))) => {
-                    row.set(table, c.field, value, p)?;
-                    shown.push((c.field, p));
-                }
-                _ => {}
-            }
+            logged.push(merge::Logged { field: c.field, value: c.value.clone(), clock: c.clock, names });
+            unnamed.push(dropped);
         }
-        if applied.is_empty() {
+        let now = before.as_ref().map(|(_, state)| state.clone());
+        let table: &'static TableDef = table;
+        let shown = |f: u8, v: Option<&Value>| shown_value(table, f, v);
+        let Some(plan) = merge::plan_record(now, &logged, shown, |d| self.device_id(d)) else { return Ok(()) };
+        if plan.applied.is_empty() {
             return Ok(());
         }
+        let applied: Vec<changelog::Applied<'_>> =
+            plan.applied.iter().map(|&i| (&changes[i], std::mem::take(&mut unnamed[i]))).collect();
         self.log(table, &applied, origin)?;
-        if shown.is_empty() {
-            return Ok(());
-        }
-        let latest_ms = self.display_ms(shown.iter().map(|s| s.1));
-        let mut fields: Vec<u8> = shown.iter().map(|s| s.0).collect();
-        fields.sort_unstable();
-        fields.dedup();
-        let vals: Vec<(u8, Value)> = fields.iter().map(|&f| (f, row.value(table, f))).collect();
-        self.update_row(table, row.rid, &vals, &row.clocks, latest_ms)?;
-        let touched: Vec<Change> =
-            applied.into_iter().map(|(c, _)| c).filter(|c| fields.contains(&c.field)).cloned().collect();
-        self.mark_dirty(table, row.rid, false, &touched)
+        let before = before.as_ref().map(|(rid, state)| (*rid, state));
+        self.execute(table, &record, before, Some(&plan.after), false)
     }
 
     /// A time to show for values written at `clocks`: the latest, but never after now, so a
@@ -314,107 +270,6 @@ impl Writer<'_> {
 
     fn log(&self, table: &TableDef, changes: &[changelog::Applied<'_>], origin: Option<&Origin>) -> Result<()> {
         changelog::append(&self.tx, table, changes, origin.map(|o| o.seq))
-    }
-
-    /// Inserts a record that does not exist yet from the changes of its creation.
-    fn insert_record(&mut self, changes: &[Change], origin: Option<&Origin>) -> Result<()> {
-        if changes.is_empty() {
-            return Ok(());
-        }
-        let table = changes[0].table;
-        let record = changes[0].record;
-        let all: Vec<changelog::Applied<'_>> = changes.iter().map(|c| (c, Vec::new())).collect();
-        self.log(table, &all, origin)?;
-        let latest_ms = self.display_ms(changes.iter().map(|c| c.clock));
-        // One statement per table: every column, NULL where the creation sets nothing.
-        let created = changes[0].clock;
-        let mut clocks = RecordClocks::new(created);
-        // Booleans default to false (their columns are NOT NULL DEFAULT 0).
-        let mut values: Vec<Value> = table
-            .fields
-            .iter()
-            .map(|f| if matches!(f.kind, FieldKind::Bool) { Value::Int(0) } else { Value::Null })
-            .collect();
-        let mut deleted = 0i64;
-        for c in changes {
-            if c.clock != created {
-                clocks.set(c.field, c.clock);
-            }
-            if c.field == DELETED {
-                deleted = i64::from(c.value != Value::Int(0) && c.value != Value::Null);
-            } else if let Some(i) = table.fields.iter().position(|f| f.code == c.field) {
-                values[i] = c.value.clone();
-            } else {
-                return Err(Error::invalid("field", &format!("{} has no field with code {}", table.noun, c.field)));
-            }
-        }
-        let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
-        let sql = format!(
-            "INSERT INTO {} (id, created_at, updated_at, hlc, device, deleted, clocks, {}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, {})",
-            table.table,
-            cols.join(", "),
-            (8..8 + cols.len()).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
-        );
-        let record_ref: &[u8] = &record;
-        let created_ms = self.display_ms(std::iter::once(created));
-        let hlc = created.hlc.0 as i64;
-        let clock_blob = clocks.encode();
-        let mut vals: Vec<&dyn ToSql> =
-            vec![&record_ref, &created_ms, &latest_ms, &hlc, &created.device, &deleted, &clock_blob];
-        vals.extend(values.iter().map(|v| v as &dyn ToSql));
-        self.tx.prepare_cached(&sql)?.execute(vals.as_slice())?;
-        let rid = self.tx.last_insert_rowid();
-        self.mark_dirty(table, rid, true, changes)
-    }
-
-    /// Writes new values of some fields of row `rid`, its field clocks and `updated_at`.
-    fn update_row(
-        &self,
-        table: &TableDef,
-        rid: i64,
-        values: &[(u8, Value)],
-        clocks: &RecordClocks,
-        latest_ms: i64,
-    ) -> Result<()> {
-        let mut sets = Vec::with_capacity(values.len());
-        for (i, (field, _)) in values.iter().enumerate() {
-            sets.push(format!("{} = ?{}", column(table, *field)?, i + 1));
-        }
-        let n = sets.len();
-        let sql = format!(
-            "UPDATE {} SET {}, clocks = ?{}, updated_at = max(updated_at, ?{}) WHERE rid = ?{}",
-            table.table,
-            sets.join(", "),
-            n + 1,
-            n + 2,
-            n + 3
-        );
-        let clock_blob = clocks.encode();
-        let mut args: Vec<&dyn ToSql> = values.iter().map(|(_, v)| v as &dyn ToSql).collect();
-        args.push(&clock_blob);
-        args.push(&latest_ms);
-        args.push(&rid);
-        self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
-        Ok(())
-    }
-
-    /// Queues the search and due-date upkeep a write of `changes` to row `rid` needs.
-    fn mark_dirty(&mut self, table: &TableDef, rid: i64, inserted: bool, changes: &[Change]) -> Result<()> {
-        if std::ptr::eq(table, &CASE) {
-            let indexed = ["full_name", "full_name_latin", "aliases", "city", "family"];
-            let touches_index = |c: &Change| {
-                c.field == DELETED || table.field_by_code(c.field).is_some_and(|f| indexed.contains(&f.name))
-            };
-            if inserted || changes.iter().any(touches_index) {
-                self.dirty_cases.push((rid, inserted));
-            }
-        } else if std::ptr::eq(table, &NOTE) {
-            self.dirty_notes.push((rid, inserted));
-        } else if std::ptr::eq(table, &TASK) {
-            let case = self.case_of_task(rid)?;
-            self.due_cases.extend(case);
-        }
-        Ok(())
     }
 
     /// The case a task belongs to.
@@ -490,21 +345,6 @@ struct Row {
 }
 
 impl Row {
-    fn set(&mut self, table: &TableDef, field: u8, value: Value, clock: FieldClock) -> Result<()> {
-        self.clocks.set(field, clock);
-        if field == DELETED {
-            self.deleted = value != Value::Int(0) && value != Value::Null;
-            return Ok(());
-        }
-        let i = table
-            .fields
-            .iter()
-            .position(|f| f.code == field)
-            .ok_or_else(|| Error::invalid("field", &format!("{} has no field with code {field}", table.noun)))?;
-        self.values[i] = value;
-        Ok(())
-    }
-
     fn value(&self, table: &TableDef, field: u8) -> Value {
         if field == DELETED {
             return Value::Int(i64::from(self.deleted));
