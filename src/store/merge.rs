@@ -104,6 +104,9 @@ pub struct RecordPlan {
     pub after: Replayed,
     /// Indices into the changes, in order.
     pub applied: Vec<usize>,
+    /// The heads before the plan of every field a change applied to (empty for a creation):
+    /// what the writer compares to write only the difference.
+    pub before: BTreeMap<u8, Heads>,
 }
 
 /// Plans `changes`, in order, against a record as it is now (`before`; None: it does not exist
@@ -130,6 +133,7 @@ pub fn plan_record(
         }
     };
     let mut applied: Vec<usize> = (0..start).collect();
+    let mut before: BTreeMap<u8, Heads> = BTreeMap::new();
     let created = rec.created;
     for (i, c) in changes.iter().enumerate().skip(start) {
         let h = rec
@@ -139,7 +143,8 @@ pub fn plan_record(
         let others: Vec<FieldClock> = h.others.iter().map(|o| o.1).collect();
         let Some(settled) = settle(h.shown.1, &others, c.clock, &c.names, &device_id) else { continue };
         applied.push(i);
-        let before = h.shown.0.clone();
+        before.entry(c.field).or_insert_with(|| h.clone());
+        let was = h.shown.0.clone();
         let promoted = match settled.shown {
             Shown::Promoted(p) => h.others.iter().find(|o| o.1 == p).map(|o| o.0.clone()),
             _ => None,
@@ -147,7 +152,7 @@ pub fn plan_record(
         h.others.retain(|o| !settled.removed.contains(&o.1));
         for a in &settled.added {
             if h.others.iter().all(|o| o.1 != *a) {
-                let value = if *a == c.clock { c.value.clone() } else { before.clone() };
+                let value = if *a == c.clock { c.value.clone() } else { was.clone() };
                 h.others.push((value, *a));
             }
         }
@@ -157,7 +162,7 @@ pub fn plan_record(
             _ => {}
         }
     }
-    Some(RecordPlan { after: rec, applied })
+    Some(RecordPlan { after: rec, applied, before })
 }
 
 /// Replays a record's changes in log order exactly as the write path applied them (a record

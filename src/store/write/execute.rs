@@ -4,6 +4,9 @@
 //! field clocks and conflicts, and the search and due-date upkeep — as the difference between
 //! the record before and after.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
 use rusqlite::{params, ToSql};
 
 use super::{column, value_of, Writer};
@@ -35,11 +38,20 @@ fn codes(table: &TableDef) -> impl Iterator<Item = u8> + '_ {
 }
 
 /// A field's heads in `r`, or its default at the creation's clock when no change touched it.
-fn heads_of(table: &TableDef, r: &Replayed, code: u8) -> Heads {
-    r.fields
-        .get(&code)
-        .cloned()
-        .unwrap_or_else(|| Heads { shown: (shown_value(table, code, None), r.created), others: Vec::new() })
+fn heads_of<'r>(table: &TableDef, r: &'r Replayed, code: u8) -> Cow<'r, Heads> {
+    match r.fields.get(&code) {
+        Some(h) => Cow::Borrowed(h),
+        None => Cow::Owned(Heads { shown: (shown_value(table, code, None), r.created), others: Vec::new() }),
+    }
+}
+
+/// A record as it was before a write, as [`Writer::execute`] compares it: its row id, its
+/// creation's clock, and the heads of the fields that may have changed (a plan's
+/// `RecordPlan::before`, or every field for a rollback).
+pub(super) struct Before<'a> {
+    pub rid: i64,
+    pub created: FieldClock,
+    pub fields: &'a BTreeMap<u8, Heads>,
 }
 
 impl Writer<'_> {
@@ -47,7 +59,7 @@ impl Writer<'_> {
     /// clock, and its conflicts). None: no such record.
     pub(super) fn record_state(&self, table: &TableDef, id: &[u8; 16]) -> Result<Option<(i64, Replayed)>> {
         let Some(row) = self.load(table, id)? else { return Ok(None) };
-        let mut fields = std::collections::BTreeMap::new();
+        let mut fields = BTreeMap::new();
         for code in codes(table) {
             let shown = (row.value(table, code), row.clocks.get(code));
             fields.insert(code, Heads { shown, others: Vec::new() });
@@ -65,23 +77,23 @@ impl Writer<'_> {
         Ok(Some((row.rid, Replayed { created: row.clocks.created, fields })))
     }
 
-    /// Writes the difference between a record `before` (its row id and state; None: no row)
-    /// and `after` (None: the record goes): the row's columns, creation and field clocks, the
-    /// conflicts that left or joined, and the search and due-date upkeep. `exact`: the row's
-    /// times are set from `after` (a rollback), not only moved forward (a change).
+    /// Writes the difference between a record `before` (None: no row) and `after` (None: the
+    /// record goes): the row's columns, creation and field clocks, the conflicts that left or
+    /// joined, and the search and due-date upkeep. Only the fields `before` names are compared.
+    /// `exact`: the row's times are set from `after` (a rollback), not only moved forward.
     pub(super) fn execute(
         &mut self,
         table: &'static TableDef,
         id: &[u8; 16],
-        before: Option<(i64, &Replayed)>,
+        before: Option<Before<'_>>,
         after: Option<&Replayed>,
         exact: bool,
     ) -> Result<()> {
         match (before, after) {
             (None, None) => Ok(()),
             (None, Some(a)) => self.insert_row(table, id, a),
-            (Some((rid, _)), None) => self.remove_row(table, id, rid),
-            (Some((rid, b)), Some(a)) => self.update_row(table, id, rid, b, a, exact),
+            (Some(b), None) => self.remove_row(table, id, b.rid),
+            (Some(b), Some(a)) => self.update_row(table, id, &b, a, exact),
         }
     }
 
@@ -93,7 +105,7 @@ impl Writer<'_> {
             if h.shown.1 != a.created {
                 clocks.set(code, h.shown.1);
             }
-            values.push(h.shown.0);
+            values.push(h.into_owned().shown.0);
         }
         let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
         let sql = format!(
@@ -110,7 +122,8 @@ impl Writer<'_> {
         args.extend(values.iter().map(|v| v as &dyn ToSql));
         self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
         let rid = self.tx.last_insert_rowid();
-        self.write_conflicts(table, id, None, a)?;
+        let none = BTreeMap::new();
+        self.write_conflicts(table, id, codes(table), &none, a)?;
         let touched: Vec<u8> = codes(table).collect();
         self.mark_dirty(table, rid, true, &touched)
     }
@@ -130,23 +143,30 @@ impl Writer<'_> {
         &mut self,
         table: &'static TableDef,
         id: &[u8; 16],
-        rid: i64,
-        b: &Replayed,
+        b: &Before<'_>,
         a: &Replayed,
         exact: bool,
     ) -> Result<()> {
+        let rid = b.rid;
         let mut clocks = RecordClocks::new(a.created);
-        let mut sets = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let mut changed: Vec<u8> = Vec::new();
         for code in codes(table) {
-            let (was, now) = (heads_of(table, b, code), heads_of(table, a, code));
-            if now.shown.1 != a.created {
-                clocks.set(code, now.shown.1);
+            let c = a.fields.get(&code).map_or(a.created, |h| h.shown.1);
+            if c != a.created {
+                clocks.set(code, c);
             }
-            if now.shown != was.shown {
+        }
+        let mut sets = Vec::new();
+        let mut values: Vec<&Value> = Vec::new();
+        let mut changed: Vec<u8> = Vec::new();
+        let defaults: Vec<(u8, Value)> = b.fields.keys().map(|&c| (c, shown_value(table, c, None))).collect();
+        for (&code, was) in b.fields {
+            let now = match a.fields.get(&code) {
+                Some(h) => (&h.shown.0, h.shown.1),
+                None => (&defaults.iter().find(|d| d.0 == code).expect("a default per field").1, a.created),
+            };
+            if (now.0, now.1) != (&was.shown.0, was.shown.1) {
                 sets.push(format!("{} = ?{}", column(table, code)?, values.len() + 1));
-                values.push(now.shown.0);
+                values.push(now.0);
                 changed.push(code);
             }
         }
@@ -161,7 +181,7 @@ impl Writer<'_> {
             let latest = if exact {
                 self.display_ms(a.fields.values().map(|h| h.shown.1).chain(std::iter::once(a.created)))
             } else {
-                self.display_ms(changed.iter().map(|&c| heads_of(table, a, c).shown.1))
+                self.display_ms(changed.iter().map(|c| a.fields.get(c).map_or(a.created, |h| h.shown.1)))
             };
             let (hlc, blob, created_ms) =
                 (a.created.hlc.0 as i64, clocks.encode(), self.display_ms(std::iter::once(a.created)));
@@ -171,7 +191,7 @@ impl Writer<'_> {
             } else {
                 format!("updated_at = max(updated_at, ?{})", n + 2)
             });
-            let mut args: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
+            let mut args: Vec<&dyn ToSql> = values.iter().map(|v| *v as &dyn ToSql).collect();
             args.push(&blob);
             args.push(&latest);
             if moved {
@@ -182,32 +202,39 @@ impl Writer<'_> {
             args.push(&rid);
             self.tx.prepare_cached(&sql)?.execute(args.as_slice())?;
         }
-        self.write_conflicts(table, id, Some(b), a)?;
+        self.write_conflicts(table, id, b.fields.keys().copied(), b.fields, a)?;
         if !changed.is_empty() {
             self.mark_dirty(table, rid, false, &changed)?;
         }
         Ok(())
     }
 
-    /// The conflicts that left (in `before`, not in `after`) and joined.
-    fn write_conflicts(&self, table: &TableDef, id: &[u8; 16], before: Option<&Replayed>, a: &Replayed) -> Result<()> {
-        let empty = Replayed { created: a.created, fields: Default::default() };
-        let b = before.unwrap_or(&empty);
-        for code in codes(table) {
-            let (was, now) = (heads_of(table, b, code), heads_of(table, a, code));
-            if was.others == now.others {
+    /// The conflicts of the fields `codes` that left (in `before`, not in `after`) and joined.
+    fn write_conflicts(
+        &self,
+        table: &TableDef,
+        id: &[u8; 16],
+        codes: impl Iterator<Item = u8>,
+        before: &BTreeMap<u8, Heads>,
+        a: &Replayed,
+    ) -> Result<()> {
+        const NONE: &[(Value, FieldClock)] = &[];
+        for code in codes {
+            let was = before.get(&code).map_or(NONE, |h| &h.others[..]);
+            let now = a.fields.get(&code).map_or(NONE, |h| &h.others[..]);
+            if was == now {
                 continue;
             }
             let mut del = self
                 .tx
                 .prepare_cached("DELETE FROM conflicts WHERE rec = ?1 AND field = ?2 AND hlc = ?3 AND device = ?4")?;
-            for (_, c) in was.others.iter().filter(|o| !now.others.iter().any(|n| n.1 == o.1)) {
+            for (_, c) in was.iter().filter(|o| !now.iter().any(|n| n.1 == o.1)) {
                 del.execute(params![&id[..], code, c.hlc.0 as i64, c.device])?;
             }
             let mut add = self.tx.prepare_cached(
                 "INSERT OR IGNORE INTO conflicts (rec, field, hlc, device, tbl, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for (value, c) in now.others.iter().filter(|n| !was.others.iter().any(|o| o.1 == n.1)) {
+            for (value, c) in now.iter().filter(|n| !was.iter().any(|o| o.1 == n.1)) {
                 add.execute(params![&id[..], code, c.hlc.0 as i64, c.device, table.code, value])?;
             }
         }

@@ -247,8 +247,8 @@ impl Writer<'_> {
             logged.push(merge::Logged { field: c.field, value: c.value.clone(), clock: c.clock, names });
             unnamed.push(dropped);
         }
-        let now = before.as_ref().map(|(_, state)| state.clone());
-        let table: &'static TableDef = table;
+        let (rid, now) = before.map_or((None, None), |(rid, state)| (Some(rid), Some(state)));
+        let created = now.as_ref().map(|s| s.created);
         let shown = |f: u8, v: Option<&Value>| shown_value(table, f, v);
         let Some(plan) = merge::plan_record(now, &logged, shown, |d| self.device_id(d)) else { return Ok(()) };
         if plan.applied.is_empty() {
@@ -257,7 +257,7 @@ impl Writer<'_> {
         let applied: Vec<changelog::Applied<'_>> =
             plan.applied.iter().map(|&i| (&changes[i], std::mem::take(&mut unnamed[i]))).collect();
         self.log(table, &applied, origin)?;
-        let before = before.as_ref().map(|(rid, state)| (*rid, state));
+        let before = rid.zip(created).map(|(rid, created)| execute::Before { rid, created, fields: &plan.before });
         self.execute(table, &record, before, Some(&plan.after), false)
     }
 

@@ -76,6 +76,7 @@ impl Writer<'_> {
     /// (None: no change is left, the record goes).
     fn rewrite(&mut self, table: &'static TableDef, id: &[u8; 16], replayed: Option<Replayed>) -> Result<()> {
         let Some((rid, now)) = self.record_state(table, id)? else { return Ok(()) };
-        self.execute(table, id, Some((rid, &now)), replayed.as_ref(), true)
+        let before = super::execute::Before { rid, created: now.created, fields: &now.fields };
+        self.execute(table, id, Some(before), replayed.as_ref(), true)
     }
 }
