@@ -1,5 +1,5 @@
 //! The case store's write path: field-level change log in the same transaction, clocks,
-//! UUIDv7 ids, tombstones, all-or-nothing writes, and compact storage.
+//! record ids (UUIDv8: time and kind), tombstones, all-or-nothing writes, and compact storage.
 
 mod common;
 
@@ -60,14 +60,18 @@ fn every_write_records_field_level_changes_with_the_clock_it_replaced() {
 }
 
 #[test]
-fn ids_are_uuid_v7_from_the_injected_clock_and_stored_as_16_bytes() {
+fn ids_name_their_kind_and_time_and_are_stored_as_16_bytes() {
     let tmp = tempfile::tempdir().unwrap();
     let (vault, _) = new_vault(&tmp.path().join("v"));
     let mut store = store_of(&vault, 1);
-    let id = store.add_case(&obj(json!({"full_name": "A"}))).unwrap();
-    assert_eq!(id.get_version_num(), 7);
-    let (secs, _) = id.get_timestamp().unwrap().to_unix();
-    assert_eq!(secs, 1_795_442_975, "the id's time comes from the injected clock");
+    let id = store.add_case(&obj(json!({"full_name": "A", "notes": ["first"]}))).unwrap();
+    assert_eq!(id.get_version_num(), 8);
+    let b = id.as_bytes();
+    let ms = u64::from_be_bytes([0, 0, b[0], b[1], b[2], b[3], b[4], b[5]]);
+    assert_eq!(ms / 1000, 1_795_442_975, "the id's time comes from the injected clock");
+    assert_eq!(casebook::model::record_id::kind_of(b), Some(CASE.code));
+    let note: Vec<u8> = store.connection().query_row("SELECT id FROM notes", [], |r| r.get(0)).unwrap();
+    assert_eq!(casebook::model::record_id::kind_of(&note.try_into().unwrap()), Some(NOTE.code));
     let (len, rec_len): (i64, i64) = store
         .connection()
         .query_row("SELECT length(id), (SELECT max(length(rec)) FROM changes) FROM cases", [], |r| {

@@ -98,7 +98,8 @@ fn bad_values(s: &Setup, hlc: u64) -> Vec<(String, WireChange)> {
 }
 
 /// Every field kind with a broken value, a note rewritten, a task and a note moved to another
-/// case, a deleted case brought back, a task marked done = null: each from its own insider, all
+/// case, a deleted case brought back, a task marked done = null, a task under a note's id: each
+/// from its own insider, all
 /// in one sync together with a genuine delta. The genuine delta applies, none of the others
 /// does, each insider has an alarm naming the rule (or its file a problem, where the decoder
 /// already refuses the type), and the insiders' later deltas wait behind the refused one.
@@ -125,6 +126,8 @@ fn every_rule_breaking_delta_is_refused_for_its_author_only() {
         ("a task moved", edit(change(3, s.task, 1, hlc, Value::Blob(other_case.to_vec()))), "reference_changed"),
         ("a deleted case brought back", edit(change(1, deleted, DELETED, hlc, Value::Int(0))), "undelete"),
         ("a task done = null", edit(change(3, s.task, 4, hlc, Value::Null)), "value"),
+        // The note's id names its kind: a task under it is refused on the change alone.
+        ("a reused id of another kind", change(3, s.note, 2, hlc, Value::Text("Call him".into())), "kind_mismatch"),
     ];
     let expected_rules: Vec<(String, &str)> = rules.iter().map(|(w, _, r)| (w.to_string(), *r)).collect();
     attacks.extend(rules.into_iter().map(|(w, c, _)| (w.to_string(), c)));

@@ -4,6 +4,7 @@
 //! Pure: no SQL and no IO. The store maps [`TableDef`]s to tables; sync ships field codes.
 
 pub mod input;
+pub mod record_id;
 pub mod vocab;
 
 use serde::Serialize;

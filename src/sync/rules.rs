@@ -2,7 +2,8 @@
 //! (docs/formats/delta.md section 6.1): every value passes the checks local input passes
 //! (`model::input::check_stored`), and the rules a caseworker relies on hold — a record's
 //! reference and a note's body are set only when the record is created, a required field is
-//! never cleared, and a deleted record comes back only through a conflict resolution.
+//! never cleared, a deleted record comes back only through a conflict resolution, and an id
+//! that names its kind (`model::record_id`) is never used for another kind.
 //!
 //! Pure: a rule reads the delta alone, never this vault's records, clock or arrival order, so
 //! every device refuses the same deltas. A refused delta is refused as a whole, for its author
@@ -10,7 +11,7 @@
 
 use super::format::{Body, WireChange};
 use crate::model::input::check_stored;
-use crate::model::{set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED};
+use crate::model::{record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED};
 
 /// Stable names of the rules (they appear in alarms and in `share status --json`).
 pub const RULE_VALUE: &str = "value";
@@ -18,6 +19,7 @@ pub const RULE_REFERENCE: &str = "reference_changed";
 pub const RULE_NOTE_BODY: &str = "note_rewritten";
 pub const RULE_UNDELETE: &str = "undelete";
 pub const RULE_SUPERSEDES: &str = "supersedes_without_prev";
+pub const RULE_KIND: &str = "kind_mismatch";
 
 /// Why a delta is refused: the rule and, in words, which change broke it. Never holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +52,10 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
     // kind is looked up again so this function stands on its own.
     let table: &TableDef =
         table_by_code(c.table).ok_or((RULE_VALUE, format!("record kind {} does not exist", c.table)))?;
+    if let Some(kind) = record_id::kind_of(&c.record).filter(|&k| k != table.code) {
+        let named = table_by_code(kind).map_or_else(|| format!("record kind {kind}"), |t| t.noun.to_string());
+        return Err((RULE_KIND, format!("writes a {} under the id of a {named}", table.noun)));
+    }
     if c.prev.is_none() && !c.supersedes.is_empty() {
         return Err((RULE_SUPERSEDES, "a resolution must name the value it replaces".into()));
     }
@@ -95,6 +101,15 @@ mod tests {
     }
     fn text(s: &str) -> Value {
         Value::Text(s.into())
+    }
+    trait WithRecord {
+        fn with_record(self, id: [u8; 16]) -> Self;
+    }
+    impl WithRecord for WireChange {
+        fn with_record(mut self, id: [u8; 16]) -> Self {
+            self.record = id;
+            self
+        }
     }
 
     /// (what, change, the rule it breaks or None).
@@ -160,6 +175,22 @@ mod tests {
                 Some(RULE_SUPERSEDES),
             ),
             ("a field that does not exist", change(1, 99, text("x")), Some(RULE_VALUE)),
+            ("a note under a note's id", change(4, 2, text("x")).with_record(record_id::new(4, 5, [2; 9])), None),
+            (
+                "a task under a note's id",
+                change(3, 2, text("Call")).with_record(record_id::new(4, 5, [2; 9])),
+                Some(RULE_KIND),
+            ),
+            (
+                "an edit of a case under a task's id",
+                edit(change(1, 11, text("Gori"))).with_record(record_id::new(3, 5, [2; 9])),
+                Some(RULE_KIND),
+            ),
+            (
+                "a deletion under another kind's id",
+                edit(change(1, DELETED, Value::Int(1))).with_record(record_id::new(4, 5, [2; 9])),
+                Some(RULE_KIND),
+            ),
             ("a text where a number belongs", edit(change(3, 4, text("yes"))), Some(RULE_VALUE)),
             ("a number where a text belongs", edit(change(1, 11, Value::Int(5))), Some(RULE_VALUE)),
         ]

@@ -6,26 +6,24 @@ use uuid::Uuid;
 
 use super::{not_found, Change, Writer};
 use crate::error::Result;
-use crate::model::{TableDef, Value, DELETED};
+use crate::model::{record_id, TableDef, Value, DELETED};
 use crate::store::clocks::FieldClock;
 
 impl Writer<'_> {
-    fn new_id(&mut self) -> [u8; 16] {
-        let mut rand = [0u8; 10];
-        self.entropy.fill(&mut rand);
-        *uuid::Builder::from_unix_timestamp_millis(self.clock.now_ms(), &rand).into_uuid().as_bytes()
-    }
-
     /// Creates a record of `table` with `fields` (already validated); `case_id` links children
-    /// to their case. Returns the new id.
+    /// to their case. Its id names its kind (`model::record_id`: time-ordered, from the
+    /// injected clock and entropy). Returns the id.
     pub fn create(
         &mut self,
         table: &'static TableDef,
         case_id: Option<&[u8; 16]>,
         fields: Vec<(u8, Value)>,
     ) -> Result<Uuid> {
-        let id = self.new_id();
-        self.create_with_id(table, id, case_id, fields)
+        let clock = self.next_clock();
+        let mut random = [0u8; 9];
+        self.entropy.fill(&mut random);
+        let id = record_id::new(table.code, self.clock.now_ms(), random);
+        self.create_at(table, id, clock, case_id, fields)
     }
 
     /// As [`Writer::create`], with an id given by the caller (an import keeps the ids of the
@@ -38,6 +36,17 @@ impl Writer<'_> {
         fields: Vec<(u8, Value)>,
     ) -> Result<Uuid> {
         let clock = self.next_clock();
+        self.create_at(table, id, clock, case_id, fields)
+    }
+
+    fn create_at(
+        &mut self,
+        table: &'static TableDef,
+        id: [u8; 16],
+        clock: FieldClock,
+        case_id: Option<&[u8; 16]>,
+        fields: Vec<(u8, Value)>,
+    ) -> Result<Uuid> {
         let mut changes = Vec::with_capacity(fields.len() + 1);
         if let Some(case) = case_id {
             let def = table.field("case_id").expect("child tables have case_id");
@@ -56,7 +65,7 @@ impl Writer<'_> {
                 changes.push(Change { table, record: id, field, value, clock, prev: None, supersedes: Vec::new() });
             }
         }
-        // A fresh UUIDv7 (or an id the caller checked) cannot exist yet: skip the lookup and the merge.
+        // A fresh id (or one the caller checked) cannot exist yet: skip the lookup.
         self.apply_record(&changes, None, true)?;
         Ok(Uuid::from_bytes(id))
     }

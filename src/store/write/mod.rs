@@ -173,7 +173,6 @@ impl Writer<'_> {
         FieldClock { hlc: *self.hlc, device: self.device }
     }
 
-    /// A new UUIDv7 from the injected clock and entropy.
     /// Applies local changes (all of one transaction) by the merge of `store::merge`: a change
     /// replaces the values it names, concurrent values compete by clock; every change is
     /// logged, and the winners are materialised.
