@@ -30,11 +30,12 @@ function sh(cmd, args, opts = {}) {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
 }
 
-/** Runs the CLI as device `n` (its own vault). */
+/** Runs the CLI as device `n` (its own vault, and its own state folder for the high-water mark). */
 function cb(n, args, input) {
   const env = {
     ...process.env,
     CASEBOOK_VAULT: join(home, `vault-${n}`),
+    CASEBOOK_STATE_DIR: join(home, `state-${n}`),
     CASEBOOK_PASSPHRASE: `passphrase of device ${n}`,
     CASEBOOK_INVITE_PASSPHRASE: 'tobako-rimesu-kalepo-dunari',
   };
@@ -223,20 +224,25 @@ test("Syncthing's own files are never reported as problems", async () => {
 });
 
 test('a vault restored from a backup on B is caught before it writes, and loses nothing', async () => {
-  const vault = join(home, 'vault-b');
-  const backup = join(home, 'vault-b-backup');
-  cpSync(vault, backup, { recursive: true });
+  // The whole home folder is backed up and restored, the high-water mark with it, so that
+  // only the share can tell (the mark's own path is tested in tests/sync_high_water.rs).
+  const saved = ['vault-b', 'state-b'].map((d) => [join(home, d), join(home, `${d}-backup`)]);
+  for (const [live, backup] of saved) cpSync(live, backup, { recursive: true });
   cb('b', ['case', 'update', caseId, '--json', '-'], JSON.stringify({ city: 'Батуми' }));
   syncJson('b');
   await settled();
   const oldId = JSON.parse(cb('b', ['share', 'status', '--json'])).devices.find((d) => d.this_device).device;
   // The laptop is restored from the backup, which does not know the delta it just wrote.
-  rmSync(vault, { recursive: true });
-  cpSync(backup, vault, { recursive: true });
+  for (const [live, backup] of saved) {
+    rmSync(live, { recursive: true });
+    cpSync(backup, live, { recursive: true });
+  }
   cb('b', ['case', 'update', caseId, '--json', '-'], JSON.stringify({ city: 'Кутаиси' }));
   const r = syncJson('b');
   const kinds = r.alarms.map((x) => x.kind);
   assert.ok(kinds.includes('vault_older_than_share') && kinds.includes('new_identity'), `told: ${JSON.stringify(r.alarms)}`);
+  const older = r.alarms.find((x) => x.kind === 'vault_older_than_share');
+  assert.match(older.detail, /the share holds delta/, `caught by the share, not by the mark: ${older.detail}`);
   assert.equal(r.sent_deltas, 1, 'its new edit goes out under a new device id');
   const newId = JSON.parse(cb('b', ['share', 'status', '--json'])).devices.find((d) => d.this_device).device;
   assert.notEqual(newId, oldId);
