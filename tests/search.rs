@@ -153,3 +153,38 @@ fn hostile_queries_are_plain_text_not_fts_syntax() {
         store.search(q, &CaseFilter::default(), 50).unwrap_or_else(|e| panic!("{q:?}: {e}"));
     }
 }
+
+/// A vault whose search indexes were made by schema 7 (FTS5's `unicode61` tokenizer) is
+/// upgraded at its next opening: the indexes are made again with the `ascii` tokenizer and
+/// rebuilt from the records, so names and notes are found as before.
+#[test]
+fn a_vault_of_schema_7_is_searchable_after_the_upgrade_rebuilds_its_indexes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (vault, _) = new_vault(&tmp.path().join("v"));
+    {
+        let mut store = store_of(&vault, 1);
+        store.add_case(&obj(json!({"full_name": "Юрий Шевченко", "notes": ["Встреча в Ереване"]}))).unwrap();
+        // Back to schema 7: its index definitions, empty (as if never filled by this build).
+        store
+            .connection()
+            .execute_batch(
+                "DROP TABLE name_fts; DROP TABLE note_fts;
+                 CREATE VIRTUAL TABLE name_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0',
+                     content = '', contentless_delete = 1, detail = none, prefix = '1 2 3 4 5 6');
+                 CREATE VIRTUAL TABLE note_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0',
+                     content = '', contentless_delete = 1, detail = none, prefix = '1 2 3');
+                 PRAGMA user_version = 7;",
+            )
+            .unwrap();
+        assert!(names(&store, "Shevchenko").is_empty(), "the old index is empty");
+    }
+    let store = store_of(&vault, 1);
+    let sql: String = store
+        .connection()
+        .query_row("SELECT sql FROM sqlite_master WHERE name = 'note_fts'", [], |r| r.get(0))
+        .unwrap();
+    assert!(sql.contains("'ascii'"), "{sql}");
+    assert_eq!(names(&store, "Shevchenko"), ["Юрий Шевченко"]);
+    assert_eq!(names(&store, "Юр"), ["Юрий Шевченко"]);
+    assert_eq!(names(&store, "ереван"), ["Юрий Шевченко"], "notes are found too");
+}
