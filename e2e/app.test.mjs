@@ -478,9 +478,23 @@ test('a device whose vault was copied writes two versions: its changes are taken
   await $('quarantine-confirm').click();
   await waitText('quarantine-accepted', 'Kept as this computer’s own changes', 30000);
   assert.equal(await $('quarantine-accept').isExisting(), false, 'accepted once');
+  // The same card in Russian, as a volunteer reads it.
+  await $('nav-settings').click();
+  await $('language-select').waitForDisplayed();
+  await $('language-select').selectByAttribute('value', 'ru');
+  await waitText('nav-sync', 'Синхронизация');
+  await $('nav-sync').click();
+  await waitText('quarantine', 'Отменённые изменения', 15000);
+  await waitText('quarantine-accepted', 'Сохранены как изменения этого компьютера');
+  await $('quarantine').scrollIntoView();
+  await shot('sync-quarantine-ru.png');
+  await $('nav-settings').click();
+  await $('language-select').waitForDisplayed();
+  await $('language-select').selectByAttribute('value', 'en');
+  await waitText('nav-sync', 'Sync');
 });
 
 test('screenshots were written', () => {
   const files = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-  assert.ok(files.length >= 15, `expected 15 screenshots, got ${files.join(', ')}`);
+  assert.ok(files.length >= 16, `expected 16 screenshots, got ${files.join(', ')}`);
 });
