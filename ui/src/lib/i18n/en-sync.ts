@@ -1,0 +1,165 @@
+/**
+ * English catalog, the Sync screen's part: the share, devices, invites, the sync report,
+ * alarms, conflicts and changes taken back. Merged into `en` (`en.ts`).
+ */
+export const enSync = {
+  'sync.title': 'Sync',
+  'sync.setup_title': 'Keep the devices of your group in step',
+  'sync.setup_intro':
+    'Sync keeps the case files on the computers of your group the same. The computers never connect to each other: each one leaves encrypted updates in a shared folder, and the others pick them up from there.',
+  'sync.setup_folder':
+    'The share folder can be a Syncthing or Nextcloud folder, a folder on a network drive, or a USB stick that you pass around. Every device of the group must be able to reach it.',
+  'sync.setup_safe':
+    'Whoever holds the folder sees only scrambled files: they cannot read the cases or change them without being noticed.',
+  'sync.create_title': 'Create a new sync group',
+  'sync.create_intro': 'Start here on the first computer of your group. Then invite the others from this screen.',
+  'sync.join_title': 'Join with an invite',
+  'sync.join_intro': 'Use this when someone in your group has made an invite for this computer.',
+  'sync.folder_label': 'Share folder (full path)',
+  'sync.folder_placeholder': '/home/anna/Sync/casebook',
+  'sync.folder_hint_create':
+    'Type the whole path, for example /home/anna/Sync/casebook or /media/anna/USB/casebook. An empty or new folder is best; it is created if missing.',
+  'sync.folder_hint_join': 'The same shared folder, as it appears on this computer. It may have a different path here.',
+  'sync.label_label': 'Name of this device',
+  'sync.label_placeholder': 'Anna’s laptop',
+  'sync.label_hint': 'The other devices see this name. Use a nickname, not a real surname.',
+  'sync.invite_label': 'Invite text',
+  'sync.invite_passphrase_label': 'One-time passphrase',
+  'sync.invite_passphrase_hint': 'Four words joined by hyphens, sent to you separately from the invite.',
+  'sync.create_submit': 'Create sync group',
+  'sync.creating': 'Creating…',
+  'sync.join_submit': 'Join the group',
+  'sync.joining': 'Joining… (checking the passphrase takes a few seconds)',
+  'sync.join_wrong_passphrase': 'This passphrase does not open the invite. Check the words and the hyphens between them.',
+  'sync.join_unreachable':
+    'Casebook cannot use this folder as the share. Check the path, and that the shared folder has arrived on this computer (it holds a file named casebook.share).',
+  'sync.created_notice': 'The sync group is ready. Invite your other devices below, then press “Sync now”.',
+  'sync.joined_notice': 'This computer has joined the group. Press “Sync now” to fetch the group’s cases.',
+  'sync.share_folder': 'Share folder',
+  'sync.now': 'Sync now',
+  'sync.syncing': 'Syncing…',
+  'sync.syncing_hint': 'Sending this computer’s changes and reading the others’. You can keep working.',
+  'sync.explain_now': 'Sync sends the changes made here and brings in the changes of the other devices.',
+  'sync.dismiss_alarm': 'Dealt with: hide this warning',
+  'sync.last_auto': 'Last synced by itself at {time}.',
+  'sync.last_manual': 'Last synced at {time}.',
+  'sync.auto_off': 'Automatic sync is off: press “Sync now” to sync. You can turn it on in Settings.',
+  'sync.unreachable':
+    'The share folder cannot be reached right now. Plug in the USB stick or connect the network drive, then sync again.',
+  'sync.summary_title': 'Last sync',
+  'sync.summary_quiet': 'Everything is up to date.',
+  'sync.summary_sent': 'Sent {count} change to the share.|Sent {count} changes to the share.',
+  'sync.summary_sent_none': 'Nothing new to send from this computer.',
+  'sync.summary_republished':
+    'Wrote again {count} update of this computer that was missing from the share.|Wrote again {count} updates of this computer that were missing from the share.',
+  'sync.summary_received': 'Received {count} change from {devices}.|Received {count} changes from {devices}.',
+  'sync.summary_received_none': 'Nothing new from the other devices.',
+  'sync.summary_new_conflicts':
+    '{count} new conflict: two devices changed the same thing. Review it below.|{count} new conflicts: two devices changed the same thing. Review them below.',
+  'sync.summary_open_conflicts': '{count} conflict is still waiting for review below.|{count} conflicts are still waiting for review below.',
+  'sync.summary_waiting_title': 'Waiting for devices',
+  'sync.summary_waiting':
+    '{device}: update {seq} has not arrived yet, so its later updates wait. It may still be on its way; sync again later.',
+  'sync.waiting.newer_version':
+    '{device} uses a newer version of Casebook. Update Casebook on this computer to receive its updates; nothing is lost meanwhile.',
+  'sync.waiting.other_version':
+    '{device}: update {seq} follows a version of another device’s update that this computer never received (that device may have been copied). Its updates wait; tell your coordinator.',
+  'sync.waiting.refused': '{device}: update {seq} was refused as unsafe, so its later updates wait. Tell your coordinator.',
+  'sync.waiting.deferred':
+    'This computer could not apply update {seq} of {device} (the disk may be full). Nothing of it was applied; it is tried again at the next sync.',
+  'sync.waiting.quarantined':
+    '{device} wrote two versions of its history, so its updates from number {seq} on are not applied. See “Changes taken back” below.',
+  'sync.quarantine.title': 'Changes taken back',
+  'sync.quarantine.explain':
+    'These devices wrote two different versions of the same updates: usually a vault restored from a backup or copied to another laptop, sometimes a stolen key. What they wrote from then on was taken back here and on every other device, so that all devices agree. A real copy of the vault sends its changes again as a new device by itself; keep them here only if you know they are right.',
+  'sync.quarantine.item':
+    '{device}: what it wrote from update {seq} on was taken back on {time} (changes: {changes}, records: {records}).',
+  'sync.quarantine.accept': 'Keep these changes…',
+  'sync.quarantine.confirm':
+    'Keep them as this computer’s own changes? They are sent to the whole group at the next sync. Do this only if your coordinator agrees they are right.',
+  'sync.quarantine.confirm_button': 'Keep as my changes',
+  'sync.quarantine.accepted': 'Kept as this computer’s own changes on {time}.',
+  'sync.waiting.no_record': '{device} has no readable device card on the share yet, so its updates cannot be checked. Sync again later.',
+  'sync.summary_problems_title': '{count} file could not be used|{count} files could not be used',
+  'sync.summary_problems_help': 'They were left alone and nothing in them was applied. If this keeps happening, tell your coordinator.',
+  'sync.summary_problem_why': 'Why',
+  'sync.summary_alarms_title': 'Warning: tell your coordinator',
+  'sync.alarms_title': 'Warnings that need your coordinator',
+  'sync.devices_title': 'Devices in this group',
+  'sync.devices_alone': 'No other device has joined yet. Use “Invite a device” below.',
+  'sync.col_device': 'Device',
+  'sync.col_id': 'Short id',
+  'sync.col_heard': 'Last heard from',
+  'sync.col_updates': 'Updates: applied here / on the share',
+  'sync.no_label': 'Unnamed device',
+  'sync.this_device': 'this computer',
+  'sync.this_device_named': '{name} (this computer)',
+  'sync.device_unnamed': 'device {id}',
+  'sync.never': 'Not yet',
+  'sync.updates_counts': '{here} / {share}',
+  'sync.updates_help': 'Updates of this device applied here / its updates on the share',
+  'sync.updates_mine_help': 'Updates this computer has written / of them on the share',
+  'sync.missing_update': 'missing update {seq}',
+  'sync.updates_note': 'For this computer, the first number counts the updates it has written.',
+  'sync.gap_note':
+    '“Missing update” means a later update of that device is on the share but an earlier one is not. It may still be on its way; if it stays missing, someone may have removed it: tell your coordinator.',
+  'sync.invite_title': 'Invite a device',
+  'sync.invite_intro':
+    'An invite lets one more computer join this group. You get two things: the invite text and a one-time passphrase.',
+  'sync.invite_make': 'Make an invite',
+  'sync.inviting': 'Making the invite…',
+  'sync.invite_warning': 'Send the invite text and the passphrase by two different channels.',
+  'sync.invite_warning_more':
+    'For example, the invite by e-mail and the passphrase read out on a call or sent in Signal. Anyone who gets both can join the group and read every case.',
+  'sync.invite_step_text': '1. Invite text',
+  'sync.invite_step_passphrase': '2. One-time passphrase',
+  'sync.copy': 'Copy',
+  'sync.copied': 'Copied',
+  'sync.selected': 'Selected: press Ctrl+C to copy',
+  'sync.invite_valid': 'The invite works for 7 days. It is not kept: once you close it, make a new one if needed.',
+  'sync.invite_done': 'Done, hide the invite',
+  'sync.conflicts_title': '{count} conflict to review|{count} conflicts to review',
+  'sync.conflicts_intro':
+    'Two devices changed the same field before they had seen each other’s change. The case shows the marked value for now. Choose the one to keep: your choice reaches the other devices with the next sync.',
+  'sync.conflict_case': 'Case',
+  'sync.conflict_shown': 'shown now',
+  'sync.conflict_by': 'by {device}, {time}',
+  'sync.keep_this': 'Keep this',
+  'sync.keep_this_value': 'Keep this for {field}: {value}',
+  'identity.title': 'This vault’s public key',
+  'identity.intro':
+    'Give this key to partner organisations so that they can send you export files that only this vault can open.',
+  'identity.not_secret': 'The public key is not secret: you can send it by e-mail or messenger. It opens nothing by itself.',
+  'alarm.fork':
+    'Device “{device}” wrote two different versions of the same update (number {seq}). Someone may have copied its key. What it wrote from then on was taken back on every device (see “Changes taken back”). Tell your coordinator.',
+  'alarm.key_changed':
+    'Device “{device}” now shows a different signature than before, so its updates are not used. Someone may be pretending to be it. Tell your coordinator.',
+  'alarm.vault_older_than_share':
+    'This vault is older than its own updates on the share (number {seq}): it was probably restored from an old copy. So that nothing is overwritten, this computer now sends as a new device and brings in what the other copy wrote. Tell your coordinator.',
+  'alarm.own_delta_replaced':
+    'Update number {seq} of this computer was replaced on the share by another version made with the same key: a copy of this vault (a restored backup, or the vault copied to another laptop) is in use. This computer sends its changes again as a new device, so nothing is lost. Keep using only one copy of the vault. Tell your coordinator.',
+  'alarm.refused':
+    'Update number {seq} of device “{device}” breaks Casebook’s rules (for example, it rewrites a note or moves a task to another case), so none of it was applied, here or on any other device. Its later updates wait. The others keep syncing. Tell your coordinator.',
+  'alarm.unsendable':
+    'Update number {seq} of this computer would be refused by the other devices, so it was not sent, and sending is stopped. Nothing is lost: update Casebook and sync again. Tell your coordinator.',
+  'alarm.new_identity':
+    'Another copy of this vault wrote updates in its name, so this computer now syncs as a new device. Its changes were sent again under the new device and nothing is lost; the other devices list it next to the old one. Keep using only one copy of the vault. Tell your coordinator.',
+  'alarm.future_clock':
+    'Update number {seq} of device “{device}” is dated far in the future: that computer’s clock is probably wrong. Its changes were applied. Where someone edited the same field without seeing them, both values are kept as a conflict to review on the Sync screen; an edit made now replaces them. Ask the owner of that device to check its date and time.',
+  'alarm.old_version':
+    'Device “{device}” runs an older version of Casebook, so every device keeps sending updates in the older, less protected form. Ask its owner to update Casebook; this warning goes away by itself once they have.',
+  'alarm.other': 'Something about device “{device}” needs a person to look at it. Tell your coordinator.',
+  'conflict.record.case': 'case',
+  'conflict.record.event': 'timeline event',
+  'conflict.record.task': 'task',
+  'conflict.record.note': 'note',
+  'conflict.field.task_title': 'Task',
+  'conflict.field.task_done': 'Task done',
+  'conflict.field.note_body': 'Note',
+  'conflict.field.deleted': 'Deleted',
+  'conflict.empty': '(empty)',
+  'conflict.value.deleted': 'Deleted',
+  'conflict.value.not_deleted': 'Kept (not deleted)',
+  'conflict.value.done': 'Done',
+  'conflict.value.not_done': 'Not done',
+} as const satisfies Record<string, string>;
