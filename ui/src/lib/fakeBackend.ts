@@ -13,7 +13,6 @@
  */
 import type { Backend } from './ipc';
 import type {
-  CaseDocument,
   CaseFile,
   CaseFields,
   CaseInput,
@@ -22,7 +21,6 @@ import type {
   CaseSummary,
   CaseUpdate,
   Conflict,
-  Contact,
   ErrorCode,
   ExportProfile,
   ExportRequest,
@@ -30,7 +28,6 @@ import type {
   ImportPlan,
   ImportPlanCase,
   ImportReport,
-  FamilyMember,
   LockReason,
   Settings,
   SyncAlarm,
@@ -46,17 +43,31 @@ import type {
 import { IpcError } from './types';
 import {
   CATEGORIES,
-  CONTACT_CHANNELS,
-  DOCUMENT_KINDS,
-  DOCUMENT_STATUSES,
   EVENT_KINDS,
-  RISK_FLAGS,
   RISK_LEVELS,
   STAGES,
-  isCountry,
   riskRank,
 } from './vocab';
-import { addDays, isIsoDate } from './dates';
+import { addDays } from './dates';
+import {
+  foldName,
+  EMPTY_FIELDS,
+  bad,
+  text,
+  code,
+  list,
+  date,
+  fieldValue,
+  sharePath,
+  fullPath,
+  filePath,
+  deviceLabel,
+  canonical,
+  clone,
+  summary,
+  NAME_ORDER,
+  sleep,
+} from './fakeInput';
 
 /** Searched for by `scripts/check-dist.mjs`: it must never appear in a production bundle. */
 export const FAKE_BACKEND_MARKER = 'casebook-fake-backend';
@@ -85,7 +96,6 @@ export const FAKE_PUBLIC_KEY = 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2t
 /** Another vault's id, as bundles made elsewhere carry it. */
 export const FAKE_OTHER_VAULT = '0193a5c2-7d41-7c3e-9a55-2f1e0d9c8b7a';
 const FAKE_VAULT_ID = '0193a5c2-0000-7000-8000-a1b2c3d4e5f6';
-const HOME = '/home/volunteer';
 /** The shell refuses to read bundles larger than this. */
 export const MAX_BUNDLE_BYTES = 300 * 1024 * 1024;
 
@@ -124,224 +134,6 @@ export interface Call {
   command: string;
   args: unknown;
 }
-
-const CYR_TO_LAT: Record<string, string> = {
-  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y',
-  к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u', ф: 'f',
-  х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
-};
-
-/** Lower case, ё→е, Cyrillic spelled in Latin letters: "Юрий" → "yuriy". */
-export function foldName(s: string): string {
-  let out = '';
-  for (const ch of s.toLowerCase()) out += CYR_TO_LAT[ch] ?? ch;
-  return out.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-}
-
-const TEXT_MAX: Partial<Record<keyof CaseFields, number>> = {
-  full_name: 200,
-  full_name_latin: 200,
-  city: 100,
-  criminal_case_number: 100,
-  assigned_to: 100,
-  partner_org: 200,
-};
-
-const EMPTY_FIELDS: Omit<CaseFields, 'full_name'> = {
-  full_name_latin: null,
-  aliases: [],
-  birth_date: null,
-  citizenship: [],
-  contacts: [],
-  languages: [],
-  category: null,
-  stage: 'first_contact',
-  country: null,
-  city: null,
-  risk_level: null,
-  risk_flags: [],
-  documents: [],
-  criminal_articles: [],
-  criminal_case_number: null,
-  assigned_to: null,
-  partner_org: null,
-  family: [],
-};
-
-function bad(field: string, message: string): IpcError {
-  return new IpcError('bad_input', `${field}: ${message}`, field);
-}
-
-function text(field: string, v: unknown, max: number): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v !== 'string') throw bad(field, 'expected a text value in quotes');
-  const s = v.trim();
-  if ([...s].length > max) throw bad(field, `at most ${max} characters`);
-  return s === '' ? null : s;
-}
-
-function code(field: string, v: unknown, codes: readonly string[]): string | null {
-  const s = text(field, v, 100);
-  if (s !== null && !codes.includes(s)) throw bad(field, `expected one of ${codes.join(', ')}`);
-  return s;
-}
-
-function list(field: string, v: unknown): unknown[] {
-  if (v === null || v === undefined) return [];
-  if (!Array.isArray(v)) throw bad(field, 'expected a list');
-  return v;
-}
-
-function obj(field: string, v: unknown): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(field, 'expected an object');
-  return v as Record<string, unknown>;
-}
-
-function date(field: string, v: unknown): string | null {
-  const s = text(field, v, 10);
-  if (s !== null && !isIsoDate(s)) throw bad(field, 'expected a date written YYYY-MM-DD');
-  return s;
-}
-
-/** Validates one field as `src/model/input.rs` does (the parts the UI can trip over). */
-function fieldValue(key: string, v: unknown): unknown {
-  switch (key) {
-    case 'full_name':
-    case 'full_name_latin':
-    case 'city':
-    case 'criminal_case_number':
-    case 'assigned_to':
-    case 'partner_org':
-      return text(key, v, TEXT_MAX[key as keyof CaseFields] ?? 200);
-    case 'birth_date':
-      return date(key, v);
-    case 'country': {
-      const s = text(key, v, 2)?.toUpperCase() ?? null;
-      if (s !== null && !isCountry(s)) throw bad(key, 'expected a country code such as AM, GE or KZ');
-      return s;
-    }
-    case 'category':
-      return code(key, v, CATEGORIES);
-    case 'stage':
-      return code(key, v, STAGES);
-    case 'risk_level':
-      return code(key, v, RISK_LEVELS);
-    case 'risk_flags':
-      return [...new Set(list(key, v).map((x) => code(key, x, RISK_FLAGS)).filter((x) => x !== null))];
-    case 'citizenship':
-      return [
-        ...new Set(
-          list(key, v).map((x) => {
-            const s = text(key, x, 2)?.toUpperCase() ?? '';
-            if (!isCountry(s)) throw bad(key, 'expected country codes');
-            return s;
-          }),
-        ),
-      ];
-    case 'aliases':
-    case 'languages':
-    case 'criminal_articles':
-      return [...new Set(list(key, v).map((x) => text(key, x, 200)).filter((x): x is string => x !== null))];
-    case 'contacts':
-      return list(key, v).map((x): Contact => {
-        const o = obj(key, x);
-        const channel = code(`${key}.channel`, o.channel, CONTACT_CHANNELS);
-        if (channel === null) throw bad(`${key}.channel`, 'each contact needs a channel');
-        const value = text(`${key}.value`, o.value, 200);
-        if (value === null) throw bad(`${key}.value`, 'each contact needs a value');
-        return { channel, value };
-      });
-    case 'documents':
-      return list(key, v).map((x): CaseDocument => {
-        const o = obj(key, x);
-        const kind = code(`${key}.kind`, o.kind, DOCUMENT_KINDS);
-        const status = code(`${key}.status`, o.status, DOCUMENT_STATUSES);
-        if (kind === null) throw bad(`${key}.kind`, 'each document needs a kind');
-        if (status === null) throw bad(`${key}.status`, 'each document needs a status');
-        const number = text(`${key}.number`, o.number, 100);
-        return number === null ? { kind, status } : { kind, status, number };
-      });
-    case 'family':
-      return list(key, v).map((x): FamilyMember => {
-        const o = obj(key, x);
-        const name = text(`${key}.name`, o.name, 200);
-        if (name === null) throw bad(`${key}.name`, 'each family member needs a name');
-        const member: FamilyMember = { name };
-        const relation = text(`${key}.relation`, o.relation, 50);
-        if (relation !== null) member.relation = relation;
-        const birth = date(`${key}.birth_date`, o.birth_date);
-        if (birth !== null) member.birth_date = birth;
-        return member;
-      });
-    default:
-      throw bad(key || '""', 'unknown key');
-  }
-}
-
-/** The share folder as the shell checks it: given, `~/` or absolute. */
-function sharePath(path: string): string {
-  const p = path.trim();
-  if (!p) throw bad('path', 'enter the share folder');
-  if (p.startsWith('~/')) return `${HOME}/${p.slice(2)}`;
-  if (!p.startsWith('/')) throw bad('path', "give the folder's full path");
-  return p;
-}
-
-/** A path as the shell takes it: trimmed, `~/` is the home folder. */
-function fullPath(path: string): string {
-  const p = path.trim();
-  return p.startsWith('~/') ? `${HOME}/${p.slice(2)}` : p;
-}
-
-/** A bundle file's path as the shell checks it: given, and absolute after `~/`. */
-function filePath(path: string): string {
-  const p = fullPath(path);
-  if (!p) throw bad('path', 'enter the path of the file');
-  if (!p.startsWith('/')) throw bad('path', "give the file's full path, such as /home/me/casebook-export.age");
-  if (p.endsWith('/')) throw bad('path', 'give a file name, not a folder');
-  return p;
-}
-
-function deviceLabel(label: string): string {
-  const l = label.trim();
-  if ([...l].length > 60) throw bad('label', 'use at most 60 characters');
-  return l;
-}
-
-/** JSON with object keys sorted, so equal values compare equal whatever their key order. */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_key, value: unknown) =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : value,
-  );
-}
-
-function clone<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
-}
-
-function summary(c: CaseFile): CaseSummary {
-  const open = c.tasks.filter((t) => !t.done && t.due).map((t) => t.due as string);
-  open.sort();
-  return {
-    id: c.id,
-    full_name: c.full_name,
-    full_name_latin: c.full_name_latin,
-    category: c.category,
-    stage: c.stage,
-    country: c.country,
-    city: c.city,
-    risk_level: c.risk_level,
-    next_due: open[0] ?? null,
-    created_at: c.created_at,
-    updated_at: c.updated_at,
-  };
-}
-
-const NAME_ORDER = new Intl.Collator('ru');
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class FakeBackend implements Backend {
   readonly marker = FAKE_BACKEND_MARKER;
