@@ -228,9 +228,9 @@ pub(crate) fn void(conn: &Connection, author: u32, from_seq: u64, now: u64) -> R
 pub(crate) fn counted_of(
     conn: &Connection,
     records: &[RecordKey],
-) -> Result<std::collections::HashMap<RecordKey, Vec<super::merge::Logged>>> {
+) -> Result<std::collections::HashMap<RecordKey, Vec<super::merge::Counted>>> {
     let wanted: HashSet<RecordKey> = records.iter().copied().collect();
-    let mut out: std::collections::HashMap<RecordKey, Vec<super::merge::Logged>> = Default::default();
+    let mut out: std::collections::HashMap<RecordKey, Vec<super::merge::Counted>> = Default::default();
     // One pass over the log (a rollback is rare; an index on records would cost every write).
     let mut stmt = conn.prepare(
         "SELECT tbl, rec, field, value, hlc, device, prev_hlc, prev_device, supersedes, unnamed FROM changes \
@@ -250,7 +250,7 @@ pub(crate) fn counted_of(
             prev.map(|(h, d)| FieldClock { hlc: Hlc(h as u64), device: d }).into_iter().collect();
         names.extend(r.get::<_, Option<Vec<u8>>>(8)?.map(|b| decode_clocks(&b)).unwrap_or_default());
         names.retain(|n| !unnamed.contains(n));
-        out.entry(key).or_default().push(super::merge::Logged {
+        out.entry(key).or_default().push(super::merge::Counted {
             field: r.get(2)?,
             value: value_of(r.get_ref(3)?),
             clock: FieldClock { hlc: Hlc(r.get::<_, i64>(4)? as u64), device: r.get(5)? },

@@ -70,11 +70,11 @@ pub fn settle(
     })
 }
 
-/// One change of a record as the log keeps it, for [`replay`]: `names` are the names that
-/// counted when it was applied (its `prev` and `supersedes`, less the ones outside its
+/// One change of a record as the merge takes it (for [`plan_record`] and [`replay`]): `names`
+/// are the names that count (its `prev` and `supersedes`, less the ones outside its
 /// author's causal past).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Logged {
+pub struct Counted {
     pub field: u8,
     pub value: Value,
     pub clock: FieldClock,
@@ -111,12 +111,12 @@ pub struct RecordPlan {
 
 /// Plans `changes`, in order, against a record as it is now (`before`; None: it does not exist
 /// yet, and the leading changes that share the first clock create it). Every later change is
-/// settled against its field's heads by [`settle`] with the names that count (`Logged::names`:
+/// settled against its field's heads by [`settle`] with the names that count (`Counted::names`:
 /// the caller dropped names outside the author's causal past). `shown(field, value)` is what a
 /// field shows for a stored value (`None`: the field's default). None: no change and no record.
 pub fn plan_record(
     before: Option<Replayed>,
-    changes: &[Logged],
+    changes: &[Counted],
     shown: impl Fn(u8, Option<&Value>) -> Value,
     device_id: impl Fn(u32) -> [u8; 16],
 ) -> Option<RecordPlan> {
@@ -168,7 +168,7 @@ pub fn plan_record(
 /// Replays a record's changes in log order exactly as the write path applied them (a record
 /// planned from nothing). None: no change is left, the record does not exist.
 pub fn replay(
-    changes: &[Logged],
+    changes: &[Counted],
     shown: impl Fn(u8, Option<&Value>) -> Value,
     device_id: impl Fn(u32) -> [u8; 16],
 ) -> Option<Replayed> {
@@ -315,8 +315,8 @@ mod tests {
         }
     }
 
-    fn logged(field: u8, value: &str, clock: FieldClock, names: Vec<FieldClock>) -> Logged {
-        Logged { field, value: Value::Text(value.into()), clock, names }
+    fn logged(field: u8, value: &str, clock: FieldClock, names: Vec<FieldClock>) -> Counted {
+        Counted { field, value: Value::Text(value.into()), clock, names }
     }
     fn text(v: &str) -> Value {
         Value::Text(v.into())

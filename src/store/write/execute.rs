@@ -156,17 +156,13 @@ impl Writer<'_> {
             }
         }
         let mut sets = Vec::new();
-        let mut values: Vec<&Value> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
         let mut changed: Vec<u8> = Vec::new();
-        let defaults: Vec<(u8, Value)> = b.fields.keys().map(|&c| (c, shown_value(table, c, None))).collect();
         for (&code, was) in b.fields {
-            let now = match a.fields.get(&code) {
-                Some(h) => (&h.shown.0, h.shown.1),
-                None => (&defaults.iter().find(|d| d.0 == code).expect("a default per field").1, a.created),
-            };
-            if (now.0, now.1) != (&was.shown.0, was.shown.1) {
+            let now = heads_of(table, a, code);
+            if now.shown != was.shown {
                 sets.push(format!("{} = ?{}", column(table, code)?, values.len() + 1));
-                values.push(now.0);
+                values.push(now.shown.0.clone());
                 changed.push(code);
             }
         }
@@ -191,7 +187,7 @@ impl Writer<'_> {
             } else {
                 format!("updated_at = max(updated_at, ?{})", n + 2)
             });
-            let mut args: Vec<&dyn ToSql> = values.iter().map(|v| *v as &dyn ToSql).collect();
+            let mut args: Vec<&dyn ToSql> = values.iter().map(|v| v as &dyn ToSql).collect();
             args.push(&blob);
             args.push(&latest);
             if moved {

@@ -243,7 +243,7 @@ impl Writer<'_> {
                     dropped.push(*n);
                 }
             }
-            logged.push(merge::Logged { field: c.field, value: c.value.clone(), clock: c.clock, names });
+            logged.push(merge::Counted { field: c.field, value: c.value.clone(), clock: c.clock, names });
             unnamed.push(dropped);
         }
         let (rid, now) = before.map_or((None, None), |(rid, state)| (Some(rid), Some(state)));
