@@ -49,8 +49,9 @@ fn straddling(bodies: &[Body]) -> Vec<String> {
     seen.into_iter().filter(|(_, d)| d.len() > 1).map(|(k, d)| format!("{} in deltas {d:?}", hex(&k.0))).collect()
 }
 
-/// An insider writes 300 competing values for one field; a caseworker resolves the field. The
-/// resolution is written as two changes (255 names, then 45 and the first), every peer accepts
+/// An insider writes 301 competing values for one field that was empty (an empty field is no
+/// value: it does not compete); a caseworker resolves the field. The resolution names the 300
+/// others and is written as two changes (255 names, then 45 and the first), every peer accepts
 /// it, and every device ends with one value and no conflict.
 #[test]
 fn a_resolution_of_300_competing_values_reaches_every_peer() {
@@ -65,7 +66,7 @@ fn a_resolution_of_300_competing_values_reaches_every_peer() {
     let keys = GroupKeys::derive(1, &key);
     let mut insider = Insider::new(&share_dir, &keys, &group_id, 1);
     let base = (rs[1].clock.0.load(std::sync::atomic::Ordering::SeqCst) + 60_000) << 16;
-    let values: Vec<_> = (0..300u64)
+    let values: Vec<_> = (0..301u64)
         .map(|i| {
             let mut c = change(1, case, 11, base + i, Value::Text(format!("City {i}")));
             c.prev = Some(WireClock { hlc: 1, device: 0 });
@@ -77,7 +78,7 @@ fn a_resolution_of_300_competing_values_reaches_every_peer() {
     assert_eq!(report.received.len(), 1, "{report:?}");
     let conflicts = rs[1].store.conflicts().unwrap();
     assert_eq!(conflicts.len(), 1);
-    assert_eq!(conflicts[0].values.len(), 301, "300 competing values and the original");
+    assert_eq!(conflicts[0].values.len(), 301, "301 competing values");
     rs[1].store.resolve_conflict(&conflicts[0].id, 301).unwrap();
     assert!(rs[1].store.conflicts().unwrap().is_empty());
     rs[1].sync();

@@ -110,36 +110,70 @@ pub struct RecordPlan {
 }
 
 /// Plans `changes`, in order, against a record as it is now (`before`; None: it does not exist
-/// yet, and the leading changes that share the first clock create it). Every later change is
-/// settled against its field's heads by [`settle`] with the names that count (`Counted::names`:
-/// the caller dropped names outside the author's causal past). `shown(field, value)` is what a
-/// field shows for a stored value (`None`: the field's default). None: no change and no record.
+/// yet). The record's creation clock is the earliest clock of its changes, and a field that
+/// no change set holds its default from there, which is no value: the first value replaces it
+/// and it never competes. Every other change is settled against its field's heads by
+/// [`settle`] with the names that count (`Counted::names`: the caller dropped names outside
+/// the author's causal past). So the plan of a set of changes does not depend on the order in
+/// which two "creations" of one id arrived. `shown(field, value)` is what a field shows for a
+/// stored value (`None`: the field's default). None: no change and no record.
 pub fn plan_record(
     before: Option<Replayed>,
     changes: &[Counted],
     shown: impl Fn(u8, Option<&Value>) -> Value,
     device_id: impl Fn(u32) -> [u8; 16],
 ) -> Option<RecordPlan> {
-    let (mut rec, start) = match before {
-        Some(r) => (r, 0),
-        None => {
-            let created = changes.first()?.clock;
-            let mut fields: BTreeMap<u8, Heads> = BTreeMap::new();
-            let n = changes.iter().take_while(|c| c.clock == created).count();
-            for c in &changes[..n] {
-                fields.insert(c.field, Heads { shown: (shown(c.field, Some(&c.value)), created), others: Vec::new() });
-            }
-            (Replayed { created, fields }, n)
+    // A change that names nothing and sets a field's default says nothing (honest writers
+    // never send one: a creation leaves defaults out, an edit names what it replaces). It is
+    // logged, and has no effect, whatever the order.
+    let no_op = |c: &Counted| c.names.is_empty() && shown(c.field, Some(&c.value)) == shown(c.field, None);
+    // The creation's clock is the earliest clock among the record's changes, whatever arrived
+    // first: two replicas that meet two "creations" of one id (a member who reused another's
+    // id) in either order agree on it.
+    let earliest = changes.iter().filter(|c| !no_op(c)).map(|c| c.clock).reduce(|a, b| {
+        if incoming_wins(a, b, &device_id) {
+            a
+        } else {
+            b
         }
+    });
+    let fresh = before.is_none();
+    let mut rec = match before {
+        Some(r) => r,
+        // Only changes that say nothing: no record.
+        None => Replayed { created: earliest?, fields: BTreeMap::new() },
     };
-    let mut applied: Vec<usize> = (0..start).collect();
+    let mut applied: Vec<usize> = Vec::with_capacity(changes.len());
     let mut before: BTreeMap<u8, Heads> = BTreeMap::new();
+    if let Some(e) = earliest.filter(|&e| e != rec.created && !incoming_wins(rec.created, e, &device_id)) {
+        // An earlier "creation" arrived late: a field that holds its default holds it from there.
+        let old = rec.created;
+        for (&code, h) in rec.fields.iter_mut() {
+            if h.shown.1 == old && h.shown.0 == shown(code, None) {
+                h.shown.1 = e;
+            }
+        }
+        rec.created = e;
+    }
     let created = rec.created;
-    for (i, c) in changes.iter().enumerate().skip(start) {
+    // A field's default at the creation's clock is no value: the first value replaces it, and
+    // it never becomes a competing value.
+    let unset = |field: u8, v: &Value, at: FieldClock| at == created && shown(field, Some(v)) == shown(field, None);
+    for (i, c) in changes.iter().enumerate() {
+        if no_op(c) {
+            applied.push(i);
+            continue;
+        }
         let h = rec
             .fields
             .entry(c.field)
             .or_insert_with(|| Heads { shown: (shown(c.field, None), created), others: Vec::new() });
+        if h.others.is_empty() && unset(c.field, &h.shown.0, h.shown.1) {
+            before.entry(c.field).or_insert_with(|| h.clone());
+            applied.push(i);
+            h.shown = (shown(c.field, Some(&c.value)), c.clock);
+            continue;
+        }
         let others: Vec<FieldClock> = h.others.iter().map(|o| o.1).collect();
         let Some(settled) = settle(h.shown.1, &others, c.clock, &c.names, &device_id) else { continue };
         applied.push(i);
@@ -151,8 +185,8 @@ pub fn plan_record(
         };
         h.others.retain(|o| !settled.removed.contains(&o.1));
         for a in &settled.added {
-            if h.others.iter().all(|o| o.1 != *a) {
-                let value = if *a == c.clock { c.value.clone() } else { was.clone() };
+            let value = if *a == c.clock { c.value.clone() } else { was.clone() };
+            if h.others.iter().all(|o| o.1 != *a) && !unset(c.field, &value, *a) {
                 h.others.push((value, *a));
             }
         }
@@ -161,6 +195,9 @@ pub fn plan_record(
             (Shown::Promoted(p), Some(value)) => h.shown = (shown(c.field, Some(&value)), p),
             _ => {}
         }
+    }
+    if fresh {
+        before.clear();
     }
     Some(RecordPlan { after: rec, applied, before })
 }
@@ -430,5 +467,39 @@ mod tests {
         }
         assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "{outcomes:?}");
         assert_eq!(outcomes[0], (c(FAR, 9), vec![c(40, 3), c(50, 2)]));
+    }
+
+    /// Two "creations" of one id by two devices (a member who reused another's id), each with
+    /// fields the other left out and a flag at its default: in either order, and whether the
+    /// second arrives in the same batch or later, the record is the same — the earliest clock
+    /// creates it, a default competes with nothing, a change that names nothing and sets a
+    /// default does nothing, and only the fields both set compete.
+    #[test]
+    fn two_creations_of_one_id_give_one_record_in_either_order() {
+        let (early, late) = (c(10, 1), c(20, 2));
+        let first = vec![logged(1, "Anna's", early, vec![]), logged(2, "Gyumri", early, vec![])];
+        let second = vec![
+            logged(1, "Forged", late, vec![]),
+            logged(3, "2027-01-15", late, vec![]),
+            Counted { field: 4, value: Value::Null, clock: late, names: vec![] },
+        ];
+        let plan = |before: Option<Replayed>, changes: &[Counted]| plan_record(before, changes, as_shown, ids).unwrap();
+        let mut outcomes = Vec::new();
+        for (a, b) in [(&first, &second), (&second, &first)] {
+            let incremental = plan(Some(plan(None, a).after), b).after;
+            let batch: Vec<Counted> = a.iter().chain(b.iter()).cloned().collect();
+            outcomes.push(incremental);
+            outcomes.push(plan(None, &batch).after);
+        }
+        for r in &mut outcomes {
+            r.fields.retain(|_, h| !(h.shown == (Value::Null, early) && h.others.is_empty()));
+        }
+        assert!(outcomes.windows(2).all(|w| w[0] == w[1]), "{outcomes:#?}");
+        let r = &outcomes[0];
+        assert_eq!(r.created, early);
+        assert_eq!(r.fields[&1], Heads { shown: (text("Forged"), late), others: vec![(text("Anna's"), early)] });
+        assert_eq!(r.fields[&2].shown, (text("Gyumri"), early));
+        assert_eq!(r.fields[&3], Heads { shown: (text("2027-01-15"), late), others: vec![] });
+        assert!(!r.fields.contains_key(&4), "a default set by a change that names nothing is no value");
     }
 }

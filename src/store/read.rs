@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::Store;
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
-use crate::model::{CaseFile, CaseSummary, Event, Note, Task};
+use crate::model::{CaseFile, CaseSummary, Event, Note, Task, NOTE};
+use crate::store::clocks::{FieldClock, RecordClocks};
+use crate::store::hlc::Hlc;
 
 /// Filters of the case list and of search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -213,21 +215,33 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // A note's author is the device that wrote the text it shows (the body's clock), not the
+        // first change of the record that arrived: a member who reused the id of another's note
+        // never puts words under the other's name.
+        let body = NOTE.field("body").expect("notes have a body").code;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT n.id, n.body, n.created_at, d.id FROM notes n JOIN devices d ON d.idx = n.device \
+            "SELECT n.id, n.body, n.created_at, n.hlc, n.device, n.clocks FROM notes n \
              WHERE n.case_id = ?1 AND n.deleted = 0 ORDER BY n.hlc DESC",
         )?;
-        case.notes = stmt
+        let rows: Vec<(Note, u32)> = stmt
             .query_map([&id[..]], |r| {
-                let device: Vec<u8> = r.get(3)?;
-                Ok(Note {
+                let created = FieldClock { hlc: Hlc(r.get::<_, i64>(3)? as u64), device: r.get(4)? };
+                let clocks = RecordClocks::decode(created, r.get::<_, Option<Vec<u8>>>(5)?.as_deref());
+                let note = Note {
                     id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
                     body: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     created_at: format_timestamp(r.get::<_, i64>(2)? as u64),
-                    author_device: device.iter().take(4).map(|b| format!("{b:02x}")).collect(),
-                })
+                    author_device: String::new(),
+                };
+                Ok((note, clocks.get(body).device))
             })?
             .collect::<rusqlite::Result<_>>()?;
+        let mut device = self.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
+        for (mut note, author) in rows {
+            let id: Vec<u8> = device.query_row([author], |r| r.get(0))?;
+            note.author_device = id.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            case.notes.push(note);
+        }
         Ok(case)
     }
 
