@@ -1,7 +1,9 @@
 //! Property: 3–5 replicas, random operations (create, edit, delete, note, task, concurrent
 //! edits, conflict resolutions), each replica seeing its own copy of the share into which files
 //! are delivered in random order, duplicated (sync tools' conflict copies) and delayed. After
-//! full delivery every replica holds the same data and the same conflicts.
+//! full delivery every replica holds the same data and the same conflicts. A hostile member
+//! takes part: it "creates" again, under its own clocks (earlier or later), records whose ids it
+//! read on the share (review S3).
 //!
 //! `PROPTEST_CASES` sets the number of cases (1,000 by default; CI runs the default).
 
@@ -95,6 +97,15 @@ enum Op {
         r: usize,
         ms: u64,
     },
+    /// A hostile member writes a second "creation" of a record a replica holds (its id read on
+    /// the share): a case, a task or a note, with other values, a clock a minute before the
+    /// replica's or just after it, and (for a task) a flag at its default.
+    Reuse {
+        r: usize,
+        kind: usize,
+        pick: usize,
+        early: bool,
+    },
     /// The device's wall clock jumps ten years ahead (a wrong clock, or a hostile one): its
     /// values carry far-future clocks from then on.
     Jump {
@@ -115,7 +126,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => r.clone().prop_map(|r| Op::Sync { r }),
         5 => (r.clone(), 0..64usize, proptest::bool::weighted(0.2)).prop_map(|(to, file, as_copy)| Op::Deliver { to, file, as_copy }),
         1 => (r.clone(), 0..3000u64).prop_map(|(r, ms)| Op::Tick { r, ms }),
-        1 => r.prop_map(|r| Op::Jump { r }),
+        1 => r.clone().prop_map(|r| Op::Jump { r }),
+        1 => (r, 0..3usize, 0..8usize, proptest::bool::ANY).prop_map(|(r, kind, pick, early)| Op::Reuse { r, kind, pick, early }),
     ]
 }
 
@@ -198,6 +210,10 @@ fn run_case(n: usize, ops: &[Op]) -> Result<(), TestCaseError> {
         views.push(view);
         rs.push(r);
     }
+    let (group_id, key) = group_secret(&rs[0].store);
+    let keys = casebook::sync::seal::GroupKeys::derive(1, &key);
+    let mut insider: Option<Insider> = None;
+    let mut forged = 0u64;
     for op in ops {
         match *op {
             Op::Create { r, name } => {
@@ -256,6 +272,36 @@ fn run_case(n: usize, ops: &[Op]) -> Result<(), TestCaseError> {
             Op::Deliver { to, file, as_copy } => deliver(&views, to % n, file, as_copy),
             Op::Tick { r, ms } => rs[r % n].clock.advance(ms),
             Op::Jump { r } => rs[r % n].clock.advance(10 * 365 * 86_400_000),
+            Op::Reuse { r, kind, pick, early } => {
+                use casebook::model::{Value, CASE, NOTE, TASK};
+                let i = r % n;
+                let table = [&CASE, &TASK, &NOTE][kind];
+                let records = ids(&rs[i].store, &format!("SELECT id FROM {} ORDER BY id", table.table));
+                let cases = ids(&rs[i].store, "SELECT id FROM cases ORDER BY id");
+                if let (Some(&id), Some(case)) =
+                    (records.get(pick % records.len().max(1)), cases.get((pick + 1) % cases.len().max(1)))
+                {
+                    forged += 1;
+                    let now = casebook::entropy::Clock::now_ms(&rs[i].clock);
+                    let ms = if early { now - 60_000 } else { now + 1_000 };
+                    let hlc = (ms << 16) + forged;
+                    let code = |name: &str| table.field(name).unwrap().code;
+                    let text = |s: &str| Value::Text(s.to_string());
+                    let values: Vec<(u8, Value)> = match kind {
+                        0 => vec![(code("full_name"), text("Forged name")), (code("city"), text("Batumi"))],
+                        1 => vec![
+                            (code("case_id"), Value::Blob(case.to_vec())),
+                            (code("title"), text("Forged task")),
+                            (code("done"), Value::Int(0)),
+                        ],
+                        _ => vec![(code("case_id"), Value::Blob(case.to_vec())), (code("body"), text("Forged note"))],
+                    };
+                    let changes = values.into_iter().map(|(f, v)| change(table.code, id, f, hlc, v)).collect();
+                    let m = insider.get_or_insert_with(|| Insider::new(&views[i], &keys, &group_id, 7));
+                    m.created_ms = now;
+                    m.send(&views[i], &keys, &group_id, changes);
+                }
+            }
         }
     }
     // Full delivery: everyone sends, every file reaches every view, everyone applies; twice,

@@ -274,6 +274,7 @@ impl Insider {
         let bytes = seal::seal_delta(keys, &self.sk, &header, &body);
         self.prev = seal::delta_id(&bytes);
         let name = format!("{}/{}", hex(&self.id), delta(self.seq));
+        fs::create_dir_all(share.join(hex(&self.id))).unwrap();
         fs::write(share.join(&name), bytes).unwrap();
         name
     }
