@@ -553,7 +553,7 @@ impl TempDir {
         let mut r = [0u8; 8];
         OsEntropy.fill(&mut r);
         let p = std::env::temp_dir()
-            .join(format!("casebook-bench-{}", r.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+            .join(format!("casebook-bench-{}", crate::hex::encode(&r)));
         std::fs::create_dir_all(&p).map_err(|e| Error::io(format!("could not create {}", p.display()), e))?;
         Ok(TempDir(p))
     }

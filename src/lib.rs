@@ -6,12 +6,14 @@
 //! write path, reads) → [`cases`] (case-file operations) and [`search`]. [`model`] is the
 //! domain; [`entropy`] injects time and randomness; [`secret`] holds typed secrets.
 
+pub mod base32;
 pub mod bench;
 pub mod cases;
 pub mod dates;
 pub mod entropy;
 pub mod error;
 pub mod export;
+pub mod hex;
 pub mod model;
 pub mod search;
 pub mod secret;

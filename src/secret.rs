@@ -5,6 +5,7 @@
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::base32;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 
@@ -64,8 +65,6 @@ impl Passphrase {
     }
 }
 
-/// Crockford base32 alphabet: no I, L, O, U, so handwriting is unambiguous.
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Recovery keys carry 160 random bits: 32 base32 characters in 8 groups of 4.
 pub const RECOVERY_KEY_BYTES: usize = 20;
 const RECOVERY_KEY_CHARS: usize = 32;
@@ -84,89 +83,33 @@ impl RecoveryKey {
 
     /// Parses a recovery key as typed: case, spaces and dashes do not matter, and the
     /// look-alikes O→0, I/L→1 are accepted, as are Cyrillic letters that look like Latin ones
-    /// (typed with a Russian layout still on) and full-width digits.
+    /// (typed with a Russian layout still on) and full-width digits (`base32::decode`).
     pub fn parse(text: &str) -> Result<Self> {
-        let mut value: Zeroizing<Vec<u8>> = Zeroizing::new(Vec::with_capacity(RECOVERY_KEY_CHARS));
-        for ch in text.chars() {
-            let ch = match ch {
-                '０'..='９' => char::from(b'0' + (ch as u32 - '０' as u32) as u8),
-                _ => ch,
-            };
-            let upper = ch.to_uppercase().next().unwrap_or(ch);
-            let latin = match upper {
-                'А' => 'A',
-                'В' => 'B',
-                'Е' => 'E',
-                'К' => 'K',
-                'М' => 'M',
-                'Н' => 'H',
-                'О' => 'O',
-                'Р' => 'P',
-                'С' => 'C',
-                'Т' => 'T',
-                'Х' => 'X',
-                'З' => '3',
-                c => c,
-            };
-            let c = match latin.to_ascii_uppercase() {
-                ' ' | '-' | '\t' | '\n' | '\r' | '\u{a0}' | '\u{2007}' | '\u{202f}' | '‐' | '–' | '—' => continue,
-                'O' => '0',
-                'I' | 'L' => '1',
-                c => c,
-            };
-            let Some(v) = CROCKFORD.iter().position(|&a| a as char == c) else {
-                return Err(Error::invalid(
-                    "recovery key",
-                    "it contains a character that is not part of a recovery key (0-9, A-Z)",
-                ));
-            };
-            value.push(v as u8);
-        }
-        if value.len() != RECOVERY_KEY_CHARS {
+        let decoded = base32::decode(text).map_err(|_| {
+            Error::invalid("recovery key", "it contains a character that is not part of a recovery key (0-9, A-Z)")
+        })?;
+        if decoded.digits != RECOVERY_KEY_CHARS {
             return Err(Error::invalid(
                 "recovery key",
-                &format!("it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}", value.len()),
+                &format!("it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}", decoded.digits),
             ));
         }
         let mut key = RecoveryKey([0; RECOVERY_KEY_BYTES]);
-        // 32 five-bit groups = 160 bits = 20 bytes, most significant bit first.
-        let mut acc: u32 = 0;
-        let mut bits = 0;
-        let mut out = 0;
-        for &v in value.iter() {
-            acc = (acc << 5) | u32::from(v);
-            bits += 5;
-            if bits >= 8 {
-                bits -= 8;
-                key.0[out] = (acc >> bits) as u8;
-                out += 1;
-                acc &= (1 << bits) - 1;
-            }
-        }
-        acc.zeroize();
+        key.0.copy_from_slice(&decoded.bytes);
         Ok(key)
     }
 
     /// The key as the user writes it down: `XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX-XXXX`.
     pub fn display_groups(&self) -> Zeroizing<String> {
-        let mut chars = Zeroizing::new(String::with_capacity(40));
-        let mut acc: u32 = 0;
-        let mut bits = 0;
-        let mut n = 0;
-        for &b in self.0.iter() {
-            acc = (acc << 8) | u32::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                if n > 0 && n % 4 == 0 {
-                    chars.push('-');
-                }
-                chars.push(CROCKFORD[((acc >> bits) & 31) as usize] as char);
-                n += 1;
-                acc &= (1 << bits) - 1;
+        let digits = base32::encode(&self.0);
+        let mut groups = Zeroizing::new(String::with_capacity(40));
+        for (n, c) in digits.chars().enumerate() {
+            if n > 0 && n % 4 == 0 {
+                groups.push('-');
             }
+            groups.push(c);
         }
-        chars
+        groups
     }
 
     /// The key bytes for the KDF.

@@ -317,7 +317,7 @@ fn hostile_bundles_are_refused_and_change_nothing() {
     let fix = |json: &str| -> Vec<u8> {
         let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
         use sha2::Digest;
-        let hash: String = sha2::Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = casebook::hex::encode(&sha2::Sha256::digest(json.as_bytes()));
         m["entries"]["cases.json"] = serde_json::json!({"size": json.len(), "sha256": hash});
         serde_json::to_vec(&m).unwrap()
     };

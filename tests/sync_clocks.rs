@@ -264,7 +264,7 @@ fn a_bundle_with_clocks_at_the_ceiling_cuts_its_importer_off_from_nothing() {
     poison(&mut json);
     let cases = serde_json::to_string_pretty(&json).unwrap();
     assert!(cases.contains("7fffffffffffffff"));
-    let hash: String = sha2::Sha256::digest(cases.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = casebook::hex::encode(&sha2::Sha256::digest(cases.as_bytes()));
     for (name, v) in entries.iter_mut() {
         if name == "cases.json" {
             *v = cases.clone().into_bytes();

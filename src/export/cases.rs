@@ -159,7 +159,7 @@ pub fn json_of(kind: FieldKind, v: &Value) -> Option<Json> {
 
 fn clock_rec(c: FieldClock, ids: &HashMap<u32, [u8; 16]>) -> ClockRec {
     let id = ids.get(&c.device).copied().unwrap_or([0; 16]);
-    ClockRec { hlc: format!("{:016x}", c.hlc.0), device: id.iter().map(|b| format!("{b:02x}")).collect() }
+    ClockRec { hlc: format!("{:016x}", c.hlc.0), device: crate::hex::encode(&id) }
 }
 
 /// A record read for export: its fields as JSON and its clocks.

@@ -59,20 +59,9 @@ fn bad(field: &str, reason: impl Into<String>) -> Error {
     Error::invalid(field, &reason.into())
 }
 
-fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(out)
-}
-
 fn clock_of(c: &ClockRec, what: &str) -> Result<BundleClock> {
-    let hlc = hex_bytes::<8>(&c.hlc).map(u64::from_be_bytes);
-    let device = hex_bytes::<16>(&c.device);
+    let hlc = crate::hex::decode::<8>(&c.hlc).map(u64::from_be_bytes);
+    let device = crate::hex::decode::<16>(&c.device);
     match (device, hlc) {
         (Some(d), Some(h)) if h < (1 << 63) => Ok((d, h)),
         _ => Err(bad(
@@ -141,7 +130,7 @@ pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
         let info =
             manifest.entries.get(*name).ok_or_else(|| bad("bundle", format!("manifest.json does not list {name}")))?;
         let bytes = &entries[*name];
-        let hash: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = crate::hex::encode(&Sha256::digest(bytes));
         if info.size != bytes.len() as u64 || info.sha256 != hash {
             return Err(bad(
                 "bundle",

@@ -75,9 +75,7 @@ pub fn public_key(store: &mut Store) -> Result<String> {
     Ok(identity(store)?.to_public().to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::hex::encode as hex;
 
 /// Builds an encrypted bundle of the selected cases.
 pub fn export_bundle(

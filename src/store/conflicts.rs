@@ -47,7 +47,7 @@ fn conflict_id(rec: &[u8], field: u8) -> String {
     let mut h = Sha256::new();
     h.update(rec);
     h.update([field]);
-    h.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::short(&h.finalize(), 6)
 }
 
 fn json_of(v: &Value) -> serde_json::Value {
@@ -106,7 +106,7 @@ impl Store {
             .ok();
         Ok(match row {
             Some((id, own, peer)) => (
-                id.iter().map(|b| format!("{b:02x}")).collect(),
+                crate::hex::encode(&id),
                 if idx == self.device { own.unwrap_or_else(|| "this device".into()) } else { peer.unwrap_or_default() },
             ),
             None => (String::new(), String::new()),

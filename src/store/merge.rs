@@ -126,7 +126,12 @@ pub fn plan_record(
     // A change that names nothing and sets a field's default says nothing (honest writers
     // never send one: a creation leaves defaults out, an edit names what it replaces). It is
     // logged, and has no effect, whatever the order.
-    let no_op = |c: &Counted| c.names.is_empty() && shown(c.field, Some(&c.value)) == shown(c.field, None);
+    // (A default is NULL, or 0 for a flag: other values are never one, and are not compared.)
+    let no_op = |c: &Counted| {
+        c.names.is_empty()
+            && matches!(c.value, Value::Null | Value::Int(0))
+            && shown(c.field, Some(&c.value)) == shown(c.field, None)
+    };
     // The creation's clock is the earliest clock among the record's changes, whatever arrived
     // first: two replicas that meet two "creations" of one id (a member who reused another's
     // id) in either order agree on it.

@@ -239,7 +239,7 @@ impl Store {
         let mut device = self.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
         for (mut note, author) in rows {
             let id: Vec<u8> = device.query_row([author], |r| r.get(0))?;
-            note.author_device = id.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            note.author_device = crate::hex::short(&id, 4);
             case.notes.push(note);
         }
         Ok(case)

@@ -38,7 +38,7 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 /// machine finds the same file).
 pub fn file_name(key: &[u8; 32]) -> String {
     let tag = hmac(key, &[b"casebook/v1/high-water-name"]);
-    let mut out: String = tag[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let mut out: String = crate::hex::short(&tag, 16);
     out.push_str(".hwm");
     out
 }

@@ -40,7 +40,7 @@ pub fn check(body: &Body) -> Result<(), Refusal> {
 }
 
 fn describe(c: &WireChange) -> String {
-    let short: String = c.record[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let short = crate::hex::short(&c.record, 4);
     match table_by_code(c.table) {
         Some(t) => format!("{} {short}…", t.noun),
         None => format!("record kind {} {short}…", c.table),

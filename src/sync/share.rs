@@ -79,19 +79,16 @@ pub fn classify(name: &str) -> Name {
 
 /// 32 lowercase hex digits → device id.
 pub fn parse_device_dir(name: &str) -> Option<[u8; 16]> {
-    if name.len() != 32 || !name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    // Lower case only: one folder per device, whatever the file system's case rules.
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let mut id = [0u8; 16];
-    for (i, byte) in id.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&name[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(id)
+    crate::hex::decode(name)
 }
 
 /// Device id → folder name.
 pub fn device_dir_name(id: &[u8; 16]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(id)
 }
 
 /// A file found in a device folder.
@@ -368,7 +365,7 @@ pub enum Written {
 fn temp_name(dir: &Path, name: &str, entropy: &mut dyn Entropy) -> PathBuf {
     let mut rand = [0u8; 8];
     entropy.fill(&mut rand);
-    dir.join(format!(".{name}.{}.tmp", rand.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    dir.join(format!(".{name}.{}.tmp", crate::hex::encode(&rand)))
 }
 
 /// Temp file `tmp` in the same folder, fsync, rename (refusing to replace), fsync the folder.

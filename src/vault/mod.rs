@@ -272,7 +272,7 @@ fn prepare_empty_dir(dir: &Path) -> Result<()> {
 pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let mut suffix = [0u8; 8];
     crate::entropy::Entropy::fill(&mut crate::entropy::OsEntropy, &mut suffix);
-    let tmp = dir.join(format!(".{name}.tmp-{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let tmp = dir.join(format!(".{name}.tmp-{}", crate::hex::encode(&suffix)));
     let ctx = |what: &str| format!("could not {what} {}", tmp.display());
     let result = (|| -> Result<()> {
         let mut f =

@@ -171,7 +171,7 @@ pub fn obj(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
 // Files as a hostile group member makes them
 
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    casebook::hex::encode(bytes)
 }
 
 pub fn dev_hex(r: &Replica) -> String {

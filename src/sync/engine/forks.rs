@@ -139,7 +139,7 @@ pub(super) fn check_proofs(
             .and_then(|b| seal::verify_fork_proof(pinned, &b).map(|f| (f, b)).map_err(|bad| bad.0));
         match checked {
             Ok((fork, bytes)) => {
-                let short = |id: &[u8; 32]| id[..6].iter().map(|b| format!("{b:02x}")).collect::<String>();
+                let short = |id: &[u8; 32]| crate::hex::short(id, 6);
                 let detail = format!(
                     "device {} signed two versions of delta {} (ids {}… and {}…), as receipts published by device {} \
                      prove: the device, or a copy of its vault or key, forked its history",

@@ -57,9 +57,7 @@ struct Attached {
     scanned_upto: i64,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::hex::encode as hex;
 
 fn attached(store: &Store) -> Result<Option<Attached>> {
     let row = state::share_row(&store.conn)?;

@@ -1,6 +1,7 @@
 //! Invites (docs/formats/delta.md section 8): the cleartext head, the sealed secret, the text form.
 
 use super::{check_prefix, prefix, Bad, Cursor, KIND_INVITE};
+use crate::base32;
 
 /// Invite: fixed length and where the sealed secret starts.
 pub const INVITE_LEN: usize = 192;
@@ -84,59 +85,25 @@ pub fn decode_invite_secret(bytes: &[u8]) -> Result<InviteSecret, Bad> {
     Ok(s)
 }
 
-const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// The invite's text form: `CASEBOOK-INVITE-1:` and Crockford base32.
+/// The invite's text form: `CASEBOOK-INVITE-1:` and Crockford base32 (`base32::encode`).
 pub fn invite_to_text(bytes: &[u8]) -> String {
-    let mut out = String::from(INVITE_TEXT_PREFIX);
-    let (mut acc, mut bits) = (0u32, 0);
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(CROCKFORD[((acc >> bits) & 31) as usize] as char);
-        }
-        acc &= (1 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(CROCKFORD[((acc << (5 - bits)) & 31) as usize] as char);
-    }
-    out
+    format!("{INVITE_TEXT_PREFIX}{}", base32::encode(bytes).as_str())
 }
 
-/// Reads the text form back (white space and case ignored; I/L read as 1, O as 0).
+/// Reads the text form back, as `base32::decode` reads typed text (white space, dashes, case
+/// and look-alikes do not matter).
 pub fn invite_from_text(text: &str) -> Result<Vec<u8>, Bad> {
     let text = text.trim_start_matches('\u{feff}').trim();
-    let upper = text.to_ascii_uppercase();
-    let rest = upper
-        .strip_prefix(INVITE_TEXT_PREFIX)
+    let head = text.get(..INVITE_TEXT_PREFIX.len()).filter(|h| h.eq_ignore_ascii_case(INVITE_TEXT_PREFIX));
+    let rest = head
+        .map(|h| &text[h.len()..])
         .ok_or_else(|| Bad::new(format!("an invite starts with {INVITE_TEXT_PREFIX}")))?;
     if rest.len() > 1024 {
         return Err(Bad::new("the invite text is far too long"));
     }
-    let mut out = Vec::with_capacity(INVITE_LEN);
-    let (mut acc, mut bits) = (0u32, 0);
-    for ch in rest.chars() {
-        let ch = match ch {
-            c if c.is_whitespace() || c == '-' => continue,
-            'O' => '0',
-            'I' | 'L' => '1',
-            c => c,
-        };
-        let v = CROCKFORD
-            .iter()
-            .position(|&a| a as char == ch)
-            .ok_or_else(|| Bad::new(format!("the invite text holds {ch:?}, which is not part of an invite")))?;
-        acc = (acc << 5) | v as u32;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-        acc &= (1 << bits) - 1;
-    }
-    Ok(out)
+    let decoded = base32::decode(rest)
+        .map_err(|ch| Bad::new(format!("the invite text holds {ch:?}, which is not part of an invite")))?;
+    Ok(decoded.bytes.to_vec())
 }
 
 #[cfg(test)]
