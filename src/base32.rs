@@ -134,7 +134,9 @@ mod tests {
 
     #[test]
     fn a_character_outside_the_alphabet_is_named() {
-        for (text, bad) in [("ABCU", 'U'), ("AB*C", '*'), ("ЖABC", 'Ж'), ("AB\u{0}C", '\u{0}'), ("A\u{202e}B", '\u{202e}')] {
+        for (text, bad) in
+            [("ABCU", 'U'), ("AB*C", '*'), ("ЖABC", 'Ж'), ("AB\u{0}C", '\u{0}'), ("A\u{202e}B", '\u{202e}')]
+        {
             assert_eq!(decode(text).err(), Some(bad), "{text:?}");
         }
     }

@@ -552,8 +552,7 @@ impl TempDir {
     fn new() -> Result<TempDir> {
         let mut r = [0u8; 8];
         OsEntropy.fill(&mut r);
-        let p = std::env::temp_dir()
-            .join(format!("casebook-bench-{}", crate::hex::encode(&r)));
+        let p = std::env::temp_dir().join(format!("casebook-bench-{}", crate::hex::encode(&r)));
         std::fs::create_dir_all(&p).map_err(|e| Error::io(format!("could not create {}", p.display()), e))?;
         Ok(TempDir(p))
     }

@@ -13,6 +13,7 @@ pub mod dates;
 pub mod entropy;
 pub mod error;
 pub mod export;
+pub mod fold;
 pub mod hex;
 pub mod model;
 pub mod search;

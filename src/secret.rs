@@ -91,7 +91,10 @@ impl RecoveryKey {
         if decoded.digits != RECOVERY_KEY_CHARS {
             return Err(Error::invalid(
                 "recovery key",
-                &format!("it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}", decoded.digits),
+                &format!(
+                    "it must have {RECOVERY_KEY_CHARS} characters (8 groups of 4), this one has {}",
+                    decoded.digits
+                ),
             ));
         }
         let mut key = RecoveryKey([0; RECOVERY_KEY_BYTES]);

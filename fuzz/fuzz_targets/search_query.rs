@@ -3,7 +3,7 @@
 //! FTS5 would read as syntax instead of a string literal).
 #![no_main]
 
-use casebook::search::fold::{key_text, light_text, match_query, Terms};
+use casebook::fold::{key_text, light_text, match_query, Terms};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

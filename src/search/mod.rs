@@ -2,103 +2,22 @@
 //! database), matching across Cyrillic and Latin spellings.
 //!
 //! Two one-column indexes: `name_fts` holds, per case, the words of its names, aliases,
-//! family names and city in their own script plus their phonetic keys from [`fold`] (shared
+//! family names and city in their own script plus their phonetic keys from [`crate::fold`] (shared
 //! by the Cyrillic and Latin spellings of a name); `note_fts` holds the words of each note.
-//! The terms are computed here in Rust; FTS5 only splits on spaces. A query runs in tiers —
+//! The terms are computed in Rust as the write path changes records (`store::index`); FTS5
+//! only splits on spaces. A query runs in tiers —
 //! names typed in full, names as prefixes, then notes — each scanning the index in ascending
 //! rowid order (FTS5 scans ascending about ten times faster than descending) and stopping as
 //! soon as enough cases are found, so short prefixes stay fast on 100,000 cases. Within a
 //! tier the page is shown most recently updated first.
 
-pub mod fold;
-
-use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use rusqlite::params_from_iter;
 
 use crate::error::Result;
+use crate::fold::{self, Terms};
 use crate::model::CaseSummary;
 use crate::store::read::{summary_from_row_at, CaseFilter, SUMMARY_COLUMNS};
 use crate::store::Store;
-use fold::Terms;
-
-/// Re-computes the `name_fts` row of the case with row id `rid` (removing it for a deleted
-/// case). `fresh`: the case was inserted in this transaction and has no row yet.
-pub(crate) fn reindex_case(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
-    let row: Option<(bool, Vec<Option<String>>)> = conn
-        .prepare_cached("SELECT deleted, full_name, full_name_latin, aliases, city, family FROM cases WHERE rid = ?1")?
-        .query_row([rid], |r| {
-            Ok((r.get::<_, i64>(0)? != 0, (1..6).map(|i| r.get(i)).collect::<rusqlite::Result<_>>()?))
-        })
-        .optional()?;
-    let Some((deleted, fields)) = row else { return Ok(()) };
-    if !fresh {
-        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([rid])?;
-    }
-    if deleted {
-        return Ok(());
-    }
-    let mut names = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        let Some(f) = f else { continue };
-        match i {
-            // aliases: JSON array of strings; family: JSON array of objects with a name
-            2 => json_strings(f, None, &mut names),
-            4 => json_strings(f, Some("name"), &mut names),
-            _ => {
-                names.push_str(f);
-                names.push(' ');
-            }
-        }
-    }
-    let mut terms = fold::light_text(&names);
-    terms.push(' ');
-    terms.push_str(&fold::key_text(&names));
-    conn.prepare_cached("INSERT INTO name_fts (rowid, terms) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![rid, terms])?;
-    Ok(())
-}
-
-/// Removes the search row of a record that goes (a rollback removed its every change).
-pub(crate) fn forget(conn: &Connection, table: &crate::model::TableDef, rid: i64) -> Result<()> {
-    if std::ptr::eq(table, &crate::model::CASE) {
-        conn.prepare_cached("DELETE FROM name_fts WHERE rowid = ?1")?.execute([rid])?;
-    } else if std::ptr::eq(table, &crate::model::NOTE) {
-        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([rid])?;
-    }
-    Ok(())
-}
-
-/// Re-computes the `note_fts` row of the note with row id `rid`.
-pub(crate) fn reindex_note(conn: &Connection, rid: i64, fresh: bool) -> Result<()> {
-    let row: Option<(bool, Option<String>)> = conn
-        .prepare_cached("SELECT deleted, body FROM notes WHERE rid = ?1")?
-        .query_row([rid], |r| Ok((r.get::<_, i64>(0)? != 0, r.get(1)?)))
-        .optional()?;
-    let Some((deleted, body)) = row else { return Ok(()) };
-    if !fresh {
-        conn.prepare_cached("DELETE FROM note_fts WHERE rowid = ?1")?.execute([rid])?;
-    }
-    if deleted {
-        return Ok(());
-    }
-    let terms = fold::light_text(body.as_deref().unwrap_or_default());
-    conn.prepare_cached("INSERT INTO note_fts (rowid, terms) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![rid, terms])?;
-    Ok(())
-}
-
-fn json_strings(json: &str, field: Option<&str>, out: &mut String) {
-    let Ok(serde_json::Value::Array(items)) = serde_json::from_str::<serde_json::Value>(json) else { return };
-    for item in items {
-        let s = match field {
-            None => item.as_str().map(str::to_string),
-            Some(f) => item.get(f).and_then(|v| v.as_str()).map(str::to_string),
-        };
-        if let Some(s) = s {
-            out.push_str(&s);
-            out.push(' ');
-        }
-    }
-}
 
 /// Rows hydrated per statement in [`Store::search`] (padded with NULLs so one cached
 /// statement serves every page).

@@ -8,6 +8,7 @@ pub mod changelog;
 pub mod clocks;
 pub mod conflicts;
 pub mod hlc;
+pub(crate) mod index;
 pub mod merge;
 pub mod read;
 pub(crate) mod renewal;
@@ -380,10 +381,9 @@ impl Store {
     pub fn reindex_all(&mut self) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute_batch("DELETE FROM name_fts; DELETE FROM note_fts;")?;
-        for (table, reindex) in [
-            ("cases", crate::search::reindex_case as fn(&Connection, i64, bool) -> Result<()>),
-            ("notes", crate::search::reindex_note),
-        ] {
+        for (table, reindex) in
+            [("cases", index::reindex_case as fn(&Connection, i64, bool) -> Result<()>), ("notes", index::reindex_note)]
+        {
             let rids: Vec<i64> = {
                 let mut stmt = tx.prepare(&format!("SELECT rid FROM {table} WHERE deleted = 0"))?;
                 let rows = stmt.query_map([], |r| r.get(0))?;

@@ -257,7 +257,7 @@ CREATE TABLE sync_quarantine (
 ";
 
 /// Version 8: the search indexes split their (already folded) text with FTS5's `ascii`
-/// tokenizer: the text is folded in Rust (`search::fold`) into lower-case words separated by
+/// tokenizer: the text is folded in Rust (`fold`) into lower-case words separated by
 /// single spaces, so FTS5 only has to split on spaces. `unicode61` folded and classified every
 /// character a second time (its tokenizer was 11.6% of the profile of applying 100,000 remote
 /// changes, `ascii`'s is 5.3%) and could split a word the Rust folding keeps whole. The

@@ -134,7 +134,7 @@ impl Writer<'_> {
             self.due_cases.extend(case);
         }
         self.tx.prepare_cached("DELETE FROM conflicts WHERE rec = ?1")?.execute([&id[..]])?;
-        crate::search::forget(&self.tx, table, rid)?;
+        crate::store::index::forget(&self.tx, table, rid)?;
         self.tx.execute(&format!("DELETE FROM {} WHERE rid = ?1", table.table), [rid])?;
         Ok(())
     }
@@ -240,7 +240,7 @@ impl Writer<'_> {
     /// Queues the search and due-date upkeep a write of `fields` to row `rid` needs.
     fn mark_dirty(&mut self, table: &TableDef, rid: i64, inserted: bool, fields: &[u8]) -> Result<()> {
         if std::ptr::eq(table, &CASE) {
-            let indexed = ["full_name", "full_name_latin", "aliases", "city", "family"];
+            let indexed = crate::store::index::NAME_FIELDS;
             let touches_index =
                 |&f: &u8| f == DELETED || table.field_by_code(f).is_some_and(|d| indexed.contains(&d.name));
             if inserted || fields.iter().any(touches_index) {

@@ -376,8 +376,8 @@ pub(crate) fn reindex_dirty(
     dirty_notes: &mut Vec<(i64, bool)>,
 ) -> Result<()> {
     for (dirty, reindex) in [
-        (dirty_cases, crate::search::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
-        (dirty_notes, crate::search::reindex_note),
+        (dirty_cases, crate::store::index::reindex_case as fn(&rusqlite::Connection, i64, bool) -> Result<()>),
+        (dirty_notes, crate::store::index::reindex_note),
     ] {
         // A row inserted and then changed in one transaction is still fresh for the index.
         dirty.sort_by_key(|&(rid, fresh)| (rid, !fresh));
