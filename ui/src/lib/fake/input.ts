@@ -10,8 +10,8 @@ import type {
   CaseSummary,
   Contact,
   FamilyMember,
-} from './types';
-import { IpcError } from './types';
+} from '../types';
+import { IpcError } from '../types';
 import {
   CATEGORIES,
   CONTACT_CHANNELS,
@@ -21,8 +21,8 @@ import {
   RISK_LEVELS,
   STAGES,
   isCountry,
-} from './vocab';
-import { isIsoDate } from './dates';
+} from '../vocab';
+import { isIsoDate } from '../dates';
 
 const HOME = '/home/volunteer';
 
