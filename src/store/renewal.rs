@@ -13,13 +13,15 @@ use crate::store::hlc::Hlc;
 
 /// Registers `new_id` as this vault's device (the old one, `old`, stays as another device) and
 /// moves this device's changes after change-log row `from_change` to it. Returns the new
-/// device's index and the label it took over.
+/// device's index, the label it took over, and the records whose changes moved: the caller
+/// replays them (`Writer::replay_records`), because a value's device decides a tie between
+/// values of one clock, so moving it can change which value a field shows.
 pub(crate) fn move_to_new_device(
     tx: &Connection,
     old: u32,
     new_id: &[u8; 16],
     from_change: i64,
-) -> Result<(u32, Option<String>)> {
+) -> Result<(u32, Option<String>, Vec<changelog::RecordKey>)> {
     let label: Option<String> = tx.query_row("SELECT label FROM devices WHERE idx = ?1", [old], |r| r.get(0))?;
     tx.execute("UPDATE devices SET local = 0 WHERE idx = ?1", [old])?;
     tx.execute("INSERT INTO devices (id, label, local) VALUES (?1, ?2, 1)", params![&new_id[..], label])?;
@@ -64,5 +66,12 @@ pub(crate) fn move_to_new_device(
             params![clocks.created.device, clocks.encode(), rid],
         )?;
     }
-    Ok((new, label))
+    let mut moved: Vec<changelog::RecordKey> = Vec::with_capacity(records.len());
+    for (tbl, rec) in records {
+        if let Ok(id) = <[u8; 16]>::try_from(rec.as_slice()) {
+            moved.push((tbl, id));
+        }
+    }
+    moved.sort();
+    Ok((new, label, moved))
 }

@@ -30,14 +30,22 @@ impl Writer<'_> {
         if changes == 0 {
             return Ok(Voided::default());
         }
-        let mut counted = changelog::counted_of(&self.tx, &records)?;
-        for key in &records {
+        self.replay_records(&records)?;
+        Ok(Voided { changes, records: records.len() })
+    }
+
+    /// Recomputes `records` from the changes of the change log that count ([`merge::replay`]):
+    /// after a rollback, or after a new identity took over some changes (their device decides
+    /// ties between values of one clock, so the value a field shows can change).
+    pub(crate) fn replay_records(&mut self, records: &[RecordKey]) -> Result<()> {
+        let mut counted = changelog::counted_of(&self.tx, records)?;
+        for key in records {
             let table = table_by_code(key.0).ok_or_else(|| Error::invalid("change log", "unknown record kind"))?;
             let log = counted.remove(key).unwrap_or_default();
             let replayed = merge::replay(&log, |f, v| shown_value(table, f, v), |d| self.device_id(d));
             self.rewrite(table, &key.1, replayed)?;
         }
-        Ok(Voided { changes, records: records.len() })
+        Ok(())
     }
 
     /// Writes the void changes of deltas `from_seq` onwards of device `author` again as this

@@ -38,15 +38,19 @@ pub(super) fn renew(
     let old_public = a.signing.verifying_key().to_bytes();
     let now = store.clock.now_ms() as i64;
 
-    let tx = store.conn.transaction()?;
-    let (new, label) = crate::store::renewal::move_to_new_device(&tx, old, &new_id, kept_change)?;
-    // The old identity is a peer now, applied as far as the share holds it as this vault wrote it.
-    let reads = crate::sync::format::READER;
-    state::insert_peer(&tx, a.idx, old, &old_public, label.as_deref(), reads, now, Some((kept_seq, &kept_hash)))?;
-    state::forget_received_after(&tx, a.idx, old, kept_seq)?;
-    state::forget_sent(&tx, a.idx)?;
-    state::set_identity(&tx, a.idx, &seed, kept_change)?;
-    tx.commit()?;
+    // One transaction: the move, the records it touched recomputed, the old identity a peer.
+    let new = store.write(|w| {
+        let (new, label, records) = crate::store::renewal::move_to_new_device(w.tx(), old, &new_id, kept_change)?;
+        w.replay_records(&records)?;
+        // The old identity is a peer now, applied as far as the share holds it as this vault wrote it.
+        let reads = crate::sync::format::READER;
+        let tx = w.tx();
+        state::insert_peer(tx, a.idx, old, &old_public, label.as_deref(), reads, now, Some((kept_seq, &kept_hash)))?;
+        state::forget_received_after(tx, a.idx, old, kept_seq)?;
+        state::forget_sent(tx, a.idx)?;
+        state::set_identity(tx, a.idx, &seed, kept_change)?;
+        Ok(new)
+    })?;
     store.device = new;
     let detail = format!(
         "a copy of this vault wrote under its device id (from delta {fork_at} on), so this vault now writes as a new \
