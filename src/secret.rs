@@ -33,6 +33,9 @@ impl DataKey {
     }
 }
 
+/// The fewest characters of a passphrase that protects something new.
+pub const MIN_NEW_PASSPHRASE_CHARS: usize = 8;
+
 /// A passphrase typed by the user: Unicode NFC, UTF-8 (after trimming a trailing newline that
 /// a file or pipe adds), so the same words typed on another keyboard or system give the same
 /// key (a composed and a decomposed "й" are the same passphrase).
@@ -52,6 +55,20 @@ impl Passphrase {
         use unicode_normalization::UnicodeNormalization;
         let nfc: String = text.nfc().collect();
         Ok(Passphrase(nfc))
+    }
+
+    /// A passphrase that protects something new (a vault, a changed passphrase, a bundle): as
+    /// [`Passphrase::new`], and at least [`MIN_NEW_PASSPHRASE_CHARS`] characters. The one
+    /// strength rule of the CLI and the app.
+    pub fn for_new_vault(text: String) -> Result<Self> {
+        let pass = Passphrase::new(text)?;
+        if pass.char_count() < MIN_NEW_PASSPHRASE_CHARS {
+            return Err(Error::invalid(
+                "passphrase",
+                &format!("use at least {MIN_NEW_PASSPHRASE_CHARS} characters; a few words are easier to remember"),
+            ));
+        }
+        Ok(pass)
     }
 
     /// The passphrase bytes for the KDF.
@@ -125,6 +142,21 @@ impl RecoveryKey {
 mod tests {
     use super::*;
     use crate::entropy::SeededEntropy;
+
+    #[test]
+    fn a_new_passphrase_has_at_least_eight_characters() {
+        assert!(Passphrase::for_new_vault("seven77".into()).is_err());
+        assert!(Passphrase::for_new_vault("\n".into()).is_err());
+        // Characters, not bytes: eight Cyrillic letters are enough, seven are not.
+        assert!(Passphrase::for_new_vault("пароль12".into()).is_ok());
+        assert!(Passphrase::for_new_vault("пароль1".into()).is_err());
+        // The newline a file or pipe adds does not count.
+        assert!(Passphrase::for_new_vault("seven77\n".into()).is_err());
+        let Err(Error::InvalidInput { field, .. }) = Passphrase::for_new_vault("short".into()) else { panic!() };
+        assert_eq!(field, "passphrase");
+        // Unlocking takes what was set before the rule (a vault made by an older build).
+        assert!(Passphrase::new("short".into()).is_ok());
+    }
 
     #[test]
     fn recovery_key_round_trips_through_its_written_form() {

@@ -116,3 +116,33 @@ fn no_readable_case_data_lands_on_disk_during_export_and_import() {
     }
     assert!(scanned >= 5, "two vaults (header, database) and the bundle: {scanned}");
 }
+
+/// A pipe or a folder where the bundle should be: refused at once with a clear error (exit 1),
+/// never read (reading a pipe would wait for ever); a short passphrase for a new bundle is
+/// refused by the same rule as the app's.
+#[test]
+fn import_refuses_what_is_not_a_bundle_file_and_export_a_short_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = Cli::new(&tmp.path().join("a"));
+    a.init();
+    add(&a);
+    let fifo = tmp.path().join("bundle.age");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let start = std::time::Instant::now();
+    let out = a.run(&["import", fifo.to_str().unwrap(), "--dry-run"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(10), "{:?}", start.elapsed());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    let out = a.run(&["import", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let short = a
+        .cmd(&["export", "--all", "--out", tmp.path().join("p.age").to_str().unwrap(), "--scrypt-log-n", "10"])
+        .env("CASEBOOK_EXPORT_PASSPHRASE", "seven77")
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+    assert!(!tmp.path().join("p.age").exists());
+}

@@ -81,10 +81,7 @@ pub fn vault_status(state: State<'_, AppState>) -> IpcResult<VaultStatus> {
 
 #[tauri::command(async)]
 pub fn vault_create(state: State<'_, AppState>, passphrase: String) -> IpcResult<Created> {
-    let pass = self::passphrase(passphrase)?;
-    if pass.char_count() < 8 {
-        return Err(IpcError::bad_input("passphrase", "use at least 8 characters"));
-    }
+    let pass = Passphrase::for_new_vault(passphrase)?;
     let (vault, recovery) = Vault::create(&state.vault_dir, &pass, CreateOptions::default(), &mut OsEntropy)?;
     state.open(open_session(vault)?)?;
     Ok(Created { recovery_key: recovery.display_groups().to_string() })
@@ -106,10 +103,9 @@ pub fn vault_lock(state: State<'_, AppState>) -> IpcResult<()> {
 #[tauri::command(async)]
 pub fn vault_change_passphrase(state: State<'_, AppState>, current: String, next: String) -> IpcResult<()> {
     let current = self::passphrase(current)?;
-    let next = self::passphrase(next).map_err(|_| IpcError::bad_input("next", "the new passphrase is empty"))?;
-    if next.char_count() < 8 {
-        return Err(IpcError::bad_input("next", "use at least 8 characters"));
-    }
+    // The form shows the error beside the new passphrase.
+    let next =
+        Passphrase::for_new_vault(next).map_err(|e| IpcError { field: Some("next".into()), ..IpcError::from(e) })?;
     // Proves the current passphrase; the open session is kept.
     let mut vault = Vault::unlock(&state.vault_dir, &current)?;
     vault.change_passphrase(&next, keyslot::DEFAULT_PASSPHRASE_KDF, &mut OsEntropy)?;
@@ -376,14 +372,10 @@ pub fn conflict_resolve(state: State<'_, AppState>, id: String, keep: usize) -> 
 
 // ---- Export bundles and import (docs/formats/bundle.md) -------------------------------------
 
-/// Largest bundle file an import reads (a bundle's archive is bounded at 256 MiB inside).
-const MAX_BUNDLE_FILE: u64 = 300 * 1024 * 1024;
 /// Most ids one export selection may name.
 const MAX_SELECTED_IDS: usize = 1_000_000;
 /// Most public keys one bundle is encrypted to.
 const MAX_RECIPIENTS: usize = 20;
-/// Shortest passphrase a bundle is locked with.
-const MIN_BUNDLE_PASSPHRASE_CHARS: usize = 8;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -432,63 +424,10 @@ fn bundle_path(path: &str) -> IpcResult<PathBuf> {
     Ok(file)
 }
 
-/// Writes `bytes` to a new file, readable by its owner only. An existing file (or a link, even
-/// a dangling one) at `path` is never replaced; a half-written file is removed.
-fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> IpcResult<()> {
-    use std::io::{ErrorKind, Write};
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let shown = path.display();
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        ErrorKind::AlreadyExists => IpcError::bad_input(
-            "path",
-            &format!("{shown} already exists; Casebook never overwrites a file: choose another name"),
-        ),
-        ErrorKind::NotFound => IpcError::bad_input("path", &format!("the folder of {shown} does not exist")),
-        ErrorKind::PermissionDenied => IpcError::bad_input("path", &format!("no permission to write {shown}")),
-        _ => IpcError::bad_input("path", &format!("cannot create {shown}: {e}")),
-    })?;
-    if let Err(e) = file.write_all(bytes).and_then(|_| file.sync_all()) {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(casebook::Error::io(format!("writing {shown}"), e).into());
-    }
-    Ok(())
-}
-
-/// Reads a bundle file, refusing anything but a regular file of at most 300 MiB (checked before
-/// and after opening; opened non-blocking, so a pipe put there cannot hang the app).
+/// Reads the bundle file at a path as typed (`export::file::read`: a regular file, bounded,
+/// never blocking).
 fn read_bundle_file(path: &str) -> IpcResult<Vec<u8>> {
-    use std::io::Read;
-    let file = bundle_path(path)?;
-    let shown = file.display();
-    let refuse = |why: &str| IpcError::bad_input("path", &format!("{shown}: {why}"));
-    let not_regular = "not a regular file";
-    let too_large = "larger than 300 MiB: not a Casebook bundle";
-    let meta = std::fs::metadata(&file).map_err(|e| refuse(&format!("cannot open it: {e}")))?;
-    if !meta.is_file() {
-        return Err(refuse(not_regular));
-    }
-    if meta.len() > MAX_BUNDLE_FILE {
-        return Err(refuse(too_large));
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let handle = options.open(&file).map_err(|e| refuse(&format!("cannot open it: {e}")))?;
-    let meta = handle.metadata().map_err(|e| refuse(&format!("cannot read it: {e}")))?;
-    if !meta.is_file() {
-        return Err(refuse(not_regular));
-    }
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_BUNDLE_FILE) as usize);
-    handle.take(MAX_BUNDLE_FILE + 1).read_to_end(&mut bytes).map_err(|e| refuse(&format!("cannot read it: {e}")))?;
-    if bytes.len() as u64 > MAX_BUNDLE_FILE {
-        return Err(refuse(too_large));
-    }
-    Ok(bytes)
+    Ok(export::file::read(&bundle_path(path)?)?)
 }
 
 /// An import's passphrase: absent or empty means "open with this vault's identity".
@@ -522,33 +461,18 @@ pub fn export_run(
             }
             Protection::Recipients(keys)
         }
-        (None, Some(text)) => {
-            let pass = Passphrase::new(text).map_err(|_| IpcError::bad_input("passphrase", "enter a passphrase"))?;
-            if pass.char_count() < MIN_BUNDLE_PASSPHRASE_CHARS {
-                return Err(IpcError::bad_input("passphrase", "use at least 8 characters"));
-            }
-            Protection::Passphrase(pass, export::DEFAULT_SCRYPT_LOG_N)
-        }
+        (None, Some(text)) => Protection::Passphrase(Passphrase::for_new_vault(text)?, export::DEFAULT_SCRYPT_LOG_N),
         _ => return Err(IpcError::bad_input("recipient", "give either public keys or a passphrase")),
     };
     let file = bundle_path(&path)?;
-    // Refused before the work (the create_new below refuses it again, race-free).
-    if std::fs::symlink_metadata(&file).is_ok() {
-        return Err(IpcError::bad_input(
-            "path",
-            &format!("{} already exists; Casebook never overwrites a file: choose another name", file.display()),
-        ));
-    }
-    match file.parent() {
-        Some(dir) if dir.is_dir() => {}
-        _ => return Err(IpcError::bad_input("path", &format!("the folder of {} does not exist", file.display()))),
-    }
+    // Refused before the work (the write refuses it again, race-free).
+    export::file::check_new(&file)?;
     // The store is held while the bundle is built; the file is written after it is released.
     let (bytes, summary) = state.with_session(|s| {
         let vault_id = s.vault_id.parse().map_err(|_| casebook::Error::invalid("vault", "the vault id is damaged"))?;
         export::export_bundle(&mut s.store, vault_id, &selection, profile, &protection)
     })?;
-    write_new_file(&file, &bytes)?;
+    export::file::write_new(&file, &bytes)?;
     Ok(summary)
 }
 

@@ -38,25 +38,6 @@ pub(super) struct ExportArgs {
     json: bool,
 }
 
-/// Writes a new file (never over an existing one) with `mode` on Unix.
-pub(super) fn write_new(path: &std::path::Path, bytes: &[u8], mode: u32) -> Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, mode);
-    let mut f = opts.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::invalid("--out", &format!("{} exists already; choose a new file name", path.display()))
-        } else {
-            Error::io(format!("could not create {}", path.display()), e)
-        }
-    })?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| Error::io(format!("could not write {}", path.display()), e))
-}
-
 pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
     use casebook::export::{Protection, Selection};
     let chosen = usize::from(!a.cases.is_empty())
@@ -80,9 +61,7 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
     };
     let profile: casebook::export::Profile =
         a.redact.parse().map_err(|_| Error::invalid("--redact", "it is one of full, no-identity or summary"))?;
-    if a.out.exists() {
-        return Err(Error::invalid("--out", &format!("{} exists already; choose a new file name", a.out.display())));
-    }
+    casebook::export::file::check_new(&a.out)?;
     let protection = if a.recipients.is_empty() {
         Protection::Passphrase(secrets::export_passphrase(true)?, a.scrypt_log_n)
     } else {
@@ -93,7 +72,7 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
     };
     let (vault_id, mut store) = open_with_id(cli)?;
     let (bytes, summary) = casebook::export::export_bundle(&mut store, vault_id, &selection, profile, &protection)?;
-    write_new(&a.out, &bytes, 0o600)?;
+    casebook::export::file::write_new(&a.out, &bytes)?;
     if a.json {
         output::json(&summary);
     } else {
@@ -112,11 +91,7 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
 }
 
 pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, json: bool) -> Result<()> {
-    let meta = std::fs::metadata(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
-    if meta.len() > 300 * 1024 * 1024 {
-        return Err(Error::invalid("bundle", "the file is larger than 300 MiB: not a Casebook bundle"));
-    }
-    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("could not read {}", file.display()), e))?;
+    let bytes = casebook::export::file::read(file)?;
     let needs = casebook::export::crypt::needs_passphrase(&bytes).ok_or_else(|| {
         Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format)")
     })?;

@@ -7,7 +7,7 @@ mod output;
 mod secrets;
 mod share;
 
-use exchange::{export_command, import_command, write_new, ExportArgs};
+use exchange::{export_command, import_command, ExportArgs};
 use share::{share_command, ShareCommand};
 
 use std::path::PathBuf;
@@ -429,11 +429,10 @@ fn execute(cli: Cli) -> Result<()> {
             let key = casebook::export::public_key(&mut store)?;
             let label = label.clone().unwrap_or_else(|| format!("Casebook vault {vault_id}"));
             let label: String = label.chars().filter(|c| !c.is_control()).collect();
-            write_new(
+            casebook::export::file::write_new_public(
                 out,
                 format!("# {label}\n# Casebook (age) public key: export bundles to it with --recipient\n{key}\n")
                     .as_bytes(),
-                0o644,
             )?;
             println!("Public key written to {}: {key}", out.display());
             Ok(())

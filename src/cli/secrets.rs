@@ -22,37 +22,38 @@ fn prompt(label: &str) -> Result<Zeroizing<String>> {
 }
 
 /// The vault passphrase: `$CASEBOOK_PASSPHRASE`, else `--passphrase-file`, else a prompt
-/// (asked twice when `confirm`, for a new vault).
-pub fn passphrase(file: Option<&Path>, confirm: bool) -> Result<Passphrase> {
+/// (asked twice when `new`, for a new vault, which needs a passphrase of the strength rule).
+pub fn passphrase(file: Option<&Path>, new: bool) -> Result<Passphrase> {
+    let wrap = |text: String| if new { Passphrase::for_new_vault(text) } else { Passphrase::new(text) };
     if let Some(p) = env_secret("CASEBOOK_PASSPHRASE") {
-        return Passphrase::new(p.to_string());
+        return wrap(p.to_string());
     }
     if let Some(file) = file {
         let text = std::fs::read_to_string(file)
             .map_err(|e| Error::io(format!("could not read the passphrase file {}", file.display()), e))?;
-        return Passphrase::new(text);
+        return wrap(text);
     }
     let first = prompt("Vault passphrase: ")?;
-    if confirm {
+    if new {
         let second = prompt("Repeat the passphrase: ")?;
         if *first != *second {
             return Err(Error::invalid("passphrase", "the two entries differ; nothing was created"));
         }
     }
-    Passphrase::new(first.to_string())
+    wrap(first.to_string())
 }
 
 /// The new passphrase for `passwd`/`recover`: `$CASEBOOK_NEW_PASSPHRASE` or a prompt asked twice.
 pub fn new_passphrase() -> Result<Passphrase> {
     if let Some(p) = env_secret("CASEBOOK_NEW_PASSPHRASE") {
-        return Passphrase::new(p.to_string());
+        return Passphrase::for_new_vault(p.to_string());
     }
     let first = prompt("New passphrase: ")?;
     let second = prompt("Repeat the new passphrase: ")?;
     if *first != *second {
         return Err(Error::invalid("new passphrase", "the two entries differ; nothing was changed"));
     }
-    Passphrase::new(first.to_string())
+    Passphrase::for_new_vault(first.to_string())
 }
 
 /// The recovery key: `$CASEBOOK_RECOVERY_KEY` or a prompt.
@@ -88,8 +89,9 @@ pub fn invite_passphrase() -> Result<Passphrase> {
 /// The export passphrase: `$CASEBOOK_EXPORT_PASSPHRASE`, else a prompt (asked twice for a new
 /// bundle).
 pub fn export_passphrase(confirm: bool) -> Result<Passphrase> {
+    let wrap = |text: String| if confirm { Passphrase::for_new_vault(text) } else { Passphrase::new(text) };
     if let Some(p) = env_secret("CASEBOOK_EXPORT_PASSPHRASE") {
-        return Passphrase::new(p.to_string());
+        return wrap(p.to_string());
     }
     let first = prompt("Bundle passphrase: ")?;
     if confirm {
@@ -98,5 +100,5 @@ pub fn export_passphrase(confirm: bool) -> Result<Passphrase> {
             return Err(Error::invalid("passphrase", "the two entries differ; nothing was exported"));
         }
     }
-    Passphrase::new(first.to_string())
+    wrap(first.to_string())
 }

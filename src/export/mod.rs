@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod cases;
 pub mod crypt;
+pub mod file;
 pub mod import;
 pub mod schema;
 
