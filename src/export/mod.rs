@@ -24,6 +24,7 @@ pub use import::{apply, apply_planned, plan, Bundle, ImportPlan, ImportReport};
 
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
+use crate::hex::encode as hex;
 use crate::secret::Passphrase;
 use crate::store::Store;
 
@@ -76,7 +77,40 @@ pub fn public_key(store: &mut Store) -> Result<String> {
     Ok(identity(store)?.to_public().to_string())
 }
 
-use crate::hex::encode as hex;
+/// Most public keys one bundle is encrypted to.
+pub const MAX_RECIPIENTS: usize = 20;
+/// Most cases one selection by id may name.
+pub const MAX_SELECTED_IDS: usize = 1_000_000;
+
+/// Checks an export's selection and protection before any work, for the CLI and the app alike:
+/// 1 to [`MAX_SELECTED_IDS`] ids, 1 to [`MAX_RECIPIENTS`] well-formed public keys, and a
+/// passphrase of the strength rule (`Passphrase::for_new_vault`).
+pub fn check_request(selection: &Selection, protection: &Protection) -> Result<()> {
+    if let Selection::Ids(ids) = selection {
+        if ids.is_empty() || ids.len() > MAX_SELECTED_IDS {
+            return Err(Error::invalid("selection", "select from 1 to 1,000,000 cases"));
+        }
+    }
+    match protection {
+        Protection::Recipients(keys) => {
+            if keys.is_empty() || keys.len() > MAX_RECIPIENTS {
+                return Err(Error::invalid("recipient", &format!("give from 1 to {MAX_RECIPIENTS} public keys")));
+            }
+            for k in keys {
+                crypt::recipient(k)?;
+            }
+        }
+        Protection::Passphrase(pass, _) => {
+            if pass.char_count() < crate::secret::MIN_NEW_PASSPHRASE_CHARS {
+                return Err(Error::invalid(
+                    "passphrase",
+                    "use at least 8 characters; a few words are easier to remember",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Builds an encrypted bundle of the selected cases.
 pub fn export_bundle(
@@ -86,11 +120,7 @@ pub fn export_bundle(
     profile: Profile,
     protection: &Protection,
 ) -> Result<(Vec<u8>, ExportSummary)> {
-    if let Protection::Recipients(keys) = protection {
-        for k in keys {
-            crypt::recipient(k)?; // a bad key is reported before any work
-        }
-    }
+    check_request(selection, protection)?;
     // A stage or country that does not exist is named as such, not reported as "no case".
     let filter = crate::store::read::CaseFilter {
         stage: if let Selection::Stage(st) = selection { Some(st.clone()) } else { None },
@@ -163,4 +193,35 @@ pub fn read_bundle(store: &mut Store, bytes: &[u8], passphrase: Option<&Passphra
     };
     let zip = zeroize::Zeroizing::new(zip);
     import::check(&zip, sha256)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(r: Result<()>) -> Option<String> {
+        match r {
+            Err(Error::InvalidInput { field, .. }) => Some(field),
+            Err(other) => panic!("{other:?}"),
+            Ok(()) => None,
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_before_any_work() {
+        let key = age::x25519::Identity::generate().to_public().to_string();
+        let pass = |s: &str| Passphrase::new(s.into()).unwrap();
+        let keys = |n: usize| Protection::Recipients(vec![key.clone(); n]);
+        assert_eq!(field(check_request(&Selection::All, &keys(1))), None);
+        assert_eq!(field(check_request(&Selection::All, &keys(20))), None);
+        assert_eq!(field(check_request(&Selection::All, &keys(0))).as_deref(), Some("recipient"));
+        assert_eq!(field(check_request(&Selection::All, &keys(21))).as_deref(), Some("recipient"));
+        let bad = Protection::Recipients(vec!["age1nope".into()]);
+        assert!(check_request(&Selection::All, &bad).is_err());
+        assert_eq!(field(check_request(&Selection::Ids(vec![]), &keys(1))).as_deref(), Some("selection"));
+        assert_eq!(field(check_request(&Selection::Ids(vec![[1; 16]]), &keys(1))), None);
+        let short = Protection::Passphrase(pass("seven77"), 10);
+        assert_eq!(field(check_request(&Selection::All, &short)).as_deref(), Some("passphrase"));
+        assert_eq!(field(check_request(&Selection::All, &Protection::Passphrase(pass("eight888"), 10))), None);
+    }
 }

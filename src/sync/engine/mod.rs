@@ -35,6 +35,7 @@ use super::seal::{self, GroupKeys};
 use super::share::{self, Name, Share};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
+pub(crate) use crate::hex::encode as hex;
 use crate::secret::Passphrase;
 use crate::store::Store;
 use crate::vault::header::KdfParams;
@@ -56,8 +57,6 @@ struct Attached {
     path: PathBuf,
     scanned_upto: i64,
 }
-
-use crate::hex::encode as hex;
 
 fn attached(store: &Store) -> Result<Option<Attached>> {
     let row = state::share_row(&store.conn)?;
