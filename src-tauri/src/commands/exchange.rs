@@ -1,0 +1,129 @@
+//! Exchange commands: this vault's public key, export bundles and imports (docs/formats/bundle.md).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use tauri::State;
+
+use casebook::export::{self, ExportSummary, ImportPlan, ImportReport, Profile, Protection, Selection};
+use casebook::secret::Passphrase;
+use casebook::store::read::parse_id;
+
+use super::typed_path;
+use crate::ipc_error::{IpcError, IpcResult};
+use crate::session::AppState;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    public_key: String,
+}
+
+/// `export_run`'s `selection`: `{kind: "all" | "ids" | "stage" | "country", ids?, stage?, country?}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionArg {
+    kind: String,
+    ids: Option<Vec<String>>,
+    stage: Option<String>,
+    country: Option<String>,
+}
+
+impl SelectionArg {
+    fn parse(self) -> IpcResult<Selection> {
+        let missing = |what: &str| IpcError::bad_input("selection", &format!("a {what} selection needs `{what}`"));
+        match self.kind.as_str() {
+            "all" => Ok(Selection::All),
+            "stage" => Ok(Selection::Stage(self.stage.ok_or_else(|| missing("stage"))?)),
+            "country" => Ok(Selection::Country(self.country.ok_or_else(|| missing("country"))?)),
+            "ids" => {
+                let ids = self.ids.ok_or_else(|| IpcError::bad_input("selection", "an ids selection needs `ids`"))?;
+                // Bounded before the ids are parsed (the count itself is checked by the core).
+                if ids.len() > export::MAX_SELECTED_IDS {
+                    return Err(IpcError::bad_input("selection", "select from 1 to 1,000,000 cases"));
+                }
+                Ok(Selection::Ids(ids.iter().map(|id| parse_id(id)).collect::<casebook::Result<_>>()?))
+            }
+            _ => Err(IpcError::bad_input("selection", "kind is one of all, ids, stage or country")),
+        }
+    }
+}
+
+/// A bundle file's path as typed: trimmed, `~/` expanded, absolute, naming a file.
+fn bundle_path(path: &str) -> IpcResult<PathBuf> {
+    let file = typed_path(path).ok_or_else(|| IpcError::bad_input("path", "enter the path of the file"))?;
+    if !file.is_absolute() {
+        return Err(IpcError::bad_input("path", "give the file's full path, such as /home/me/casebook-export.age"));
+    }
+    if path.trim().ends_with('/') || file.file_name().is_none() {
+        return Err(IpcError::bad_input("path", "give a file name, not a folder"));
+    }
+    Ok(file)
+}
+
+/// Reads the bundle file at a path as typed (`export::file::read`: a regular file, bounded,
+/// never blocking).
+fn read_bundle_file(path: &str) -> IpcResult<Vec<u8>> {
+    Ok(export::file::read(&bundle_path(path)?)?)
+}
+
+/// An import's passphrase: absent or empty means "open with this vault's identity".
+fn bundle_passphrase(text: Option<String>) -> IpcResult<Option<Passphrase>> {
+    match text {
+        Some(t) if !t.is_empty() => Ok(Some(super::passphrase(t)?)),
+        _ => Ok(None),
+    }
+}
+
+#[tauri::command(async)]
+pub fn identity_show(state: State<'_, AppState>) -> IpcResult<Identity> {
+    state.with_session(|s| export::public_key(&mut s.store).map(|public_key| Identity { public_key }))
+}
+
+#[tauri::command(async)]
+pub fn export_run(
+    state: State<'_, AppState>,
+    selection: SelectionArg,
+    profile: String,
+    recipients: Option<Vec<String>>,
+    passphrase: Option<String>,
+    path: String,
+) -> IpcResult<ExportSummary> {
+    let selection = selection.parse()?;
+    let profile: Profile = profile.parse()?;
+    let protection = match (recipients, passphrase) {
+        (Some(keys), None) => Protection::Recipients(keys),
+        (None, Some(text)) => Protection::Passphrase(Passphrase::for_new_vault(text)?, export::DEFAULT_SCRYPT_LOG_N),
+        _ => return Err(IpcError::bad_input("recipient", "give either public keys or a passphrase")),
+    };
+    let file = bundle_path(&path)?;
+    // Refused before the work (the write refuses it again, race-free).
+    export::file::check_new(&file)?;
+    // The store is held while the bundle is built; the file is written after it is released.
+    let (bytes, summary) = state.with_session(|s| {
+        let vault_id = s.vault_id.parse().map_err(|_| casebook::Error::invalid("vault", "the vault id is damaged"))?;
+        export::export_bundle(&mut s.store, vault_id, &selection, profile, &protection)
+    })?;
+    export::file::write_new(&file, &bytes)?;
+    Ok(summary)
+}
+
+#[tauri::command(async)]
+pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportPlan> {
+    let pass = bundle_passphrase(passphrase)?;
+    let bytes = read_bundle_file(&path)?;
+    state.with_session(|s| {
+        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        export::plan(&s.store, &bundle)
+    })
+}
+
+#[tauri::command(async)]
+pub fn import_apply(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportReport> {
+    let pass = bundle_passphrase(passphrase)?;
+    let bytes = read_bundle_file(&path)?;
+    state.with_session(|s| {
+        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        export::apply(&mut s.store, &bundle)
+    })
+}
