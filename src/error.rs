@@ -105,21 +105,6 @@ impl Error {
             Error::Cancelled => ErrorCode::Cancelled,
         }
     }
-
-    /// What the user can do about it, when there is something.
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            Error::WrongKey => Some("check the keyboard layout and Caps Lock; if the passphrase is lost, use `casebook recover` with the recovery key"),
-            Error::HeaderMissing { .. } => Some("check the vault folder (--vault or $CASEBOOK_VAULT), or create a vault with `casebook init`"),
-            Error::HeaderDamaged { .. } => Some("restore the vault folder from a backup; do not edit files inside it"),
-            Error::Database(e) if is_not_a_database(e) => Some("restore the vault folder from a backup; do not edit files inside it"),
-            Error::HeaderTooNew { .. } | Error::DatabaseTooNew { .. } => Some("install the newest version of Casebook"),
-            Error::VaultExists { .. } => Some("choose an empty or new folder"),
-            Error::Io { .. } => Some("check that the disk is not full and the folder is writable"),
-            Error::ShareUnreachable { .. } => Some("plug in the stick or mount the drive that holds the share, or check the folder with `casebook share status`"),
-            _ => None,
-        }
-    }
 }
 
 /// SQLite's words for "this file is not what the key says it is": a wrong key, a damaged

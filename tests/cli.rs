@@ -285,3 +285,28 @@ fn bench_runs_on_a_small_workload_and_prints_ratios() {
     }
     assert!(out.contains('×'));
 }
+
+/// A new vault's passphrase follows the app's rule (at least 8 characters): the CLI refuses a
+/// shorter one before creating anything, with the rule in words and exit code 1; the hint line
+/// names what to do at the command line, and a wrong passphrase stays one line.
+#[test]
+fn init_refuses_a_short_passphrase_and_errors_carry_command_line_advice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cli = Cli::new(tmp.path());
+    let out = cli
+        .cmd(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "1", "--kdf-parallelism", "1"])
+        .env("CASEBOOK_PASSPHRASE", "seven77")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("at least 8 characters"), "{err}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().flatten().all(|e| !e.path().join("casebook.vault").exists()));
+    let missing = cli.cmd(&["case", "list"]).output().unwrap();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("hint:") && err.contains("casebook init"), "{err}");
+    cli.init();
+    let wrong = cli.cmd(&["case", "list"]).env("CASEBOOK_PASSPHRASE", "wrong passphrase").output().unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&wrong.stderr).lines().count(), 1);
+}
