@@ -20,8 +20,8 @@ pub enum Error {
     HeaderMissing { path: PathBuf },
     /// The header file is truncated, corrupt or was modified.
     HeaderDamaged { path: PathBuf, reason: String },
-    /// The header was written by a newer version of Casebook.
-    HeaderTooNew { path: PathBuf, version: u16 },
+    /// The header was written by a newer version of Casebook (`reads`: the newest this one reads).
+    HeaderTooNew { path: PathBuf, version: u16, reads: u16 },
     /// Key-derivation parameters outside the accepted bounds (checked before the KDF runs).
     KdfParams { reason: String },
     /// `init` was pointed at a folder that already holds something.
@@ -124,11 +124,10 @@ impl fmt::Display for Error {
             Error::HeaderDamaged { path, reason } => {
                 write!(f, "the vault header {} is damaged or was modified: {reason}", path.display())
             }
-            Error::HeaderTooNew { path, version } => write!(
+            Error::HeaderTooNew { path, version, reads } => write!(
                 f,
-                "the vault header {} has format version {version}, written by a newer Casebook; this one reads up to version {}",
+                "the vault header {} has format version {version}, written by a newer Casebook; this one reads up to version {reads}",
                 path.display(),
-                crate::vault::header::FORMAT_VERSION
             ),
             Error::KdfParams { reason } => write!(f, "refused key-derivation parameters: {reason}"),
             Error::VaultExists { path } => {
@@ -142,7 +141,7 @@ impl fmt::Display for Error {
             Error::InvalidInput { field, reason } => write!(f, "invalid {field}: {reason}"),
             Error::Io { context, source } => write!(f, "{context}: {source}"),
             Error::Database(e) if is_not_a_database(e) => {
-                write!(f, "the vault database {} cannot be read: it is damaged, was modified, or does not belong to this header", crate::vault::DB_FILE)
+                write!(f, "the vault database cannot be read: it is damaged, was modified, or does not belong to this header")
             }
             Error::Database(e) => write!(f, "database error: {e}"),
             Error::Crypto(what) => write!(f, "cryptographic failure: {what}"),

@@ -241,7 +241,7 @@ pub fn read_header(dir: &Path) -> Result<Header> {
         });
     }
     Header::decode(&bytes).map_err(|e| match e {
-        HeaderError::TooNew { version } => Error::HeaderTooNew { path, version },
+        HeaderError::TooNew { version } => Error::HeaderTooNew { path, version, reads: header::FORMAT_VERSION },
         e => Error::HeaderDamaged { path, reason: e.to_string() },
     })
 }
