@@ -9,6 +9,7 @@
 pub mod base32;
 pub mod bench;
 pub mod cases;
+pub mod contract;
 pub mod dates;
 pub mod entropy;
 pub mod error;

@@ -6,7 +6,7 @@ import type { CaseFields, CaseFile, CaseInput, CasePage, CaseSummary, CaseUpdate
 import { IpcError } from '../types';
 import { EVENT_KINDS, riskRank } from '../vocab';
 import { addDays } from '../dates';
-import { bad, clone, code, date, EMPTY_FIELDS, fieldValue, foldName, list, NAME_ORDER, summary, text } from './input';
+import { bad, clone, code, date, EMPTY_FIELDS, fieldValue, foldName, list, maxChars, NAME_ORDER, summary, text } from './input';
 import type { FakeState } from './state';
 
 export async function query(s: FakeState, q: CasesQuery): Promise<CasePage> {
@@ -55,7 +55,7 @@ export async function create(s: FakeState, input: CaseInput): Promise<{ id: stri
   if (!('full_name' in input)) throw bad('full_name', 'it is required');
   const fields = validate(s, input as unknown as Record<string, unknown>, ['notes']);
   if (!fields.full_name) throw bad('full_name', 'it is required and cannot be empty');
-  const notes = list('notes', input.notes).map((n) => text('notes', n, 20000)).filter((n): n is string => !!n);
+  const notes = list('notes', input.notes).map((n) => text('notes', n, maxChars('notes', 'body'))).filter((n): n is string => !!n);
   const id = s.put({ ...(fields as Partial<CaseFields>), full_name: fields.full_name as string });
   const c = s.cases.get(id) as CaseFile;
   if (!c.stage) c.stage = 'first_contact';
@@ -89,7 +89,7 @@ export async function remove(s: FakeState, id: string): Promise<void> {
 export async function addNote(s: FakeState, caseId: string, body: string): Promise<{ id: string }> {
   s.record('note_add', { caseId, text: body });
   const c = s.getCase(caseId);
-  const t = text('text', body, 20000);
+  const t = text('text', body, maxChars('notes', 'body'));
   if (t === null) throw bad('text', 'a note cannot be empty');
   const note = s.note(t);
   c.notes.unshift(note);
@@ -101,7 +101,7 @@ export async function addNote(s: FakeState, caseId: string, body: string): Promi
 export async function addTask(s: FakeState, caseId: string, title: string, due: string | null): Promise<{ id: string }> {
   s.record('task_add', { caseId, title, due });
   const c = s.getCase(caseId);
-  const t = text('title', title, 500);
+  const t = text('title', title, maxChars('tasks', 'title'));
   if (t === null) throw bad('title', 'a task needs a title');
   const d = date('due', due);
   const id = s.newId('task');
@@ -134,7 +134,7 @@ export async function addEvent(s: FakeState, caseId: string, eventDate: string, 
   const k = code('kind', kind, EVENT_KINDS);
   if (k === null) throw bad('kind', 'an event needs a kind');
   const id = s.newId('event');
-  c.events.push({ id, date: d, kind: k, text: text('text', body, 2000) });
+  c.events.push({ id, date: d, kind: k, text: text('text', body, maxChars('events', 'text')) });
   s.unsent++;
   c.updated_at = s.now();
   return { id };

@@ -4,7 +4,7 @@
  */
 import type { CaseFile, ExportRequest, ExportSummary, ImportPlan, ImportPlanCase, ImportReport } from '../types';
 import { IpcError } from '../types';
-import { bad, canonical, clone, filePath, sleep } from './input';
+import { bad, canonical, clone, filePath, LIMITS, sleep } from './input';
 import { FAKE_PUBLIC_KEY, FAKE_VAULT_ID, MAX_BUNDLE_BYTES, type FakeBundle, type FakeState } from './state';
 
 export async function identity(s: FakeState): Promise<{ publicKey: string }> {
@@ -27,7 +27,9 @@ export async function exportRun(s: FakeState, request: ExportRequest): Promise<E
       if (!/^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/.test(r)) throw bad('recipients', `${r.slice(0, 20)} is not an age public key`);
     }
   }
-  if (passphrase !== undefined && [...passphrase].length < 8) throw bad('passphrase', 'use at least 8 characters');
+  if (passphrase !== undefined && [...passphrase].length < LIMITS.min_new_passphrase_chars) {
+    throw bad('passphrase', `use at least ${LIMITS.min_new_passphrase_chars} characters`);
+  }
   const path = filePath(request.path);
   if (s.files.has(path)) throw bad('path', `${path} already exists; Casebook never overwrites a file`);
   let chosen = [...s.cases.values()];

@@ -23,6 +23,7 @@ import {
   isCountry,
 } from '../vocab';
 import { isIsoDate } from '../dates';
+import model from '../generated/model.json';
 
 const HOME = '/home/volunteer';
 
@@ -39,14 +40,15 @@ export function foldName(s: string): string {
   return out.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
 }
 
-const TEXT_MAX: Partial<Record<keyof CaseFields, number>> = {
-  full_name: 200,
-  full_name_latin: 200,
-  city: 100,
-  criminal_case_number: 100,
-  assigned_to: 100,
-  partner_org: 200,
-};
+/** The longest text a field takes, from the core's contract (`generated/model.json`). */
+export function maxChars(table: string, field: string): number {
+  const f = model.tables.find((t) => t.table === table)?.fields.find((x) => x.name === field);
+  if (!f || !('max' in f) || typeof f.max !== 'number') throw new Error(`no text limit for ${table}.${field}`);
+  return f.max;
+}
+
+/** The limits the core enforces (passphrase, recipients, bundle size). */
+export const LIMITS = model.limits;
 
 export const EMPTY_FIELDS: Omit<CaseFields, 'full_name'> = {
   full_name_latin: null,
@@ -113,7 +115,7 @@ export function fieldValue(key: string, v: unknown): unknown {
     case 'criminal_case_number':
     case 'assigned_to':
     case 'partner_org':
-      return text(key, v, TEXT_MAX[key as keyof CaseFields] ?? 200);
+      return text(key, v, maxChars('cases', key));
     case 'birth_date':
       return date(key, v);
     case 'country': {

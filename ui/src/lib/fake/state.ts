@@ -5,7 +5,7 @@
  */
 import type { CaseFile, Conflict, ErrorCode, ExportProfile, LockReason, Settings, SyncAlarm, SyncDevice, SyncFinished, SyncQuarantine, SyncReport } from '../types';
 import { IpcError } from '../types';
-import { clone, EMPTY_FIELDS } from './input';
+import { clone, EMPTY_FIELDS, LIMITS } from './input';
 
 /** Searched for by `scripts/check-dist.mjs`: it must never appear in a production bundle. */
 export const FAKE_BACKEND_MARKER = 'casebook-fake-backend';
@@ -35,7 +35,7 @@ export const FAKE_PUBLIC_KEY = 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2t
 export const FAKE_OTHER_VAULT = '0193a5c2-7d41-7c3e-9a55-2f1e0d9c8b7a';
 export const FAKE_VAULT_ID = '0193a5c2-0000-7000-8000-a1b2c3d4e5f6';
 /** The shell refuses to read bundles larger than this. */
-export const MAX_BUNDLE_BYTES = 300 * 1024 * 1024;
+export const MAX_BUNDLE_BYTES = LIMITS.max_bundle_bytes;
 
 /** A bundle "file" of the fake: what `export_run` wrote (or a test put there). */
 export interface FakeBundle {
