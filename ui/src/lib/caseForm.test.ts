@@ -1,32 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { createInput, draftOf, emptyDraft, fieldMatches, updateInput } from './caseForm';
 import type { CaseFields } from './types';
+import { clone, EMPTY_FIELDS } from './fake/input';
 
 const base: CaseFields = {
-  ...(() => {
-    const d = emptyDraft();
-    return {
-      full_name: 'Юрий Жуков',
-      full_name_latin: 'Yuri Zhukov',
-      aliases: ['Юра'],
-      birth_date: null,
-      citizenship: ['RU'],
-      contacts: [],
-      languages: ['ru'],
-      category: null,
-      stage: d.stage,
-      country: 'KZ',
-      city: 'Алматы',
-      risk_level: 'high',
-      risk_flags: [],
-      documents: [],
-      criminal_articles: [],
-      criminal_case_number: null,
-      assigned_to: null,
-      partner_org: null,
-      family: [],
-    };
-  })(),
+  ...clone(EMPTY_FIELDS),
+  full_name: 'Юрий Жуков',
+  full_name_latin: 'Yuri Zhukov',
+  aliases: ['Юра'],
+  citizenship: ['RU'],
+  languages: ['ru'],
+  stage: emptyDraft().stage,
+  country: 'KZ',
+  city: 'Алматы',
+  risk_level: 'high',
 };
 
 describe('case form', () => {

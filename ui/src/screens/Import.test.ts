@@ -5,6 +5,7 @@ import { FAKE_OTHER_VAULT, FAKE_PUBLIC_KEY, type FakeBackend } from '../lib/fake
 import { setLanguage } from '../lib/i18n/index.svelte';
 import type { CaseFile } from '../lib/types';
 import Import from './Import.svelte';
+import { clone, EMPTY_FIELDS } from '../lib/fake/input';
 
 async function importScreen(setup: (fake: FakeBackend) => void = () => {}, opts = {}) {
   const made = await openApp(opts);
@@ -22,25 +23,8 @@ async function type(testid: string, value: string) {
 function caseFile(id: string, full_name: string, extra: Partial<CaseFile> = {}): CaseFile {
   return {
     id,
+    ...clone(EMPTY_FIELDS),
     full_name,
-    full_name_latin: null,
-    aliases: [],
-    birth_date: null,
-    citizenship: [],
-    contacts: [],
-    languages: [],
-    category: null,
-    stage: 'first_contact',
-    country: null,
-    city: null,
-    risk_level: null,
-    risk_flags: [],
-    documents: [],
-    criminal_articles: [],
-    criminal_case_number: null,
-    assigned_to: null,
-    partner_org: null,
-    family: [],
     created_at: '2026-11-01T10:00:00.000Z',
     updated_at: '2026-11-20T08:30:00.000Z',
     events: [],
