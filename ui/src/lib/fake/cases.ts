@@ -55,7 +55,7 @@ export async function create(s: FakeState, input: CaseInput): Promise<{ id: stri
   if (!('full_name' in input)) throw bad('full_name', 'it is required');
   const fields = validate(s, input as unknown as Record<string, unknown>, ['notes']);
   if (!fields.full_name) throw bad('full_name', 'it is required and cannot be empty');
-  const notes = list('notes', input.notes).map((n) => text('notes', n, maxChars('notes', 'body'))).filter((n): n is string => !!n);
+  const notes = list('notes', input.notes).map((n) => text('notes', n, maxChars('notes', 'body'), true)).filter((n): n is string => !!n);
   const id = s.put({ ...(fields as Partial<CaseFields>), full_name: fields.full_name as string });
   const c = s.cases.get(id) as CaseFile;
   if (!c.stage) c.stage = 'first_contact';
@@ -89,7 +89,7 @@ export async function remove(s: FakeState, id: string): Promise<void> {
 export async function addNote(s: FakeState, caseId: string, body: string): Promise<{ id: string }> {
   s.record('note_add', { caseId, text: body });
   const c = s.getCase(caseId);
-  const t = text('text', body, maxChars('notes', 'body'));
+  const t = text('text', body, maxChars('notes', 'body'), true);
   if (t === null) throw bad('text', 'a note cannot be empty');
   const note = s.note(t);
   c.notes.unshift(note);

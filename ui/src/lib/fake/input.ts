@@ -75,10 +75,18 @@ export function bad(field: string, message: string): IpcError {
   return new IpcError('bad_input', `${field}: ${message}`, field);
 }
 
-export function text(field: string, v: unknown, max: number): string | null {
+/** Text-direction controls: they can make a name display as something else. */
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+
+/** A text as the core's `clean_text` takes it: trimmed, no control characters (newlines and
+ * tabs only in `multiline` fields), no text-direction controls, at most `max` characters. */
+export function text(field: string, v: unknown, max: number, multiline = false): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v !== 'string') throw bad(field, 'expected a text value in quotes');
   const s = v.trim();
+  const control = [...s].find((c) => /\p{Cc}/u.test(c) && !(multiline && (c === '\n' || c === '\t' || c === '\r')));
+  if (control !== undefined) throw bad(field, `it contains the control character U+${control.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`);
+  if (BIDI.test(s)) throw bad(field, 'it contains a text-direction control, which can disguise a name');
   if ([...s].length > max) throw bad(field, `at most ${max} characters`);
   return s === '' ? null : s;
 }
@@ -89,15 +97,26 @@ export function code(field: string, v: unknown, codes: readonly string[]): strin
   return s;
 }
 
-export function list(field: string, v: unknown): unknown[] {
+/** A list of at most `maxItems` items (the core's bound for the field). */
+export function list(field: string, v: unknown, maxItems = Infinity): unknown[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw bad(field, 'expected a list');
+  if (v.length > maxItems) throw bad(field, `at most ${maxItems} items, got ${v.length}`);
   return v;
 }
 
-function obj(field: string, v: unknown): Record<string, unknown> {
+/** An item object with only the `allowed` keys (another key is named in the error). */
+function obj(field: string, v: unknown, allowed: string[]): Record<string, unknown> {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad(field, 'expected an object');
+  const other = Object.keys(v).find((k) => !allowed.includes(k));
+  if (other !== undefined) throw bad(`${field}.${other}`, `unknown key; accepted: ${allowed.join(', ')}`);
   return v as Record<string, unknown>;
+}
+
+/** The most items of a list field, from the contract (`max_items`). */
+function maxItems(field: string): number {
+  const f = model.tables.find((t) => t.table === 'cases')?.fields.find((x) => x.name === field);
+  return f && 'max_items' in f && typeof f.max_items === 'number' ? f.max_items : Infinity;
 }
 
 export function date(field: string, v: unknown): string | null {
@@ -130,11 +149,11 @@ export function fieldValue(key: string, v: unknown): unknown {
     case 'risk_level':
       return code(key, v, RISK_LEVELS);
     case 'risk_flags':
-      return [...new Set(list(key, v).map((x) => code(key, x, RISK_FLAGS)).filter((x) => x !== null))];
+      return [...new Set(list(key, v, RISK_FLAGS.length).map((x) => code(key, x, RISK_FLAGS)).filter((x) => x !== null))];
     case 'citizenship':
       return [
         ...new Set(
-          list(key, v).map((x) => {
+          list(key, v, 10).map((x) => {
             const s = text(key, x, 2)?.toUpperCase() ?? '';
             if (!isCountry(s)) throw bad(key, 'expected country codes');
             return s;
@@ -144,10 +163,10 @@ export function fieldValue(key: string, v: unknown): unknown {
     case 'aliases':
     case 'languages':
     case 'criminal_articles':
-      return [...new Set(list(key, v).map((x) => text(key, x, 200)).filter((x): x is string => x !== null))];
+      return [...new Set(list(key, v, maxItems(key)).map((x) => text(key, x, maxChars('cases', key))).filter((x): x is string => x !== null))];
     case 'contacts':
-      return list(key, v).map((x): Contact => {
-        const o = obj(key, x);
+      return list(key, v, 20).map((x): Contact => {
+        const o = obj(key, x, ['channel', 'value']);
         const channel = code(`${key}.channel`, o.channel, CONTACT_CHANNELS);
         if (channel === null) throw bad(`${key}.channel`, 'each contact needs a channel');
         const value = text(`${key}.value`, o.value, 200);
@@ -155,8 +174,8 @@ export function fieldValue(key: string, v: unknown): unknown {
         return { channel, value };
       });
     case 'documents':
-      return list(key, v).map((x): CaseDocument => {
-        const o = obj(key, x);
+      return list(key, v, 20).map((x): CaseDocument => {
+        const o = obj(key, x, ['kind', 'status', 'number']);
         const kind = code(`${key}.kind`, o.kind, DOCUMENT_KINDS);
         const status = code(`${key}.status`, o.status, DOCUMENT_STATUSES);
         if (kind === null) throw bad(`${key}.kind`, 'each document needs a kind');
@@ -165,8 +184,8 @@ export function fieldValue(key: string, v: unknown): unknown {
         return number === null ? { kind, status } : { kind, status, number };
       });
     case 'family':
-      return list(key, v).map((x): FamilyMember => {
-        const o = obj(key, x);
+      return list(key, v, 20).map((x): FamilyMember => {
+        const o = obj(key, x, ['name', 'relation', 'birth_date']);
         const name = text(`${key}.name`, o.name, 200);
         if (name === null) throw bad(`${key}.name`, 'each family member needs a name');
         const member: FamilyMember = { name };
