@@ -188,3 +188,37 @@ fn a_vault_of_schema_7_is_searchable_after_the_upgrade_rebuilds_its_indexes() {
     assert_eq!(names(&store, "Юр"), ["Юрий Шевченко"]);
     assert_eq!(names(&store, "ереван"), ["Юрий Шевченко"], "notes are found too");
 }
+
+/// The case list as the app asks for it: the filtered list in order with its total, a search
+/// (its best matches, counted), "overdue" and "this week" as of the store's today, a page
+/// clamped to 500 rows, and bad arguments named.
+#[test]
+fn the_case_list_query_pages_searches_and_filters_by_due_dates() {
+    use casebook::search::query::{CaseQuery, Due};
+    use casebook::store::read::CaseSort;
+    let (_tmp, mut store) = seeded();
+    let today = store.date_in_days(0);
+    let overdue_case = *store.add_case(&obj(json!({"full_name": "Overdue Case"}))).unwrap().as_bytes();
+    store.add_task(&overdue_case, "late", Some(&store.date_in_days(-3))).unwrap();
+    let soon_case = *store.add_case(&obj(json!({"full_name": "Soon Case"}))).unwrap().as_bytes();
+    store.add_task(&soon_case, "soon", Some(&store.date_in_days(5))).unwrap();
+    let all = store.query_cases(&CaseQuery { limit: 5, ..Default::default() }).unwrap();
+    let seeded = PAIRS.len() + 4; // and four distractors
+    assert_eq!((all.total, all.rows.len()), (seeded as u64 + 2, 5));
+    let names = |q: CaseQuery| -> Vec<String> {
+        store.query_cases(&q).unwrap().rows.into_iter().map(|r| r.full_name).collect()
+    };
+    assert_eq!(names(CaseQuery { due: Some(Due::Overdue), limit: 50, ..Default::default() }), ["Overdue Case"]);
+    let mut week = names(CaseQuery { due: Some(Due::Week), limit: 50, ..Default::default() });
+    week.sort();
+    assert_eq!(week, ["Overdue Case", "Soon Case"], "due within the week, or before (today {today})");
+    let first = names(CaseQuery { sort: CaseSort::NextDue, limit: 1, ..Default::default() });
+    assert_eq!(first, ["Overdue Case"]);
+    let found = store.query_cases(&CaseQuery { query: "Yuri".into(), limit: 50, ..Default::default() }).unwrap();
+    assert_eq!((found.total, found.rows[0].full_name.as_str()), (1, "Юрий Шевченко"));
+    let page = store.query_cases(&CaseQuery { limit: 100_000, ..Default::default() }).unwrap();
+    assert_eq!(page.rows.len(), seeded + 2, "a page is clamped, not refused");
+    let long = CaseQuery { query: "я".repeat(201), limit: 10, ..Default::default() };
+    assert!(matches!(store.query_cases(&long), Err(casebook::Error::InvalidInput { field, .. }) if field == "query"));
+    assert!("soonest".parse::<CaseSort>().is_err() && "week".parse::<Due>().is_ok());
+}

@@ -19,6 +19,8 @@ use crate::model::CaseSummary;
 use crate::store::read::{summary_from_row_at, CaseFilter, SUMMARY_COLUMNS};
 use crate::store::Store;
 
+pub mod query;
+
 /// Rows hydrated per statement in [`Store::search`] (padded with NULLs so one cached
 /// statement serves every page).
 const HYDRATE_CHUNK: usize = 50;

@@ -1,25 +1,19 @@
-//! Case commands: the paged, filtered and sorted list (or a search), one case file, and its
-//! edits.
+//! Case commands: the case list (`Store::query_cases`), one case file, and its edits.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tauri::State;
 
-use casebook::model::{CaseFile, CaseSummary};
-use casebook::store::read::{parse_id, CaseFilter, CaseSort};
+use casebook::model::CaseFile;
+use casebook::search::query::{CaseQuery, Page};
+use casebook::store::read::parse_id;
 
-use crate::ipc_error::{IpcError, IpcResult};
+use crate::ipc_error::IpcResult;
 use crate::session::AppState;
 
 #[derive(Serialize)]
 pub struct NewId {
     id: String,
-}
-
-#[derive(Serialize)]
-pub struct Page {
-    total: u64,
-    rows: Vec<CaseSummary>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -40,39 +34,17 @@ pub fn cases_query(
     offset: u64,
     limit: u64,
 ) -> IpcResult<Page> {
-    let sort = match sort.as_str() {
-        "updated" => CaseSort::Updated,
-        "name" => CaseSort::Name,
-        "next_due" => CaseSort::NextDue,
-        "risk" => CaseSort::Risk,
-        _ => return Err(IpcError::bad_input("sort", "unknown sort")),
+    let q = CaseQuery {
+        query,
+        stage: filter.stage,
+        country: filter.country,
+        risk_level: filter.risk_level,
+        due: filter.due.as_deref().map(str::parse).transpose()?,
+        sort: sort.parse()?,
+        offset,
+        limit,
     };
-    if query.chars().count() > 200 {
-        return Err(IpcError::bad_input("query", "the search text is too long"));
-    }
-    state.with_session(|s| {
-        let due_by = match filter.due.as_deref() {
-            None => None,
-            Some("overdue") => Some(s.store.date_in_days(-1)),
-            Some("week") => Some(s.store.date_in_days(7)),
-            Some(_) => return Err(casebook::Error::invalid("due", "expected overdue or week")),
-        };
-        let f = CaseFilter {
-            stage: filter.stage,
-            country: filter.country,
-            risk_level: filter.risk_level,
-            tasks_due_by: due_by,
-        };
-        let limit = limit.clamp(1, 500);
-        if query.trim().is_empty() {
-            let total = s.store.count_cases(&f)?;
-            let rows = s.store.list_cases_sorted(&f, sort, offset, limit)?;
-            Ok(Page { total, rows })
-        } else {
-            let rows = s.store.search(&query, &f, limit)?;
-            Ok(Page { total: rows.len() as u64, rows })
-        }
-    })
+    state.with_session(|s| s.store.query_cases(&q))
 }
 
 #[tauri::command(async)]
