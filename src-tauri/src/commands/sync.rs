@@ -39,9 +39,6 @@ fn expose<S: Serializer>(text: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Err
     s.serialize_str(text)
 }
 
-/// Most characters of a device label (the share's record holds at most 200 bytes).
-const MAX_LABEL_CHARS: usize = 60;
-
 /// The share folder as typed: trimmed, `~/` expanded, and absolute (a relative path would
 /// depend on where the app was started from).
 fn share_dir(path: &str) -> IpcResult<PathBuf> {
@@ -53,11 +50,7 @@ fn share_dir(path: &str) -> IpcResult<PathBuf> {
 }
 
 fn device_label(label: &str) -> IpcResult<String> {
-    let label = label.trim();
-    if label.chars().count() > MAX_LABEL_CHARS {
-        return Err(IpcError::bad_input("label", "use at most 60 characters"));
-    }
-    Ok(label.to_string())
+    Ok(engine::check_label(label)?)
 }
 
 /// "Already a share" / "already attached" come from the core as `ShareState`; the forms show

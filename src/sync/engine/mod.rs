@@ -105,9 +105,28 @@ fn local_label(store: &Store) -> Result<String> {
     state::device_label(&store.conn, store.device)
 }
 
-/// Sets this device's label (shown to the other devices; sealed under the group key).
+/// The most characters of a device label (the share's device record holds at most 200 bytes).
+pub const MAX_LABEL_CHARS: usize = 60;
+
+/// A device label as typed: trimmed, at most [`MAX_LABEL_CHARS`] characters, no control or
+/// text-direction characters (the other devices show it beside this device's changes).
+pub fn check_label(label: &str) -> Result<String> {
+    let label = label.trim();
+    if label.chars().count() > MAX_LABEL_CHARS {
+        return Err(Error::invalid("label", &format!("use at most {MAX_LABEL_CHARS} characters")));
+    }
+    let direction =
+        |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    if label.chars().any(|c| c.is_control() || direction(c)) {
+        return Err(Error::invalid("label", "use letters, digits, spaces and punctuation only"));
+    }
+    Ok(label.to_string())
+}
+
+/// Sets this device's label (shown to the other devices; sealed under the group key), as
+/// [`check_label`] takes it.
 pub fn set_label(store: &mut Store, label: &str) -> Result<()> {
-    state::set_device_label(&store.conn, store.device, label)
+    state::set_device_label(&store.conn, store.device, &check_label(label)?)
 }
 
 fn absolute(dir: &Path) -> PathBuf {
@@ -491,4 +510,18 @@ pub fn status(store: &Store) -> Result<Status> {
 /// ends the process here; production does nothing).
 fn crash_point(store: &Store, name: &str) {
     store.faults.reached(name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_is_trimmed_bounded_and_plain() {
+        assert_eq!(check_label("  Anna laptop \n").unwrap(), "Anna laptop");
+        assert_eq!(check_label(&"я".repeat(60)).unwrap().chars().count(), 60);
+        for bad in ["я".repeat(61), "Anna\u{202e}pot".into(), "Anna\u{0}".into(), "a\tb".into()] {
+            assert!(matches!(check_label(&bad), Err(Error::InvalidInput { field, .. }) if field == "label"), "{bad:?}");
+        }
+    }
 }
