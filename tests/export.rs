@@ -61,6 +61,11 @@ fn full_round_trip_into_a_new_vault_gives_identical_case_data() {
     .unwrap();
     assert_eq!((summary.cases, summary.notes, summary.tasks, summary.events), (3, 3, 3, 3));
     let bundle = export::read_bundle(&mut b.store, &bytes, None).unwrap();
+    // The app applies a previewed bundle without decrypting it again, while the file is the same.
+    assert!(bundle.is_of(&bytes));
+    let mut changed = bytes.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    assert!(!bundle.is_of(&changed) && !bundle.is_of(&bytes[..bytes.len() - 1]));
     let plan = export::plan(&b.store, &bundle).unwrap();
     assert_eq!((plan.create, plan.update, plan.unchanged), (3, 0, 0));
     let report = export::apply(&mut b.store, &bundle).unwrap();

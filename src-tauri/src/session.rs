@@ -29,6 +29,9 @@ pub struct Session {
     pub store: Store,
     /// The vault's id (`Vault::id()`, a UUID as text): export bundles name the vault they came from.
     pub vault_id: String,
+    /// The bundle the last import preview decrypted: applying it does not decrypt it again
+    /// (a passphrase bundle costs a second of scrypt) unless the file changed. Gone at lock.
+    pub previewed: Option<casebook::export::Bundle>,
 }
 
 /// Everything the commands share.
@@ -256,7 +259,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let conn = open_connection(&dir.join("casebook.db"), DbKey::Raw(&[7; 32], DbCipher::default())).unwrap();
         let store = Store::open(conn, Box::new(SystemClock), Box::new(OsEntropy)).unwrap();
-        Session { store, vault_id: name.into() }
+        Session { store, vault_id: name.into(), previewed: None }
     }
 
     fn is_open(st: &AppState) -> bool {

@@ -55,6 +55,15 @@ pub struct Bundle {
     pub names: HashMap<[u8; 16], String>,
 }
 
+impl Bundle {
+    /// Whether `bytes` are the encrypted file this bundle was read from (its SHA-256): an
+    /// import applies the bundle a person previewed without decrypting it again, unless the
+    /// file changed in between.
+    pub fn is_of(&self, bytes: &[u8]) -> bool {
+        <[u8; 32]>::from(Sha256::digest(bytes)) == self.sha256
+    }
+}
+
 fn bad(field: &str, reason: impl Into<String>) -> Error {
     Error::invalid(field, &reason.into())
 }

@@ -113,8 +113,11 @@ pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Opti
     let pass = bundle_passphrase(passphrase)?;
     let bytes = read_bundle_file(&path)?;
     state.with_session(|s| {
+        s.previewed = None;
         let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
-        export::plan(&s.store, &bundle)
+        let plan = export::plan(&s.store, &bundle)?;
+        s.previewed = Some(bundle);
+        Ok(plan)
     })
 }
 
@@ -123,7 +126,11 @@ pub fn import_apply(state: State<'_, AppState>, path: String, passphrase: Option
     let pass = bundle_passphrase(passphrase)?;
     let bytes = read_bundle_file(&path)?;
     state.with_session(|s| {
-        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        // The bundle the person previewed, if the file is still the same; else read it again.
+        let bundle = match s.previewed.take() {
+            Some(b) if b.is_of(&bytes) => b,
+            _ => export::read_bundle(&mut s.store, &bytes, pass.as_ref())?,
+        };
         export::apply(&mut s.store, &bundle)
     })
 }

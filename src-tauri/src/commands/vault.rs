@@ -30,7 +30,7 @@ pub struct Created {
 
 fn open_session(vault: Vault) -> casebook::Result<Session> {
     let store = vault.open_store(Box::new(SystemClock), Box::new(OsEntropy))?;
-    Ok(Session { store, vault_id: vault.id().to_string() })
+    Ok(Session { store, vault_id: vault.id().to_string(), previewed: None })
 }
 
 // Async (off the UI thread) like every command that takes the session: a running sync holds it.
