@@ -51,7 +51,7 @@ describe('FakeBackend mimics the shell', () => {
 
   it('syncs like the shell: not attached, locked, sent counts and resolved conflicts', async () => {
     const fake = new FakeBackend({ unlocked: true });
-    expect(await fake.syncOverview()).toEqual({ attached: false });
+    expect(await fake.syncOverview()).toEqual({ attached: false, conflicts: [] });
     await expect(fake.syncNow()).rejects.toMatchObject({ code: 'bad_input' });
     await expect(fake.syncCreate('relative/path', '')).rejects.toMatchObject({ code: 'bad_input', field: 'path' });
     await fake.syncCreate('/mnt/share', 'Anna');

@@ -73,6 +73,12 @@ describe('the fake answers as the core does', () => {
     expect(differences(overview.attached ? overview.status : null, fixtures.sync_status)).toEqual([]);
   });
 
+  it('the overview of a vault with no share, as the shell sends it', async () => {
+    // src-tauri/src/commands/sync.rs: `{attached: false, conflicts: [...]}`, the list always present.
+    const fake = createFakeBackend({ unlocked: true });
+    expect(await fake.syncOverview()).toEqual({ attached: false, conflicts: [] });
+  });
+
   it('catches a field the core does not have', () => {
     expect(differences({ a: 1, b: [{ c: 'x' }] }, { a: 2, b: [{ c: 'y', d: 1 }] })).toEqual(['$.b[0].d: only in the core']);
   });
