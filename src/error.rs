@@ -1,8 +1,9 @@
 //! Errors: a rich internal [`Error`] and the small set of [`ErrorCode`]s that the CLI and the
 //! desktop app act on.
 //!
-//! Messages are written for a caseworker: what is wrong, and where useful what to do next
-//! ([`Error::hint`]). No message ever contains a passphrase, key or case content.
+//! Messages are written for a caseworker: what is wrong, in the domain's words; what to do
+//! about it is the front end's (the CLI's `hint:` line, the app's own words). No message ever
+//! contains a passphrase, key or case content.
 
 use std::fmt;
 use std::path::PathBuf;

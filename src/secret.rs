@@ -62,13 +62,19 @@ impl Passphrase {
     /// strength rule of the CLI and the app.
     pub fn for_new_vault(text: String) -> Result<Self> {
         let pass = Passphrase::new(text)?;
-        if pass.char_count() < MIN_NEW_PASSPHRASE_CHARS {
+        pass.check_new()?;
+        Ok(pass)
+    }
+
+    /// Whether this passphrase may protect something new (the rule of [`Passphrase::for_new_vault`]).
+    pub fn check_new(&self) -> Result<()> {
+        if self.char_count() < MIN_NEW_PASSPHRASE_CHARS {
             return Err(Error::invalid(
                 "passphrase",
                 &format!("use at least {MIN_NEW_PASSPHRASE_CHARS} characters; a few words are easier to remember"),
             ));
         }
-        Ok(pass)
+        Ok(())
     }
 
     /// The passphrase bytes for the KDF.

@@ -100,14 +100,7 @@ pub fn check_request(selection: &Selection, protection: &Protection) -> Result<(
                 crypt::recipient(k)?;
             }
         }
-        Protection::Passphrase(pass, _) => {
-            if pass.char_count() < crate::secret::MIN_NEW_PASSPHRASE_CHARS {
-                return Err(Error::invalid(
-                    "passphrase",
-                    "use at least 8 characters; a few words are easier to remember",
-                ));
-            }
-        }
+        Protection::Passphrase(pass, _) => pass.check_new()?,
     }
     Ok(())
 }

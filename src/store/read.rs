@@ -236,10 +236,17 @@ impl Store {
                 Ok((note, clocks.get(body).device))
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // One lookup per author, not per note (a case holds many notes by few devices).
         let mut device = self.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?;
+        let mut short: std::collections::HashMap<u32, String> = std::collections::HashMap::new();
         for (mut note, author) in rows {
-            let id: Vec<u8> = device.query_row([author], |r| r.get(0))?;
-            note.author_device = crate::hex::short(&id, 4);
+            note.author_device = match short.entry(author) {
+                std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let id: Vec<u8> = device.query_row([author], |r| r.get(0))?;
+                    e.insert(crate::hex::short(&id, 4)).clone()
+                }
+            };
             case.notes.push(note);
         }
         Ok(case)
