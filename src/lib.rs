@@ -8,7 +8,7 @@
 
 pub mod base32;
 pub mod bench;
-pub mod cases;
+pub use store::cases;
 pub mod contract;
 pub mod dates;
 pub mod entropy;

@@ -10,10 +10,9 @@ use serde_json::{Map, Value as Json};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 use crate::model::{FieldKind, TableDef, Value, CASE, EVENT, NOTE, TASK};
-use crate::store::clocks::{FieldClock, RecordClocks};
-use crate::store::hlc::Hlc;
+use crate::store::clocks::FieldClock;
 use crate::store::read::uuid_string;
-use crate::store::write::value_of;
+use crate::store::records::{CaseSet, StoredRecord};
 use crate::store::Store;
 
 /// What the partner gets (docs/formats/bundle.md section 6).
@@ -172,89 +171,41 @@ struct Read {
     clocks: Clocks,
 }
 
-fn read_table(store: &Store, table: &TableDef, ids: &HashMap<u32, [u8; 16]>) -> Result<Vec<Read>> {
-    let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
-    let case_col = if table.field("case_id").is_some() { "t.case_id" } else { "t.id" };
-    let sql = format!(
-        "SELECT t.id, {case_col}, t.created_at, t.updated_at, t.hlc, t.device, t.clocks, {} FROM {} t \
-         JOIN temp.export_sel s ON s.id = {case_col} WHERE t.deleted = 0 ORDER BY t.rowid",
-        cols.iter().map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", "),
-        table.table
-    );
-    let mut stmt = store.conn.prepare(&sql)?;
-    let rows = stmt.query_map([], |r| {
-        let created = FieldClock { hlc: Hlc(r.get::<_, i64>(4)? as u64), device: r.get(5)? };
-        let blob: Option<Vec<u8>> = r.get(6)?;
-        let rc = RecordClocks::decode(created, blob.as_deref());
-        let mut fields = Map::new();
-        let mut clocks = Clocks { created: clock_rec(created, ids), fields: BTreeMap::new() };
-        for (i, f) in table.fields.iter().enumerate() {
-            if let Some(j) = json_of(f.kind, &value_of(r.get_ref(7 + i)?)) {
-                fields.insert(f.name.to_string(), j);
-            }
-            let c = rc.get(f.code);
-            if c != created && !matches!(f.kind, FieldKind::Ref) {
-                clocks.fields.insert(f.name.to_string(), clock_rec(c, ids));
-            }
+fn read_of(table: &TableDef, r: StoredRecord, ids: &HashMap<u32, [u8; 16]>) -> Read {
+    let mut fields = Map::new();
+    let mut clocks = Clocks { created: clock_rec(r.created, ids), fields: BTreeMap::new() };
+    for (f, v) in table.fields.iter().zip(&r.values) {
+        if let Some(j) = json_of(f.kind, v) {
+            fields.insert(f.name.to_string(), j);
         }
-        Ok(Read {
-            id: r.get(0)?,
-            case_id: r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default(),
-            created_ms: r.get(2)?,
-            updated_ms: r.get(3)?,
-            fields,
-            clocks,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let c = r.clocks.get(f.code);
+        if c != r.created && !matches!(f.kind, FieldKind::Ref) {
+            clocks.fields.insert(f.name.to_string(), clock_rec(c, ids));
+        }
+    }
+    Read { id: r.id, case_id: r.case_id, created_ms: r.created_ms, updated_ms: r.updated_ms, fields, clocks }
 }
 
 /// Reads the selected, not deleted cases with their children: one query per record kind.
 pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRec>> {
-    store.conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS export_sel (id BLOB PRIMARY KEY); DELETE FROM temp.export_sel;",
-    )?;
-    match selection {
-        Selection::All => {
-            store.conn.execute("INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0", [])?
+    let country;
+    let set = match selection {
+        Selection::All => CaseSet::All,
+        Selection::Stage(s) => CaseSet::Stage(s),
+        Selection::Country(c) => {
+            country = c.trim().to_ascii_uppercase();
+            CaseSet::Country(&country)
         }
-        Selection::Stage(s) => store
-            .conn
-            .execute("INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0 AND stage = ?1", [s])?,
-        Selection::Country(c) => store.conn.execute(
-            "INSERT INTO temp.export_sel SELECT id FROM cases WHERE deleted = 0 AND country = ?1",
-            [c.trim().to_ascii_uppercase()],
-        )?,
-        Selection::Ids(ids) => {
-            let mut n = 0;
-            for id in ids {
-                let found: bool = store
-                    .conn
-                    .prepare_cached("SELECT 1 FROM cases WHERE id = ?1 AND deleted = 0")?
-                    .exists([&id[..]])?;
-                if !found {
-                    return Err(Error::NotFound { what: "case", id: uuid_string(id) });
-                }
-                n += store.conn.execute("INSERT OR IGNORE INTO temp.export_sel (id) VALUES (?1)", [&id[..]])?;
-            }
-            n
-        }
+        Selection::Ids(ids) => CaseSet::Ids(ids),
     };
-    let ids: HashMap<u32, [u8; 16]> = {
-        let mut stmt = store.conn.prepare("SELECT idx, id FROM devices")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
-        let mut m = HashMap::new();
-        for row in rows {
-            let (idx, id) = row?;
-            if let Ok(id) = <[u8; 16]>::try_from(id) {
-                m.insert(idx, id);
-            }
-        }
-        m
-    };
+    let tables = [&CASE, &NOTE, &TASK, &EVENT];
+    let read = store.records_of_cases(set, &tables)?;
+    let ids = store.device_ids()?;
+    let mut read = tables.iter().zip(read).map(|(t, rows)| (*t, rows.into_iter().map(|r| read_of(t, r, &ids))));
     let mut cases: Vec<CaseRec> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-    for r in read_table(store, &CASE, &ids)? {
+    let (_, case_rows) = read.next().expect("the case table is read first");
+    for r in case_rows {
         index.insert(r.id.clone(), cases.len());
         cases.push(CaseRec {
             id: uuid_string(&r.id),
@@ -267,8 +218,8 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
             events: Vec::new(),
         });
     }
-    for table in [&NOTE, &TASK, &EVENT] {
-        for r in read_table(store, table, &ids)? {
+    for (table, rows) in read {
+        for r in rows {
             let Some(&i) = index.get(&r.case_id) else { continue };
             let child = ChildRec {
                 id: uuid_string(&r.id),
@@ -284,7 +235,6 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
             list.push(child);
         }
     }
-    store.conn.execute_batch("DELETE FROM temp.export_sel;")?;
     Ok(cases)
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::{Map, Value as Json};
 use sha2::{Digest, Sha256};
@@ -18,6 +17,7 @@ use crate::model::{TableDef, Value, CASE, EVENT, NOTE, TASK};
 use crate::store::clocks::FieldClock;
 use crate::store::hlc::Hlc;
 use crate::store::read::parse_id;
+use crate::store::records::ImportRecord;
 use crate::store::write::{Change, Writer};
 use crate::store::Store;
 
@@ -232,25 +232,6 @@ pub struct ImportReport {
     pub conflicts: u64,
 }
 
-/// The stored values of one record's fields, or None when the vault does not have it.
-fn current(store: &Store, table: &TableDef, id: &[u8; 16]) -> Result<Option<HashMap<u8, Value>>> {
-    let cols: Vec<&str> = table.fields.iter().map(|f| f.name).collect();
-    let sql = format!("SELECT {} FROM {} WHERE id = ?1", cols.join(", "), table.table);
-    let mut stmt = store.conn.prepare_cached(&sql)?;
-    let row = stmt.query_row([&id[..]], |r| {
-        let mut m = HashMap::new();
-        for (i, f) in table.fields.iter().enumerate() {
-            m.insert(f.code, crate::store::write::value_of(r.get_ref(i)?));
-        }
-        Ok(m)
-    });
-    match row {
-        Ok(m) => Ok(Some(m)),
-        Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 fn differs(now: &HashMap<u8, Value>, fields: &[(u8, Value)]) -> bool {
     fields.iter().any(|(code, v)| {
         let cur = now.get(code).cloned().unwrap_or(Value::Null);
@@ -276,7 +257,7 @@ pub fn plan(store: &Store, b: &Bundle) -> Result<ImportPlan> {
     let mut action: BTreeMap<[u8; 16], &str> = BTreeMap::new();
     let mut order = Vec::new();
     for r in &b.records {
-        let now = current(store, r.table, &r.id)?;
+        let now = store.stored_values(r.table, &r.id)?;
         let a = match now {
             None => "create",
             Some(m) if differs(&m, &r.fields) => "update",
@@ -309,7 +290,7 @@ pub fn plan(store: &Store, b: &Bundle) -> Result<ImportPlan> {
 /// Clocks (hlc, device) of values that local changes replaced knowingly, per (record, field):
 /// an imported value among them is old news, not a conflict. One pass over the change log.
 fn known(store: &Store, ids: &HashSet<[u8; 16]>) -> Result<Known> {
-    Ok(crate::store::changelog::replaced(&store.conn)?.into_iter().filter(|(rec, ..)| ids.contains(rec)).collect())
+    Ok(store.replaced_values()?.into_iter().filter(|(rec, ..)| ids.contains(rec)).collect())
 }
 
 /// Imports everything in one transaction (or nothing), and records where it came from.
@@ -329,20 +310,15 @@ pub fn apply_planned(store: &mut Store, b: &Bundle, plan: &ImportPlan) -> Result
         for r in &b.records {
             import_record(w, r, &known, b)?;
         }
-        let now = w.now_ms() as i64;
-        w.tx().execute(
-            "INSERT INTO imports (bundle_sha256, vault_id, profile, exported_at, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![&b.sha256[..], b.manifest.vault_id, b.profile.as_str(), b.manifest.created, now],
-        )?;
-        let import = w.tx().last_insert_rowid();
-        for (id, action) in &actions {
-            let rid = parse_id(id)?;
-            w.tx().execute(
-                "INSERT OR REPLACE INTO import_cases (import, case_id, action) VALUES (?1, ?2, ?3)",
-                params![import, &rid[..], action],
-            )?;
-        }
-        Ok(())
+        let cases =
+            actions.iter().map(|(id, action)| Ok((parse_id(id)?, action.as_str()))).collect::<Result<Vec<_>>>()?;
+        let from = ImportRecord {
+            sha256: &b.sha256,
+            vault_id: &b.manifest.vault_id,
+            profile: b.profile.as_str(),
+            exported_at: &b.manifest.created,
+        };
+        w.record_import(&from, &cases)
     })?;
     let after = store.conflicts()?.len() as u64;
     Ok(ImportReport {
@@ -406,16 +382,11 @@ fn import_record(w: &mut Writer<'_>, r: &Record, known: &Known, b: &Bundle) -> R
             w.apply_remote(&changes)
         }
         None => {
-            let exists = w
-                .tx()
-                .prepare_cached(&format!("SELECT deleted FROM {} WHERE id = ?1", r.table.table))?
-                .query_row([&r.id[..]], |row| row.get::<_, i64>(0))
-                .ok();
-            match exists {
-                Some(0) => {
+            match w.is_deleted(r.table, &r.id)? {
+                Some(false) => {
                     w.update(r.table, &r.id, r.fields.clone())?;
                 }
-                Some(_) => {} // deleted here: a redacted import does not bring it back
+                Some(true) => {} // deleted here: a redacted import does not bring it back
                 None => {
                     let mut fields = r.fields.clone();
                     // Required fields a redacted bundle left out get a stand-in.

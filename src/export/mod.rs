@@ -52,25 +52,17 @@ pub struct ExportSummary {
 
 /// This vault's age identity, made on first use and kept only in the encrypted database.
 fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
-    let existing: Option<String> = store
-        .conn
-        .query_row("SELECT secret FROM identity WHERE kind = 'age-x25519'", [], |r| r.get(0))
-        .map(Some)
-        .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
-    if let Some(secret) = existing {
-        let secret = zeroize::Zeroizing::new(secret);
+    if let Some(secret) = store.identity_secret(AGE_IDENTITY)? {
         return age::x25519::Identity::from_str(&secret)
             .map_err(|_| Error::invalid("database", "the vault's age identity is damaged"));
     }
     let id = age::x25519::Identity::generate();
-    let public = id.to_public().to_string();
-    let now = store.clock.now_ms() as i64;
-    store.conn.execute(
-        "INSERT INTO identity (kind, secret, public, created) VALUES ('age-x25519', ?1, ?2, ?3)",
-        rusqlite::params![id.to_string().expose_secret(), public, now],
-    )?;
+    store.keep_identity(AGE_IDENTITY, id.to_string().expose_secret(), &id.to_public().to_string())?;
     Ok(id)
 }
+
+/// The `identity` table's kind for the vault's age key.
+const AGE_IDENTITY: &str = "age-x25519";
 
 /// This vault's age public key (`age1…`): partners export to it.
 pub fn public_key(store: &mut Store) -> Result<String> {

@@ -11,19 +11,13 @@
 //! soon as enough cases are found, so short prefixes stay fast on 100,000 cases. Within a
 //! tier the page is shown most recently updated first.
 
-use rusqlite::params_from_iter;
-
 use crate::error::Result;
 use crate::fold::{self, Terms};
 use crate::model::CaseSummary;
-use crate::store::read::{summary_from_row_at, CaseFilter, SUMMARY_COLUMNS};
+use crate::store::read::CaseFilter;
 use crate::store::Store;
 
 pub mod query;
-
-/// Rows hydrated per statement in [`Store::search`] (padded with NULLs so one cached
-/// statement serves every page).
-const HYDRATE_CHUNK: usize = 50;
 
 impl Store {
     /// Search-as-you-type: cases whose names, aliases, family names, city (in any script,
@@ -39,42 +33,20 @@ impl Store {
         // Stage 1: row ids only, tier by tier, stopping as soon as the page is full.
         let mut tiers: Vec<Vec<i64>> = Vec::with_capacity(3);
         let mut found: Vec<i64> = Vec::with_capacity(limit);
-        let filtered = *filter != CaseFilter::default();
         for terms in [Terms::NameExact, Terms::NamePrefix, Terms::WordPrefix] {
             if found.len() >= limit {
                 break;
             }
             let Some(expr) = fold::match_query(query, terms) else { continue };
-            let (cond, mut params) = filter.sql();
-            let n = params.len();
-            params.push(rusqlite::types::Value::Text(expr));
             // Enough to fill the page after dropping cases found by an earlier tier (names) or
             // repeated by several matching notes of one case.
             let want = match terms {
                 Terms::WordPrefix => (limit - found.len()) * 3,
                 _ => limit,
             };
-            params.push(rusqlite::types::Value::Integer(want as i64));
-            let (m, l) = (n + 1, n + 2);
-            let sql = match (terms, filtered) {
-                // Deleted cases are not in the index: without filters no join is needed.
-                (Terms::NameExact | Terms::NamePrefix, false) => {
-                    format!("SELECT rowid FROM name_fts WHERE name_fts MATCH ?{m} ORDER BY rowid LIMIT ?{l}")
-                }
-                (Terms::NameExact | Terms::NamePrefix, true) => format!(
-                    "SELECT c.rid FROM name_fts f JOIN cases c ON c.rid = f.rowid \
-                     WHERE name_fts MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}"
-                ),
-                (Terms::WordPrefix, _) => format!(
-                    "SELECT c.rid FROM note_fts f JOIN notes n ON n.rid = f.rowid JOIN cases c ON c.id = n.case_id \
-                     WHERE note_fts MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}"
-                ),
-            };
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get::<_, i64>(0))?;
+            let rows = self.index_matches(terms, expr, filter, want)?;
             let mut tier = Vec::new();
             for rid in rows {
-                let rid = rid?;
                 if found.len() < limit && !found.contains(&rid) {
                     found.push(rid);
                     tier.push(rid);
@@ -83,20 +55,7 @@ impl Store {
             tiers.push(tier);
         }
         // Stage 2: hydrate the page, then order each tier by last update.
-        let mut by_rid = std::collections::HashMap::with_capacity(found.len());
-        let placeholders = (1..=HYDRATE_CHUNK).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT c.rid, {SUMMARY_COLUMNS} FROM cases c WHERE c.rid IN ({placeholders})");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        for chunk in found.chunks(HYDRATE_CHUNK) {
-            let mut ids: Vec<Option<i64>> = chunk.iter().copied().map(Some).collect();
-            ids.resize(HYDRATE_CHUNK, None);
-            let rows = stmt
-                .query_map(params_from_iter(ids.iter()), |r| Ok((r.get::<_, i64>(0)?, summary_from_row_at(r, 1)?)))?;
-            for row in rows {
-                let (rid, summary) = row?;
-                by_rid.insert(rid, summary);
-            }
-        }
+        let mut by_rid = self.summaries_by_rid(&found)?;
         let mut out = Vec::with_capacity(found.len());
         for tier in tiers {
             let mut rows: Vec<CaseSummary> = tier.iter().filter_map(|rid| by_rid.remove(rid)).collect();

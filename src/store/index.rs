@@ -104,3 +104,41 @@ mod tests {
         assert_eq!(NAME_ROW, format!("SELECT deleted, {} FROM cases WHERE rid = ?1", NAME_FIELDS.join(", ")));
     }
 }
+
+impl crate::store::Store {
+    /// Row ids of the cases whose index rows match `expr` (an FTS5 expression of
+    /// [`fold::match_query`]) in the index that `terms` searches, within `filter`, in ascending
+    /// index row order, at most `limit` (a case with several matching notes comes once per note).
+    pub(crate) fn index_matches(
+        &self,
+        terms: fold::Terms,
+        expr: String,
+        filter: &crate::store::read::CaseFilter,
+        limit: usize,
+    ) -> Result<Vec<i64>> {
+        use fold::Terms;
+        let filtered = *filter != crate::store::read::CaseFilter::default();
+        let (cond, mut params) = filter.sql();
+        let n = params.len();
+        params.push(rusqlite::types::Value::Text(expr));
+        params.push(rusqlite::types::Value::Integer(limit as i64));
+        let (m, l) = (n + 1, n + 2);
+        let sql = match (terms, filtered) {
+            // Deleted cases are not in the index: without filters no join is needed.
+            (Terms::NameExact | Terms::NamePrefix, false) => {
+                format!("SELECT rowid FROM name_fts WHERE name_fts MATCH ?{m} ORDER BY rowid LIMIT ?{l}")
+            }
+            (Terms::NameExact | Terms::NamePrefix, true) => format!(
+                "SELECT c.rid FROM name_fts f JOIN cases c ON c.rid = f.rowid \
+                 WHERE name_fts MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}"
+            ),
+            (Terms::WordPrefix, _) => format!(
+                "SELECT c.rid FROM note_fts f JOIN notes n ON n.rid = f.rowid JOIN cases c ON c.id = n.case_id \
+                 WHERE note_fts MATCH ?{m} AND {cond} ORDER BY f.rowid LIMIT ?{l}"
+            ),
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, i64>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

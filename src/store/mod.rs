@@ -4,13 +4,16 @@
 //! Architecture invariant: the store never sees a passphrase or the vault header — it is
 //! handed a 32-byte SQLCipher key (or none, for the plain-SQLite benchmark baseline).
 
+pub mod cases;
 pub mod changelog;
 pub mod clocks;
 pub mod conflicts;
+pub mod devices;
 pub mod hlc;
 pub(crate) mod index;
 pub mod merge;
 pub mod read;
+pub mod records;
 pub(crate) mod renewal;
 pub mod schema;
 pub mod write;
@@ -146,7 +149,9 @@ fn enlarge_lookaside(conn: &Connection) {
 
 /// An open case store.
 pub struct Store {
-    pub(crate) conn: Connection,
+    /// Private to the store: everything else reads and writes through its methods (the one
+    /// door to sync's own tables is [`Store::sync_tables`]).
+    conn: Connection,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) entropy: Box<dyn Entropy>,
     /// This device's index in `devices`.
@@ -353,6 +358,13 @@ impl Store {
     /// Installs fault points (tests: a full disk while a delta is applied, and the like).
     pub fn inject_faults(&mut self, faults: Box<dyn crate::entropy::Faults>) {
         self.faults = faults;
+    }
+
+    /// The one door to sync's own tables (`shares`, `sync_*`, sync's keys in `meta`), for
+    /// `sync/engine/state.rs` alone: `tests/tidy.rs` checks that nothing else calls it and that
+    /// the SQL behind it writes none of the store's tables.
+    pub(crate) fn sync_tables(&self) -> &Connection {
+        &self.conn
     }
 
     /// This device's 16-byte id.

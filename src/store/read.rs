@@ -148,7 +148,30 @@ fn json_value(text: Option<String>) -> serde_json::Value {
     text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_else(|| serde_json::Value::Array(vec![]))
 }
 
+/// Rows hydrated per statement in [`Store::summaries_by_rid`] (padded with NULLs so one
+/// cached statement serves every page).
+const HYDRATE_CHUNK: usize = 50;
+
 impl Store {
+    /// The summaries of the cases with these row ids (ids with no case are left out).
+    pub(crate) fn summaries_by_rid(&self, rids: &[i64]) -> Result<std::collections::HashMap<i64, CaseSummary>> {
+        let mut by_rid = std::collections::HashMap::with_capacity(rids.len());
+        let placeholders = (1..=HYDRATE_CHUNK).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT c.rid, {SUMMARY_COLUMNS} FROM cases c WHERE c.rid IN ({placeholders})");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        for chunk in rids.chunks(HYDRATE_CHUNK) {
+            let mut ids: Vec<Option<i64>> = chunk.iter().copied().map(Some).collect();
+            ids.resize(HYDRATE_CHUNK, None);
+            let rows = stmt
+                .query_map(params_from_iter(ids.iter()), |r| Ok((r.get::<_, i64>(0)?, summary_from_row_at(r, 1)?)))?;
+            for row in rows {
+                let (rid, summary) = row?;
+                by_rid.insert(rid, summary);
+            }
+        }
+        Ok(by_rid)
+    }
+
     /// One case file with its events, tasks and notes.
     pub fn case(&self, id: &[u8; 16]) -> Result<CaseFile> {
         let mut stmt = self.conn.prepare_cached(

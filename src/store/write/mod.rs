@@ -330,8 +330,13 @@ impl Writer<'_> {
         Ok(row)
     }
 
-    /// The transaction, for reads inside a write.
-    pub fn tx(&self) -> &Connection {
+    /// The transaction, for the store's own modules.
+    pub(in crate::store) fn tx(&self) -> &Connection {
+        &self.tx
+    }
+
+    /// The one door to sync's own tables inside a write ([`Store::sync_tables`]).
+    pub(crate) fn sync_tables(&self) -> &Connection {
         &self.tx
     }
 }

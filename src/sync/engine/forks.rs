@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::receive::{verify_header, Applied};
-use super::state;
+use super::state::SyncDb;
 use super::{hex, raise, Attached, Peer, Problem, SyncReport};
 use crate::error::Result;
 use crate::store::Store;
@@ -19,7 +19,7 @@ use crate::sync::share::{self, Name, Share};
 /// applied is a duplicate; another validly signed file for an applied sequence number is a
 /// fork, and so is a conflict copy of a number not applied yet that differs from the
 /// canonical file of that number. (A copy remembered before its number was applied is read
-/// again once it is: `state::mark_applied`.)
+/// again once it is: `SyncDb::mark_applied`.)
 #[allow(clippy::too_many_arguments)]
 pub(super) fn check_copy(
     store: &mut Store,
@@ -53,7 +53,7 @@ pub(super) fn check_copy(
                 header.seq
             );
             raise(store, a, &peer.id, header.seq, "fork", &detail, &mut report.alarms)?;
-            let applied = state::receipt_of(&store.conn, a.idx, peer.idx, header.seq)?;
+            let applied = SyncDb::of(store).receipt_of(a.idx, peer.idx, header.seq)?;
             publish_proof(store, share, me, peer, header.seq, applied.as_deref(), &bytes, report)?;
         }
     } else if entry.kind == Name::ConflictCopy {
@@ -73,7 +73,7 @@ pub(super) fn check_copy(
     }
     if entry.kind == Name::ConflictCopy {
         // Verified (a duplicate, or a fork now raised): not read again while it stays as it is.
-        state::remember_copy(&store.conn, a.idx, peer.idx, &entry.name, entry.len, entry.mtime, &seal::hash(&bytes))?;
+        SyncDb::of(store).remember_copy(a.idx, peer.idx, &entry.name, entry.len, entry.mtime, &seal::hash(&bytes))?;
     }
     Ok(())
 }
@@ -153,7 +153,7 @@ pub(super) fn check_proofs(
                 if fork.author == *me {
                     own_fork = Some(own_fork.map_or(fork.seq, |k| k.min(fork.seq)));
                 }
-                state::remember_copy(&store.conn, a.idx, holder.idx, &e.name, e.len, e.mtime, &seal::hash(&bytes))?;
+                SyncDb::of(store).remember_copy(a.idx, holder.idx, &e.name, e.len, e.mtime, &seal::hash(&bytes))?;
             }
             Err(problem) => report.problems.push(Problem { file, problem }),
         }
@@ -164,5 +164,5 @@ pub(super) fn check_proofs(
 /// Whether a conflict copy was verified before with this name, size and modification time, so
 /// that 1,000 copies of one delta cost their verification once, not at every sync.
 pub(super) fn copy_known(store: &Store, share: i64, device: u32, e: &share::Entry) -> Result<bool> {
-    state::copy_known(&store.conn, share, device, &e.name, e.len, e.mtime)
+    SyncDb::of(store).copy_known(share, device, &e.name, e.len, e.mtime)
 }

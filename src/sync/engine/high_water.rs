@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::state::SyncDb;
 use super::{raise, Attached, Problem, SyncReport};
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -13,13 +14,13 @@ use crate::sync::high_water::{self, Mark};
 /// The mark's key (made on first use, kept in the vault) and whether this vault has written
 /// its mark before.
 fn key(store: &mut Store) -> Result<([u8; 32], bool)> {
-    let (key, kept) = super::state::high_water_key(&store.conn)?;
+    let (key, kept) = SyncDb::of(store).high_water_key()?;
     if let Some(k) = key.and_then(|k| <[u8; 32]>::try_from(k).ok()) {
         return Ok((k, kept));
     }
     let mut k = [0u8; 32];
     store.entropy.fill(&mut k);
-    super::state::set_high_water_key(&store.conn, &k)?;
+    SyncDb::of(store).set_high_water_key(&k)?;
     Ok((k, false))
 }
 
@@ -29,7 +30,7 @@ fn path_of(dir: &Path, key: &[u8; 32]) -> PathBuf {
 
 /// The last delta this vault recorded as sent on the attached share (seq, id).
 fn last_sent(store: &Store, a: &Attached) -> Result<(u64, [u8; 32])> {
-    super::state::last_sent(&store.conn, a.idx)
+    SyncDb::of(store).last_sent(a.idx)
 }
 
 /// Before this vault writes anything: Some(k) when it is older than its own mark, from delta
@@ -126,7 +127,7 @@ fn write(
             store.entropy.fill(&mut nonce);
             crate::vault::write_atomically(dir, &high_water::file_name(key), &high_water::encode(key, &marks, nonce))
         })
-        .and_then(|()| super::state::set_high_water_kept(&store.conn));
+        .and_then(|()| SyncDb::of(store).set_high_water_kept());
     if let Err(e) = written {
         report.problems.push(Problem {
             file: dir.display().to_string(),

@@ -15,7 +15,7 @@
 
 use zeroize::Zeroizing;
 
-use super::state;
+use super::state::SyncDb;
 use super::{hex, raise, Attached, SyncReport};
 use crate::error::Result;
 use crate::store::Store;
@@ -30,7 +30,7 @@ pub(super) fn renew(
     report: &mut SyncReport,
 ) -> Result<[u8; 16]> {
     let old = store.device;
-    let (kept_seq, kept_change, kept_hash) = state::sent_before(&store.conn, a.idx, fork_at)?;
+    let (kept_seq, kept_change, kept_hash) = SyncDb::of(store).sent_before(a.idx, fork_at)?;
     let mut new_id = [0u8; 16];
     store.entropy.fill(&mut new_id);
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -40,15 +40,15 @@ pub(super) fn renew(
 
     // One transaction: the move, the records it touched recomputed, the old identity a peer.
     let new = store.write(|w| {
-        let (new, label, records) = crate::store::renewal::move_to_new_device(w.tx(), old, &new_id, kept_change)?;
+        let (new, label, records) = w.move_to_new_device(old, &new_id, kept_change)?;
         w.replay_records(&records)?;
         // The old identity is a peer now, applied as far as the share holds it as this vault wrote it.
         let reads = crate::sync::format::READER;
-        let tx = w.tx();
-        state::insert_peer(tx, a.idx, old, &old_public, label.as_deref(), reads, now, Some((kept_seq, &kept_hash)))?;
-        state::forget_received_after(tx, a.idx, old, kept_seq)?;
-        state::forget_sent(tx, a.idx)?;
-        state::set_identity(tx, a.idx, &seed, kept_change)?;
+        let db = SyncDb::in_write(w);
+        db.insert_peer(a.idx, old, &old_public, label.as_deref(), reads, now, Some((kept_seq, &kept_hash)))?;
+        db.forget_received_after(a.idx, old, kept_seq)?;
+        db.forget_sent(a.idx)?;
+        db.set_identity(a.idx, &seed, kept_change)?;
         Ok(new)
     })?;
     store.device = new;

@@ -19,6 +19,7 @@ mod receive;
 mod report;
 mod send;
 mod state;
+use state::SyncDb;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -59,7 +60,7 @@ struct Attached {
 }
 
 fn attached(store: &Store) -> Result<Option<Attached>> {
-    let row = state::share_row(&store.conn)?;
+    let row = SyncDb::of(store).share_row()?;
     let Some((idx, group, epoch, key, seed, path, scanned_upto)) = row else { return Ok(None) };
     let damaged = || Error::invalid("database", "the share's keys in the vault are damaged");
     let group: [u8; 16] = group.try_into().map_err(|_| damaged())?;
@@ -102,7 +103,7 @@ pub struct Attachment {
 }
 
 fn local_label(store: &Store) -> Result<String> {
-    state::device_label(&store.conn, store.device)
+    store.device_label()
 }
 
 /// The most characters of a device label (the share's device record holds at most 200 bytes).
@@ -126,7 +127,7 @@ pub fn check_label(label: &str) -> Result<String> {
 /// Sets this device's label (shown to the other devices; sealed under the group key), as
 /// [`check_label`] takes it.
 pub fn set_label(store: &mut Store, label: &str) -> Result<()> {
-    state::set_device_label(&store.conn, store.device, &check_label(label)?)
+    store.set_device_label(&check_label(label)?)
 }
 
 fn absolute(dir: &Path) -> PathBuf {
@@ -137,7 +138,7 @@ fn attach(store: &mut Store, group: [u8; 16], epoch: u32, key: &[u8; 32], dir: &
     let mut seed = Zeroizing::new([0u8; 32]);
     store.entropy.fill(&mut seed[..]);
     let now = store.clock.now_ms() as i64;
-    state::insert_share(&store.conn, &group, epoch, key, &seed, &absolute(dir).to_string_lossy(), now)?;
+    SyncDb::of(store).insert_share(&group, epoch, key, &seed, &absolute(dir).to_string_lossy(), now)?;
     require_attached(store)
 }
 
@@ -172,7 +173,7 @@ pub fn create(store: &mut Store, dir: &Path) -> Result<Attachment> {
 /// Returns the invite's text form.
 pub fn invite(store: &mut Store, passphrase: &Passphrase, kdf: KdfParams) -> Result<String> {
     let a = require_attached(store)?;
-    let key = state::group_key(&store.conn, a.idx)?;
+    let key = SyncDb::of(store).group_key(a.idx)?;
     let now = store.clock.now_ms();
     let secret = InviteSecret {
         group: a.group,
@@ -223,7 +224,7 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     // The inviter's key comes from the invite, so the share cannot substitute its record.
     store.write(|w| {
         let idx = w.device_index(&secret.inviter)?;
-        state::insert_peer(w.tx(), a.idx, idx, &secret.inviter_key, None, 1, now as i64, None)
+        SyncDb::in_write(w).insert_peer(a.idx, idx, &secret.inviter_key, None, 1, now as i64, None)
     })?;
     publish_record(store, &a, &share, &me)?;
     Ok(Attachment { group_id: hex(&a.group), path: a.path.display().to_string(), device_id: hex(&me) })
@@ -275,7 +276,7 @@ fn merge_vector(base: &[format::Dep], changed: &[format::Dep]) -> Vec<format::De
 }
 
 fn load_peers(store: &Store, share: i64) -> Result<BTreeMap<[u8; 16], Peer>> {
-    state::load_peers(&store.conn, share)
+    SyncDb::of(store).load_peers(share)
 }
 
 /// Open conflicts as `conflicts list` shows them (competing values that all equal the shown
@@ -294,7 +295,7 @@ fn raise(
     out: &mut Vec<Alarm>,
 ) -> Result<()> {
     let now = store.clock.now_ms();
-    if state::insert_alarm(&store.conn, a.idx, device, seq, kind, detail, now as i64)? {
+    if SyncDb::of(store).insert_alarm(a.idx, device, seq, kind, detail, now as i64)? {
         out.push(Alarm {
             device: hex(device),
             seq,
@@ -411,7 +412,7 @@ pub fn dismiss_alarm(store: &mut Store, device: &str, seq: u64, kind: &str) -> R
     let a = require_attached(store)?;
     let id = parse_device(device)?;
     let now = store.clock.now_ms() as i64;
-    if !state::dismiss_alarm(&store.conn, a.idx, &id, seq, kind, now)? {
+    if !SyncDb::of(store).dismiss_alarm(a.idx, &id, seq, kind, now)? {
         return Err(Error::NotFound { what: "open alarm", id: format!("{device} {seq} {kind}") });
     }
     Ok(())
@@ -445,7 +446,7 @@ pub fn share_listing(store: &Store) -> Result<u64> {
 /// Whether this device has changes its deltas do not carry yet.
 pub fn has_unsent(store: &Store) -> Result<bool> {
     let a = require_attached(store)?;
-    state::has_changes_after(&store.conn, store.device, a.scanned_upto)
+    store.has_own_changes_after(a.scanned_upto)
 }
 
 /// `share status`.
@@ -460,7 +461,7 @@ pub fn status(store: &Store) -> Result<Status> {
         let entries = share.as_ref()?.list(dev).ok()?;
         Some(entries.iter().filter_map(|e| if let Name::Delta(s) = e.kind { Some(s) } else { None }).collect())
     };
-    let my_seq = state::last_sent(&store.conn, a.idx)?.0 as i64;
+    let my_seq = SyncDb::of(store).last_sent(a.idx)?.0 as i64;
     let mut devices = vec![DeviceStatus {
         device: hex(&me),
         label: local_label(store)?,
@@ -472,7 +473,7 @@ pub fn status(store: &Store) -> Result<Status> {
         gap: None,
         reads: format::READER,
     }];
-    let rows = state::peer_status(&store.conn, a.idx)?;
+    let rows = SyncDb::of(store).peer_status(a.idx)?;
     for (id, label, applied, heard, created, reads) in rows {
         let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
         let seqs = on_share(&id);
@@ -493,7 +494,7 @@ pub fn status(store: &Store) -> Result<Status> {
             reads: u16::try_from(reads).unwrap_or(1),
         });
     }
-    let alarms = state::open_alarms(&store.conn, a.idx)?;
+    let alarms = SyncDb::of(store).open_alarms(a.idx)?;
     Ok(Status {
         group_id: hex(&a.group),
         path: a.path.display().to_string(),

@@ -5,7 +5,7 @@
 //! identity sends its changes again under a new identity (section 6.3); a person may accept the
 //! rolled-back changes here, which writes them again as this device's own.
 
-use super::{format_timestamp, hex, parse_device, require_attached, state, Attached, SyncReport};
+use super::{format_timestamp, hex, parse_device, require_attached, state::SyncDb, Attached, SyncReport};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::engine::report::Quarantined;
@@ -19,10 +19,10 @@ pub(super) fn settle(
     me: &[u8; 16],
     report: &mut SyncReport,
 ) -> Result<Vec<([u8; 16], u64)>> {
-    let forked = state::forked_devices(&store.conn, a.idx)?;
+    let forked = SyncDb::of(store).forked_devices(a.idx)?;
     for (dev, from) in &forked {
         // This device's own identity forked: it continues under a new one (section 6.3).
-        if dev == me || state::quarantined_from(&store.conn, a.idx, dev)?.is_some_and(|q| q <= *from) {
+        if dev == me || SyncDb::of(store).quarantined_from(a.idx, dev)?.is_some_and(|q| q <= *from) {
             continue;
         }
         let voided = store.write(|w| {
@@ -30,7 +30,7 @@ pub(super) fn settle(
             w.void_deltas(idx, *from)
         })?;
         let now = store.clock.now_ms() as i64;
-        state::record_quarantine(&store.conn, a.idx, dev, *from, voided, now)?;
+        SyncDb::of(store).record_quarantine(a.idx, dev, *from, voided, now)?;
         report.quarantined.extend(list(store, a)?.into_iter().filter(|q| q.device == hex(dev)));
     }
     Ok(forked.into_iter().filter(|(d, _)| d != me).collect())
@@ -38,7 +38,7 @@ pub(super) fn settle(
 
 /// Every quarantine of the attached share.
 pub(super) fn list(store: &Store, a: &Attached) -> Result<Vec<Quarantined>> {
-    let rows = state::quarantines(&store.conn, a.idx)?;
+    let rows = SyncDb::of(store).quarantines(a.idx)?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, label, from_seq, changes, records, voided_at, accepted_at) in rows {
         let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
@@ -61,13 +61,13 @@ pub(super) fn list(store: &Store, a: &Attached) -> Result<Vec<Quarantined>> {
 pub fn accept(store: &mut Store, device: &str) -> Result<Quarantined> {
     let a = require_attached(store)?;
     let id = parse_device(device)?;
-    let Some(from) = state::quarantined_from(&store.conn, a.idx, &id)? else {
+    let Some(from) = SyncDb::of(store).quarantined_from(a.idx, &id)? else {
         return Err(Error::NotFound { what: "quarantine", id: device.trim().to_string() });
     };
     let now = store.clock.now_ms() as i64;
     let share = a.idx;
     store.write(|w| {
-        if !state::accept_quarantine(w.tx(), share, &id, now)? {
+        if !SyncDb::in_write(w).accept_quarantine(share, &id, now)? {
             return Err(Error::invalid(
                 "quarantine",
                 "its changes were accepted already; accepting again would write them twice",

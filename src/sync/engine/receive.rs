@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::forks;
 use super::quarantine;
-use super::state;
+use super::state::SyncDb;
 use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
 use crate::model::table_by_code;
@@ -66,7 +66,7 @@ fn receive_in_batch(
     report: &mut SyncReport,
 ) -> Result<Option<u64>> {
     let mut peers = load_peers(store, a.idx)?;
-    let my_sent = state::last_sent(&store.conn, a.idx)?.0;
+    let my_sent = SyncDb::of(store).last_sent(a.idx)?.0;
     let now = store.clock.now_ms() as i64;
     let mut pending: BTreeMap<[u8; 16], BTreeMap<u64, (String, i64)>> = BTreeMap::new();
     let mut fork_proofs: Vec<([u8; 16], Vec<share::Entry>)> = Vec::new();
@@ -99,7 +99,7 @@ fn receive_in_batch(
                         Some(p) => {
                             old_version_alarm(store, a, &dev, p.reads, h.reads, report)?;
                             if p.label != label || p.reads != h.reads {
-                                state::update_peer_record(&store.conn, a.idx, p.idx, &label, h.reads)?;
+                                SyncDb::of(store).update_peer_record(a.idx, p.idx, &label, h.reads)?;
                                 p.label = label;
                                 p.reads = h.reads;
                             }
@@ -108,7 +108,7 @@ fn receive_in_batch(
                             let key = h.signing_key;
                             let idx = store.write(|w| {
                                 let idx = w.device_index(&dev)?;
-                                state::insert_peer(w.tx(), a.idx, idx, &key, Some(&label), h.reads, now, None)?;
+                                SyncDb::in_write(w).insert_peer(a.idx, idx, &key, Some(&label), h.reads, now, None)?;
                                 Ok(idx)
                             })?;
                             let reads = h.reads;
@@ -335,7 +335,7 @@ fn old_version_alarm(
         );
         raise(store, a, dev, 0, "old_version", &detail, &mut report.alarms)
     } else if was < format::READER {
-        state::close_alarms(&store.conn, a.idx, dev, "old_version", store.clock.now_ms() as i64)
+        SyncDb::of(store).close_alarms(a.idx, dev, "old_version", store.clock.now_ms() as i64)
     } else {
         Ok(())
     }
@@ -352,7 +352,7 @@ fn future_clock(body: &format::Body, now_ms: u64) -> Option<u64> {
 /// The format version of a device's delta `seq − 1` as applied here (1 when unknown: applied
 /// before the vault kept receipts, which only version-2 deltas have).
 fn last_applied_version(store: &Store, share: i64, device: u32, seq: u64) -> Result<u8> {
-    let receipt = state::receipt_of(&store.conn, share, device, seq.saturating_sub(1))?;
+    let receipt = SyncDb::of(store).receipt_of(share, device, seq.saturating_sub(1))?;
     Ok(receipt.and_then(|r| r.get(7).copied()).unwrap_or(format::DELTA_V1))
 }
 
@@ -367,10 +367,10 @@ fn known_id(
     seq: u64,
 ) -> Result<Option<[u8; 32]>> {
     if device == me {
-        state::sent_id(&store.conn, share, seq)
+        SyncDb::of(store).sent_id(share, seq)
     } else {
         match peers.get(device) {
-            Some(p) => state::received_id(&store.conn, share, p.idx, seq),
+            Some(p) => SyncDb::of(store).received_id(share, p.idx, seq),
             None => Ok(None),
         }
     }
@@ -378,10 +378,10 @@ fn known_id(
 
 /// (id, file length, modification time) of every applied delta of a device, by sequence number.
 pub(super) fn received_of(store: &Store, share: i64, device: u32) -> Result<HashMap<u64, Applied>> {
-    state::received_of(&store.conn, share, device)
+    SyncDb::of(store).received_of(share, device)
 }
 
-pub(super) use state::Applied;
+pub(super) use super::state::Applied;
 
 /// The header checks of docs/formats/delta.md section 4 steps 1–2 (structure, group, epoch,
 /// author, signature).
@@ -475,7 +475,7 @@ fn try_apply(
     for d in &body.deps {
         ids.insert((d.device, d.seq), known_id(store, a.idx, peers, me, &d.device, d.seq)?);
         if let std::collections::hash_map::Entry::Vacant(e) = forks.entry(d.device) {
-            e.insert(state::forked_at(&store.conn, a.idx, &d.device)?);
+            e.insert(SyncDb::of(store).forked_at(a.idx, &d.device)?);
         }
     }
     let id_of = |d: &[u8; 16], s: u64| ids.get(&(*d, s)).copied().flatten();
@@ -524,8 +524,16 @@ fn try_apply(
             deps.insert(w.device_index(&d.device)?, d.seq);
         }
         w.apply_delta(&changes, &Origin { share: share_idx, author, seq, deps })?;
-        state::record_received(w.tx(), share_idx, peer_idx, seq, &hash, len, mtime, receipt.as_deref())?;
-        state::mark_applied(w.tx(), share_idx, peer_idx, seq, &hash, now, created, &super::vector_blob(&vector))?;
+        SyncDb::in_write(w).record_received(share_idx, peer_idx, seq, &hash, len, mtime, receipt.as_deref())?;
+        SyncDb::in_write(w).mark_applied(
+            share_idx,
+            peer_idx,
+            seq,
+            &hash,
+            now,
+            created,
+            &super::vector_blob(&vector),
+        )?;
         w.reached("before-apply-commit");
         if disk_full {
             // Injected (tests): fails after every write, as a full disk at commit would.

@@ -6,13 +6,12 @@
 use std::collections::{HashMap, HashSet};
 
 use super::receive::received_of;
-use super::state::{self, SentRow};
+use super::state::{SentRow, SyncDb};
 use super::{
     crash_point, load_peers, publish_record, raise, Attached, Problem, SyncReport, CHANGES_PER_DELTA,
     CHANGE_BYTES_PER_DELTA,
 };
 use crate::error::{Error, Result};
-use crate::store::changelog;
 use crate::store::clocks::FieldClock;
 use crate::store::Store;
 use crate::sync::format::{self, Body, DeltaHeader, Dep, WireChange, WireClock};
@@ -31,7 +30,8 @@ struct OwnRow {
 
 /// This device's changes after `after` (and up to `upto`), at most `limit`.
 fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<OwnRow>> {
-    Ok(changelog::of_device(&store.conn, store.device, after, upto, limit)?
+    Ok(store
+        .own_changes(after, upto, limit)?
         .into_iter()
         .map(|l| OwnRow {
             seq: l.seq,
@@ -55,7 +55,7 @@ fn own_rows(store: &Store, after: i64, upto: i64, limit: usize) -> Result<Vec<Ow
 fn body_of(store: &Store, me: &[u8; 16], rows: Vec<OwnRow>, deps: Vec<Dep>, created_ms: u64) -> Result<Body> {
     let mut devices = vec![*me];
     let mut index: HashMap<u32, u16> = HashMap::from([(store.device, 0)]);
-    let id_of = |idx: u32| state::device_id(&store.conn, idx);
+    let id_of = |idx: u32| store.device_id_at(idx);
     let mut slot = |idx: u32, devices: &mut Vec<[u8; 16]>| -> Result<u16> {
         if let Some(&i) = index.get(&idx) {
             return Ok(i);
@@ -111,7 +111,7 @@ fn decode_deps(bytes: &[u8], version: u8) -> Vec<Dep> {
 }
 
 fn sent_rows(store: &Store, share: i64) -> Result<Vec<SentRow>> {
-    state::sent_rows(&store.conn, share)
+    SyncDb::of(store).sent_rows(share)
 }
 
 /// Sends this device's new changes (with `publish_new`; republishing what of ours is missing
@@ -241,11 +241,11 @@ fn send_new(
     let Chain { mut prev_hash, mut prev_full, mut last_version, mut seq } = chain;
     let mut scanned = a.scanned_upto;
     for _ in 0..max_deltas {
-        let max = changelog::last_seq(&store.conn)?;
+        let max = store.last_change_seq()?;
         let mut rows = own_rows(store, scanned, max, CHANGES_PER_DELTA)?;
         if rows.is_empty() {
             if max > scanned {
-                state::set_scanned(&store.conn, a.idx, max)?;
+                SyncDb::of(store).set_scanned(a.idx, max)?;
             }
             return Ok(None);
         }
@@ -284,12 +284,11 @@ fn send_new(
             raise(store, a, me, seq, "unsendable", &detail, &mut report.alarms)?;
             return Ok(None);
         }
-        {
-            let tx = store.conn.transaction()?;
-            state::record_sent(&tx, a.idx, seq, first, last, &encode_deps(&full, version), created, &hash, version)?;
-            state::set_scanned(&tx, a.idx, upto)?;
-            tx.commit()?;
-        }
+        store.write(|w| {
+            let db = SyncDb::in_write(w);
+            db.record_sent(a.idx, seq, first, last, &encode_deps(&full, version), created, &hash, version)?;
+            db.set_scanned(a.idx, upto)
+        })?;
         super::high_water::record(store, a, me, seq, hash, report);
         crash_point(store, "sent-recorded");
         match &mut sink {
@@ -398,7 +397,7 @@ fn own_history_intact(
         match sent_hash.get(&seq) {
             Some(h) if *h == hash => {
                 if e.kind != Name::ConflictCopy {
-                    state::record_received(&store.conn, a.idx, store.device, seq, &hash, e.len as i64, e.mtime, None)?;
+                    SyncDb::of(store).record_received(a.idx, store.device, seq, &hash, e.len as i64, e.mtime, None)?;
                 }
             }
             Some(_) => {

@@ -39,16 +39,8 @@ impl Store {
         self.write(|w| {
             w.delete(&CASE, id)?;
             for table in [&EVENT, &TASK, &NOTE] {
-                let children: Vec<Vec<u8>> = {
-                    let sql = format!("SELECT id FROM {} WHERE case_id = ?1 AND deleted = 0", table.table);
-                    let mut stmt = w.tx().prepare(&sql)?;
-                    let rows = stmt.query_map([&id[..]], |r| r.get(0))?;
-                    rows.collect::<rusqlite::Result<_>>()?
-                };
-                for child in children {
-                    if let Ok(child) = <[u8; 16]>::try_from(child) {
-                        w.delete(table, &child)?;
-                    }
+                for child in w.children_of(table, id)? {
+                    w.delete(table, &child)?;
                 }
             }
             Ok(())
