@@ -92,5 +92,9 @@ fn sync_state_writes_only_sync_tables() {
         }
     }
     assert!(writes > 10, "tidy found only {writes} writes in {STATE}: did its SQL move?");
-    assert!(bad.is_empty(), "sync's SQL writes a table of the store's; add a store method instead:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "sync's SQL writes a table of the store's; add a store method instead:\n{}",
+        bad.join("\n")
+    );
 }
