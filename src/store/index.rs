@@ -95,16 +95,6 @@ fn json_strings(json: &str, field: Option<&str>, out: &mut String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_name_row_reads_the_name_fields() {
-        assert_eq!(NAME_ROW, format!("SELECT deleted, {} FROM cases WHERE rid = ?1", NAME_FIELDS.join(", ")));
-    }
-}
-
 impl crate::store::Store {
     /// Row ids of the cases whose index rows match `expr` (an FTS5 expression of
     /// [`fold::match_query`]) in the index that `terms` searches, within `filter`, in ascending
@@ -140,5 +130,15 @@ impl crate::store::Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| r.get::<_, i64>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_row_reads_the_name_fields() {
+        assert_eq!(NAME_ROW, format!("SELECT deleted, {} FROM cases WHERE rid = ?1", NAME_FIELDS.join(", ")));
     }
 }
