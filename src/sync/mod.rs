@@ -12,6 +12,7 @@ pub mod engine;
 pub mod format;
 pub mod high_water;
 pub mod plan;
+pub mod roster;
 pub mod rules;
 pub mod seal;
 pub mod share;

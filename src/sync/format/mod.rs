@@ -27,6 +27,9 @@ pub const KIND_INVITE: u8 = 4;
 pub const KIND_HIGH_WATER: u8 = 5;
 /// A fork proof: two receipts of one author for one sequence number.
 pub const KIND_FORK_PROOF: u8 = 6;
+/// A roster entry and a join request (docs/formats/roster.md).
+pub const KIND_ROSTER: u8 = 7;
+pub const KIND_REQUEST: u8 = 8;
 
 /// Share marker length.
 pub const MARKER_LEN: usize = 24;
@@ -116,7 +119,7 @@ pub(crate) fn prefix(kind: u8) -> [u8; 8] {
     prefix_v(kind, VERSION)
 }
 
-fn prefix_v(kind: u8, version: u8) -> [u8; 8] {
+pub(crate) fn prefix_v(kind: u8, version: u8) -> [u8; 8] {
     let mut p = [0u8; 8];
     p[..6].copy_from_slice(MAGIC);
     p[6] = kind;
@@ -152,6 +155,8 @@ pub fn check_prefix(bytes: &[u8], kind: u8) -> Result<u8, Bad> {
             KIND_INVITE => "an invite",
             KIND_HIGH_WATER => "a high-water mark",
             KIND_FORK_PROOF => "a fork proof",
+            KIND_ROSTER => "a roster entry",
+            KIND_REQUEST => "a join request",
             _ => "an unknown kind of file",
         };
         return Err(Bad::new(format!("this is {}, not {}", name(bytes[6]), name(kind))));
