@@ -7,12 +7,14 @@ use crate::sync::format::{check_prefix, prefix_v, Bad, Cursor, KIND_ROSTER};
 /// The roster format's version (the prefix's last byte).
 pub const ROSTER_V1: u8 = 1;
 pub const MAX_PARENTS: usize = 16;
-pub const MAX_CLEAR: usize = 16_384;
+/// Public fields: room for a rotation to 64 devices (each box at most 658 bytes).
+pub const MAX_CLEAR: usize = 49_152;
 pub const MAX_SEALED: usize = 4_096;
 /// A sealed part is a 24-byte nonce and a 16-byte tag at least.
 pub const MIN_SEALED: usize = 40;
 pub const MAX_BOXES: usize = 64;
-pub const MAX_BOX: usize = 512;
+/// age's grease stanza makes a box 352 ..= about 560 bytes.
+pub const MAX_BOX: usize = 640;
 pub const MAX_PREVS: usize = 16;
 pub const MAX_REASON: usize = 500;
 pub const MAX_LABEL: usize = 200;

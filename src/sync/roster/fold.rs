@@ -82,6 +82,8 @@ pub struct Roster {
     pub heads: Vec<EntryId>,
     pub newest_head_ms: Option<u64>,
     pub invites: BTreeMap<[u8; 16], Invite>,
+    /// The signatures this fold checked or trusted: give them to the next fold.
+    pub verified: Verified,
     /// The recovery key that signs the next recovery entry, and that entry's number.
     pub recovery_key: [u8; 32],
     pub recovery_seq: u32,
@@ -113,6 +115,9 @@ pub(super) struct Node {
     pub sealed: Option<Result<Sealed, Bad>>,
     /// Whether it passed the checks that need nothing but its own bytes.
     pub sound: bool,
+    /// The key of its author's under which its signature verifies (checked once per fold, or
+    /// remembered from an earlier fold).
+    pub signer: Option<[u8; 32]>,
 }
 
 /// A set of entries as bits over the fold's order.
@@ -143,11 +148,21 @@ pub(super) struct Graph {
     pub genesis: usize,
 }
 
+/// Entry id → the key its signature was verified under, kept by the caller between folds (in
+/// the vault) so that each signature is checked once.
+pub type Verified = BTreeMap<EntryId, [u8; 32]>;
+
 /// Folds `files` (roster entries as found on the share, any order, duplicates allowed) for
 /// the group whose genesis has id `genesis`.
 pub fn fold(genesis: &EntryId, files: &[Vec<u8>], keys: &Keyring) -> Result<Roster, Bad> {
+    fold_with(genesis, files, keys, &Verified::new())
+}
+
+/// [`fold`], trusting the signatures `verified` lists (the state's `verified` gives the next one).
+pub fn fold_with(genesis: &EntryId, files: &[Vec<u8>], keys: &Keyring, verified: &Verified) -> Result<Roster, Bad> {
     let mut alarms = BTreeSet::new();
-    let (graph, waiting) = order(genesis, files, keys, &mut alarms)?;
+    let (mut graph, waiting) = order(genesis, files, keys, &mut alarms)?;
+    find_signers(&mut graph, verified);
     let chain = removal::recovery_chain(&graph, &mut alarms);
     let mut judgement = Judgement::default();
     let mut seen: Vec<Judgement> = Vec::new();
@@ -193,7 +208,10 @@ fn order(
         match entry::decode(bytes) {
             Ok(e) if id == *genesis || e.group == group => {
                 let signed_len = bytes.len() - 64;
-                by_id.insert(id, Node { id, e, signed_len, bytes: bytes.clone(), sealed: None, sound: true });
+                by_id.insert(
+                    id,
+                    Node { id, e, signed_len, bytes: bytes.clone(), sealed: None, sound: true, signer: None },
+                );
             }
             Ok(_) => {
                 alarms.insert(Alarm::Refused { entry: id, reason: "an entry of another group".into() });
@@ -308,6 +326,38 @@ fn open_sealed(node: &mut Node, genesis_key: Option<&EpochKey>, keys: &Keyring) 
         crypt::open_fields(key, aad, &node.e.sealed)
             .and_then(|plain| entry::decode_sealed(node.e.clear.kind(), &plain)),
     );
+}
+
+/// Checks each entry's signature once, under the keys its author can have: the one its id is
+/// derived from (named by the genesis or an approval) and those of its key updates.
+fn find_signers(g: &mut Graph, verified: &Verified) {
+    let group = crypt::group_of(&g.nodes[g.genesis].id);
+    let mut candidates: BTreeMap<DeviceId, Vec<[u8; 32]>> = BTreeMap::new();
+    for node in &g.nodes {
+        match &node.e.clear {
+            Clear::Genesis { creator_sign: k, .. } | Clear::Approve { joiner_sign: k, .. } => {
+                candidates.entry(crypt::device_id(&group, k)).or_default().push(*k)
+            }
+            Clear::KeyUpdate { sign, .. } => candidates.entry(node.e.author).or_default().push(*sign),
+            _ => {}
+        }
+    }
+    let (creator_id, ..) = creator(g);
+    for node in g.nodes.iter_mut() {
+        let author = if matches!(node.e.clear, Clear::Genesis { .. }) { creator_id } else { node.e.author };
+        let Some(keys) = candidates.get(&author) else { continue };
+        let signed = &node.bytes[..node.signed_len];
+        node.signer = match verified.get(&node.id) {
+            Some(k) if keys.contains(k) => Some(*k),
+            _ => keys.iter().find(|k| crypt::verify(k, signed, &node.e.signature).is_ok()).copied(),
+        };
+        if let Clear::KeyUpdate { sign, proof, .. } = &node.e.clear {
+            let msg = [&b"casebook/v2/key-update"[..], &group, &node.e.author, &node.e.seq.to_be_bytes()].concat();
+            if crypt::verify(sign, &msg, proof).is_err() {
+                node.sound = false;
+            }
+        }
+    }
 }
 
 /// The public keys an entry carries must be sound (F10).
@@ -430,7 +480,7 @@ fn evaluate(g: &Graph, chain: &Chain, j: &Judgement) -> Eval {
             _ => false,
         });
         let epoch_known = epochs.get(&e.epoch).is_some_and(|&m| m == g.genesis || anc.has(m));
-        if annulled || !epoch_known || crypt::verify(&key, &node.bytes[..node.signed_len], &e.signature).is_err() {
+        if annulled || !epoch_known || node.signer != Some(key) {
             continue;
         }
         let is_coord = || coordinator(&promotions, &x, i, e.seq);
@@ -450,11 +500,7 @@ fn evaluate(g: &Graph, chain: &Chain, j: &Judgement) -> Eval {
                 }
                 own_invite && box_ok && j.chosen.get(invite).is_none_or(|c| *c == node.id)
             }
-            Clear::KeyUpdate { sign, proof, .. } => {
-                let msg = [&b"casebook/v2/key-update"[..], &group, &x, &e.seq.to_be_bytes()].concat();
-                crypt::verify(sign, &msg, proof).is_ok()
-            }
-            Clear::Leave | Clear::Rotate(_) => true,
+            Clear::Leave | Clear::Rotate(_) | Clear::KeyUpdate { .. } => true,
         };
         if !authority {
             continue;
@@ -658,6 +704,7 @@ fn assemble(g: &Graph, chain: &Chain, ev: &Eval, j: &Judgement, mut alarms: BTre
         heads: g.nodes.iter().map(|n| n.id).filter(|id| !named.contains(id)).collect(),
         newest_head_ms,
         invites,
+        verified: g.nodes.iter().filter_map(|n| n.signer.map(|k| (n.id, k))).collect(),
         recovery_key: chain.next_key,
         recovery_seq: chain.next_seq,
         last_recovery: chain.last,

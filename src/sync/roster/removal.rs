@@ -65,7 +65,7 @@ impl Judgement {
 
 /// Decides the next round's removals, demotions and invite uses from this round's evaluation.
 pub(super) fn judge(g: &Graph, chain: &Chain, ev: &Eval, alarms: &mut BTreeSet<Alarm>) -> Judgement {
-    let mut removed = forks(g, ev, alarms);
+    let mut removed = forks(g, alarms);
     let revs = fold::revocations(g, ev, chain);
     for (d, c) in strong_remove(&revs, alarms) {
         let merged = removed.get(&d).map_or_else(|| c.clone(), |o: &Cutoff| o.min(&c));
@@ -84,14 +84,12 @@ pub(super) fn judge(g: &Graph, chain: &Chain, ev: &Eval, alarms: &mut BTreeSet<A
 }
 
 /// Two entries of one device with one number, both signed by it: removed from there on (F12).
-fn forks(g: &Graph, ev: &Eval, alarms: &mut BTreeSet<Alarm>) -> BTreeMap<DeviceId, Cutoff> {
+fn forks(g: &Graph, alarms: &mut BTreeSet<Alarm>) -> BTreeMap<DeviceId, Cutoff> {
     let mut seen: BTreeMap<(DeviceId, u32), usize> = BTreeMap::new();
     let mut out: BTreeMap<DeviceId, Cutoff> = BTreeMap::new();
     for (i, node) in g.nodes.iter().enumerate() {
         let e = &node.e;
-        let Some(keys) = ev.keys.get(&e.author) else { continue };
-        let Some(&(_, key, _)) = keys.iter().rev().find(|(from, ..)| *from <= e.seq) else { continue };
-        if e.author == [0; 16] || crypt::verify(&key, &node.bytes[..node.signed_len], &e.signature).is_err() {
+        if e.author == [0; 16] || node.signer.is_none() {
             continue;
         }
         if seen.insert((e.author, e.seq), i).is_some() {
