@@ -5,9 +5,10 @@
 use casebook::entropy::{Entropy, SeededEntropy};
 use casebook::sync::roster::crypt;
 use casebook::sync::roster::entry::{Clear, RecoveryAction, Role, Sealed};
-use casebook::sync::roster::fold::{fold, Alarm};
+use casebook::sync::roster::fold::fold;
 use casebook::sync::roster::keyring::Keyring;
 use casebook::sync::roster::sim::Group;
+use casebook::sync::roster::state::Alarm;
 
 /// Folds `files` in `n` shuffled orders and with duplicates; every fold must equal the first.
 fn same_in_every_order(g: &Group, n: u64) {

@@ -166,6 +166,7 @@ const PURE: &[&str] = &[
     "src/sync/words.rs",
     "src/sync/auto.rs",
     "src/sync/plan.rs",
+    "src/sync/roster/",
     "src/export/bundle.rs",
     "src/export/crypt.rs",
     "src/export/schema.rs",
@@ -484,6 +485,7 @@ fn format_docs_carry_the_version_of_the_code() {
         ("docs/formats/vault.md", "casebook-vault", "src/vault/header.rs", "FORMAT_VERSION"),
         ("docs/formats/database.md", "casebook-database", "src/store/schema.rs", "VERSION"),
         ("docs/formats/delta.md", "casebook-sync", "src/sync/format/delta.rs", "DELTA_V2"),
+        ("docs/formats/roster.md", "casebook-roster", "src/sync/roster/entry.rs", "ROSTER_V1"),
     ] {
         let version = const_value(src_rel, constant);
         let want = format!("Format: {tag} v{version}");
@@ -501,6 +503,7 @@ fn every_derived_key_label_is_documented() {
     // Keys of sync derive from the group key, not the data key: their labels belong to the
     // sync format.
     let delta_doc = doc("docs/formats/delta.md");
+    let roster_doc = doc("docs/formats/roster.md");
     let mut bad = Vec::new();
     let mut found = 0;
     for f in sources() {
@@ -513,7 +516,9 @@ fn every_derived_key_label_is_documented() {
                     continue;
                 }
                 found += 1;
-                let (spec, name) = if f.rel.starts_with("src/sync/") {
+                let (spec, name) = if f.rel.starts_with("src/sync/roster/") {
+                    (&roster_doc, "docs/formats/roster.md")
+                } else if f.rel.starts_with("src/sync/") {
                     (&delta_doc, "docs/formats/delta.md")
                 } else {
                     (&vault_doc, "docs/formats/vault.md")

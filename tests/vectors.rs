@@ -23,7 +23,7 @@ use casebook::vault::keyslot;
 use casebook::Error;
 
 /// Fewest vectors each folder must hold (the counts when the folders were written).
-const MIN_VECTORS: [(&str, usize); 3] = [("header", 91), ("recovery_key", 18), ("case_input", 44)];
+const MIN_VECTORS: [(&str, usize); 4] = [("header", 91), ("recovery_key", 18), ("case_input", 44), ("roster", 60)];
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("vectors")
@@ -296,7 +296,63 @@ fn case_input_vectors() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The generator of header/ (run by hand; its output is committed).
+// roster/: the checks a roster entry passes on its own bytes (roster::fold::check_alone).
+
+#[test]
+fn roster_vectors() {
+    run_area("roster", &["expect", "comment", "reason"], |v| {
+        let result = casebook::sync::roster::fold::check_alone(&v.body);
+        match (v.get("expect")?, result) {
+            ("ok", Ok(e)) => {
+                if casebook::sync::roster::entry::encode(&e) != v.body {
+                    return Err("decodes, but does not encode back to the same bytes".into());
+                }
+                Ok(())
+            }
+            ("refused", Err(bad)) => {
+                let want = v.get("reason")?;
+                if bad.0.contains(want) {
+                    Ok(())
+                } else {
+                    Err(format!("refused for another reason: {bad} (expected one naming `{want}`)"))
+                }
+            }
+            (want, Ok(_)) => Err(format!("expected `{want}`, got ok")),
+            (want, Err(bad)) => Err(format!("expected `{want}`, got refused: {bad}")),
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generators of header/ and roster/ (run by hand; their output is committed).
+
+#[path = "vectors/generate_roster.rs"]
+mod generate_roster;
+
+/// Rewrites `tests/vectors/roster/*.txt` from the generator.
+#[test]
+#[ignore = "writes files: run by hand with `-- --ignored regenerate`"]
+fn regenerate_roster_vectors() {
+    let dir = vectors_dir().join("roster");
+    std::fs::create_dir_all(&dir).expect("create tests/vectors/roster");
+    let mut names = std::collections::HashSet::new();
+    for out in generate_roster::all() {
+        assert!(names.insert(out.name.clone()), "duplicate vector name {}", out.name);
+        let mut text = format!("expect: {}\n", out.expect);
+        if let Some(r) = out.reason {
+            let _ = writeln!(text, "reason: {r}");
+        }
+        let _ = writeln!(text, "comment: {}", out.comment);
+        text.push_str("---\n");
+        for line in out.bytes.chunks(32) {
+            for b in line {
+                let _ = write!(text, "{b:02x}");
+            }
+            text.push('\n');
+        }
+        std::fs::write(dir.join(format!("{}.txt", out.name)), text).expect("write vector");
+    }
+}
 
 #[path = "vectors/generate.rs"]
 mod generate;

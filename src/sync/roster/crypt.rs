@@ -81,7 +81,7 @@ pub fn check_sign_key(key: &[u8; 32]) -> Result<VerifyingKey, Bad> {
     if vk.is_weak() {
         return Err(Bad::new("a weak Ed25519 key (small order): refused"));
     }
-    if vk.to_bytes() != *key {
+    if vk.to_edwards().compress().to_bytes() != *key {
         return Err(Bad::new("an Ed25519 key in a non-canonical encoding: refused"));
     }
     Ok(vk)

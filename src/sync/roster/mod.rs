@@ -13,7 +13,9 @@ pub mod fold;
 pub mod keyring;
 pub mod removal;
 pub mod sim;
+pub mod state;
 
 pub use entry::{Clear, DeviceId, Entry, EntryId, EpochId, Role, Sealed};
-pub use fold::{fold, Alarm, Device, Roster};
+pub use fold::fold;
 pub use keyring::Keyring;
+pub use state::{Alarm, Device, Roster};

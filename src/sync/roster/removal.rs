@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::crypt;
 use super::entry::{Clear, DeviceId, EntryId, RecoveryAction, Sealed};
-use super::fold::{self, Alarm, Chain, Eval, Graph};
+use super::fold::{self, Chain, Eval, Graph};
+use super::state::Alarm;
 
 /// Where a removed device's history stops counting.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,9 @@ use ed25519_dalek::SigningKey;
 use super::author::{self, Author};
 use super::crypt::{self, BoxSecret, EpochKey};
 use super::entry::{Clear, DeviceId, EntryId, EpochId, RecoveryAction, Role, Sealed};
-use super::fold::{fold, Roster};
+use super::fold::fold;
 use super::keyring::Keyring;
+use super::state::Roster;
 use crate::entropy::{Entropy, SeededEntropy};
 
 /// One device: its keys and where its chain of entries stands.
