@@ -67,6 +67,48 @@ pub fn date_of_ms(ms: u64) -> String {
     format_date((ms / 86_400_000) as i64)
 }
 
+/// Parses an RFC 3339 time (`2026-11-30T14:00:00Z`, fractions of a second, or an offset such
+/// as `+04:00`) into milliseconds since 1970 (UTC); None when it is not one, or before 1970.
+pub fn parse_rfc3339(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let days = parse_date(s.get(..10)?)?;
+    let rest = s.get(10..)?;
+    let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix('t')).or_else(|| rest.strip_prefix(' '))?;
+    let b = rest.as_bytes();
+    if b.len() < 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let num = |t: &str| -> Option<i64> { t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok()).flatten() };
+    let (h, mi, sec) = (num(&rest[0..2])?, num(&rest[3..5])?, num(&rest[6..8])?);
+    if h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut tail = &rest[8..];
+    let mut ms = 0i64;
+    if let Some(frac) = tail.strip_prefix('.') {
+        let digits: String = frac.chars().take_while(|c| c.is_ascii_digit()).collect();
+        if digits.is_empty() {
+            return None;
+        }
+        ms = num(&format!("{:0<3}", &digits[..digits.len().min(3)]))?;
+        tail = &frac[digits.len()..];
+    }
+    let offset = match tail {
+        "Z" | "z" => 0,
+        t if t.len() == 6 && (t.starts_with('+') || t.starts_with('-')) && &t[3..4] == ":" => {
+            let v = num(&t[1..3])? * 60 + num(&t[4..6])?;
+            if t.starts_with('-') {
+                -v
+            } else {
+                v
+            }
+        }
+        _ => return None,
+    };
+    let total = days * 86_400_000 + ((h * 60 + mi - offset) * 60 + sec) * 1000 + ms;
+    u64::try_from(total).ok()
+}
+
 /// RFC 3339 UTC timestamp with milliseconds, e.g. `2026-11-23T14:09:35.123Z`.
 pub fn format_timestamp(ms: u64) -> String {
     let days = (ms / 86_400_000) as i64;
@@ -89,6 +131,24 @@ mod tests {
     fn dates_round_trip_over_three_centuries() {
         for days in (days_from_civil(1900, 1, 1)..days_from_civil(2200, 12, 31)).step_by(7) {
             assert_eq!(parse_date(&format_date(days)), Some(days));
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_read_with_offsets_and_fractions() {
+        let t = parse_rfc3339("2026-11-30T14:00:00Z").unwrap();
+        assert_eq!(format_timestamp(t), "2026-11-30T14:00:00.000Z");
+        assert_eq!(parse_rfc3339("2026-11-30T18:00:00+04:00"), Some(t));
+        assert_eq!(parse_rfc3339("2026-11-30T14:00:00.25Z"), Some(t + 250));
+        assert_eq!(parse_rfc3339(&format_timestamp(t + 1)), Some(t + 1));
+        for bad in [
+            "2026-11-30",
+            "2026-11-30T25:00:00Z",
+            "2026-11-30T14:00:00",
+            "2026-11-30T14:00:00+4:00",
+            "1969-12-31T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
     }
 

@@ -215,6 +215,22 @@ fn quarantine_line(q: &casebook::sync::engine::Quarantined) {
     }
 }
 
+/// `share requests`: never the code (the approver types it, F1).
+pub fn join_requests(list: &[casebook::sync::engine::members::JoinRequest], json: bool) {
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!("No join requests are waiting.");
+    }
+    for r in list {
+        println!("{}  {}  arrived {}", &r.device[..8], r.label, r.arrived_at);
+    }
+    if !list.is_empty() {
+        println!("Approve with `casebook share approve DEVICE --code CODE`, typing the code the joiner reads out.");
+    }
+}
+
 /// `share status`.
 pub fn share_status(s: &casebook::sync::engine::Status, json: bool) {
     if json {
@@ -224,18 +240,32 @@ pub fn share_status(s: &casebook::sync::engine::Status, json: bool) {
     if let Some(reason) = &s.unreachable_reason {
         println!("share unreachable: {reason}");
     }
+    if let Some(state) = &s.state {
+        println!("this device: {state}");
+    }
+    if let Some(code) = &s.code {
+        println!("code: {code} (read it out by voice to the person who invited you)");
+    }
+    if let Some(words) = &s.roster_head {
+        println!("roster head: {words} (compare with a coordinator by phone)");
+    }
     for d in &s.devices {
         let on_share = d.share_seq.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+        let role = match (&d.role, &d.state) {
+            (Some(r), Some(st)) => format!(" [{r}, {st}]"),
+            (None, Some(st)) => format!(" [{st}]"),
+            _ => String::new(),
+        };
         if d.this_device {
             println!(
-                "  this device {}: wrote {} delta(s), {} on the share",
+                "  this device {}{role}: wrote {} delta(s), {} on the share",
                 short(&d.device, &d.label),
                 d.seq,
                 on_share
             );
         } else {
             println!(
-                "  {}: applied {} of {} on the share; last heard {}; last wrote {}{}",
+                "  {}{role}: applied {} of {} on the share; last heard {}; last wrote {}{}",
                 short(&d.device, &d.label),
                 d.seq,
                 on_share,

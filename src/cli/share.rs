@@ -1,6 +1,6 @@
-//! `casebook share …`: create a sync group, invite, join, status, dismiss an alarm, accept a
-//! quarantine. Parses,
-//! calls one `sync::engine` function, prints.
+//! `casebook share …`: create a sync group (with a roster), invite, join, the requests and their
+//! answers, revoke, leave, roles, status, dismiss an alarm, accept a quarantine; `casebook
+//! quarantine …`. Parses, calls one `sync::engine` function, prints.
 
 use std::path::PathBuf;
 
@@ -38,7 +38,36 @@ pub(super) enum ShareCommand {
         #[arg(long)]
         label: Option<String>,
     },
-    /// Devices, their last delta and when they were last heard from; gaps and alarms
+    /// Join requests waiting for this device's answer (device, label, when it arrived here)
+    Requests {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Admit a device that asked to join: type the code its screen shows, read out by voice
+    Approve {
+        device: String,
+        #[arg(long)]
+        code: String,
+    },
+    /// Answer a join request with no
+    Decline { device: String },
+    /// Remove a device from the group and give every other member a new key
+    Revoke {
+        device: String,
+        /// Void what the device wrote after this time (RFC 3339, e.g. the seizure time)
+        #[arg(long, value_name = "RFC3339")]
+        cutoff: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Leave the group from this device (after a border search, before travel, when you stop)
+    Leave {
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Make a device a coordinator (who may invite, approve and revoke) or a member
+    Role { device: String, role: String },
+    /// Devices, their role and state, their last delta and when they were last heard from; gaps and alarms
     Status {
         #[arg(long)]
         json: bool,
@@ -62,6 +91,13 @@ pub(super) enum ShareCommand {
     },
 }
 
+/// An RFC 3339 time (`2026-11-30T14:00:00Z`, `…+04:00`) in ms since 1970.
+fn parse_rfc3339(text: &str) -> Result<u64> {
+    casebook::dates::parse_rfc3339(text).ok_or_else(|| {
+        Error::invalid("cutoff", "give a time as 2026-11-30T14:00:00Z (or with an offset such as +04:00)")
+    })
+}
+
 pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
     match cmd {
         ShareCommand::Create { dir, label } => {
@@ -69,33 +105,73 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
             if let Some(l) = label {
                 engine::set_label(&mut store, l)?;
             }
-            let a = engine::create(&mut store, dir)?;
-            println!("This vault now syncs through {} (group {}).", a.path, a.group_id);
-            println!("Invite another device with `casebook share invite --out FILE`, then run `casebook sync`.");
+            let c = engine::members::create(&mut store, dir)?;
+            println!("This vault now syncs through {} (group {}).", c.attachment.path, c.attachment.group_id);
+            println!("This device is the group's first coordinator.");
+            println!();
+            println!("Group recovery key (shown once; write it on paper and keep it offline, away from this laptop):");
+            println!("  {}", c.recovery_key);
+            println!("It re-admits devices when a coordinator's laptop is seized. It is not a vault passphrase.");
+            println!();
+            println!("Invite another device with `casebook share invite --out FILE`.");
         }
         ShareCommand::Invite { out, kdf } => {
             let (pass, generated) = secrets::invite_passphrase_for_new(&mut OsEntropy)?;
             let params = kdf.params(keyslot::DEFAULT_PASSPHRASE_KDF);
             params.check()?;
             let mut store = open(cli)?;
-            let text = engine::invite(&mut store, &pass, params)?;
+            let text = engine::members::invite(&mut store, &pass, params)?;
             std::fs::write(out, format!("{text}\n"))
                 .map_err(|e| Error::io(format!("could not write the invite {}", out.display()), e))?;
-            println!("Invite written to {} (valid 7 days).", out.display());
+            println!("Invite written to {} (valid 7 days, one device).", out.display());
             if let Some(words) = generated {
-                println!("One-time passphrase (give it by another channel than the file): {}", words.as_str());
+                println!("One-time words (read them out by voice; never send them with the file): {}", words.as_str());
             }
+            println!("The invite holds no key of the group: the joiner waits until you approve it with its code.");
         }
         ShareCommand::Join { dir, invite, label } => {
             let text = std::fs::read_to_string(invite)
                 .map_err(|e| Error::io(format!("could not read the invite {}", invite.display()), e))?;
             let mut store = open(cli)?;
             let pass = secrets::invite_passphrase()?;
-            if let Some(l) = label {
-                engine::set_label(&mut store, l)?;
-            }
-            let a = engine::join(&mut store, dir, &text, &pass)?;
-            println!("This vault joined group {} through {}. Run `casebook sync`.", a.group_id, a.path);
+            let j = engine::members::join(&mut store, dir, &text, &pass, label.as_deref())?;
+            println!("pending approval");
+            println!("code: {}", j.code);
+            println!(
+                "Read this code to the person who invited you, by voice, someone you recognise (never in the chat that \
+                 carried the invite). They type it to approve this device; then run `casebook sync`."
+            );
+        }
+        ShareCommand::Requests { json } => {
+            let mut store = open(cli)?;
+            output::join_requests(&engine::members::requests(&mut store)?, *json);
+        }
+        ShareCommand::Approve { device, code } => {
+            let mut store = open(cli)?;
+            engine::members::approve(&mut store, device, code)?;
+            println!("Approved. The device receives the group's key at its next sync.");
+        }
+        ShareCommand::Decline { device } => {
+            let mut store = open(cli)?;
+            engine::members::decline(&mut store, device)?;
+            println!("Declined.");
+        }
+        ShareCommand::Revoke { device, cutoff, reason } => {
+            let cutoff_ms = cutoff.as_deref().map(parse_rfc3339).transpose()?;
+            let mut store = open(cli)?;
+            engine::members::revoke(&mut store, device, cutoff_ms, reason.as_deref().unwrap_or(""))?;
+            println!("Revoked: the device reads nothing written from now on, and what it wrote after its cutoff is rolled back on every device.");
+            println!("Now also: remove the device from Syncthing on every device; change the Nextcloud or network-share password; tell the group.");
+        }
+        ShareCommand::Leave { reason } => {
+            let mut store = open(cli)?;
+            engine::members::leave(&mut store, reason.as_deref().unwrap_or(""))?;
+            println!("This device left the group. It sends and receives nothing more.");
+        }
+        ShareCommand::Role { device, role } => {
+            let mut store = open(cli)?;
+            engine::members::set_role(&mut store, device, role)?;
+            println!("Role changed to {role}.");
         }
         ShareCommand::Status { json } => {
             let store = open(cli)?;

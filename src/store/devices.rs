@@ -26,6 +26,21 @@ impl Store {
         Ok(())
     }
 
+    /// The first delta of `device` that brought a change its author dated after `ms` (its own
+    /// clock): where a revocation "at the seizure time" cuts its deltas.
+    pub(crate) fn first_delta_after(&self, device: &[u8; 16], ms: u64) -> Result<Option<u64>> {
+        let ms = i64::try_from(ms).unwrap_or(i64::MAX >> 16);
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT min(c.origin) FROM changes c JOIN devices d ON c.device = d.idx \
+             WHERE d.id = ?1 AND c.origin IS NOT NULL AND (c.hlc >> 16) > ?2",
+                params![&device[..], ms],
+                |r| r.get::<_, Option<i64>>(0),
+            )?
+            .map(|s| s as u64))
+    }
+
     /// The 16-byte id of the device with local index `idx`, as stored.
     pub(crate) fn device_id_at(&self, idx: u32) -> Result<Vec<u8>> {
         Ok(self.conn.prepare_cached("SELECT id FROM devices WHERE idx = ?1")?.query_row([idx], |r| r.get(0))?)

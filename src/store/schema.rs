@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 8;
+pub const VERSION: i64 = 9;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -277,6 +277,55 @@ CREATE VIRTUAL TABLE note_fts USING fts5(
 );
 ";
 
+/// Version 9: group membership (docs/formats/roster.md) — this device's side of a group with a
+/// roster (`sync_roster`), the epoch keys it holds (`sync_epochs`), the invites it made
+/// (`sync_invites`) and the join requests that reached it (`sync_requests`); each sent delta
+/// remembers the epoch it was sealed under (`sync_sent.epoch_id`), so that it is rebuilt byte
+/// for byte after a rotation. Groups without a roster have no rows in the new tables.
+const V8_TO_V9: &str = "
+CREATE TABLE sync_roster (
+    share INTEGER PRIMARY KEY,
+    genesis BLOB NOT NULL,
+    box_secret BLOB NOT NULL,
+    state TEXT NOT NULL,
+    entry_seq INTEGER NOT NULL DEFAULT 0,
+    entry_prev BLOB,
+    invite BLOB,
+    request BLOB,
+    code TEXT,
+    verified BLOB,
+    head_at INTEGER
+);
+CREATE TABLE sync_epochs (
+    share INTEGER NOT NULL,
+    epoch_id BLOB NOT NULL,
+    epoch_key BLOB NOT NULL,
+    PRIMARY KEY (share, epoch_id)
+) WITHOUT ROWID;
+CREATE TABLE sync_invites (
+    share INTEGER NOT NULL,
+    invite BLOB NOT NULL,
+    request_secret BLOB NOT NULL,
+    invite_sign BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (share, invite)
+) WITHOUT ROWID;
+CREATE TABLE sync_requests (
+    share INTEGER NOT NULL,
+    invite BLOB NOT NULL,
+    device BLOB NOT NULL,
+    request BLOB NOT NULL,
+    joiner_sign BLOB NOT NULL,
+    joiner_box BLOB NOT NULL,
+    label TEXT NOT NULL,
+    arrived_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (share, invite, device)
+) WITHOUT ROWID;
+ALTER TABLE sync_sent ADD COLUMN epoch_id BLOB;
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
 pub(crate) const HISTORY: &[(i64, &[&str])] = &[
@@ -287,6 +336,7 @@ pub(crate) const HISTORY: &[(i64, &[&str])] = &[
     (5, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5]),
     (6, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6]),
     (7, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7]),
+    (8, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8]),
 ];
 
 /// What the caller must do after an upgrade.
@@ -343,6 +393,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
                 conn.execute_batch(V7_TO_V8)?;
                 up.reindex = true;
             }
+            8 => conn.execute_batch(V8_TO_V9)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

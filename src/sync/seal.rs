@@ -16,6 +16,7 @@ use crate::secret::Passphrase;
 use crate::vault::header::KdfParams;
 
 /// The keys of one key epoch, derived from its group key.
+#[derive(Clone)]
 pub struct GroupKeys {
     pub epoch: u32,
     delta: Zeroizing<[u8; 32]>,
@@ -32,6 +33,18 @@ fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
 }
 
 impl GroupKeys {
+    /// The keys of a roster epoch (docs/formats/roster.md section 3): the same keys, from the
+    /// epoch's key with version-2 labels; deltas of a roster group name the epoch by `epoch_id`
+    /// and carry `epoch` = 1.
+    pub fn of_epoch(epoch_key: &[u8; 32]) -> Self {
+        GroupKeys {
+            epoch: 1,
+            delta: Zeroizing::new(hmac(epoch_key, &[b"casebook/v2/delta-key"])),
+            nonce: Zeroizing::new(hmac(epoch_key, &[b"casebook/v2/delta-nonce"])),
+            record: Zeroizing::new(hmac(epoch_key, &[b"casebook/v2/record-key"])),
+        }
+    }
+
     pub fn derive(epoch: u32, group_key: &[u8; 32]) -> Self {
         GroupKeys {
             epoch,
@@ -262,7 +275,7 @@ pub fn open_record(keys: &GroupKeys, bytes: &[u8]) -> Result<(RecordHeader, Stri
     Ok((parts.header, label))
 }
 
-fn invite_key(passphrase: &Passphrase, head: &InviteHead) -> Result<Zeroizing<[u8; 32]>> {
+pub(crate) fn invite_key(passphrase: &Passphrase, head: &InviteHead) -> Result<Zeroizing<[u8; 32]>> {
     let kdf = KdfParams { m_kib: head.m_kib, t: head.t, p: head.p };
     kdf.check()?;
     let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32))

@@ -29,6 +29,11 @@ pub enum Name {
     ConflictCopy,
     /// `<author: 32 hex>-<seq: 12 digits>.fork`: a fork proof a reader published.
     ForkProof,
+    /// A roster entry: `<12 digits>.roster`, `genesis.roster`, `recovery-<12 digits>.roster`
+    /// (docs/formats/roster.md section 2), read by the roster step of a sync.
+    Roster,
+    /// `request-<invite: 32 hex>`: a join request (docs/formats/roster.md section 5).
+    Request,
     /// A temp file (ours or a sync tool's): skipped.
     Temp,
     /// Anything else: reported, left alone.
@@ -38,6 +43,19 @@ pub enum Name {
 /// The final name of delta `seq`.
 pub fn delta_name(seq: u64) -> String {
     format!("{seq:012}.delta")
+}
+
+/// The name of roster entry `seq` of a device.
+pub fn roster_name(seq: u32) -> String {
+    format!("{seq:012}.roster")
+}
+
+/// The genesis entry's name (in its creator's folder).
+pub const GENESIS: &str = "genesis.roster";
+
+/// The name of a join request answering `invite`.
+pub fn request_name(invite: &[u8; 16]) -> String {
+    format!("request-{}", crate::hex::encode(invite))
 }
 
 /// The name of the fork proof about delta `seq` of `author`.
@@ -54,6 +72,15 @@ pub fn classify(name: &str) -> Name {
         if parse_device_dir(author).is_some() && seq.len() == 12 && seq.bytes().all(|b| b.is_ascii_digit()) {
             return Name::ForkProof;
         }
+    }
+    if let Some(stem) = name.strip_suffix(".roster") {
+        let digits = stem.strip_prefix("recovery-").unwrap_or(stem);
+        if stem == "genesis" || (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())) {
+            return Name::Roster;
+        }
+    }
+    if name.strip_prefix("request-").is_some_and(|id| parse_device_dir(id).is_some()) {
+        return Name::Request;
     }
     if let Some(digits) = name.strip_suffix(".delta") {
         if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -28,6 +28,23 @@ pub fn generate(entropy: &mut dyn Entropy) -> Zeroizing<String> {
     out
 }
 
+/// Four words of the same alphabet made from a hash, for two people to compare by phone (the
+/// roster head, docs/formats/roster.md section 4.5). Not a secret: a display.
+pub fn from_hash(h: &[u8; 32]) -> String {
+    let mut out = String::with_capacity(WORDS * (SYLLABLES * 2 + 1));
+    for w in 0..WORDS {
+        if w > 0 {
+            out.push('-');
+        }
+        for s in 0..SYLLABLES {
+            let b = u16::from_be_bytes([h[2 * (w * SYLLABLES + s)], h[2 * (w * SYLLABLES + s) + 1]]) as usize;
+            out.push(CONSONANTS[b % CONSONANTS.len()] as char);
+            out.push(VOWELS[(b / CONSONANTS.len()) % VOWELS.len()] as char);
+        }
+    }
+    out
+}
+
 /// A uniform index below `n` (rejection sampling: no modulo bias).
 fn uniform(entropy: &mut dyn Entropy, n: usize) -> usize {
     let limit = 256 - 256 % n;

@@ -14,9 +14,12 @@
 mod forks;
 mod high_water;
 mod identity;
+pub mod members;
 mod quarantine;
 mod receive;
 mod report;
+mod roster_db;
+mod roster_sync;
 mod send;
 mod state;
 use state::SyncDb;
@@ -57,6 +60,36 @@ struct Attached {
     signing: SigningKey,
     path: PathBuf,
     scanned_upto: i64,
+    /// A group with a roster (docs/formats/roster.md): this device's side of it. `keys` are then
+    /// the current epoch's, once a refresh has folded the roster.
+    roster: Option<roster_sync::Side>,
+}
+
+impl Attached {
+    /// The keys a delta names: its roster epoch's (when this device holds them), or the group
+    /// key's epoch.
+    fn keys_for(&self, h: &format::DeltaHeader) -> Option<GroupKeys> {
+        match &self.roster {
+            None => (h.epoch == self.keys.epoch).then(|| self.keys.clone()),
+            Some(side) => {
+                let counts = side.roster.as_ref().is_some_and(|r| r.epochs.contains(&h.epoch_id));
+                side.keyring.get(&h.epoch_id).filter(|_| counts).map(roster_sync::group_keys)
+            }
+        }
+    }
+
+    /// A header of ours: in a roster group it names the epoch written under and the roster's
+    /// heads (docs/formats/roster.md section 6).
+    fn header(&self, version: u8, me: &[u8; 16], seq: u64, prev: [u8; 32]) -> format::DeltaHeader {
+        let mut h = format::DeltaHeader::new(version, self.group, self.keys.epoch, *me, seq, prev);
+        if let Some(r) = self.roster.as_ref().and_then(|s| s.roster.as_ref()) {
+            h.epoch_id = r.epoch.unwrap_or_default();
+            let mut parts: Vec<&[u8]> = Vec::new();
+            parts.extend(r.heads.iter().map(|x| &x[..]));
+            h.roster_head = crate::sync::roster::crypt::sha256(&parts);
+        }
+        h
+    }
 }
 
 fn attached(store: &Store) -> Result<Option<Attached>> {
@@ -64,15 +97,22 @@ fn attached(store: &Store) -> Result<Option<Attached>> {
     let Some((idx, group, epoch, key, seed, path, scanned_upto)) = row else { return Ok(None) };
     let damaged = || Error::invalid("database", "the share's keys in the vault are damaged");
     let group: [u8; 16] = group.try_into().map_err(|_| damaged())?;
-    let key: Zeroizing<[u8; 32]> = Zeroizing::new(key.as_slice().try_into().map_err(|_| damaged())?);
+    let key: Zeroizing<[u8; 32]> = Zeroizing::new(key.as_slice().try_into().unwrap_or([0; 32]));
     let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.as_slice().try_into().map_err(|_| damaged())?);
+    let roster = roster_sync::load(store, idx)?;
+    let keys = match &roster {
+        // Until a refresh names the current epoch: the newest key held (never used unread).
+        Some(side) => side.keyring.epochs().last().and_then(|e| side.keyring.get(e)).map(roster_sync::group_keys),
+        None => None,
+    };
     Ok(Some(Attached {
         idx,
         group,
-        keys: GroupKeys::derive(epoch, &key),
+        keys: keys.unwrap_or_else(|| GroupKeys::derive(epoch.max(1), &key)),
         signing: SigningKey::from_bytes(&seed),
         path: PathBuf::from(path),
         scanned_upto,
+        roster,
     }))
 }
 
@@ -337,6 +377,9 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     }
     let mut report = SyncReport::default();
     let before = conflict_count(store)?;
+    if a.roster.is_some() {
+        return sync_roster_group(store, a, &share, publish, report, before);
+    }
     let me = store.device_id()?;
     let (mut a, mut me) = (a, me);
     // Before anything is written: is this vault older than its own high-water mark?
@@ -360,6 +403,50 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     Ok(report)
 }
 
+/// A sync of a group with a roster: the roster first (approvals, removals, keys, a rotation or
+/// head that is due), then deltas under the current epoch. A device that is pending or removed
+/// exchanges no deltas; a device whose group needs a rotation publishes nothing until it has
+/// one (it never writes under a superseded epoch, section 4.4). A copy of this vault writing
+/// under its id is a fork the roster removes: this device stops and re-enrols (no new identity).
+fn sync_roster_group(
+    store: &mut Store,
+    mut a: Attached,
+    share: &Share,
+    publish: bool,
+    mut report: SyncReport,
+    before: u64,
+) -> Result<SyncReport> {
+    roster_sync::refresh(store, &mut a, share, &mut report)?;
+    roster_sync::upkeep(store, &mut a, share)?;
+    if a.roster.as_ref().is_some_and(|s| s.state != "member") {
+        report.conflicts = conflict_count(store)?;
+        return Ok(report);
+    }
+    let me = store.device_id()?;
+    let roster = a.roster.as_ref().and_then(|s| s.roster.clone()).expect("refreshed");
+    let now = store.clock.now_ms();
+    if roster.newest_head_ms.is_some_and(|t| now.saturating_sub(t) > roster_sync::STALE_HEAD_MS) {
+        report.problems.push(Problem {
+            file: "roster".into(),
+            problem: "no coordinator has confirmed the group's membership for over 7 days: compare the roster head \
+                      words (`casebook share status`) with a coordinator by phone before relying on who is a member"
+                .into(),
+        });
+    }
+    let publish = publish && roster.epoch.is_some();
+    let mut stopped = high_water::check(store, &a, &me, &mut report)?.is_some()
+        || send::send(store, &a, share, &me, publish, &mut report)?.is_some();
+    stopped |= receive::receive(store, &a, share, &me, &mut report)?.is_some();
+    if stopped {
+        let detail = "a copy of this vault wrote under this device's identity: it writes nothing more under it. \
+                      Leave the group from this device (`casebook share leave`) and join again with a new invite";
+        raise(store, &a, &me, 0, "reenrol", detail, &mut report.alarms)?;
+    }
+    report.conflicts = conflict_count(store)?;
+    report.new_conflicts = report.conflicts.saturating_sub(before);
+    Ok(report)
+}
+
 /// At lock, quit and suspend (docs/formats/delta.md section 6.2): this device's unsent changes
 /// (at most one delta of them) are sealed and recorded as sent, and their files queued for the
 /// share IO thread; nothing here reads or waits for the share, so the caller may drop the keys
@@ -369,6 +456,10 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
 /// sync continues under a new identity first).
 pub fn publish_at_lock(store: &mut Store) -> Result<usize> {
     let Ok(a) = require_attached(store) else { return Ok(0) };
+    // A roster group publishes only after folding its roster (the epoch may have moved on).
+    if a.roster.is_some() {
+        return Ok(0);
+    }
     let Ok(_one_at_a_time) = store.sync_lock() else { return Ok(0) };
     if !has_unsent(store)? {
         return Ok(0);
@@ -472,6 +563,8 @@ pub fn status(store: &Store) -> Result<Status> {
         last_written: None,
         gap: None,
         reads: format::READER,
+        role: None,
+        state: None,
     }];
     let rows = SyncDb::of(store).peer_status(a.idx)?;
     for (id, label, applied, heard, created, reads) in rows {
@@ -492,9 +585,36 @@ pub fn status(store: &Store) -> Result<Status> {
             last_written: created.map(|ms| format_timestamp(ms as u64)),
             gap,
             reads: u16::try_from(reads).unwrap_or(1),
+            role: None,
+            state: None,
         });
     }
     let alarms = SyncDb::of(store).open_alarms(a.idx)?;
+    let (mut state, mut code, mut epoch, mut roster_head) = (None, None, None, None);
+    if let (Some(side), Some(share)) = (&a.roster, &share) {
+        let roster = roster_sync::peek(side, share);
+        state = Some(if side.state == "removed" { "revoked".to_string() } else { side.state.clone() });
+        code = (side.state == "pending").then(|| side.code.clone()).flatten();
+        if let Some(r) = &roster {
+            epoch = r.epoch.map(|e| hex(&e));
+            roster_head = Some(roster_sync::head_words(&r.heads));
+            for d in devices.iter_mut() {
+                let Some(id) = crate::hex::decode::<16>(&d.device) else { continue };
+                if let Some(dev) = r.devices.get(&id) {
+                    d.role = Some(
+                        if dev.role == crate::sync::roster::Role::Coordinator { "coordinator" } else { "member" }
+                            .into(),
+                    );
+                    d.state = Some(if dev.removed.is_some() { "revoked" } else { "member" }.into());
+                    if d.label.is_empty() {
+                        d.label = dev.label.clone();
+                    }
+                } else if d.this_device {
+                    d.state = state.clone();
+                }
+            }
+        }
+    }
     Ok(Status {
         group_id: hex(&a.group),
         path: a.path.display().to_string(),
@@ -504,6 +624,10 @@ pub fn status(store: &Store) -> Result<Status> {
         alarms,
         quarantine: quarantine::list(store, &a)?,
         conflicts: conflict_count(store)?,
+        state,
+        code,
+        epoch,
+        roster_head,
     })
 }
 

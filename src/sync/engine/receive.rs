@@ -76,8 +76,8 @@ fn receive_in_batch(
         }
         let dir = share::device_dir_name(&dev);
         let entries = share.list(&dev)?;
-        // The device record: pin the first valid key.
-        if entries.iter().any(|e| e.kind == Name::Record) {
+        // The device record: pin the first valid key (a roster group pins the roster's keys).
+        if a.roster.is_none() && entries.iter().any(|e| e.kind == Name::Record) {
             let checked = share
                 .read(&dev, share::RECORD)
                 .map_err(|e| e.to_string())
@@ -140,12 +140,17 @@ fn receive_in_batch(
         }
         let Some(peer) = peers.get(&dev) else {
             if entries.iter().any(|e| matches!(e.kind, Name::Delta(_))) {
+                let (state, reason) = if a.roster.is_some() {
+                    ("not_member", "not a device the group's roster admitted: its deltas are ignored")
+                } else {
+                    ("no_record", "no valid device record yet: its deltas cannot be verified")
+                };
                 report.waiting.push(Waiting {
                     device: hex(&dev),
                     label: String::new(),
                     seq: 1,
-                    state: "no_record",
-                    reason: "no valid device record yet: its deltas cannot be verified".into(),
+                    state,
+                    reason: reason.into(),
                 });
             }
             continue;
@@ -186,6 +191,11 @@ fn receive_in_batch(
     }
     // A device proven forked is quarantined from the fork on: rolled back here, not applied.
     let mut quarantined: HashMap<[u8; 16], u64> = quarantine::settle(store, a, me, report)?.into_iter().collect();
+    // Devices the roster removed are quarantined from their cutoff too.
+    for (dev, from) in super::roster_db::RosterDb::of(store).quarantined_devices(a.idx)? {
+        let q = quarantined.entry(dev).or_insert(from);
+        *q = (*q).min(from);
+    }
     // Apply in order, round after round, until nothing more can be applied (a delta waits for
     // the deltas of other devices its author had applied).
     let mut stopped: HashSet<[u8; 16]> = HashSet::new();
@@ -391,8 +401,11 @@ pub(super) fn verify_header<'a>(a: &Attached, peer: &Peer, bytes: &'a [u8]) -> R
     if h.group != a.group {
         return Err("a delta of another sync group".into());
     }
-    if h.epoch != a.keys.epoch {
-        return Err(format!("key epoch {} is not one this vault holds", h.epoch));
+    if a.keys_for(h).is_none() {
+        return Err(match a.roster {
+            None => format!("key epoch {} is not one this vault holds", h.epoch),
+            Some(_) => "its epoch is not one of the group's roster that this device holds a key for".into(),
+        });
     }
     if h.device != peer.id {
         return Err(format!("a delta of device {} in the folder of device {}", hex(&h.device), hex(&peer.id)));
@@ -451,7 +464,8 @@ fn try_apply(
             seq - 1
         )));
     }
-    let body = match seal::open_body(&a.keys, &parts) {
+    let keys = a.keys_for(header).expect("verify_header checked the epoch");
+    let body = match seal::open_body(&keys, &parts) {
         Ok(b) => b,
         Err(b) => return Ok(Outcome::Reject(b.0)),
     };

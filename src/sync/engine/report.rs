@@ -103,6 +103,12 @@ pub struct DeviceStatus {
     /// The newest sync format the device reads (its record; this device: this build's). A
     /// device below the newest keeps the group writing its format (alarm `old_version`).
     pub reads: u16,
+    /// In a group with a roster: `coordinator` or `member`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// In a group with a roster: `pending`, `member` or `revoked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// What `share status` shows.
@@ -117,4 +123,17 @@ pub struct Status {
     /// Every quarantine, open or accepted.
     pub quarantine: Vec<Quarantined>,
     pub conflicts: u64,
+    /// In a group with a roster: this device's state (`pending` until approved, `member`,
+    /// `revoked` once removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// While pending: the code to read out to the approver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The epoch the group writes under (32 hex digits), `null` while a rotation is needed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+    /// The roster head as four words, to compare with a coordinator by phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roster_head: Option<String>,
 }

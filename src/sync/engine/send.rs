@@ -128,7 +128,9 @@ pub(super) fn send(
     share.clean_own_temp(me);
     let own: Vec<share::Entry> = share.list(me)?;
     let names: HashSet<&str> = own.iter().map(|e| e.name.as_str()).collect();
-    if !names.contains(share::RECORD) {
+    // A roster group has no device records: the roster names every device's keys and label.
+    if a.roster.is_some() {
+    } else if !names.contains(share::RECORD) {
         publish_record(store, a, share, me)?;
     } else {
         own_record_intact(store, a, share, me, report)?;
@@ -149,8 +151,12 @@ pub(super) fn send(
             let rows = own_rows(store, row.first - 1, row.last, usize::MAX >> 1)?;
             let deps = plan::written_deps(&full, prev_full.as_deref(), row.format);
             let body = body_of(store, me, rows, deps, row.created)?;
-            let header = DeltaHeader::new(row.format, a.group, a.keys.epoch, *me, row.seq, prev_hash);
-            let bytes = seal::seal_delta(&a.keys, &a.signing, &header, &body);
+            let Some((header, keys)) = sealed_as(store, a, me, row.format, row.seq, prev_hash)? else {
+                prev_hash = row.hash;
+                prev_full = (row.format >= format::DELTA_V2).then_some(full);
+                continue;
+            };
+            let bytes = seal::seal_delta(&keys, &a.signing, &header, &body);
             if seal::delta_id(&bytes) == row.hash {
                 match publish(store, a, share, me, row.seq, &bytes, report)? {
                     Some(true) => report.republished += 1,
@@ -272,8 +278,9 @@ fn send_new(
         let created = store.clock.now_ms();
         let body = body_of(store, me, rows, deps, created)?;
         seq += 1;
-        let header = DeltaHeader::new(version, a.group, a.keys.epoch, *me, seq, prev_hash);
+        let header = a.header(version, me, seq, prev_hash);
         let bytes = seal::seal_delta(&a.keys, &a.signing, &header, &body);
+        let sealed_with = [&header.epoch_id[..], &header.roster_head[..]].concat();
         let hash = seal::delta_id(&bytes);
         // A sender writes only what its receivers accept: the readers' own checks, on our bytes.
         if let Err(why) = check_own(a, &bytes) {
@@ -287,6 +294,9 @@ fn send_new(
         store.write(|w| {
             let db = SyncDb::in_write(w);
             db.record_sent(a.idx, seq, first, last, &encode_deps(&full, version), created, &hash, version)?;
+            if a.roster.is_some() {
+                super::roster_db::RosterDb::in_write(w).set_sent_epoch(a.idx, seq, &sealed_with)?;
+            }
             db.set_scanned(a.idx, upto)
         })?;
         super::high_water::record(store, a, me, seq, hash, report);
@@ -344,10 +354,34 @@ fn delta_cut(rows: &[OwnRow], complete: bool) -> usize {
     }
 }
 
+/// The header and keys delta `seq` of ours was first sealed with: a roster group remembers the
+/// epoch and roster heads of each (`sync_sent.epoch_id`), so that the delta is rebuilt byte for
+/// byte after the group moved to another epoch. None: the epoch's key is not held (the delta
+/// cannot be rebuilt; it is not republished).
+fn sealed_as(
+    store: &Store,
+    a: &Attached,
+    me: &[u8; 16],
+    version: u8,
+    seq: u64,
+    prev: [u8; 32],
+) -> Result<Option<(DeltaHeader, seal::GroupKeys)>> {
+    let mut header = DeltaHeader::new(version, a.group, a.keys.epoch, *me, seq, prev);
+    let Some(side) = &a.roster else { return Ok(Some((header, a.keys.clone()))) };
+    let Some(with) = super::roster_db::RosterDb::of(store).sent_epoch(a.idx, seq)?.filter(|w| w.len() == 48) else {
+        return Ok(None);
+    };
+    header.epoch_id = with[..16].try_into().expect("16 bytes");
+    header.roster_head = with[16..].try_into().expect("32 bytes");
+    Ok(side.keyring.get(&header.epoch_id).map(|k| (header, super::roster_sync::group_keys(k))))
+}
+
 /// The checks every reader makes (section 4 and 6.1 of docs/formats/delta.md), run on a delta
 /// of ours before it is recorded as sent.
 fn check_own(a: &Attached, bytes: &[u8]) -> std::result::Result<(), String> {
-    let (_, body) = seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).map_err(|b| b.0)?;
+    let parts = format::decode_delta(bytes).map_err(|b| b.0)?;
+    let keys = a.keys_for(&parts.header).ok_or("its epoch is not one the group counts")?;
+    let (_, body) = seal::open_delta(&keys, &a.signing.verifying_key().to_bytes(), bytes).map_err(|b| b.0)?;
     rules::check(&body).map_err(|r| format!("rule `{}`: {}", r.rule, r.detail))
 }
 
@@ -470,8 +504,11 @@ fn own_record_intact(
 
 /// Whether `bytes` is a delta of this group signed by this device.
 fn is_ours(a: &Attached, me: &[u8; 16], bytes: &[u8]) -> bool {
-    format::decode_delta(bytes).is_ok_and(|p| p.header.group == a.group && &p.header.device == me)
-        && seal::open_delta(&a.keys, &a.signing.verifying_key().to_bytes(), bytes).is_ok()
+    let Ok(parts) = format::decode_delta(bytes) else { return false };
+    let Some(keys) = a.keys_for(&parts.header) else { return false };
+    parts.header.group == a.group
+        && &parts.header.device == me
+        && seal::open_delta(&keys, &a.signing.verifying_key().to_bytes(), bytes).is_ok()
 }
 
 /// Writes delta `seq` of ours. Some(true): written; Some(false): the same file was there;

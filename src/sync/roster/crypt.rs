@@ -191,6 +191,36 @@ impl BoxSecret {
     }
 }
 
+/// An age recipient for a raw X25519 key (check it with [`check_box_key`] first).
+pub fn age_recipient(key: &[u8; 32]) -> age::x25519::Recipient {
+    recipient(key)
+}
+
+/// An age file of `plain` to one recipient.
+pub fn age_seal(r: &age::x25519::Recipient, plain: &[u8]) -> Result<Vec<u8>, Bad> {
+    let enc = age::Encryptor::with_recipients(std::iter::once(r as &dyn age::Recipient))
+        .map_err(|_| Bad::new("age refused the recipient"))?;
+    let mut out = Vec::with_capacity(plain.len() + 600);
+    let mut w = enc.wrap_output(&mut out).map_err(|_| Bad::new("age could not seal"))?;
+    w.write_all(plain).and_then(|_| w.finish()).map_err(|_| Bad::new("age could not seal"))?;
+    Ok(out)
+}
+
+/// Opens an age file with a device's X25519 key, reading at most `max` bytes of plaintext.
+pub fn age_open(secret: &BoxSecret, bytes: &[u8], max: usize) -> Result<Zeroizing<Vec<u8>>, Bad> {
+    let d = age::Decryptor::new_buffered(bytes).map_err(|_| Bad::new("not an age file"))?;
+    let id = secret.identity();
+    let reader = d
+        .decrypt(std::iter::once(&id as &dyn age::Identity))
+        .map_err(|_| Bad::new("it does not open with this device's key"))?;
+    let mut plain = Zeroizing::new(Vec::new());
+    reader.take(max as u64 + 1).read_to_end(&mut plain).map_err(|_| Bad::new("damaged (age authentication failed)"))?;
+    if plain.len() > max {
+        return Err(Bad::new(format!("it holds more than {max} bytes")));
+    }
+    Ok(plain)
+}
+
 fn recipient(key: &[u8; 32]) -> age::x25519::Recipient {
     let text = bech32::encode("age", key.to_base32(), Variant::Bech32).expect("a fixed, valid prefix");
     age::x25519::Recipient::from_str(&text).expect("32 bytes make an age recipient")
@@ -219,12 +249,7 @@ impl BoxContext<'_> {
 /// Seals `key` to one device. The recipient's key must pass [`check_box_key`].
 pub fn seal_box(ctx: &BoxContext<'_>, key: &EpochKey) -> Result<KeyBox, Bad> {
     check_box_key(ctx.recipient_key)?;
-    let r = recipient(ctx.recipient_key);
-    let enc = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-        .map_err(|_| Bad::new("age refused the recipient"))?;
-    let mut out = Vec::with_capacity(MAX_BOX);
-    let mut w = enc.wrap_output(&mut out).map_err(|_| Bad::new("age could not seal"))?;
-    w.write_all(&ctx.plain(key.expose())).and_then(|_| w.finish()).map_err(|_| Bad::new("age could not seal"))?;
+    let out = age_seal(&recipient(ctx.recipient_key), &ctx.plain(key.expose()))?;
     if out.len() > MAX_BOX {
         return Err(Bad::new("a key box came out larger than the format allows"));
     }
@@ -236,22 +261,13 @@ pub fn open_box(ctx: &BoxContext<'_>, secret: &BoxSecret, b: &KeyBox) -> Result<
     if b.recipient != *ctx.recipient {
         return Err(Bad::new("this box is for another device"));
     }
-    let d = age::Decryptor::new_buffered(&b.age[..]).map_err(|_| Bad::new("a key box is not an age file"))?;
-    let id = secret.identity();
-    let reader = d
-        .decrypt(std::iter::once(&id as &dyn age::Identity))
-        .map_err(|_| Bad::new("a key box does not open with this device's key"))?;
-    let mut plain = Zeroizing::new(Vec::with_capacity(BOX_PLAIN));
-    reader
-        .take(BOX_PLAIN as u64 + 1)
-        .read_to_end(&mut plain)
-        .map_err(|_| Bad::new("a key box is damaged (age authentication failed)"))?;
+    let plain = age_open(secret, &b.age, BOX_PLAIN).map_err(|bad| Bad::new(format!("a key box: {bad}")))?;
     if plain.len() != BOX_PLAIN {
         return Err(Bad::new("a key box holds something else than an epoch key"));
     }
-    let key: [u8; 32] = plain[BOX_PLAIN - 32..].try_into().expect("32 bytes");
+    let key = Zeroizing::new(<[u8; 32]>::try_from(&plain[BOX_PLAIN - 32..]).expect("32 bytes"));
     if ctx.plain(&key)[..] != plain[..] {
         return Err(Bad::new("a key box was made for another entry, device or group"));
     }
-    Ok(EpochKey::from_bytes(key))
+    Ok(EpochKey::from_bytes(*key))
 }

@@ -10,6 +10,7 @@ pub mod author;
 pub mod crypt;
 pub mod entry;
 pub mod fold;
+pub mod invite;
 pub mod keyring;
 pub mod removal;
 pub mod sim;
