@@ -173,6 +173,8 @@ fn a_vault_of_schema_7_is_searchable_after_the_upgrade_rebuilds_its_indexes() {
                      content = '', contentless_delete = 1, detail = none, prefix = '1 2 3 4 5 6');
                  CREATE VIRTUAL TABLE note_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0',
                      content = '', contentless_delete = 1, detail = none, prefix = '1 2 3');
+                 DROP TABLE sync_roster; DROP TABLE sync_epochs; DROP TABLE sync_invites;
+                 DROP TABLE sync_requests; ALTER TABLE sync_sent DROP COLUMN epoch_id;
                  PRAGMA user_version = 7;",
             )
             .unwrap();

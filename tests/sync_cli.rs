@@ -42,7 +42,26 @@ fn pair() -> Pair {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.lines().next() == Some("pending approval"), "{text}");
+    let code = text.lines().find_map(|l| l.strip_prefix("code: ")).expect("a code line").to_string();
+    approve(&a, &b, &code);
     Pair { _tmp: tmp, a, b, share }
+}
+
+/// The joiner's pending state, then the approval typed with its code.
+fn approve(a: &Cli, joiner: &Cli, code: &str) {
+    let status = json(joiner, &["share", "status", "--json"]);
+    assert_eq!(status["state"], "pending", "{status}");
+    assert_eq!(status["code"], code);
+    a.ok(&["sync"]);
+    let requests = json(a, &["share", "requests", "--json"]);
+    let device = requests[0]["device"].as_str().unwrap().to_string();
+    assert!(requests[0]["arrived_at"].as_str().unwrap().starts_with("20"));
+    assert!(requests[0].get("code").is_none(), "the approver's side shows no code");
+    let wrong = a.run(&["share", "approve", &device, "--code", "000000-000000-000000-000000"]);
+    assert_eq!(wrong.status.code(), Some(1), "a wrong code is refused");
+    a.ok(&["share", "approve", &device[..8], "--code", code]);
 }
 
 fn add_case(cli: &Cli, name: &str) -> String {
@@ -155,18 +174,26 @@ fn invite_without_a_passphrase_prints_generated_words_that_join_accepts() {
     let words = out.lines().find_map(|l| l.split("): ").nth(1)).unwrap().trim().to_string();
     assert_eq!(words.split('-').count(), 4, "{out}");
     let text = std::fs::read_to_string(&invite).unwrap();
-    assert!(text.starts_with("CASEBOOK-INVITE-1:"));
+    assert!(text.starts_with("CASEBOOK-INVITE-2:"));
     let wrong = c
         .cmd(&["share", "join", p.share.to_str().unwrap(), "--invite", invite.to_str().unwrap()])
         .env("CASEBOOK_INVITE_PASSPHRASE", "wrong-words")
         .output()
         .unwrap();
     assert_eq!(wrong.status.code(), Some(2), "a wrong invite passphrase is a wrong key");
-    c.cmd(&["share", "join", p.share.to_str().unwrap(), "--invite", invite.to_str().unwrap()])
+    let out = c
+        .cmd(&["share", "join", p.share.to_str().unwrap(), "--invite", invite.to_str().unwrap()])
         .env("CASEBOOK_INVITE_PASSPHRASE", &words)
         .output()
-        .map(|o| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)))
         .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let code =
+        String::from_utf8_lossy(&out.stdout).lines().find_map(|l| l.strip_prefix("code: ").map(String::from)).unwrap();
+    approve(&p.a, &c, &code);
+    add_case(&p.a, "For the third device");
+    p.a.ok(&["sync"]);
+    let report = json(&c, &["sync", "--json"]);
+    assert_eq!(report["received"].as_array().unwrap().len(), 1, "{report}");
 }
 
 /// Checks that hold after any crash: the database is intact, and every delta recorded as

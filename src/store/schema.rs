@@ -290,6 +290,7 @@ CREATE TABLE sync_roster (
     state TEXT NOT NULL,
     entry_seq INTEGER NOT NULL DEFAULT 0,
     entry_prev BLOB,
+    entry_bytes BLOB,
     invite BLOB,
     request BLOB,
     code TEXT,

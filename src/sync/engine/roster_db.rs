@@ -108,13 +108,25 @@ impl RosterDb<'_> {
         Ok(())
     }
 
-    /// This device's newest roster entry.
-    pub(super) fn set_position(&self, share: i64, seq: u32, prev: &[u8; 32]) -> Result<()> {
+    /// This device's newest roster entry, recorded before its file is written (so that a crash
+    /// in between leaves it to be written again, never a second entry of that number).
+    pub(super) fn set_position(&self, share: i64, seq: u32, id: &[u8; 32], bytes: &[u8]) -> Result<()> {
         self.0.execute(
-            "UPDATE sync_roster SET entry_seq = ?1, entry_prev = ?2 WHERE share = ?3",
-            params![seq, &prev[..], share],
+            "UPDATE sync_roster SET entry_seq = ?1, entry_prev = ?2, entry_bytes = ?3 WHERE share = ?4",
+            params![seq, &id[..], bytes, share],
         )?;
         Ok(())
+    }
+
+    /// This device's newest roster entry's bytes.
+    pub(super) fn last_entry(&self, share: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .query_row("SELECT entry_bytes FROM sync_roster WHERE share = ?1", [share], |r| {
+                r.get::<_, Option<Vec<u8>>>(0)
+            })
+            .optional()?
+            .flatten())
     }
 
     pub(super) fn set_verified(&self, share: i64, blob: &[u8]) -> Result<()> {

@@ -102,6 +102,13 @@ fn gather(share: &Share) -> Result<(Vec<Vec<u8>>, Vec<RequestFile>)> {
 /// fold says. Leaves the fold in `a.roster` and the current epoch's keys in `a.keys`.
 pub(super) fn refresh(store: &mut Store, a: &mut Attached, share: &Share, report: &mut SyncReport) -> Result<()> {
     let me = store.device_id()?;
+    // The newest entry of ours, recorded before a crash stopped its file from being written.
+    let seq = a.roster.as_ref().expect("a roster group").seq;
+    if seq > 0 {
+        if let Some(bytes) = RosterDb::of(store).last_entry(a.idx)? {
+            share.write_own(&me, &share::roster_name(seq), &bytes, store.entropy.as_mut())?;
+        }
+    }
     let (files, requests) = gather(share)?;
     let side = a.roster.as_mut().expect("a roster group");
     let group = a.group;
@@ -135,21 +142,11 @@ pub(super) fn refresh(store: &mut Store, a: &mut Attached, share: &Share, report
     };
     if now_state != was {
         RosterDb::of(store).set_state(idx, now_state)?;
-        let detail = match now_state {
-            "member" => "this device was approved: it now syncs the group's case files".to_string(),
-            _ => {
-                "this device was removed from the group: it writes nothing more, and nothing new reaches it".to_string()
-            }
-        };
-        raise(
-            store,
-            a,
-            &me,
-            0,
-            if now_state == "member" { "approved" } else { "removed" },
-            &detail,
-            &mut report.alarms,
-        )?;
+        // Being approved needs no alarm (`share status` says `member`); being removed does.
+        if now_state == "removed" {
+            let detail = "this device was removed from the group: it writes nothing more, and nothing new reaches it";
+            raise(store, a, &me, 0, "removed", detail, &mut report.alarms)?;
+        }
         a.roster.as_mut().expect("roster").state = now_state.to_string();
     }
     alarms(store, a, &roster, report)?;
@@ -357,7 +354,8 @@ pub(super) fn write_entry(
         RosterDb::of(store).insert_epoch(a.idx, &crypt::epoch_of(&id), k.expose())?;
         side.keyring.insert(crypt::epoch_of(&id), k.clone());
     }
-    RosterDb::of(store).set_position(a.idx, seq, &id)?;
+    RosterDb::of(store).set_position(a.idx, seq, &id, &bytes)?;
+    super::crash_point(store, "roster-recorded");
     side.seq = seq;
     side.prev = id;
     share.write_own(&me, &share::roster_name(seq), &bytes, store.entropy.as_mut())?;
