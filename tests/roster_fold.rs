@@ -166,7 +166,6 @@ fn a_second_use_of_a_replaced_recovery_key_is_refused_with_an_alarm() {
     assert!(g.fold().is_member(&g.id(b)));
     // Somebody kept the first recovery key and uses it again to annul A.
     g.recovery = old;
-    g.recovery_seq = 2;
     let reused = g.recover(0, RecoveryAction::Annul, 1);
     let r = g.fold();
     assert!(r.is_coordinator(&g.id(0)), "a replaced recovery key annulled a coordinator");
@@ -339,4 +338,24 @@ fn garbage_and_other_groups_are_refused_and_reported() {
     rng.fill(&mut junk);
     assert!(fold(&junk, &g.files, &g.keys).is_err(), "a genesis that is not there");
     let _ = Sealed::None;
+}
+
+#[test]
+fn the_recovery_key_annuls_a_seized_coordinator_that_revoked_everyone_else() {
+    let mut g = Group::create(19, "A");
+    let b = g.join(0, "B", Role::Coordinator);
+    let c = g.join(0, "C", Role::Member);
+    // The seized B acts first: it revokes A and C.
+    let b_first = g.devices[b].seq + 1;
+    g.revoke(b, 0, None, None);
+    g.revoke(b, c, None, None);
+    let r = g.fold();
+    assert!(!r.is_member(&g.id(0)) && !r.is_member(&g.id(c)) && r.is_coordinator(&g.id(b)));
+    g.recover(b, RecoveryAction::Annul, b_first);
+    let r = g.fold();
+    assert!(r.is_coordinator(&g.id(0)), "{:?}", r.alarms);
+    assert!(r.is_member(&g.id(c)));
+    assert!(!r.is_member(&g.id(b)), "the annulled coordinator stayed");
+    assert!(r.epoch.is_some(), "the recovery's rotation leaves out B: {:?}", r.alarms);
+    same_in_every_order(&g, 10);
 }

@@ -161,3 +161,67 @@ fn a_sybil_folder_with_deltas_is_ignored_and_reported() {
     assert!(report.waiting.iter().any(|w| w.state == "not_member" && w.device == "0123456789abcdef0123456789abcdef"));
     assert_eq!(cases(&b.store), 1);
 }
+
+/// Approves `r` (joined with `code`) from `a`.
+fn approve(a: &mut Replica, code: &str) {
+    a.sync();
+    let reqs = members::requests(&mut a.store).unwrap();
+    members::approve(&mut a.store, &reqs[0].device, code).unwrap();
+}
+
+#[test]
+fn a_cutoff_at_the_seizure_time_rolls_back_what_came_later_and_accept_brings_it_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut g = create(tmp.path(), &share);
+    let (mut b, code) = join(tmp.path(), &share, "Boris", 2, &g.invite);
+    approve(&mut g.a, &code);
+    b.sync();
+    add_cases(&mut b, "Before the seizure", 1);
+    b.sync();
+    b.clock.advance(60_000);
+    let seized_at = casebook::entropy::Clock::now_ms(&b.clock);
+    b.clock.advance(60_000);
+    add_cases(&mut b, "Written by the thief", 1);
+    b.sync();
+    g.a.sync();
+    assert_eq!(cases(&g.a.store), 2);
+    let bdev = engine::status(&g.a.store).unwrap().devices.into_iter().find(|d| !d.this_device).unwrap().device;
+    members::revoke(&mut g.a.store, &bdev, Some(seized_at), "seized").unwrap();
+    let report = g.a.sync();
+    assert_eq!(cases(&g.a.store), 1, "what the device wrote after the cutoff still counts");
+    assert_eq!(report.quarantined.len(), 1, "{:?}", report.quarantined);
+    assert_eq!(report.quarantined[0].from_seq, 2);
+    // A coordinator who knows the case is genuine accepts it: it comes back as A's own change.
+    engine::accept_quarantined(&mut g.a.store, &bdev).unwrap();
+    assert_eq!(cases(&g.a.store), 2);
+}
+
+#[test]
+fn the_group_recovery_key_re_admits_a_revoked_device_and_works_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut a = Replica::new(&tmp.path().join("a"), 1);
+    let created = members::create(&mut a.store, &share).unwrap();
+    let invite = members::invite(&mut a.store, &pass(WORDS), WEAK).unwrap();
+    let (mut b, code) = join(tmp.path(), &share, "Boris", 2, &invite);
+    approve(&mut a, &code);
+    b.sync();
+    let bdev = engine::status(&a.store).unwrap().devices.into_iter().find(|d| !d.this_device).unwrap().device;
+    members::revoke(&mut a.store, &bdev, None, "by mistake").unwrap();
+    b.sync();
+    assert_eq!(engine::status(&b.store).unwrap().state.as_deref(), Some("revoked"));
+    let r = members::recover_group(&mut a.store, &created.recovery_key, &bdev, true, None).unwrap();
+    assert_ne!(r.next_recovery_key, created.recovery_key);
+    let report = a.sync();
+    assert!(report.alarms.iter().any(|al| al.kind == "recovery_used"), "{:?}", report.alarms);
+    b.sync();
+    assert_eq!(engine::status(&b.store).unwrap().state.as_deref(), Some("member"));
+    add_cases(&mut a, "After the recovery", 1);
+    a.sync();
+    b.sync();
+    assert_eq!(cases(&b.store), 1, "the re-admitted device reads the new epoch");
+    // The used key is refused; its replacement works.
+    assert!(members::recover_group(&mut a.store, &created.recovery_key, &bdev, true, None).is_err());
+    members::recover_group(&mut a.store, &r.next_recovery_key, &bdev, true, None).unwrap();
+}

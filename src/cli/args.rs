@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use super::exchange::ExportArgs;
-use super::share::ShareCommand;
+use super::share::{QuarantineCommand, ShareCommand};
 use casebook::store::read::CaseFilter;
 use casebook::vault::header::KdfParams;
 use casebook::vault::keyslot;
@@ -56,6 +56,9 @@ pub(super) enum Command {
     /// Sync through a shared folder: create a group, invite devices, join, status
     #[command(subcommand)]
     Share(ShareCommand),
+    /// What the group set aside from removed or forked devices, and accepting it back
+    #[command(subcommand)]
+    Quarantine(QuarantineCommand),
     /// Send this device's new changes to the share and apply everyone else's
     Sync {
         #[arg(long)]

@@ -14,7 +14,7 @@ mod vault;
 use args::{Cli, Command, ConflictsCommand, EventCommand, IdentityCommand, KdfArgs, NoteCommand, TaskCommand};
 use cases::case_command;
 use exchange::{export_command, import_command};
-use share::share_command;
+use share::{quarantine_command, share_command};
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -138,6 +138,7 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Share(cmd) => share_command(&cli, cmd),
+        Command::Quarantine(cmd) => quarantine_command(&cli, cmd),
         Command::Sync { json } => {
             let mut store = open(&cli)?;
             let report = casebook::sync::engine::sync(&mut store)?;

@@ -215,6 +215,19 @@ fn quarantine_line(q: &casebook::sync::engine::Quarantined) {
     }
 }
 
+/// `quarantine list`.
+pub fn quarantines(list: &[casebook::sync::engine::Quarantined], json: bool) {
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!("Nothing is quarantined.");
+    }
+    for q in list {
+        quarantine_line(q);
+    }
+}
+
 /// `share requests`: never the code (the approver types it, F1).
 pub fn join_requests(list: &[casebook::sync::engine::members::JoinRequest], json: bool) {
     if json {

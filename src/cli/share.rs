@@ -67,6 +67,21 @@ pub(super) enum ShareCommand {
     },
     /// Make a device a coordinator (who may invite, approve and revoke) or a member
     Role { device: String, role: String },
+    /// Use the group recovery key (from --recovery-key-file or standard input, never the
+    /// environment): remove a seized coordinator and void what it did, or re-admit a device
+    #[command(name = "recover-group")]
+    RecoverGroup {
+        /// Remove this device and void its roster entries from --from-seq on (default: all)
+        #[arg(long, value_name = "DEVICE", conflicts_with = "admit", required_unless_present = "admit")]
+        revoke: Option<String>,
+        /// Void every revocation of this device
+        #[arg(long, value_name = "DEVICE")]
+        admit: Option<String>,
+        #[arg(long, value_name = "N")]
+        from_seq: Option<u32>,
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+    },
     /// Devices, their role and state, their last delta and when they were last heard from; gaps and alarms
     Status {
         #[arg(long)]
@@ -89,6 +104,52 @@ pub(super) enum ShareCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+pub(super) enum QuarantineCommand {
+    /// What was rolled back from removed or forked devices, and whether it was accepted
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write what a quarantine rolled back again as this device's own changes (ID: the device
+    /// as `quarantine list` shows it); sent at the next sync
+    Accept {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(super) fn quarantine_command(cli: &Cli, cmd: &QuarantineCommand) -> Result<()> {
+    match cmd {
+        QuarantineCommand::List { json } => {
+            let store = open(cli)?;
+            output::quarantines(&engine::status(&store)?.quarantine, *json);
+        }
+        QuarantineCommand::Accept { id, json } => {
+            let mut store = open(cli)?;
+            output::accepted(&engine::accept_quarantined(&mut store, id)?, *json);
+        }
+    }
+    Ok(())
+}
+
+/// The group recovery key from a file or standard input (one line), never an environment
+/// variable (environments leak into process listings and crash reports).
+fn recovery_key_text(file: Option<&std::path::Path>) -> Result<zeroize::Zeroizing<String>> {
+    let text = match file {
+        Some(f) => std::fs::read_to_string(f).map_err(|e| Error::io(format!("could not read {}", f.display()), e))?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| Error::io("could not read the recovery key from standard input", e))?;
+            line
+        }
+    };
+    Ok(zeroize::Zeroizing::new(text.trim().to_string()))
 }
 
 /// An RFC 3339 time (`2026-11-30T14:00:00Z`, `…+04:00`) in ms since 1970.
@@ -167,6 +228,20 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
             let mut store = open(cli)?;
             engine::members::leave(&mut store, reason.as_deref().unwrap_or(""))?;
             println!("This device left the group. It sends and receives nothing more.");
+        }
+        ShareCommand::RecoverGroup { revoke, admit, from_seq, recovery_key_file } => {
+            let key = recovery_key_text(recovery_key_file.as_deref())?;
+            let mut store = open(cli)?;
+            let (device, is_admit) = match (revoke, admit) {
+                (Some(d), None) => (d, false),
+                (None, Some(d)) => (d, true),
+                _ => return Err(Error::invalid("device", "give either --revoke DEVICE or --admit DEVICE")),
+            };
+            let r = engine::members::recover_group(&mut store, &key, device, is_admit, *from_seq)?;
+            println!("Done. Every device shows this use of the recovery key as an alarm.");
+            println!();
+            println!("The recovery key you used no longer works. Its replacement (shown once; write it on paper, keep it offline):");
+            println!("  {}", r.next_recovery_key);
         }
         ShareCommand::Role { device, role } => {
             let mut store = open(cli)?;

@@ -20,7 +20,7 @@ use crate::secret::Passphrase;
 use crate::store::Store;
 use crate::sync::format::{self, InviteHead};
 use crate::sync::roster::crypt::{self, BoxSecret};
-use crate::sync::roster::entry::{Clear, DeviceId, Role, Sealed};
+use crate::sync::roster::entry::{Clear, DeviceId, RecoveryAction, Role, Sealed};
 use crate::sync::roster::{author, invite};
 use crate::sync::share::{self, Share};
 use crate::vault::header::KdfParams;
@@ -448,4 +448,54 @@ pub fn set_role(store: &mut Store, device: &str, role: &str) -> Result<()> {
     let from_seq = roster.devices[&target].last_seq;
     roster_sync::write_entry(store, &mut a, &share, Clear::Role { target }, &Sealed::Role { role, from_seq }, None)?;
     Ok(())
+}
+
+/// What `share recover-group` reports: the recovery key that replaces the one just used.
+#[derive(Serialize)]
+pub struct Recovered {
+    pub next_recovery_key: String,
+}
+
+/// `share recover-group`: the group recovery key annuls a device's entries from `from_seq` on
+/// and removes it (`admit` false: a seized coordinator), or voids every revocation of it
+/// (`admit` true), with a new epoch sealed to the members that leaves. Every use is a lasting
+/// alarm on every device and names the next recovery key, printed once; the used one stops
+/// working.
+pub fn recover_group(
+    store: &mut Store,
+    recovery: &str,
+    device: &str,
+    admit: bool,
+    from_seq: Option<u32>,
+) -> Result<Recovered> {
+    let key = parse_recovery_key(recovery)?;
+    let (mut a, share, _) = folded(store)?;
+    let roster = side(&a).roster.clone().expect("folded");
+    if key.verifying_key().to_bytes() != roster.recovery_key {
+        return Err(Error::invalid(
+            "recovery key",
+            "it is not this group's current recovery key (each use replaces it: use the one the last use printed)",
+        ));
+    }
+    let target = resolve(roster.devices.keys().copied(), device)?;
+    let next_seed = fresh_key(store);
+    let next = SigningKey::from_bytes(&next_seed);
+    let use_ = author::RecoveryUse {
+        recovery_key: &key,
+        next: next.verifying_key().to_bytes(),
+        target,
+        action: if admit { RecoveryAction::Admit } else { RecoveryAction::Annul },
+        from_seq: from_seq.unwrap_or(1),
+        reason: if admit { "re-admitted with the group recovery key" } else { "removed with the group recovery key" },
+    };
+    let (files, _) = roster_sync::gather(&share)?;
+    let side = a.roster.as_mut().expect("a roster group");
+    let (bytes, new) = author::recovery_entry(&side.genesis, &files, &side.keyring, &use_, store.entropy.as_mut())
+        .map_err(|b| Error::invalid("device", &b.0))?;
+    let id = crypt::entry_id(&bytes);
+    RosterDb::of(store).insert_epoch(a.idx, &crypt::epoch_of(&id), new.expose())?;
+    side.keyring.insert(crypt::epoch_of(&id), new);
+    let me = store.device_id()?;
+    share.write_own(&me, &format!("recovery-{:012}.roster", roster.recovery_seq), &bytes, store.entropy.as_mut())?;
+    Ok(Recovered { next_recovery_key: recovery_text(&next_seed) })
 }

@@ -598,6 +598,24 @@ pub fn status(store: &Store) -> Result<Status> {
         if let Some(r) = &roster {
             epoch = r.epoch.map(|e| hex(&e));
             roster_head = Some(roster_sync::head_words(&r.heads));
+            // Devices the roster admitted that this vault has not synced with yet.
+            for id in r.devices.keys() {
+                if !devices.iter().any(|d| d.device == hex(id)) {
+                    devices.push(DeviceStatus {
+                        device: hex(id),
+                        label: String::new(),
+                        this_device: false,
+                        seq: 0,
+                        share_seq: on_share(id).map(|s| s.into_iter().max().unwrap_or(0)),
+                        last_heard: None,
+                        last_written: None,
+                        gap: None,
+                        reads: format::READER,
+                        role: None,
+                        state: None,
+                    });
+                }
+            }
             for d in devices.iter_mut() {
                 let Some(id) = crate::hex::decode::<16>(&d.device) else { continue };
                 if let Some(dev) = r.devices.get(&id) {

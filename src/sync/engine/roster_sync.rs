@@ -75,7 +75,7 @@ pub(super) fn group_keys(key: &EpochKey) -> GroupKeys {
 type RequestFile = (DeviceId, String, Vec<u8>);
 
 /// Every roster entry on the share (any folder), and every join request with its folder.
-fn gather(share: &Share) -> Result<(Vec<Vec<u8>>, Vec<RequestFile>)> {
+pub(super) fn gather(share: &Share) -> Result<(Vec<Vec<u8>>, Vec<RequestFile>)> {
     let mut entries = Vec::new();
     let mut requests = Vec::new();
     for dev in share.devices()? {

@@ -128,6 +128,69 @@ pub fn rotation(
     Ok(Rotation { boxes, commitment: crypt::commitment(new, group, author, seq), prevs })
 }
 
+/// What a use of the recovery key does (section 4.6).
+pub struct RecoveryUse<'a> {
+    pub recovery_key: &'a SigningKey,
+    pub next: [u8; 32],
+    pub target: DeviceId,
+    pub action: super::entry::RecoveryAction,
+    pub from_seq: u32,
+    pub reason: &'a str,
+}
+
+/// A recovery entry whose rotation is sealed to exactly the members the group has once the
+/// entry counts: a first entry sealed to every device the roster knows is folded to learn who
+/// they are, then the entry is made again for them. Returns the bytes and the new epoch's key.
+pub fn recovery_entry(
+    genesis: &EntryId,
+    files: &[Vec<u8>],
+    keys: &super::Keyring,
+    use_: &RecoveryUse<'_>,
+    rng: &mut dyn Entropy,
+) -> Result<(Vec<u8>, EpochKey), Bad> {
+    let view = super::fold::fold(genesis, files, keys)?;
+    let group = view.group;
+    let epoch = view.epoch.or_else(|| view.newest_epochs.last().copied()).expect("the genesis makes an epoch");
+    let key = keys.get(&epoch).cloned().ok_or_else(|| Bad::new("this device does not hold the group's current key"))?;
+    let prevs: Vec<(EpochId, EpochKey)> =
+        view.newest_epochs.iter().filter_map(|e| keys.get(e).map(|k| (*e, k.clone()))).collect();
+    let refs: Vec<(EpochId, &EpochKey)> = prevs.iter().map(|(e, k)| (*e, k)).collect();
+    let new = new_epoch_key(rng);
+    let make = |to: &[(DeviceId, [u8; 32])], rng: &mut dyn Entropy| -> Result<Vec<u8>, Bad> {
+        let rotation = rotation(&group, &[0; 16], view.recovery_seq, &new, to, &refs, rng)?;
+        let clear = Clear::Recovery {
+            next: use_.next,
+            target: use_.target,
+            action: use_.action,
+            from_seq: use_.from_seq,
+            rotation,
+        };
+        Ok(recovery(
+            use_.recovery_key,
+            group,
+            view.recovery_seq,
+            view.last_recovery,
+            (epoch, &key),
+            view.heads.clone(),
+            clear,
+            use_.reason,
+            rng,
+        ))
+    };
+    let everyone: Vec<(DeviceId, [u8; 32])> = view.devices.iter().map(|(id, d)| (*id, d.boxk)).collect();
+    let first = make(&everyone, rng)?;
+    let mut trial_keys = keys.clone();
+    trial_keys.insert(crypt::epoch_of(&crypt::entry_id(&first)), new.clone());
+    let mut trial = files.to_vec();
+    trial.push(first);
+    let after = super::fold::fold(genesis, &trial, &trial_keys)?;
+    let members: Vec<(DeviceId, [u8; 32])> = after.members().map(|(id, d)| (*id, d.boxk)).collect();
+    if members.is_empty() {
+        return Err(Bad::new("after this use of the recovery key no device would be left in the group"));
+    }
+    Ok((make(&members, rng)?, new))
+}
+
 /// A recovery entry (section 4.6), signed by the recovery key the chain has reached.
 #[allow(clippy::too_many_arguments)]
 pub fn recovery(

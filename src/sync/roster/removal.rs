@@ -72,6 +72,14 @@ pub(super) fn judge(g: &Graph, chain: &Chain, ev: &Eval, alarms: &mut BTreeSet<A
         let merged = removed.get(&d).map_or_else(|| c.clone(), |o: &Cutoff| o.min(&c));
         removed.insert(d, merged);
     }
+    // A recovery entry that annuls a device's entries removes the device too (section 4.6).
+    for &r in &chain.used {
+        if let Clear::Recovery { target, action: RecoveryAction::Annul, from_seq, .. } = &g.nodes[r].e.clear {
+            let c = Cutoff { roster_seq: from_seq.saturating_sub(1), delta: None };
+            let merged = removed.get(target).map_or_else(|| c.clone(), |o: &Cutoff| o.min(&c));
+            removed.insert(*target, merged);
+        }
+    }
     let mut demoted: BTreeMap<DeviceId, Vec<(u32, usize)>> = BTreeMap::new();
     for (i, node) in g.nodes.iter().enumerate() {
         if let (true, Clear::Role { target }, Some(Ok(Sealed::Role { role: super::Role::Member, from_seq }))) =
@@ -232,6 +240,5 @@ pub(super) fn recovery_chain(g: &Graph, alarms: &mut BTreeSet<Alarm>) -> Chain {
             alarms.insert(Alarm::RecoveryKeyReused(g.nodes[i].id));
         }
     }
-    let _ = RecoveryAction::Admit;
     chain
 }

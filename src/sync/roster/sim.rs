@@ -30,9 +30,8 @@ pub struct Group {
     pub files: Vec<Vec<u8>>,
     /// Every epoch key, for folding with a full view.
     pub keys: Keyring,
+    /// The recovery key the chain has reached (each use names the next).
     pub recovery: SigningKey,
-    pub recovery_seq: u32,
-    pub recovery_prev: EntryId,
     pub devices: Vec<Device>,
 }
 
@@ -63,17 +62,7 @@ impl Group {
         keys.insert(crypt::epoch_of(&genesis), first);
         let id = crypt::device_id(&group, &sign.verifying_key().to_bytes());
         let creator = Device { sign, boxs, id, seq: 0, prev: [0; 32], label: label.into() };
-        Group {
-            rng,
-            genesis,
-            group,
-            files: vec![bytes],
-            keys,
-            recovery,
-            recovery_seq: 1,
-            recovery_prev: [0; 32],
-            devices: vec![creator],
-        }
+        Group { rng, genesis, group, files: vec![bytes], keys, recovery, devices: vec![creator] }
     }
 
     pub fn fold(&self) -> Roster {
@@ -274,40 +263,21 @@ impl Group {
 
     /// Uses the recovery key: `action` on `target` from its entry `from_seq`.
     pub fn recover(&mut self, target: usize, action: RecoveryAction, from_seq: u32) -> EntryId {
-        let tid = self.devices[target].id;
-        let view = self.fold();
         let next = signing(&mut self.rng);
-        // The members after the recovery: re-admitting adds the target, annulling drops it.
-        let mut to: Vec<(DeviceId, [u8; 32])> =
-            view.members().filter(|(id, _)| **id != tid).map(|(id, dev)| (*id, dev.boxk)).collect();
-        if action == RecoveryAction::Admit {
-            to.push((tid, self.devices[target].boxs.public()));
-        }
-        let new = author::new_epoch_key(&mut self.rng);
-        let prevs: Vec<(EpochId, EpochKey)> = view.newest_epochs.iter().map(|e| (*e, self.epoch_key(e))).collect();
-        let refs: Vec<(EpochId, &EpochKey)> = prevs.iter().map(|(e, k)| (*e, k)).collect();
-        let rotation =
-            author::rotation(&self.group, &[0; 16], self.recovery_seq, &new, &to, &refs, &mut self.rng).expect("keys");
-        let epoch = view.epoch.unwrap_or_else(|| *view.newest_epochs.last().expect("an epoch"));
-        let key = self.epoch_key(&epoch);
-        let clear = Clear::Recovery { next: next.verifying_key().to_bytes(), target: tid, action, from_seq, rotation };
-        let bytes = author::recovery(
-            &self.recovery,
-            self.group,
-            self.recovery_seq,
-            self.recovery_prev,
-            (epoch, &key),
-            view.heads.clone(),
-            clear,
-            "seized coordinator",
-            &mut self.rng,
-        );
+        let use_ = author::RecoveryUse {
+            recovery_key: &self.recovery,
+            next: next.verifying_key().to_bytes(),
+            target: self.devices[target].id,
+            action,
+            from_seq,
+            reason: "seized coordinator",
+        };
+        let (bytes, new) =
+            author::recovery_entry(&self.genesis, &self.files, &self.keys, &use_, &mut self.rng).expect("a recovery");
         let id = crypt::entry_id(&bytes);
         self.files.push(bytes);
         self.keys.insert(crypt::epoch_of(&id), new);
         self.recovery = next;
-        self.recovery_seq += 1;
-        self.recovery_prev = id;
         id
     }
 
