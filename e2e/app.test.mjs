@@ -250,6 +250,11 @@ test('sync: a share in a temp folder, a new case sent, the device listed, an inv
   await $('create-share').click();
   await waitText('share-path', shareDir, 15000);
   assert.ok(existsSync(join(shareDir, 'casebook.share')), 'the share marker was written');
+  // The group recovery key, shown once.
+  await $('group-recovery-key').waitForDisplayed({ timeout: 10000 });
+  assert.match(await textOf('group-recovery-key-text'), /^CBGR-[0-9A-Z-]+$/);
+  await shot('sync-recovery-key.png');
+  await $('recovery-key-kept').click();
 
   await $('nav-new').click();
   await $('intake-full_name').waitForDisplayed();
@@ -267,7 +272,7 @@ test('sync: a share in a temp folder, a new case sent, the device listed, an inv
   const mine = readdirSync(shareDir).filter((n) => /^[0-9a-f]{32}$/.test(n));
   assert.equal(mine.length, 1, `one device folder on the share: ${readdirSync(shareDir).join(', ')}`);
   const files = readdirSync(join(shareDir, mine[0]));
-  assert.ok(files.includes('device') && files.some((f) => /^\d{12}\.delta$/.test(f)), `device files: ${files.join(', ')}`);
+  assert.ok(files.includes('genesis.roster') && files.some((f) => /^\d{12}\.delta$/.test(f)), `device files: ${files.join(', ')}`);
   // Nothing of the case is readable on the share.
   const bytes = execFileSync('cat', files.map((f) => join(shareDir, mine[0], f)));
   assert.ok(!bytes.includes(Buffer.from('Соколова')) && !bytes.includes(Buffer.from('Field laptop')), 'plain text on the share');
@@ -279,7 +284,7 @@ test('sync: a share in a temp folder, a new case sent, the device listed, an inv
   invite = { text: await $('invite-text').getValue(), words: (await $('invite-passphrase').getText()).trim() };
   await $('invite-card').scrollIntoView();
   await shot('sync-invite.png');
-  assert.match(invite.text, /^CASEBOOK-INVITE-1:[0-9A-Z]+$/);
+  assert.match(invite.text, /^CASEBOOK-INVITE-2:[0-9A-Z]+$/);
   assert.match(invite.words, /^[a-z]{6}(-[a-z]{6}){3}$/);
   await $('invite-done').click();
 });
@@ -302,7 +307,21 @@ test('a second device joins with the invite; a stage changed on both is reviewed
   const inviteFile = join(home, 'invite.txt');
   writeFileSync(inviteFile, invite.text + '\n');
   second(['init', '--kdf-memory-mib', '8', '--kdf-iterations', '1', '--kdf-parallelism', '1']);
-  second(['share', 'join', shareDir, '--invite', inviteFile, '--label', 'Office desktop']);
+  const joined = second(['share', 'join', shareDir, '--invite', inviteFile, '--label', 'Office desktop']);
+  assert.match(joined, /^pending approval$/m, joined);
+  const code = joined.match(/^code: ([0-9-]+)$/m)[1];
+  // The app sees the request, and the volunteer types the code the other person reads out.
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await $('join-requests').waitForDisplayed({ timeout: 30000 });
+  await waitText('join-requests', 'Office desktop');
+  assert.ok(!(await textOf('join-requests')).includes(code), 'the approver side shows no code');
+  await $('approve-code').setValue(code);
+  await $('join-requests').scrollIntoView();
+  await shot('sync-requests.png');
+  await $('approve-request').click();
+  await browser.waitUntil(async () => !(await $('join-requests').isExisting()), { timeout: 30000 });
   second(['sync']);
   const cases = JSON.parse(second(['case', 'list', '--json']));
   const maria = cases.find((c) => c.full_name === 'Мария Соколова');
@@ -494,7 +513,36 @@ test('a device whose vault was copied writes two versions: its changes are taken
   await waitText('nav-sync', 'Sync');
 });
 
+test('a coordinator revokes the second device: it gets nothing written afterwards', async () => {
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('devices', 'Office desktop', 30000);
+  await $('revoke-device').scrollIntoView();
+  await $('revoke-device').click();
+  await $('revoke-confirm').waitForDisplayed();
+  await waitText('revoke-confirm', 'Syncthing');
+  await $('revoke-reason').setValue('laptop seized at the border');
+  await shot('sync-revoke.png');
+  await $('revoke-confirm-button').click();
+  await browser.waitUntil(async () => !(await $('revoke-confirm').isExisting()), { timeout: 30000 });
+  await waitText('devices', 'removed', 15000);
+  await $('nav-new').click();
+  await $('intake-full_name').waitForDisplayed();
+  await $('intake-full_name').setValue('Павел Воронин');
+  await $('intake-save').click();
+  await $('stage-select').waitForDisplayed({ timeout: 10000 });
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-sent', 'Sent', 30000);
+  second(['sync']);
+  const names = JSON.parse(second(['case', 'list', '--json'])).map((c) => c.full_name);
+  assert.ok(!names.includes('Павел Воронин'), `the revoked device read a new case: ${names.join(', ')}`);
+  assert.equal(JSON.parse(second(['share', 'status', '--json'])).state, 'revoked');
+});
+
 test('screenshots were written', () => {
   const files = readdirSync(SHOTS).filter((f) => f.endsWith('.png'));
-  assert.ok(files.length >= 16, `expected 16 screenshots, got ${files.join(', ')}`);
+  assert.ok(files.length >= 19, `expected 19 screenshots, got ${files.join(', ')}`);
 });

@@ -26,7 +26,7 @@ fn shape(v: &Value) -> Value {
 fn fixtures() -> Value {
     let tmp = tempfile::tempdir().unwrap();
     let share = tmp.path().join("share");
-    let mut rs = group(tmp.path(), &share, 2);
+    let mut rs = roster_group(tmp.path(), &share, 2);
     let case = *rs[0].store.add_case(&case_json("Юрий Шевченко")).unwrap().as_bytes();
     rs[0].store.add_note(&case, "met at the consulate").unwrap();
     rs[0].store.add_task(&case, "File the appeal", Some("2026-12-20")).unwrap();

@@ -212,7 +212,7 @@ fn the_group_recovery_key_re_admits_a_revoked_device_and_works_once() {
     b.sync();
     assert_eq!(engine::status(&b.store).unwrap().state.as_deref(), Some("revoked"));
     let r = members::recover_group(&mut a.store, &created.recovery_key, &bdev, true, None).unwrap();
-    assert_ne!(r.next_recovery_key, created.recovery_key);
+    assert_ne!(*r.next_recovery_key, *created.recovery_key);
     let report = a.sync();
     assert!(report.alarms.iter().any(|al| al.kind == "recovery_used"), "{:?}", report.alarms);
     b.sync();

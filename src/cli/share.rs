@@ -171,7 +171,7 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
             println!("This device is the group's first coordinator.");
             println!();
             println!("Group recovery key (shown once; write it on paper and keep it offline, away from this laptop):");
-            println!("  {}", c.recovery_key);
+            println!("  {}", c.recovery_key.as_str());
             println!("It re-admits devices when a coordinator's laptop is seized. It is not a vault passphrase.");
             println!();
             println!("Invite another device with `casebook share invite --out FILE`.");
@@ -241,7 +241,7 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
             println!("Done. Every device shows this use of the recovery key as an alarm.");
             println!();
             println!("The recovery key you used no longer works. Its replacement (shown once; write it on paper, keep it offline):");
-            println!("  {}", r.next_recovery_key);
+            println!("  {}", r.next_recovery_key.as_str());
         }
         ShareCommand::Role { device, role } => {
             let mut store = open(cli)?;

@@ -98,6 +98,26 @@ pub fn group(root: &Path, share: &Path, n: usize) -> Vec<Replica> {
     rs
 }
 
+/// `n` replicas in a group with a roster: the first creates it, each other one is invited,
+/// joins, and is approved with its code (docs/formats/roster.md).
+pub fn roster_group(root: &Path, share: &Path, n: usize) -> Vec<Replica> {
+    use casebook::sync::engine::members;
+    let mut rs: Vec<Replica> = (0..n).map(|i| Replica::new(&root.join(format!("r{i}")), i as u64 + 1)).collect();
+    engine::set_label(&mut rs[0].store, "Replica 0").unwrap();
+    members::create(&mut rs[0].store, share).unwrap();
+    for i in 1..n {
+        let invite = members::invite(&mut rs[0].store, &pass("tobako-rimesu"), WEAK).unwrap();
+        let joined =
+            members::join(&mut rs[i].store, share, &invite, &pass("tobako-rimesu"), Some(&format!("Replica {i}")))
+                .unwrap();
+        rs[0].sync();
+        let device = members::requests(&mut rs[0].store).unwrap().remove(0).device;
+        members::approve(&mut rs[0].store, &device, &joined.code).unwrap();
+        rs[i].sync();
+    }
+    rs
+}
+
 /// Everything that must converge, as text: every record's fields and field clocks (device
 /// as its 16-byte id), tombstones, and the conflicts (losing heads).
 pub fn snapshot(store: &Store) -> String {

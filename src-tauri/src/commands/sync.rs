@@ -1,5 +1,6 @@
-//! Sync commands: the overview, create and join a share, the invite, sync now, dismiss an
-//! alarm, accept a quarantine, resolve a conflict.
+//! Sync commands: the overview, create and join a share (a group with a roster), the invite,
+//! join requests and their answers (approve by typing the code, decline), revoke, sync now,
+//! dismiss an alarm, accept a quarantine, resolve a conflict.
 
 use std::path::PathBuf;
 
@@ -10,7 +11,8 @@ use zeroize::Zeroizing;
 use casebook::entropy::OsEntropy;
 use casebook::secret::Passphrase;
 use casebook::store::conflicts::Conflict;
-use casebook::sync::engine::{self, Attachment, Status, SyncReport};
+use casebook::sync::engine::members::{self, Created, JoinRequest, Joined};
+use casebook::sync::engine::{self, Status, SyncReport};
 use casebook::sync::words;
 use casebook::vault::keyslot;
 
@@ -77,7 +79,7 @@ pub fn sync_overview(state: State<'_, AppState>) -> IpcResult<SyncOverview> {
 }
 
 #[tauri::command(async)]
-pub fn sync_create(state: State<'_, AppState>, path: String, label: String) -> IpcResult<Attachment> {
+pub fn sync_create(state: State<'_, AppState>, path: String, label: String) -> IpcResult<Created> {
     let dir = share_dir(&path)?;
     let label = device_label(&label)?;
     state
@@ -85,7 +87,7 @@ pub fn sync_create(state: State<'_, AppState>, path: String, label: String) -> I
             if !label.is_empty() {
                 engine::set_label(&mut s.store, &label)?;
             }
-            Ok(engine::create(&mut s.store, &dir))
+            Ok(members::create(&mut s.store, &dir))
         })?
         .map_err(share_state)
 }
@@ -97,7 +99,7 @@ pub fn sync_join(
     invite: String,
     passphrase: String,
     label: String,
-) -> IpcResult<Attachment> {
+) -> IpcResult<Joined> {
     let dir = share_dir(&path)?;
     let label = device_label(&label)?;
     if invite.trim().is_empty() {
@@ -106,10 +108,8 @@ pub fn sync_join(
     let pass = Passphrase::new(passphrase).map_err(|_| IpcError::bad_input("passphrase", "enter the passphrase"))?;
     state
         .with_session(|s| {
-            if !label.is_empty() {
-                engine::set_label(&mut s.store, &label)?;
-            }
-            Ok(engine::join(&mut s.store, &dir, &invite, &pass))
+            let label = (!label.is_empty()).then_some(label.as_str());
+            Ok(members::join(&mut s.store, &dir, &invite, &pass, label))
         })?
         .map_err(share_state)
 }
@@ -118,7 +118,7 @@ pub fn sync_join(
 pub fn sync_invite(state: State<'_, AppState>) -> IpcResult<Invite> {
     let words = words::generate(&mut OsEntropy);
     let pass = super::passphrase(words.to_string())?;
-    let invite = state.with_session(|s| engine::invite(&mut s.store, &pass, keyslot::DEFAULT_PASSPHRASE_KDF))?;
+    let invite = state.with_session(|s| members::invite(&mut s.store, &pass, keyslot::DEFAULT_PASSPHRASE_KDF))?;
     Ok(Invite { invite, passphrase: words })
 }
 
@@ -135,6 +135,30 @@ pub fn sync_dismiss_alarm(state: State<'_, AppState>, device: String, seq: u64, 
 #[tauri::command(async)]
 pub fn sync_accept_quarantine(state: State<'_, AppState>, device: String) -> IpcResult<engine::Quarantined> {
     state.with_session(|s| engine::accept_quarantined(&mut s.store, &device))
+}
+
+#[tauri::command(async)]
+pub fn sync_requests(state: State<'_, AppState>) -> IpcResult<Vec<JoinRequest>> {
+    state.with_session(|s| members::requests(&mut s.store))
+}
+
+/// Approves a join request with the code the joiner reads out (typed here, never shown here).
+#[tauri::command(async)]
+pub fn sync_approve(state: State<'_, AppState>, device: String, code: String) -> IpcResult<()> {
+    if code.trim().is_empty() {
+        return Err(IpcError::bad_input("code", "type the code the other person reads out to you"));
+    }
+    state.with_session(|s| members::approve(&mut s.store, &device, &code))
+}
+
+#[tauri::command(async)]
+pub fn sync_decline(state: State<'_, AppState>, device: String) -> IpcResult<()> {
+    state.with_session(|s| members::decline(&mut s.store, &device))
+}
+
+#[tauri::command(async)]
+pub fn sync_revoke(state: State<'_, AppState>, device: String, reason: String) -> IpcResult<()> {
+    state.with_session(|s| members::revoke(&mut s.store, &device, None, reason.trim()))
 }
 
 #[tauri::command(async)]

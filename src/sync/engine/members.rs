@@ -30,7 +30,13 @@ use crate::vault::header::KdfParams;
 pub struct Created {
     #[serde(flatten)]
     pub attachment: Attachment,
-    pub recovery_key: String,
+    /// Shown once; zeroized when dropped.
+    #[serde(serialize_with = "expose")]
+    pub recovery_key: Zeroizing<String>,
+}
+
+fn expose<S: serde::Serializer>(text: &Zeroizing<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(text)
 }
 
 /// What `share join` reports: pending until a coordinator approves, with the code to read out.
@@ -57,10 +63,10 @@ fn fresh_key(store: &mut Store) -> Zeroizing<[u8; 32]> {
 }
 
 /// The group recovery key's written form: `CBGR-` and Crockford base32 of its 32 bytes in groups of 4.
-fn recovery_text(seed: &[u8; 32]) -> String {
+fn recovery_text(seed: &[u8; 32]) -> Zeroizing<String> {
     let b = crate::base32::encode(seed);
     let groups: Vec<&str> = b.as_str().as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
-    format!("CBGR-{}", groups.join("-"))
+    Zeroizing::new(format!("CBGR-{}", groups.join("-")))
 }
 
 /// Reads a group recovery key as written by [`recovery_text`].
@@ -453,7 +459,8 @@ pub fn set_role(store: &mut Store, device: &str, role: &str) -> Result<()> {
 /// What `share recover-group` reports: the recovery key that replaces the one just used.
 #[derive(Serialize)]
 pub struct Recovered {
-    pub next_recovery_key: String,
+    #[serde(serialize_with = "expose")]
+    pub next_recovery_key: Zeroizing<String>,
 }
 
 /// `share recover-group`: the group recovery key annuls a device's entries from `from_seq` on

@@ -22,7 +22,9 @@ mod roster_db;
 mod roster_sync;
 mod send;
 mod state;
+mod status;
 use state::SyncDb;
+pub use status::status;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,7 +38,7 @@ pub use report::{Alarm, DeviceStatus, Problem, Quarantined, Received, Status, Sy
 
 use super::format::{self, InviteSecret};
 use super::seal::{self, GroupKeys};
-use super::share::{self, Name, Share};
+use super::share::{self, Share};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 pub(crate) use crate::hex::encode as hex;
@@ -538,115 +540,6 @@ pub fn share_listing(store: &Store) -> Result<u64> {
 pub fn has_unsent(store: &Store) -> Result<bool> {
     let a = require_attached(store)?;
     store.has_own_changes_after(a.scanned_upto)
-}
-
-/// `share status`.
-pub fn status(store: &Store) -> Result<Status> {
-    let a = require_attached(store)?;
-    let me = store.device_id()?;
-    let (share, reason) = match Share::open(&a.path) {
-        Ok(s) => (Some(s), None),
-        Err(e) => (None, Some(e.to_string())),
-    };
-    let on_share = |dev: &[u8; 16]| -> Option<Vec<u64>> {
-        let entries = share.as_ref()?.list(dev).ok()?;
-        Some(entries.iter().filter_map(|e| if let Name::Delta(s) = e.kind { Some(s) } else { None }).collect())
-    };
-    let my_seq = SyncDb::of(store).last_sent(a.idx)?.0 as i64;
-    let mut devices = vec![DeviceStatus {
-        device: hex(&me),
-        label: local_label(store)?,
-        this_device: true,
-        seq: my_seq as u64,
-        share_seq: on_share(&me).map(|s| s.into_iter().max().unwrap_or(0)),
-        last_heard: None,
-        last_written: None,
-        gap: None,
-        reads: format::READER,
-        role: None,
-        state: None,
-    }];
-    let rows = SyncDb::of(store).peer_status(a.idx)?;
-    for (id, label, applied, heard, created, reads) in rows {
-        let Ok(id) = <[u8; 16]>::try_from(id) else { continue };
-        let seqs = on_share(&id);
-        let applied = applied as u64;
-        let gap = seqs.as_ref().and_then(|s| {
-            let has_next = s.contains(&(applied + 1));
-            (!has_next && s.iter().any(|&x| x > applied + 1)).then_some(applied + 1)
-        });
-        devices.push(DeviceStatus {
-            device: hex(&id),
-            label: label.unwrap_or_default(),
-            this_device: false,
-            seq: applied,
-            share_seq: seqs.map(|s| s.into_iter().max().unwrap_or(0)),
-            last_heard: heard.map(|ms| format_timestamp(ms as u64)),
-            last_written: created.map(|ms| format_timestamp(ms as u64)),
-            gap,
-            reads: u16::try_from(reads).unwrap_or(1),
-            role: None,
-            state: None,
-        });
-    }
-    let alarms = SyncDb::of(store).open_alarms(a.idx)?;
-    let (mut state, mut code, mut epoch, mut roster_head) = (None, None, None, None);
-    if let (Some(side), Some(share)) = (&a.roster, &share) {
-        let roster = roster_sync::peek(side, share);
-        state = Some(if side.state == "removed" { "revoked".to_string() } else { side.state.clone() });
-        code = (side.state == "pending").then(|| side.code.clone()).flatten();
-        if let Some(r) = &roster {
-            epoch = r.epoch.map(|e| hex(&e));
-            roster_head = Some(roster_sync::head_words(&r.heads));
-            // Devices the roster admitted that this vault has not synced with yet.
-            for id in r.devices.keys() {
-                if !devices.iter().any(|d| d.device == hex(id)) {
-                    devices.push(DeviceStatus {
-                        device: hex(id),
-                        label: String::new(),
-                        this_device: false,
-                        seq: 0,
-                        share_seq: on_share(id).map(|s| s.into_iter().max().unwrap_or(0)),
-                        last_heard: None,
-                        last_written: None,
-                        gap: None,
-                        reads: format::READER,
-                        role: None,
-                        state: None,
-                    });
-                }
-            }
-            for d in devices.iter_mut() {
-                let Some(id) = crate::hex::decode::<16>(&d.device) else { continue };
-                if let Some(dev) = r.devices.get(&id) {
-                    d.role = Some(
-                        if dev.role == crate::sync::roster::Role::Coordinator { "coordinator" } else { "member" }
-                            .into(),
-                    );
-                    d.state = Some(if dev.removed.is_some() { "revoked" } else { "member" }.into());
-                    if d.label.is_empty() {
-                        d.label = dev.label.clone();
-                    }
-                } else if d.this_device {
-                    d.state = state.clone();
-                }
-            }
-        }
-    }
-    Ok(Status {
-        group_id: hex(&a.group),
-        path: a.path.display().to_string(),
-        reachable: reason.is_none(),
-        unreachable_reason: reason,
-        devices,
-        alarms,
-        quarantine: quarantine::list(store, &a)?,
-        conflicts: conflict_count(store)?,
-        state,
-        code,
-        epoch,
-        roster_head,
-    })
 }
 
 /// A crash point between two durable steps: the store's injected faults decide (a crash test

@@ -28,6 +28,7 @@ import type {
   SyncAttachment,
   SyncFinished,
   SyncInvite,
+  SyncJoinRequest,
   SyncOverview,
   SyncQuarantine,
   SyncReport,
@@ -45,8 +46,10 @@ import * as exchange from './fake/exchange';
 
 export {
   FAKE_BACKEND_MARKER,
+  FAKE_GROUP_RECOVERY_KEY,
   FAKE_INVITE,
   FAKE_INVITE_PASSPHRASE,
+  FAKE_JOIN_CODE,
   FAKE_OTHER_VAULT,
   FAKE_PUBLIC_KEY,
   MAX_BUNDLE_BYTES,
@@ -85,7 +88,13 @@ export class FakeBackend extends FakeState implements Backend {
 
   /** Attaches the vault to a share as `sync_create` would (works while locked). */
   attachShare(path = '/home/volunteer/Sync/casebook', label = 'Anna laptop'): void {
-    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
+    this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [], state: 'member', role: 'coordinator', requests: [] };
+  }
+
+  /** A device asks to join (its person would read out `code`). */
+  addJoinRequest(device: string, label: string, code: string): void {
+    const share = this.requireShare();
+    share.requests.push({ device, label, arrived_at: `${this.today}T10:30:00.000Z`, code });
   }
 
   /** Adds a conflict to review; `values[0]` is the value shown now. */
@@ -179,6 +188,10 @@ export class FakeBackend extends FakeState implements Backend {
   syncJoin = (path: string, invite: string, passphrase: string, label: string): Promise<SyncAttachment> =>
     sync.join(this, path, invite, passphrase, label);
   syncInvite = (): Promise<SyncInvite> => sync.invite(this);
+  syncRequests = (): Promise<SyncJoinRequest[]> => sync.requests(this);
+  syncApprove = (device: string, code: string): Promise<void> => sync.approve(this, device, code);
+  syncDecline = (device: string): Promise<void> => sync.decline(this, device);
+  syncRevoke = (device: string, reason: string): Promise<void> => sync.revoke(this, device, reason);
   syncNow = (): Promise<SyncReport> => sync.now(this);
   conflictResolve = (id: string, keep: number): Promise<void> => sync.resolveConflict(this, id, keep);
   syncDismissAlarm = (device: string, seq: number, kind: string): Promise<void> =>

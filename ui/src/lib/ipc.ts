@@ -22,6 +22,7 @@ import type {
   SyncAttachment,
   SyncQuarantine,
   SyncInvite,
+  SyncJoinRequest,
   SyncOverview,
   SyncFinished,
   SyncReport,
@@ -61,6 +62,13 @@ export interface Backend {
   syncJoin(path: string, invite: string, passphrase: string, label: string): Promise<SyncAttachment>;
   /** A new invite and its one-time passphrase (the KDF runs: about a second). */
   syncInvite(): Promise<SyncInvite>;
+  /** Join requests waiting for this device's answer. */
+  syncRequests(): Promise<SyncJoinRequest[]>;
+  /** Admits a device with the code its person reads out (typed here, never shown here). */
+  syncApprove(device: string, code: string): Promise<void>;
+  syncDecline(device: string): Promise<void>;
+  /** Removes a device from the group; every other member gets a new key. */
+  syncRevoke(device: string, reason: string): Promise<void>;
   /** Sends this device's changes and applies the others'; `share_unreachable` if the folder is gone. */
   syncNow(): Promise<SyncReport>;
   /** Settles a conflict by keeping value number `keep` (1 = the value shown now). */
@@ -167,6 +175,10 @@ export const tauriBackend: Backend = {
   syncCreate: (path, label) => call<SyncAttachment>('sync_create', { path, label }),
   syncJoin: (path, invite, passphrase, label) => call<SyncAttachment>('sync_join', { path, invite, passphrase, label }),
   syncInvite: () => call<SyncInvite>('sync_invite'),
+  syncRequests: () => call<SyncJoinRequest[]>('sync_requests'),
+  syncApprove: (device, code) => callVoid('sync_approve', { device, code }),
+  syncDecline: (device) => callVoid('sync_decline', { device }),
+  syncRevoke: (device, reason) => callVoid('sync_revoke', { device, reason }),
   syncNow: () => call<SyncReport>('sync_now'),
   conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
   syncDismissAlarm: (device, seq, kind) => callVoid('sync_dismiss_alarm', { device, seq, kind }),

@@ -152,6 +152,12 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.future_clock', { device, seq: alarm.seq });
     case 'old_version':
       return t('alarm.old_version', { device });
+    case 'removed':
+    case 'reenrol':
+    case 'invite_reused':
+    case 'recovery_used':
+    case 'revocation_cycle':
+      return t(`alarm.${alarm.kind}`);
     default:
       return t('alarm.other', { device });
   }

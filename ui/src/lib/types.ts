@@ -235,6 +235,10 @@ export interface SyncDevice {
   gap: number | null;
   /** The newest sync format the device reads (below this build's: alarm `old_version`). */
   reads: number;
+  /** In a group with a roster: what the device may do. */
+  role?: 'coordinator' | 'member';
+  /** In a group with a roster: `pending` (asked to join), `member`, `revoked`. */
+  state?: 'pending' | 'member' | 'revoked';
 }
 
 /** Something that needs a person: `fork`, `key_changed`, `vault_older_than_share`. */
@@ -268,6 +272,14 @@ export interface SyncStatus {
   alarms: SyncAlarm[];
   quarantine: SyncQuarantine[];
   conflicts: number;
+  /** In a group with a roster: this device's state (`pending` until approved). */
+  state?: 'pending' | 'member' | 'revoked';
+  /** While pending: the code to read out to the person who invited this device. */
+  code?: string;
+  /** The epoch the group writes under (32 hex digits). */
+  epoch?: string;
+  /** The roster head as four words, to compare with a coordinator by phone. */
+  roster_head?: string;
 }
 
 export interface ConflictValue {
@@ -301,10 +313,22 @@ export interface SyncAttachment {
   group_id: string;
   path: string;
   device_id: string;
+  /** After creating a group: its recovery key, shown once (never stored by the app). */
+  recovery_key?: string;
+  /** After joining: `pending` and the code to read out. */
+  state?: string;
+  code?: string;
+}
+
+/** A device that asked to join and waits for this device's answer (never its code). */
+export interface SyncJoinRequest {
+  device: string;
+  label: string;
+  arrived_at: string;
 }
 
 export interface SyncInvite {
-  /** One line, `CASEBOOK-INVITE-1:...`. */
+  /** One line, `CASEBOOK-INVITE-2:...`: it holds no key of the group. */
   invite: string;
   /** Four generated words: sent by another channel than the invite. */
   passphrase: string;

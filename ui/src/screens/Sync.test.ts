@@ -1,7 +1,13 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { openApp, renderWith } from '../test/helpers';
-import { FAKE_INVITE, FAKE_INVITE_PASSPHRASE, type FakeOptions } from '../lib/fakeBackend';
+import {
+  FAKE_GROUP_RECOVERY_KEY,
+  FAKE_INVITE,
+  FAKE_INVITE_PASSPHRASE,
+  FAKE_JOIN_CODE,
+  type FakeOptions,
+} from '../lib/fakeBackend';
 import { setLanguage } from '../lib/i18n/index.svelte';
 import type { Conflict } from '../lib/types';
 import Sync from './Sync.svelte';
@@ -75,6 +81,14 @@ describe('sync screen, not attached', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toHaveTextContent('Anna laptop');
     expect(rows[0]).toHaveTextContent('this computer');
+    expect(rows[0]).toHaveTextContent('Coordinator');
+    // The group recovery key, once: gone for good when the person says it is on paper.
+    expect(screen.getByTestId('group-recovery-key-text')).toHaveTextContent(FAKE_GROUP_RECOVERY_KEY);
+    await fireEvent.click(screen.getByTestId('recovery-key-kept'));
+    expect(screen.queryByTestId('group-recovery-key')).toBeNull();
+    await fireEvent.click(screen.getByTestId('sync-now'));
+    await screen.findByTestId('sync-summary');
+    expect(screen.queryByTestId('group-recovery-key')).toBeNull();
   });
 
   it('joins with an invite: a wrong passphrase is said so beside the field', async () => {
@@ -95,7 +109,11 @@ describe('sync screen, not attached', () => {
       passphrase: FAKE_INVITE_PASSPHRASE,
       label: 'Boris',
     });
-    expect(screen.getAllByTestId('device-row')).toHaveLength(2);
+    // Waiting for approval, with the code to read out by voice; no invite can be made.
+    expect(screen.getByTestId('join-pending')).toHaveTextContent('Waiting for approval');
+    expect(screen.getByTestId('join-code')).toHaveTextContent(FAKE_JOIN_CODE);
+    expect(screen.getByTestId('join-pending')).toHaveTextContent('never in the chat that carried the invite');
+    expect(screen.queryByTestId('make-invite')).toBeNull();
   });
 
   it('says when the folder cannot be used as the share', async () => {
@@ -124,6 +142,51 @@ describe('sync screen, conflicts without a share', () => {
     await fireEvent.click(within(conflicts).getAllByRole('button', { name: /Keep this for Stage/ })[1]);
     await waitFor(() => expect(screen.queryByTestId('conflicts')).toBeNull());
     expect(fake.callsOf('conflict_resolve')).toEqual([{ id: 'a1b2c3d4e5f6', keep: 2 }]);
+  });
+});
+
+describe('sync screen, membership', () => {
+  it('a coordinator approves a request by typing the code; a wrong code approves nothing', async () => {
+    const { fake } = await attached({}, (f) => f.addJoinRequest(OTHER, 'Vera phone', FAKE_JOIN_CODE));
+    const request = await screen.findByTestId('join-request');
+    expect(request).toHaveTextContent('Vera phone');
+    expect(screen.getByTestId('join-requests')).not.toHaveTextContent(FAKE_JOIN_CODE);
+    await fireEvent.input(within(request).getByTestId('approve-code'), { target: { value: '111111-222222-333333-444444' } });
+    await fireEvent.click(within(request).getByTestId('approve-request'));
+    expect(await within(request).findByRole('alert')).toHaveTextContent('code');
+    expect(screen.getAllByTestId('device-row')).toHaveLength(2);
+    await fireEvent.input(within(request).getByTestId('approve-code'), { target: { value: FAKE_JOIN_CODE } });
+    await fireEvent.click(within(request).getByTestId('approve-request'));
+    await waitFor(() => expect(screen.queryByTestId('join-requests')).toBeNull());
+    expect(fake.callsOf('sync_approve').at(-1)).toEqual({ device: OTHER, code: FAKE_JOIN_CODE });
+    expect(screen.getAllByTestId('device-row')).toHaveLength(3);
+  });
+
+  it('revoking asks first, says what it does and lists what else to do', async () => {
+    const { fake } = await attached();
+    await fireEvent.click(screen.getByTestId('revoke-device'));
+    const confirm = screen.getByTestId('revoke-confirm');
+    expect(confirm).toHaveTextContent('Remove “Boris desktop” from the group?');
+    expect(confirm).toHaveTextContent('every other device gets a new key');
+    expect(within(confirm).getByTestId('revoke-checklist').querySelectorAll('li')).toHaveLength(3);
+    expect(confirm).toHaveTextContent('Syncthing');
+    await fireEvent.click(screen.getByTestId('revoke-cancel'));
+    expect(fake.callsOf('sync_revoke')).toHaveLength(0);
+    await fireEvent.click(screen.getByTestId('revoke-device'));
+    await fireEvent.input(screen.getByTestId('revoke-reason'), { target: { value: 'laptop seized' } });
+    await fireEvent.click(screen.getByTestId('revoke-confirm-button'));
+    await waitFor(() => expect(screen.queryByTestId('revoke-confirm')).toBeNull());
+    expect(fake.callsOf('sync_revoke').at(-1)).toEqual({ device: PEER, reason: 'laptop seized' });
+    expect(screen.getAllByTestId('device-row')[1]).toHaveTextContent('removed');
+  });
+
+  it('reads in Russian', async () => {
+    await attached({}, (f) => f.addJoinRequest(OTHER, 'Вера', FAKE_JOIN_CODE));
+    setLanguage('ru');
+    expect(await screen.findByText('Устройства просят присоединиться')).toBeInTheDocument();
+    await fireEvent.click(screen.getByTestId('revoke-device'));
+    expect(screen.getByTestId('revoke-confirm')).toHaveTextContent('Удалить «Boris desktop» из группы?');
+    setLanguage('en');
   });
 });
 

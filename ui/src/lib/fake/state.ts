@@ -54,7 +54,10 @@ export interface FakeBundle {
 /** The one-time passphrase of the fake's invites (and the one `sync_join` accepts). */
 export const FAKE_INVITE_PASSPHRASE = 'tobako-rimesu-dazuno-feviha';
 export const FAKE_INVITE =
-  'CASEBOOK-INVITE-1:0M2BQ7H8V4K9D3X6Z1T5N8R2W7C4Y9F3J6P0G5S8A1E4M7Q2B6H9V3K0D8X5Z2T7N4R1W6C9Y3F8J5P2G7S4A0E6M1Q9B3';
+  'CASEBOOK-INVITE-2:0M2BQ7H8V4K9D3X6Z1T5N8R2W7C4Y9F3J6P0G5S8A1E4M7Q2B6H9V3K0D8X5Z2T7N4R1W6C9Y3F8J5P2G7S4A0E6M1Q9B3';
+/** The code a fake joiner reads out, and the recovery key a fake group is made with. */
+export const FAKE_JOIN_CODE = '123456-654321-112233-445566';
+export const FAKE_GROUP_RECOVERY_KEY = 'CBGR-ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789-ABCD-EFGH-JKMN-PQRS-TV';
 export const FAKE_DEVICE_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
 export interface FakeShare {
@@ -66,6 +69,11 @@ export interface FakeShare {
   peers: SyncDevice[];
   alarms: SyncAlarm[];
   quarantine: SyncQuarantine[];
+  /** This device in the group's roster: `pending` until approved. */
+  state: 'pending' | 'member' | 'revoked';
+  role: 'coordinator' | 'member';
+  /** Join requests waiting for this device's answer (and the code each one's person reads out). */
+  requests: { device: string; label: string; arrived_at: string; code: string }[];
 }
 
 export interface Call {
@@ -175,6 +183,8 @@ export class FakeState {
       last_written: null,
       gap: null,
       reads: 2,
+      role: 'member',
+      state: 'member',
       ...device,
     });
   }

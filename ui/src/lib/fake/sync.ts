@@ -2,10 +2,25 @@
  * The fake's sync commands: create/join/invite, a report counting the changes made since the
  * last sync, conflicts, alarms and quarantines a test put in (see `ui/src/lib/fakeBackend.ts`).
  */
-import type { SyncAttachment, SyncDevice, SyncInvite, SyncOverview, SyncQuarantine, SyncReport } from '../types';
+import type {
+  SyncAttachment,
+  SyncDevice,
+  SyncInvite,
+  SyncJoinRequest,
+  SyncOverview,
+  SyncQuarantine,
+  SyncReport,
+} from '../types';
 import { IpcError } from '../types';
 import { bad, clone, deviceLabel, sharePath, sleep } from './input';
-import { FAKE_DEVICE_ID, FAKE_INVITE, FAKE_INVITE_PASSPHRASE, type FakeState } from './state';
+import {
+  FAKE_DEVICE_ID,
+  FAKE_GROUP_RECOVERY_KEY,
+  FAKE_INVITE,
+  FAKE_INVITE_PASSPHRASE,
+  FAKE_JOIN_CODE,
+  type FakeState,
+} from './state';
 
 export async function overview(s: FakeState): Promise<SyncOverview> {
   s.record('sync_overview');
@@ -23,6 +38,8 @@ export async function overview(s: FakeState): Promise<SyncOverview> {
     last_written: null,
     gap: null,
     reads: 2,
+    role: share.role,
+    state: share.state,
   };
   const peers = share.peers.map((p) => (share.reachable ? { ...p } : { ...p, share_seq: null, gap: null }));
   return {
@@ -36,6 +53,10 @@ export async function overview(s: FakeState): Promise<SyncOverview> {
       alarms: clone(share.alarms),
       quarantine: clone(share.quarantine),
       conflicts: s.conflicts.length,
+      state: share.state,
+      ...(share.state === 'pending' ? { code: FAKE_JOIN_CODE } : {}),
+      epoch: '9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
+      roster_head: 'bamote-kinusa-dorive-pakelo',
     },
     conflicts: clone(s.conflicts),
   };
@@ -47,8 +68,17 @@ export async function create(s: FakeState, path: string, label: string): Promise
   const dir = sharePath(path);
   const l = deviceLabel(label);
   if (s.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
-  s.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
-  return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
+  s.share = fresh(dir, l, 'member', 'coordinator');
+  return {
+    group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a',
+    path: dir,
+    device_id: FAKE_DEVICE_ID,
+    recovery_key: FAKE_GROUP_RECOVERY_KEY,
+  };
+}
+
+function fresh(path: string, label: string, state: 'pending' | 'member', role: 'coordinator' | 'member') {
+  return { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [], state, role, requests: [] };
 }
 
 export async function join(s: FakeState, path: string, invite: string, passphrase: string, label: string): Promise<SyncAttachment> {
@@ -59,12 +89,52 @@ export async function join(s: FakeState, path: string, invite: string, passphras
   if (!invite.trim()) throw bad('invite', 'paste the invite text');
   if (!passphrase) throw bad('passphrase', 'enter the passphrase');
   if (s.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
-  if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-1:')) throw bad('invite', 'an invite starts with CASEBOOK-INVITE-1:');
+  if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-2:')) {
+    throw bad('invite', 'this is not an invite of this Casebook (it starts with CASEBOOK-INVITE-2:); ask for a new one');
+  }
   await sleep(s.kdfDelayMs);
   if (passphrase.trim() !== FAKE_INVITE_PASSPHRASE) throw new IpcError('wrong_key', 'wrong passphrase or recovery key');
-  s.share = { path: dir, label: l, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [] };
-  s.addPeer({ device: '0c1d2e3f405162738495a6b7c8d9eaf1', label: 'Inviter', last_heard: `${s.today}T09:00:00.000Z` });
-  return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID };
+  s.share = fresh(dir, l, 'pending', 'member');
+  return { group_id: '5f0e3c2a9b8d7c6e5f4a3b2c1d0e9f8a', path: dir, device_id: FAKE_DEVICE_ID, state: 'pending', code: FAKE_JOIN_CODE };
+}
+
+export async function requests(s: FakeState): Promise<SyncJoinRequest[]> {
+  s.record('sync_requests');
+  s.requireUnlocked();
+  return s.requireShare().requests.map(({ device, label, arrived_at }) => ({ device, label, arrived_at }));
+}
+
+export async function approve(s: FakeState, device: string, code: string): Promise<void> {
+  s.record('sync_approve', { device, code });
+  s.requireUnlocked();
+  const share = s.requireShare();
+  const at = share.requests.findIndex((r) => r.device === device);
+  if (at < 0) throw new IpcError('not_found', 'no request of this device');
+  if (!code.trim()) throw bad('code', 'type the code the other person reads out to you');
+  if (code.replace(/[\s-]/g, '') !== share.requests[at].code.replace(/-/g, '')) {
+    throw bad('code', 'it is not the code of this request. Nothing was approved.');
+  }
+  const [r] = share.requests.splice(at, 1);
+  s.addPeer({ device: r.device, label: r.label });
+}
+
+export async function decline(s: FakeState, device: string): Promise<void> {
+  s.record('sync_decline', { device });
+  s.requireUnlocked();
+  const share = s.requireShare();
+  const at = share.requests.findIndex((r) => r.device === device);
+  if (at < 0) throw new IpcError('not_found', 'no request of this device');
+  share.requests.splice(at, 1);
+}
+
+export async function revoke(s: FakeState, device: string, reason: string): Promise<void> {
+  s.record('sync_revoke', { device, reason });
+  s.requireUnlocked();
+  const share = s.requireShare();
+  if (share.role !== 'coordinator') throw new IpcError('bad_input', 'only a coordinator of the group can revoke a device', 'share');
+  const peer = share.peers.find((p) => p.device === device);
+  if (!peer) throw new IpcError('not_found', 'no device with this id');
+  peer.state = 'revoked';
 }
 
 export async function invite(s: FakeState): Promise<SyncInvite> {

@@ -162,4 +162,53 @@ export const enSync = {
   'conflict.value.not_deleted': 'Kept (not deleted)',
   'conflict.value.done': 'Done',
   'conflict.value.not_done': 'Not done',
+  'sync.recovery_title': 'The group recovery key: write it down now',
+  'sync.recovery_explain':
+    'This key can bring the group back if a coordinator’s laptop is seized and used against the group. It is shown only now. Write it on paper and give it to your organisation’s lead to keep offline, away from this laptop.',
+  'sync.recovery_never':
+    'Never store it on this computer, in a chat or in a photo. It is not the vault passphrase.',
+  'sync.recovery_kept': 'I have written it down',
+  'sync.pending_title': 'Waiting for approval',
+  'sync.pending_explain':
+    'This computer has asked to join the group. Nothing of the group reaches it until the person who invited you approves it. Read this code out to them:',
+  'sync.code_label': 'Code to read out',
+  'sync.compare_by_voice':
+    'Compare the code by voice, on a call with someone you recognise — never in the chat that carried the invite.',
+  'sync.revoked_title': 'This computer was removed from the group',
+  'sync.revoked_explain':
+    'It sends and receives nothing more. The cases it already holds stay in this vault. Ask a coordinator if you think this is a mistake.',
+  'sync.requests_title': 'Devices asking to join',
+  'sync.request_arrived': 'asked on {time}',
+  'sync.type_code': 'Code the other person reads out to you',
+  'sync.approve': 'Approve',
+  'sync.decline': 'Decline',
+  'sync.col_role': 'Role',
+  'sync.role_coordinator': 'Coordinator',
+  'sync.role_member': 'Member',
+  'sync.state_pending': 'waiting for approval',
+  'sync.state_member': 'member',
+  'sync.state_revoked': 'removed',
+  'sync.revoke': 'Remove…',
+  'sync.revoke_title': 'Remove “{device}” from the group?',
+  'sync.revoke_explain':
+    'The device will read nothing written from now on: every other device gets a new key. What it wrote after its last update that reached this computer is taken back on every device.',
+  'sync.revoke_checklist_title': 'Also do this, today:',
+  'sync.revoke_check_syncthing': 'Remove the device from Syncthing on every computer of the group.',
+  'sync.revoke_check_password':
+    'Change the password of the Nextcloud account or network share that holds the folder.',
+  'sync.revoke_check_tell': 'Tell the group, by a channel the removed device cannot read.',
+  'sync.revoke_reason': 'Reason (seen only by the group’s devices)',
+  'sync.revoke_confirm': 'Remove the device',
+  'sync.roster_head':
+    'Membership check: {words} — read these four words to a coordinator by phone; they must see the same.',
+  'alarm.removed':
+    'This computer was removed from the group: it sends and receives nothing more. Tell your coordinator if this is a mistake.',
+  'alarm.reenrol':
+    'A copy of this vault wrote updates in this computer’s name. This computer stops writing so that nothing is overwritten. Leave the group and ask for a new invite. Tell your coordinator.',
+  'alarm.invite_reused':
+    'Two devices answered one invite, so the invite was burnt and neither was approved. Someone else has the invite and its words. Make a new invite and hand it over in person or by voice.',
+  'alarm.recovery_used':
+    'The group recovery key was used to change who is in the group. If nobody in your organisation did this, the key was stolen: tell your coordinator at once.',
+  'alarm.revocation_cycle':
+    'Devices of the group removed each other, so all of them are out. The organisation’s lead can bring the right ones back with the recovery key. Tell your coordinator.',
 } as const satisfies Record<string, string>;

@@ -1,8 +1,10 @@
 /**
  * Sync through a share: whether the vault is attached, its status and conflicts, the last
- * "Sync now" report, a freshly made invite, and the names of the cases that have conflicts.
+ * "Sync now" report, a freshly made invite, the group's recovery key right after it was made,
+ * the join requests waiting for this device, and the names of the cases that have conflicts.
  * Every action reloads the overview afterwards, so the screen shows what the vault holds.
- * Lock clears all of it (conflict values are case data; the invite is a secret).
+ * Lock clears all of it (conflict values are case data; the invite and the recovery key are
+ * secrets).
  */
 import type { Backend } from '../ipc';
 import {
@@ -11,6 +13,7 @@ import {
   type SyncAlarm,
   type SyncFinished,
   type SyncInvite,
+  type SyncJoinRequest,
   type SyncOverview,
   type SyncQuarantine,
   type SyncReport,
@@ -46,6 +49,14 @@ export class SyncState {
   /** The quarantined device whose changes are being accepted, and the last attempt's error. */
   accepting = $state<string | null>(null);
   acceptError = $state.raw<{ device: string; error: IpcError } | null>(null);
+
+  /** After creating a group: its recovery key, on screen until the person says it is on paper. */
+  recoveryKey = $state<string | null>(null);
+  /** Join requests waiting for this device's answer (coordinators). */
+  requests = $state.raw<SyncJoinRequest[]>([]);
+  /** The device whose request or revocation is being answered, and what went wrong. */
+  answering = $state<string | null>(null);
+  answerError = $state.raw<{ device: string; error: IpcError } | null>(null);
 
   /** Case id → full name, for the conflict list (missing: not found or not loaded yet). */
   caseNames = $state.raw<Record<string, string>>({});
@@ -94,6 +105,7 @@ export class SyncState {
       if (generation !== this.generation) return;
       this.overview = overview;
       void this.nameCases(generation);
+      void this.loadRequests(generation);
     } catch (e) {
       if (generation === this.generation) this.error = this.fail(e);
     } finally {
@@ -103,7 +115,47 @@ export class SyncState {
 
   /** Returns the error for the form to show, or null once the vault is attached. */
   async create(path: string, label: string): Promise<IpcError | null> {
-    return this.attach('created', () => this.backend.syncCreate(path, label));
+    return this.attach('created', async () => {
+      const made = await this.backend.syncCreate(path, label);
+      this.recoveryKey = made.recovery_key ?? null;
+    });
+  }
+
+  /** The person has written the recovery key down: it leaves the screen for good. */
+  recoveryKeyKept(): void {
+    this.recoveryKey = null;
+  }
+
+  /** Approves a join request with the code its person read out; null once done. */
+  async approve(device: string, code: string): Promise<IpcError | null> {
+    return this.answer(device, () => this.backend.syncApprove(device, code));
+  }
+
+  async decline(device: string): Promise<IpcError | null> {
+    return this.answer(device, () => this.backend.syncDecline(device));
+  }
+
+  async revoke(device: string, reason: string): Promise<IpcError | null> {
+    return this.answer(device, () => this.backend.syncRevoke(device, reason));
+  }
+
+  private async answer(device: string, run: () => Promise<void>): Promise<IpcError | null> {
+    if (this.answering) return null;
+    const generation = this.generation;
+    this.answering = device;
+    this.answerError = null;
+    try {
+      await run();
+      if (generation === this.generation) await this.load();
+      return null;
+    } catch (e) {
+      if (generation !== this.generation) return null;
+      const error = this.fail(e);
+      this.answerError = { device, error };
+      return error;
+    } finally {
+      if (generation === this.generation) this.answering = null;
+    }
   }
 
   async join(path: string, invite: string, passphrase: string, label: string): Promise<IpcError | null> {
@@ -214,6 +266,10 @@ export class SyncState {
     this.acceptError = null;
     this.resolveError = null;
     this.caseNames = {};
+    this.recoveryKey = null;
+    this.requests = [];
+    this.answering = null;
+    this.answerError = null;
   }
 
   private async attach(kind: 'created' | 'joined', run: () => Promise<unknown>): Promise<IpcError | null> {
@@ -231,6 +287,21 @@ export class SyncState {
       return generation === this.generation ? this.fail(e) : null;
     } finally {
       if (generation === this.generation) this.attaching = false;
+    }
+  }
+
+  /** Join requests, when this device is a coordinator of a group with a roster. */
+  private async loadRequests(generation: number): Promise<void> {
+    const me = this.overview?.attached ? this.overview.status.devices.find((d) => d.this_device) : undefined;
+    if (me?.role !== 'coordinator' || me.state !== 'member') {
+      this.requests = [];
+      return;
+    }
+    try {
+      const requests = await this.backend.syncRequests();
+      if (generation === this.generation) this.requests = requests;
+    } catch {
+      // The overview shows the share's trouble already; the list stays as it was.
     }
   }
 
