@@ -359,3 +359,70 @@ fn the_recovery_key_annuls_a_seized_coordinator_that_revoked_everyone_else() {
     assert!(r.epoch.is_some(), "the recovery's rotation leaves out B: {:?}", r.alarms);
     same_in_every_order(&g, 10);
 }
+
+mod converge {
+    //! Random histories of joins, revocations (fresh or with stale parents), leaves, role
+    //! changes and rotations: every delivery order folds to the same state, and the current
+    //! epoch, when there is one, is sealed to exactly the members.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run(ops: &[(u8, u8, bool)], seed: u64) -> Group {
+        let mut g = Group::create(seed, "A");
+        for &(op, pick, stale) in ops {
+            let r = g.fold();
+            let members: Vec<usize> = (0..g.devices.len()).filter(|&i| r.is_member(&g.id(i))).collect();
+            let coords: Vec<usize> = members.iter().copied().filter(|&i| r.is_coordinator(&g.id(i))).collect();
+            if members.is_empty() {
+                break;
+            }
+            let who = |v: &[usize]| v[pick as usize % v.len()];
+            match op % 5 {
+                0 if !coords.is_empty() && members.len() < 8 => {
+                    let role = if stale { Role::Coordinator } else { Role::Member };
+                    g.join(who(&coords), "J", role);
+                }
+                1 if !coords.is_empty() && members.len() > 1 => {
+                    let by = who(&coords);
+                    let others: Vec<usize> = members.iter().copied().filter(|&m| m != by).collect();
+                    let parents = stale.then(|| vec![g.genesis]);
+                    g.revoke(by, who(&others), None, parents);
+                }
+                2 if members.len() > 1 => {
+                    g.leave(who(&members));
+                }
+                3 if !coords.is_empty() && members.len() > 1 => {
+                    let role = if stale { Role::Member } else { Role::Coordinator };
+                    g.role(who(&coords), who(&members), role);
+                }
+                _ => {
+                    g.rotate(who(&members), None, None);
+                }
+            }
+        }
+        g
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn any_history_folds_the_same_in_every_order(ops in proptest::collection::vec((0u8..5, any::<u8>(), any::<bool>()), 1..10), seed in 1u64..1000) {
+            let g = run(&ops, seed);
+            same_in_every_order(&g, 6);
+            let r = g.fold();
+            if let Some(epoch) = r.epoch {
+                // The boxes of the current epoch's rotation (if any) go to members only.
+                for f in &g.files {
+                    if crypt::epoch_of(&crypt::entry_id(f)) == epoch {
+                        let e = casebook::sync::roster::entry::decode(f).unwrap();
+                        if let Some(rot) = e.clear.rotation() {
+                            for b in &rot.boxes {
+                                prop_assert!(r.is_member(&b.recipient), "a box of the current epoch for a non-member");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

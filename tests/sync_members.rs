@@ -225,3 +225,45 @@ fn the_group_recovery_key_re_admits_a_revoked_device_and_works_once() {
     assert!(members::recover_group(&mut a.store, &created.recovery_key, &bdev, true, None).is_err());
     members::recover_group(&mut a.store, &r.next_recovery_key, &bdev, true, None).unwrap();
 }
+
+#[test]
+fn a_device_shown_no_revocation_publishes_nothing_once_a_newer_epoch_reaches_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut g = create(tmp.path(), &share);
+    let (mut b, code_b) = join(tmp.path(), &share, "Boris", 2, &g.invite);
+    approve(&mut g.a, &code_b);
+    b.sync();
+    let invite = members::invite(&mut g.a.store, &pass(WORDS), WEAK).unwrap();
+    let (mut c, code_c) = join(tmp.path(), &share, "Chingiz", 3, &invite);
+    approve(&mut g.a, &code_c);
+    c.sync();
+    b.sync();
+    g.a.sync();
+    let cdev = engine::status(&g.a.store).unwrap().devices.into_iter().find(|d| d.label == "Chingiz").unwrap().device;
+    members::revoke(&mut g.a.store, &cdev, None, "seized").unwrap();
+    // A's next delta reaches B; the share hides the revocation from it.
+    let a_dir = share.join(&engine::status(&g.a.store).unwrap().devices.iter().find(|d| d.this_device).unwrap().device);
+    let newest = std::fs::read_dir(&a_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .filter(|n| n.ends_with(".roster") && n != "genesis.roster")
+        .max()
+        .unwrap();
+    add_cases(&mut g.a, "Under the new key", 1);
+    g.a.sync();
+    std::fs::rename(a_dir.join(&newest), tmp.path().join("hidden")).unwrap();
+    add_cases(&mut b, "Boris's new intake", 1);
+    let report = b.sync();
+    assert_eq!(report.sent_deltas, 0, "published under the old epoch: {report:?}");
+    assert!(report.alarms.iter().any(|al| al.kind == "roster_behind"), "{:?}", report.alarms);
+    // Once the revocation reaches B, it publishes under the new epoch, which C cannot read.
+    std::fs::rename(tmp.path().join("hidden"), a_dir.join(&newest)).unwrap();
+    let report = b.sync();
+    assert!(report.sent_deltas >= 1, "{report:?}");
+    g.a.sync();
+    assert_eq!(cases(&g.a.store), 2);
+    let before = cases(&c.store);
+    c.sync();
+    assert_eq!(cases(&c.store), before, "the revoked device read a case written after its revocation");
+}

@@ -435,10 +435,21 @@ fn sync_roster_group(
                 .into(),
         });
     }
-    let publish = publish && roster.epoch.is_some();
-    let mut stopped = high_water::check(store, &a, &me, &mut report)?.is_some()
-        || send::send(store, &a, share, &me, publish, &mut report)?.is_some();
+    // Receive first: a member's delta under an epoch this fold does not know freezes publishing
+    // (the share may be withholding a revocation, F3), so it must be seen before sending.
+    let mut stopped = high_water::check(store, &a, &me, &mut report)?.is_some();
     stopped |= receive::receive(store, &a, share, &me, &mut report)?.is_some();
+    let frozen = report.waiting.iter().any(|w| w.state == "unknown_epoch");
+    if frozen {
+        let detail = "another member wrote under a key epoch this device has not seen: the share may be hiding a \
+                      change of the group's membership. Nothing is sent until this device sees it; compare the roster \
+                      head words with a coordinator by phone";
+        raise(store, &a, &me, 0, "roster_behind", detail, &mut report.alarms)?;
+    }
+    let publish = publish && roster.epoch.is_some() && !frozen;
+    if !stopped {
+        stopped = send::send(store, &a, share, &me, publish, &mut report)?.is_some();
+    }
     if stopped {
         let detail = "a copy of this vault wrote under this device's identity: it writes nothing more under it. \
                       Leave the group from this device (`casebook share leave`) and join again with a new invite";

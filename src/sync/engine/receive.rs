@@ -401,17 +401,28 @@ pub(super) fn verify_header<'a>(a: &Attached, peer: &Peer, bytes: &'a [u8]) -> R
     if h.group != a.group {
         return Err("a delta of another sync group".into());
     }
-    if a.keys_for(h).is_none() {
-        return Err(match a.roster {
-            None => format!("key epoch {} is not one this vault holds", h.epoch),
-            Some(_) => "its epoch is not one of the group's roster that this device holds a key for".into(),
-        });
-    }
     if h.device != peer.id {
         return Err(format!("a delta of device {} in the folder of device {}", hex(&h.device), hex(&peer.id)));
     }
+    // A roster group checks the signature first: a member's delta under an epoch this device's
+    // fold does not know means the roster moved on without this device seeing it.
+    if a.roster.is_some() {
+        let parts = seal::verify_delta(&peer.key, bytes).map_err(|b| b.0)?;
+        if a.keys_for(&parts.header).is_none() {
+            return Err(UNKNOWN_EPOCH.into());
+        }
+        return Ok(parts);
+    }
+    if a.keys_for(h).is_none() {
+        return Err(format!("key epoch {} is not one this vault holds", h.epoch));
+    }
     seal::verify_delta(&peer.key, bytes).map_err(|b| b.0)
 }
+
+/// What [`verify_header`] says of a member's delta under an epoch this device cannot read.
+pub(super) const UNKNOWN_EPOCH: &str =
+    "it is written under an epoch of the group's roster that this device has not seen: the share may be \
+     withholding roster entries";
 
 #[allow(clippy::too_many_arguments)]
 fn try_apply(
@@ -438,6 +449,7 @@ fn try_apply(
     }
     let parts = match verify_header(a, peer, &bytes) {
         Ok(p) => p,
+        Err(p) if p == UNKNOWN_EPOCH => return Ok(Outcome::Wait("unknown_epoch", format!("delta {seq}: {p}"))),
         Err(p) => return Ok(Outcome::Reject(p)),
     };
     let header = &parts.header;
