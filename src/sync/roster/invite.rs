@@ -214,3 +214,73 @@ pub fn normalise_code(typed: &str) -> Option<String> {
         digits.as_bytes().chunks(6).map(|c| std::str::from_utf8(c).expect("digits")).collect::<Vec<_>>().join("-")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invite() -> InviteV2 {
+        InviteV2 {
+            genesis: [1; 32],
+            invite: [2; 16],
+            invite_secret: [3; 32],
+            request_box: BoxSecret::from_bytes([4; 32]).public(),
+            inviter: [5; 16],
+            expires_ms: 1_800_000_000_000,
+        }
+    }
+
+    #[test]
+    fn a_request_round_trips_and_every_change_is_refused() {
+        let inv = invite();
+        let invite_sign = SigningKey::from_bytes(&inv.invite_secret).verifying_key().to_bytes();
+        let joiner = SigningKey::from_bytes(&[8; 32]);
+        let bytes = make_request(&inv, &joiner, &BoxSecret::from_bytes([9; 32]), "Boris").unwrap();
+        let r = decode_request(&bytes, &invite_sign).unwrap();
+        assert_eq!(encode_request(&r), bytes);
+        assert_eq!(request_label(&r, &BoxSecret::from_bytes([4; 32])).unwrap(), "Boris");
+        assert!(request_label(&r, &BoxSecret::from_bytes([6; 32])).is_err(), "another key opened the label");
+        // Not made from this invite: another invite key.
+        let other = SigningKey::from_bytes(&[7; 32]).verifying_key().to_bytes();
+        assert!(decode_request(&bytes, &other).unwrap_err().0.contains("invite's key"));
+        // Any flipped byte, a trailing byte, a cut.
+        for i in (8..bytes.len()).step_by(7) {
+            let mut b = bytes.clone();
+            b[i] ^= 1;
+            assert!(decode_request(&b, &invite_sign).is_err(), "byte {i} changed and still accepted");
+        }
+        assert!(decode_request(&[&bytes[..], &[0]].concat(), &invite_sign).is_err());
+        assert!(decode_request(&bytes[..bytes.len() - 1], &invite_sign).is_err());
+        // A small-order X25519 key of the joiner is refused, even validly signed.
+        let mut r2 = r.clone();
+        r2.joiner_box = [0; 32];
+        let signed = request_signed(&r2);
+        r2.joiner_signature = crypt::sign(&joiner, &signed);
+        r2.invite_signature = crypt::sign(&SigningKey::from_bytes(&inv.invite_secret), &signed);
+        assert!(decode_request(&encode_request(&r2), &invite_sign).unwrap_err().0.contains("small order"));
+    }
+
+    #[test]
+    fn an_invite_opens_with_its_key_only_and_asks_for_bounded_work() {
+        let head = InviteHead { m_kib: 8192, t: 1, p: 1, salt: [1; 16], nonce: [2; 24] };
+        let bytes = encode_invite(&head, &[9; 32], &invite());
+        assert_eq!(bytes.len(), INVITE2_LEN);
+        assert!(open_invite(&bytes, &[9; 32]).unwrap() == invite());
+        assert!(matches!(open_invite(&bytes, &[8; 32]), Err(None)), "a wrong key is a wrong key");
+        let greedy = encode_invite(&InviteHead { m_kib: 2_097_152, ..head }, &[9; 32], &invite());
+        assert!(invite_head(&greedy).unwrap_err().0.contains("more work"));
+        let text = invite_to_text(&bytes);
+        assert!(text.starts_with("CASEBOOK-INVITE-2:"));
+    }
+
+    #[test]
+    fn codes_are_four_groups_of_six_digits_and_typed_forms_normalise() {
+        let c = code(&[1; 32], &[2; 16], &[3; 32]);
+        assert_eq!(c.len(), 27);
+        assert!(c.split('-').all(|g| g.len() == 6 && g.bytes().all(|b| b.is_ascii_digit())));
+        assert_eq!(normalise_code(&c.replace('-', " ")).as_deref(), Some(c.as_str()));
+        assert_eq!(normalise_code(&c.replace('-', "")).as_deref(), Some(c.as_str()));
+        assert_eq!(normalise_code("12345-123456-123456-123456"), None);
+        assert_ne!(code(&[1; 32], &[2; 16], &[4; 32]), c);
+    }
+}
