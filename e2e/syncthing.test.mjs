@@ -3,7 +3,8 @@
 // each syncing one folder, and two vaults driven through the `casebook` CLI.
 // Device A creates the share in folder 1, device B joins from folder 2, a case crosses, a
 // concurrent edit converges with the conflict on both sides, Syncthing's own files are never
-// reported as problems, a vault restored from a backup on B is caught before it writes, and
+// reported as problems, a vault restored from a backup on B is caught before it writes and,
+// joining again, loses nothing, and
 // the share holds no plaintext. Every wait is bounded and asks Syncthing's REST API whether
 // the folder is in sync (never a bare sleep); processes are stopped by pid.
 // Run by scripts/test-syncthing.sh.
@@ -232,12 +233,12 @@ test("Syncthing's own files are never reported as problems", async () => {
   rmSync(join(dir, devFolder, '.syncthing.000000000009.delta.tmp'));
 });
 
-test('a vault restored from a backup on B is caught before it writes under its old identity', async () => {
+test('a vault restored from a backup on B is caught before it writes, joins again and loses nothing', async () => {
   // The whole home folder is backed up and restored, the high-water mark with it, so that
   // only the share can tell (the mark's own path is tested in tests/sync_high_water.rs). In a
-  // group with a roster the restored vault writes nothing more under the device it was: it is
-  // told to leave and join again (docs/formats/roster.md section 4.1: a second version of its
-  // history would be a fork that removes it).
+  // group with a roster the restored vault writes nothing more under the device it was: it
+  // leaves and joins again as a new device (docs/formats/roster.md section 4.1: a second version
+  // of its history would be a fork that removes it), and its unsent edit goes out then.
   const saved = ['vault-b', 'state-b'].map((d) => [join(home, d), join(home, `${d}-backup`)]);
   for (const [live, backup] of saved) cpSync(live, backup, { recursive: true });
   cb('b', ['case', 'update', caseId, '--json', '-'], JSON.stringify({ city: 'Батуми' }));
@@ -258,6 +259,27 @@ test('a vault restored from a backup on B is caught before it writes under its o
   const a = syncJson('a');
   assert.ok(!a.alarms.some((x) => x.kind === 'fork'), `no fork reached A: ${JSON.stringify(a.alarms)}`);
   assert.equal(JSON.parse(cb('a', ['case', 'show', caseId, '--json'])).city, 'Батуми');
+  // B leaves and joins again as a new device: its unsent edit is not lost.
+  cb('b', ['share', 'leave', '--reason', 'restored from a backup']);
+  const weak = ['--kdf-memory-mib', '8', '--kdf-iterations', '1', '--kdf-parallelism', '1'];
+  cb('a', ['share', 'invite', '--out', join(home, 'invite-again.txt'), ...weak]);
+  await settled();
+  const joined = cb('b', ['share', 'join', nodes[1].dir, '--invite', join(home, 'invite-again.txt')]);
+  const code = joined.match(/^code: ([0-9-]+)$/m)[1];
+  await settled();
+  syncJson('a');
+  const requests = JSON.parse(cb('a', ['share', 'requests', '--json']));
+  cb('a', ['share', 'approve', requests[0].device, '--code', code]);
+  await settled();
+  syncJson('b');
+  const again = syncJson('b');
+  assert.deepEqual(again.problems, [], JSON.stringify(again.problems));
+  await settled();
+  syncJson('a');
+  const conflicts = JSON.parse(cb('a', ['conflicts', 'list', '--json'])).filter((c) => c.field === 'city');
+  const cities = conflicts.flatMap((c) => c.values.map((v) => v.value));
+  const shown = JSON.parse(cb('a', ['case', 'show', caseId, '--json'])).city;
+  assert.ok([shown, ...cities].includes('Кутаиси'), `the restored vault's edit reached A: ${shown}, ${cities}`);
 });
 
 test('the share holds no plaintext', () => {

@@ -267,3 +267,33 @@ fn a_device_shown_no_revocation_publishes_nothing_once_a_newer_epoch_reaches_it(
     c.sync();
     assert_eq!(cases(&c.store), before, "the revoked device read a case written after its revocation");
 }
+
+#[test]
+fn a_device_that_left_joins_again_as_a_new_device_and_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut g = create(tmp.path(), &share);
+    let (mut b, code) = join(tmp.path(), &share, "Boris", 2, &g.invite);
+    approve(&mut g.a, &code);
+    b.sync();
+    add_cases(&mut b, "Sent before leaving", 1);
+    b.sync();
+    let old_id = engine::status(&b.store).unwrap().devices.into_iter().find(|d| d.this_device).unwrap().device;
+    members::leave(&mut b.store, "back from a border search").unwrap();
+    add_cases(&mut b, "Written while out of the group", 1);
+    g.a.sync();
+    assert_eq!(cases(&g.a.store), 1);
+    // A new invite; the same vault joins as a new device and is approved with its code.
+    let invite = members::invite(&mut g.a.store, &pass(WORDS), WEAK).unwrap();
+    let joined = members::join(&mut b.store, &share, &invite, &pass(WORDS), None).unwrap();
+    assert_ne!(joined.attachment.device_id, old_id, "a new identity");
+    approve(&mut g.a, &joined.code);
+    b.sync();
+    b.sync();
+    g.a.sync();
+    assert_eq!(cases(&g.a.store), 2, "the change written while out of the group was lost");
+    assert_eq!(cases(&b.store), 2);
+    assert_eq!(engine::status(&b.store).unwrap().state.as_deref(), Some("member"));
+    // A second join while a member is refused.
+    assert!(members::join(&mut b.store, &share, &invite, &pass(WORDS), None).is_err());
+}

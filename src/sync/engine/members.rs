@@ -221,7 +221,13 @@ pub fn join(
     passphrase: &Passphrase,
     label: Option<&str>,
 ) -> Result<Joined> {
-    refuse_if_attached(store)?;
+    // A device that left this group (after a border search, or because a copy of its vault
+    // wrote under its id) joins again as a new device; any other attachment is refused.
+    let rejoin = match super::attached(store)? {
+        Some(a) if a.roster.as_ref().is_some_and(|s| s.state == "removed") => Some(a),
+        Some(_) => return refuse_if_attached(store).map(|_| unreachable!("attached")),
+        None => None,
+    };
     let text = invite_text.trim_start_matches('\u{feff}').trim();
     if text
         .get(..invite::INVITE_TEXT_PREFIX_V2.len())
@@ -250,6 +256,9 @@ pub fn join(
         ));
     }
     let group = crypt::group_of(&secret.genesis);
+    if rejoin.as_ref().is_some_and(|a| a.group != group) {
+        return refuse_if_attached(store).map(|_| unreachable!("attached"));
+    }
     let share = Share::open_with(dir, store.share_io())?;
     match share.read_marker()? {
         Some(m) if format::decode_marker(&m).ok() == Some(group) => {}
@@ -277,8 +286,13 @@ pub fn join(
         .map_err(|b| Error::invalid("invite", &b.0))?;
     let request_id = invite::request_id(&request);
     let code = invite::code(&secret.genesis, &secret.invite, &request_id);
-    become_device(store, &me)?;
-    let a = attach_roster(store, dir, group, &seed, &secret.genesis, boxs.expose(), "pending")?;
+    let a = match rejoin {
+        Some(old) => rejoin_as(store, &old, &me, &seed, boxs.expose())?,
+        None => {
+            become_device(store, &me)?;
+            attach_roster(store, dir, group, &seed, &secret.genesis, boxs.expose(), "pending")?
+        }
+    };
     RosterDb::of(store).set_request(a.idx, &secret.invite, &request_id, &code)?;
     share.write_own(&me, &share::request_name(&secret.invite), &request, store.entropy.as_mut())?;
     Ok(Joined {
@@ -286,6 +300,39 @@ pub fn join(
         state: "pending".into(),
         code,
     })
+}
+
+/// The vault continues in the same group as a new device (as `identity::renew` does for a group
+/// without a roster): its old identity becomes a peer, applied as far as this vault sent, so
+/// what a copy of the vault wrote under it is applied here like anybody's; its changes not sent
+/// yet move to the new device, and go out once the new device is approved.
+fn rejoin_as(store: &mut Store, old: &Attached, me: &DeviceId, seed: &[u8; 32], boxs: &[u8; 32]) -> Result<Attached> {
+    let old_idx = store.device;
+    let old_public = old.signing.verifying_key().to_bytes();
+    let (kept_seq, kept_change, kept_hash) = SyncDb::of(store).sent_before(old.idx, u64::MAX >> 1)?;
+    let now = store.clock.now_ms() as i64;
+    let share = old.idx;
+    let new = store.write(|w| {
+        let (new, label, records) = w.move_to_new_device(old_idx, me, kept_change)?;
+        w.replay_records(&records)?;
+        let db = SyncDb::in_write(w);
+        db.insert_peer(
+            share,
+            old_idx,
+            &old_public,
+            label.as_deref(),
+            format::READER,
+            now,
+            Some((kept_seq, &kept_hash)),
+        )?;
+        db.forget_received_after(share, old_idx, kept_seq)?;
+        db.forget_sent(share)?;
+        db.set_identity(share, seed, kept_change)?;
+        RosterDb::in_write(w).restart(share, boxs)?;
+        Ok(new)
+    })?;
+    store.device = new;
+    require_attached(store)
 }
 
 /// `share requests`: join requests waiting for this device's answer.

@@ -94,6 +94,16 @@ impl RosterDb<'_> {
             .optional()?)
     }
 
+    /// This device starts again in the group as a new device: a new box key, pending, no entries.
+    pub(super) fn restart(&self, share: i64, box_secret: &[u8; 32]) -> Result<()> {
+        self.0.execute(
+            "UPDATE sync_roster SET box_secret = ?1, state = 'pending', entry_seq = 0, entry_prev = NULL, \
+             entry_bytes = NULL, invite = NULL, request = NULL, code = NULL, head_at = NULL WHERE share = ?2",
+            params![&box_secret[..], share],
+        )?;
+        Ok(())
+    }
+
     pub(super) fn set_state(&self, share: i64, state: &str) -> Result<()> {
         self.0.execute("UPDATE sync_roster SET state = ?1 WHERE share = ?2", params![state, share])?;
         Ok(())
