@@ -311,8 +311,11 @@ describe('sync screen, attached', () => {
     expect(screen.getByTestId('invite-text')).toHaveAttribute('readonly');
     expect(screen.getByTestId('invite-passphrase')).toHaveTextContent(FAKE_INVITE_PASSPHRASE);
     expect(screen.getByTestId('invite-warning')).toHaveTextContent('two different channels');
-    // No clipboard in the test browser: Copy selects the text instead.
-    await fireEvent.click(screen.getByTestId('copy-passphrase'));
+    // The words are read out: no Copy button for them. No clipboard in the test browser: Copy
+    // selects the invite text instead.
+    expect(screen.queryByTestId('copy-passphrase')).toBeNull();
+    expect(screen.getByTestId('invite-card')).toHaveTextContent('Read these words out by voice');
+    await fireEvent.click(screen.getByTestId('copy-invite'));
     expect(await screen.findByText(/press Ctrl\+C/)).toBeInTheDocument();
     await fireEvent.click(screen.getByTestId('invite-done'));
     expect(screen.queryByTestId('invite-text')).toBeNull();

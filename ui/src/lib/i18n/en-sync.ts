@@ -105,12 +105,13 @@ export const enSync = {
     '“Missing update” means a later update of that device is on the share but an earlier one is not. It may still be on its way; if it stays missing, someone may have removed it: tell your coordinator.',
   'sync.invite_title': 'Invite a device',
   'sync.invite_intro':
-    'An invite lets one more computer join this group. You get two things: the invite text and a one-time passphrase.',
+    'An invite lets one more computer ask to join this group. You get two things: the invite text and one-time words. Nothing of the group reaches that computer until you approve it with the code its person reads out to you.',
   'sync.invite_make': 'Make an invite',
   'sync.inviting': 'Making the invite…',
-  'sync.invite_warning': 'Send the invite text and the passphrase by two different channels.',
+  'sync.invite_warning':
+    'Give the invite text and the words by two different channels: read the words out by voice.',
   'sync.invite_warning_more':
-    'For example, the invite by e-mail and the passphrase read out on a call or sent in Signal. Anyone who gets both can join the group and read every case.',
+    'For example, the invite by e-mail or Signal and the words on a call with someone you recognise. Whoever gets both can only ask to join: they are in only once you approve them with their code.',
   'sync.invite_step_text': '1. Invite text',
   'sync.invite_step_passphrase': '2. One-time passphrase',
   'sync.copy': 'Copy',
@@ -211,4 +212,8 @@ export const enSync = {
     'The group recovery key was used to change who is in the group. If nobody in your organisation did this, the key was stolen: tell your coordinator at once.',
   'alarm.revocation_cycle':
     'Devices of the group removed each other, so all of them are out. The organisation’s lead can bring the right ones back with the recovery key. Tell your coordinator.',
+  'sync.invite_words_voice':
+    'Read these words out by voice to the person who joins. Do not copy them or send them in writing.',
+  'sync.copied_cleared':
+    'Copied: the clipboard is emptied again in 30 seconds',
 } as const satisfies Record<string, string>;

@@ -246,8 +246,15 @@ export class SyncState {
     if (generation === this.generation) await this.load();
   }
 
+  /** Runs `f` at the next lock (a copied invite leaves the clipboard then). */
+  onClear(f: () => void): void {
+    this.atClear.push(f);
+  }
+  private atClear: (() => void)[] = [];
+
   /** Forgets everything (on lock); answers still on their way are dropped. */
   clear(): void {
+    for (const f of this.atClear.splice(0)) f();
     this.generation++;
     this.overview = null;
     this.loading = false;
