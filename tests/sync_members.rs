@@ -297,3 +297,38 @@ fn a_device_that_left_joins_again_as_a_new_device_and_loses_nothing() {
     // A second join while a member is refused.
     assert!(members::join(&mut b.store, &share, &invite, &pass(WORDS), None).is_err());
 }
+
+#[test]
+fn a_flood_of_roster_entries_is_read_at_most_64_at_a_time_and_changes_nothing() {
+    use casebook::sync::roster::{author, crypt, entry::Clear, entry::Sealed};
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut g = create(tmp.path(), &share);
+    let a_dir = std::fs::read_dir(&share).unwrap().filter_map(|e| e.ok()).find(|e| e.path().is_dir()).unwrap().path();
+    let genesis = crypt::entry_id(&std::fs::read(a_dir.join("genesis.roster")).unwrap());
+    let flood = share.join("00112233445566778899aabbccddeeff");
+    std::fs::create_dir_all(&flood).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
+    let epoch_key = author::new_epoch_key(&mut casebook::entropy::SeededEntropy::new(1));
+    let mut prev = [0u8; 32];
+    for seq in 1..=70u32 {
+        let a = author::Author {
+            group: crypt::group_of(&genesis),
+            device: [0x44; 16],
+            key: &key,
+            seq,
+            prev,
+            epoch: crypt::epoch_of(&genesis),
+            epoch_key: &epoch_key,
+            parents: vec![genesis],
+        };
+        let bytes =
+            author::write(&a, Clear::Head, &Sealed::Time(1), &mut casebook::entropy::SeededEntropy::new(seq as u64));
+        prev = crypt::entry_id(&bytes);
+        std::fs::write(flood.join(format!("{seq:012}.roster")), bytes).unwrap();
+    }
+    let report = g.a.sync();
+    let flooded = report.problems.iter().find(|p| p.file.starts_with("44444444")).map(|p| p.problem.clone());
+    assert!(flooded.is_some_and(|p| p.contains("more than 64")), "{:?}", report.problems);
+    assert_eq!(engine::status(&g.a.store).unwrap().devices.len(), 1);
+}

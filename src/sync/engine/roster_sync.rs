@@ -98,6 +98,37 @@ pub(super) fn gather(share: &Share) -> Result<(Vec<Vec<u8>>, Vec<RequestFile>)> 
     Ok((entries, requests))
 }
 
+/// New entries (not folded before) taken from one author in one sync; the rest wait for later
+/// syncs, so a member writing a flood of entries costs each sync a bounded amount of checking
+/// (docs/formats/roster.md section 2: delayed, never refused).
+pub const NEW_ENTRIES_PER_SYNC: usize = 64;
+
+/// Keeps every entry folded before and, per author, its first [`NEW_ENTRIES_PER_SYNC`] new ones
+/// (lowest numbers first, so its chain goes on); gives the authors that had more.
+fn cap_new_entries(files: Vec<Vec<u8>>, verified: &Verified) -> (Vec<Vec<u8>>, Vec<DeviceId>) {
+    let mut fresh: BTreeMap<DeviceId, Vec<(u32, Vec<u8>)>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let id = crypt::entry_id(&f);
+        match entry::decode(&f) {
+            Ok(e) if !verified.contains_key(&id) && e.author != [0; 16] => {
+                fresh.entry(e.author).or_default().push((e.seq, f))
+            }
+            _ => out.push(f),
+        }
+    }
+    let mut flooding = Vec::new();
+    for (author, mut list) in fresh {
+        list.sort_by_key(|(seq, _)| *seq);
+        if list.len() > NEW_ENTRIES_PER_SYNC {
+            flooding.push(author);
+            list.truncate(NEW_ENTRIES_PER_SYNC);
+        }
+        out.extend(list.into_iter().map(|(_, f)| f));
+    }
+    (out, flooding)
+}
+
 /// Reads the roster and the requests, opens this device's boxes, folds, and settles what the
 /// fold says. Leaves the fold in `a.roster` and the current epoch's keys in `a.keys`.
 pub(super) fn refresh(store: &mut Store, a: &mut Attached, share: &Share, report: &mut SyncReport) -> Result<()> {
@@ -112,6 +143,17 @@ pub(super) fn refresh(store: &mut Store, a: &mut Attached, share: &Share, report
     let (files, requests) = gather(share)?;
     let side = a.roster.as_mut().expect("a roster group");
     let group = a.group;
+    let (files, flooding) = cap_new_entries(files, &side.verified);
+    for author in flooding {
+        let detail = format!(
+            "device {} wrote more than {NEW_ENTRIES_PER_SYNC} new membership entries at once: the rest are read at later \
+             syncs. A device that keeps doing this should be revoked",
+            hex(&author)
+        );
+        report
+            .problems
+            .push(super::Problem { file: format!("{}/*.roster", share::device_dir_name(&author)), problem: detail });
+    }
     let decoded: Vec<(EntryId, entry::Entry)> =
         files.iter().filter_map(|f| entry::decode(f).ok().map(|e| (crypt::entry_id(f), e))).collect();
     for complaint in side.keyring.unlock(&group, &me, &side.box_secret, &decoded) {
