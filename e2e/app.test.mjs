@@ -256,16 +256,7 @@ test('sync: a share in a temp folder, a new case sent, the device listed, an inv
   await shot('sync-recovery-key.png');
   await $('recovery-key-kept').click();
 
-  await $('nav-new').click();
-  await $('intake-full_name').waitForDisplayed();
-  await $('intake-full_name').setValue('Мария Соколова');
-  await $('intake-save').click();
-  await $('stage-select').waitForDisplayed({ timeout: 10000 });
-
-  await $('nav-sync').click();
-  await $('sync-now').waitForDisplayed({ timeout: 10000 });
-  await $('sync-now').click();
-  await waitText('summary-sent', 'Sent', 30000);
+  await addCaseAndSync('Мария Соколова');
   assert.match(await textOf('summary-sent'), /Sent \d+ changes? to the share/);
   await waitText('devices', 'Field laptop');
   await waitText('devices', 'this computer');
@@ -288,6 +279,19 @@ test('sync: a share in a temp folder, a new case sent, the device listed, an inv
   assert.match(invite.words, /^[a-z]{6}(-[a-z]{6}){3}$/);
   await $('invite-done').click();
 });
+
+/** A new case from the intake form, then "Sync now" until it is sent. */
+async function addCaseAndSync(name) {
+  await $('nav-new').click();
+  await $('intake-full_name').waitForDisplayed();
+  await $('intake-full_name').setValue(name);
+  await $('intake-save').click();
+  await $('stage-select').waitForDisplayed({ timeout: 10000 });
+  await $('nav-sync').click();
+  await $('sync-now').waitForDisplayed({ timeout: 10000 });
+  await $('sync-now').click();
+  await waitText('summary-sent', 'Sent', 30000);
+}
 
 /** Runs the CLI as the second device (its own vault, the same share). */
 function second(args, input) {
@@ -527,15 +531,7 @@ test('a coordinator revokes the second device: it gets nothing written afterward
   await $('revoke-confirm-button').click();
   await browser.waitUntil(async () => !(await $('revoke-confirm').isExisting()), { timeout: 30000 });
   await waitText('devices', 'removed', 15000);
-  await $('nav-new').click();
-  await $('intake-full_name').waitForDisplayed();
-  await $('intake-full_name').setValue('Павел Воронин');
-  await $('intake-save').click();
-  await $('stage-select').waitForDisplayed({ timeout: 10000 });
-  await $('nav-sync').click();
-  await $('sync-now').waitForDisplayed({ timeout: 10000 });
-  await $('sync-now').click();
-  await waitText('summary-sent', 'Sent', 30000);
+  await addCaseAndSync('Павел Воронин');
   second(['sync']);
   const names = JSON.parse(second(['case', 'list', '--json'])).map((c) => c.full_name);
   assert.ok(!names.includes('Павел Воронин'), `the revoked device read a new case: ${names.join(', ')}`);

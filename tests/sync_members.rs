@@ -162,6 +162,15 @@ fn a_sybil_folder_with_deltas_is_ignored_and_reported() {
     assert_eq!(cases(&b.store), 1);
 }
 
+/// A group of A and an approved B that has synced once.
+fn pair(root: &Path, share: &Path) -> (Group, Replica) {
+    let mut g = create(root, share);
+    let (mut b, code) = join(root, share, "Boris", 2, &g.invite);
+    approve(&mut g.a, &code);
+    b.sync();
+    (g, b)
+}
+
 /// Approves `r` (joined with `code`) from `a`.
 fn approve(a: &mut Replica, code: &str) {
     a.sync();
@@ -173,10 +182,7 @@ fn approve(a: &mut Replica, code: &str) {
 fn a_cutoff_at_the_seizure_time_rolls_back_what_came_later_and_accept_brings_it_back() {
     let tmp = tempfile::tempdir().unwrap();
     let share = tmp.path().join("share");
-    let mut g = create(tmp.path(), &share);
-    let (mut b, code) = join(tmp.path(), &share, "Boris", 2, &g.invite);
-    approve(&mut g.a, &code);
-    b.sync();
+    let (mut g, mut b) = pair(tmp.path(), &share);
     add_cases(&mut b, "Before the seizure", 1);
     b.sync();
     b.clock.advance(60_000);
@@ -272,10 +278,7 @@ fn a_device_shown_no_revocation_publishes_nothing_once_a_newer_epoch_reaches_it(
 fn a_device_that_left_joins_again_as_a_new_device_and_loses_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let share = tmp.path().join("share");
-    let mut g = create(tmp.path(), &share);
-    let (mut b, code) = join(tmp.path(), &share, "Boris", 2, &g.invite);
-    approve(&mut g.a, &code);
-    b.sync();
+    let (mut g, mut b) = pair(tmp.path(), &share);
     add_cases(&mut b, "Sent before leaving", 1);
     b.sync();
     let old_id = engine::status(&b.store).unwrap().devices.into_iter().find(|d| d.this_device).unwrap().device;

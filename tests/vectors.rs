@@ -326,6 +326,18 @@ fn roster_vectors() {
 // ---------------------------------------------------------------------------------------------
 // The generators of header/ and roster/ (run by hand; their output is committed).
 
+/// Bytes as hex, 32 to a line (the body of a generated vector).
+fn hex_lines(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for line in bytes.chunks(32) {
+        for b in line {
+            let _ = write!(text, "{b:02x}");
+        }
+        text.push('\n');
+    }
+    text
+}
+
 #[path = "vectors/generate_roster.rs"]
 mod generate_roster;
 
@@ -344,12 +356,7 @@ fn regenerate_roster_vectors() {
         }
         let _ = writeln!(text, "comment: {}", out.comment);
         text.push_str("---\n");
-        for line in out.bytes.chunks(32) {
-            for b in line {
-                let _ = write!(text, "{b:02x}");
-            }
-            text.push('\n');
-        }
+        text.push_str(&hex_lines(&out.bytes));
         std::fs::write(dir.join(format!("{}.txt", out.name)), text).expect("write vector");
     }
 }
@@ -376,12 +383,7 @@ fn regenerate_header_vectors() {
         }
         let _ = writeln!(text, "comment: {}", out.comment);
         text.push_str("---\n");
-        for line in out.bytes.chunks(32) {
-            for b in line {
-                let _ = write!(text, "{b:02x}");
-            }
-            text.push('\n');
-        }
+        text.push_str(&hex_lines(&out.bytes));
         std::fs::write(dir.join(format!("{}.txt", out.name)), text).expect("write vector");
     }
 }

@@ -259,22 +259,7 @@ pub fn join(
     if rejoin.as_ref().is_some_and(|a| a.group != group) {
         return refuse_if_attached(store).map(|_| unreachable!("attached"));
     }
-    let share = Share::open_with(dir, store.share_io())?;
-    match share.read_marker()? {
-        Some(m) if format::decode_marker(&m).ok() == Some(group) => {}
-        Some(_) => {
-            return Err(Error::ShareUnreachable {
-                path: dir.to_path_buf(),
-                reason: "this folder is the share of another group than the invite's".into(),
-            })
-        }
-        None => {
-            return Err(Error::ShareUnreachable {
-                path: dir.to_path_buf(),
-                reason: format!("it has no {} file: it is not a Casebook share (or not synced yet)", share::MARKER),
-            })
-        }
-    }
+    let share = super::share_of_group(store, dir, &group)?;
     if let Some(l) = label {
         super::set_label(store, l)?;
     }

@@ -246,22 +246,7 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     if secret.inviter == me {
         return Err(Error::invalid("invite", "it was made by this vault; use it on another device"));
     }
-    let share = Share::open_with(dir, store.share_io())?;
-    match share.read_marker()? {
-        Some(m) if format::decode_marker(&m).ok() == Some(secret.group) => {}
-        Some(_) => {
-            return Err(Error::ShareUnreachable {
-                path: dir.to_path_buf(),
-                reason: "this folder is the share of another group than the invite's".into(),
-            })
-        }
-        None => {
-            return Err(Error::ShareUnreachable {
-                path: dir.to_path_buf(),
-                reason: format!("it has no {} file: it is not a Casebook share (or not synced yet)", share::MARKER),
-            })
-        }
-    }
+    let share = share_of_group(store, dir, &secret.group)?;
     let a = attach(store, secret.group, secret.epoch, &secret.group_key, dir)?;
     // The inviter's key comes from the invite, so the share cannot substitute its record.
     store.write(|w| {
@@ -270,6 +255,18 @@ pub fn join(store: &mut Store, dir: &Path, invite_text: &str, passphrase: &Passp
     })?;
     publish_record(store, &a, &share, &me)?;
     Ok(Attachment { group_id: hex(&a.group), path: a.path.display().to_string(), device_id: hex(&me) })
+}
+
+/// The share folder at `dir`, when its marker names `group` (the invite's): a joiner's check that
+/// it was pointed at the right folder (the marker proves nothing; it catches a wrong folder).
+fn share_of_group(store: &Store, dir: &Path, group: &[u8; 16]) -> Result<Share> {
+    let share = Share::open_with(dir, store.share_io())?;
+    let reason = match share.read_marker()? {
+        Some(m) if format::decode_marker(&m).ok() == Some(*group) => return Ok(share),
+        Some(_) => "this folder is the share of another group than the invite's".to_string(),
+        None => format!("it has no {} file: it is not a Casebook share (or not synced yet)", share::MARKER),
+    };
+    Err(Error::ShareUnreachable { path: dir.to_path_buf(), reason })
 }
 
 struct Peer {
