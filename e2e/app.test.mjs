@@ -527,6 +527,7 @@ test('a coordinator revokes the second device: it gets nothing written afterward
   await $('revoke-confirm').waitForDisplayed();
   await waitText('revoke-confirm', 'Syncthing');
   await $('revoke-reason').setValue('laptop seized at the border');
+  await $('revoke-confirm-button').scrollIntoView();
   await shot('sync-revoke.png');
   await $('revoke-confirm-button').click();
   await browser.waitUntil(async () => !(await $('revoke-confirm').isExisting()), { timeout: 30000 });
