@@ -69,6 +69,7 @@ fn invite_join_approve_with_the_code_then_revoke() {
     let st = engine::status(&b.store).unwrap();
     assert_eq!(st.state.as_deref(), Some("member"));
     assert!(st.epoch.is_some() && st.roster_head.is_some());
+    assert_eq!(st.approved_by.as_deref(), Some("Anna, Yerevan"), "the joiner is told who approved it");
     add_cases(&mut b, "From Boris", 1);
     b.sync();
     g.a.sync();

@@ -256,6 +256,9 @@ pub fn share_status(s: &casebook::sync::engine::Status, json: bool) {
     if let Some(state) = &s.state {
         println!("this device: {state}");
     }
+    if let Some(by) = &s.approved_by {
+        println!("approved by: {by} (if that is not the coordinator you spoke to, tell your coordinator at once)");
+    }
     if let Some(code) = &s.code {
         println!("code: {code} (read it out by voice to the person who invited you)");
     }

@@ -130,6 +130,10 @@ pub struct Status {
     /// While pending: the code to read out to the approver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Once approved: the label of the device that approved this one (F16: if it is not the
+    /// coordinator the person spoke to, somebody else approved it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     /// The epoch the group writes under (32 hex digits), `null` while a rotation is needed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub epoch: Option<String>,

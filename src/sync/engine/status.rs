@@ -60,13 +60,21 @@ pub fn status(store: &Store) -> Result<Status> {
         });
     }
     let alarms = SyncDb::of(store).open_alarms(a.idx)?;
-    let (mut state, mut code, mut epoch, mut roster_head) = (None, None, None, None);
+    let (mut state, mut code, mut epoch, mut roster_head, mut approved_by) = (None, None, None, None, None);
     if let (Some(side), Some(share)) = (&a.roster, &share) {
         let roster = roster_sync::peek(side, share);
         state = Some(if side.state == "removed" { "revoked".to_string() } else { side.state.clone() });
         code = (side.state == "pending").then(|| side.code.clone()).flatten();
         if let Some(r) = &roster {
             epoch = r.epoch.map(|e| hex(&e));
+            approved_by = r.devices.get(&me).and_then(|d| d.approved_by).map(|by| {
+                let label = r.devices.get(&by).map(|d| d.label.clone()).unwrap_or_default();
+                if label.is_empty() {
+                    hex(&by)[..8].to_string()
+                } else {
+                    label
+                }
+            });
             roster_head = Some(roster_sync::head_words(&r.heads));
             // Devices the roster admitted that this vault has not synced with yet.
             for id in r.devices.keys() {
@@ -114,6 +122,7 @@ pub fn status(store: &Store) -> Result<Status> {
         conflicts: conflict_count(store)?,
         state,
         code,
+        approved_by,
         epoch,
         roster_head,
     })

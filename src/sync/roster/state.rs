@@ -46,6 +46,8 @@ pub struct Device {
     pub last_entry: EntryId,
     /// Set when it is removed (revoked, left, forked).
     pub removed: Option<Cutoff>,
+    /// The device whose approval admitted it (none for the creator).
+    pub approved_by: Option<DeviceId>,
 }
 
 /// A counting invite.
@@ -112,6 +114,7 @@ pub(super) fn assemble(
     let mut promoted: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::from([(creator_id, vec![g.genesis])]);
     let mut demoted: BTreeMap<DeviceId, Vec<usize>> = BTreeMap::new();
     let mut labels: BTreeMap<DeviceId, String> = BTreeMap::new();
+    let mut approvers: BTreeMap<DeviceId, DeviceId> = BTreeMap::new();
     let mut invites = BTreeMap::new();
     let mut newest_head_ms = None;
     let mut last: BTreeMap<DeviceId, (u32, EntryId)> = BTreeMap::new();
@@ -133,6 +136,7 @@ pub(super) fn assemble(
             (Clear::Approve { joiner_sign, .. }, Some(Ok(Sealed::Approve { label, role }))) => {
                 let joiner = crypt::device_id(&group, joiner_sign);
                 labels.entry(joiner).or_insert_with(|| label.clone());
+                approvers.entry(joiner).or_insert(e.author);
                 if *role == Role::Coordinator {
                     promoted.entry(joiner).or_default().push(i);
                 }
@@ -200,6 +204,7 @@ pub(super) fn assemble(
                 last_seq,
                 last_entry,
                 removed: j.removed.get(id).cloned(),
+                approved_by: approvers.get(id).copied(),
             },
         );
     }

@@ -276,6 +276,8 @@ export interface SyncStatus {
   state?: 'pending' | 'member' | 'revoked';
   /** While pending: the code to read out to the person who invited this device. */
   code?: string;
+  /** Once approved: the device that approved this one. */
+  approved_by?: string;
   /** The epoch the group writes under (32 hex digits). */
   epoch?: string;
   /** The roster head as four words, to compare with a coordinator by phone. */

@@ -180,6 +180,15 @@ describe('sync screen, membership', () => {
     expect(screen.getAllByTestId('device-row')[1]).toHaveTextContent('removed');
   });
 
+  it('a joiner, once approved, is told who approved it', async () => {
+    await attached({}, (f) => {
+      f.requireShare().approvedBy = 'Anna laptop';
+      f.requireShare().role = 'member';
+    });
+    expect(screen.getByTestId('approved-by')).toHaveTextContent('approved by “Anna laptop”');
+    expect(screen.queryByTestId('make-invite')).toBeNull();
+  });
+
   it('reads in Russian', async () => {
     await attached({}, (f) => f.addJoinRequest(OTHER, 'Вера', FAKE_JOIN_CODE));
     setLanguage('ru');

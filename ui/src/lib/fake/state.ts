@@ -72,6 +72,8 @@ export interface FakeShare {
   /** This device in the group's roster: `pending` until approved. */
   state: 'pending' | 'member' | 'revoked';
   role: 'coordinator' | 'member';
+  /** Who approved this device (shown to the joiner once it is a member). */
+  approvedBy?: string;
   /** Join requests waiting for this device's answer (and the code each one's person reads out). */
   requests: { device: string; label: string; arrived_at: string; code: string }[];
 }

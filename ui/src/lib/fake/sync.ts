@@ -55,6 +55,7 @@ export async function overview(s: FakeState): Promise<SyncOverview> {
       conflicts: s.conflicts.length,
       state: share.state,
       ...(share.state === 'pending' ? { code: FAKE_JOIN_CODE } : {}),
+      ...(share.approvedBy ? { approved_by: share.approvedBy } : {}),
       epoch: '9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a49',
       roster_head: 'bamote-kinusa-dorive-pakelo',
     },

@@ -216,4 +216,6 @@ export const enSync = {
     'Read these words out by voice to the person who joins. Do not copy them or send them in writing.',
   'sync.copied_cleared':
     'Copied: the clipboard is emptied again in 30 seconds',
+  'sync.approved_by':
+    'This computer was approved by “{device}”. If that is not the coordinator you spoke to, tell your coordinator at once.',
 } as const satisfies Record<string, string>;
