@@ -426,3 +426,39 @@ mod converge {
         }
     }
 }
+
+/// An upgrade (section 6) counts only as the genesis creator's first entry: a member's, or the
+/// creator's later one, names no old group and opens no old key, in any delivery order.
+#[test]
+fn only_the_creators_first_entry_is_an_upgrade() {
+    use casebook::sync::roster::entry::{LegacyDevice, LegacyKey};
+    let upgrade = |group: u8| Clear::Upgrade {
+        legacy_group: [group; 16],
+        devices: vec![LegacyDevice {
+            device: [3; 16],
+            sign: ed25519_dalek::SigningKey::from_bytes(&[3; 32]).verifying_key().to_bytes(),
+            seq: 4,
+            delta: [5; 32],
+        }],
+    };
+    let old_key = |b: u8| Sealed::Legacy { epoch: 2, key: LegacyKey(zeroize::Zeroizing::new([b; 32])) };
+
+    // The creator's entry 1: the group is an upgrade of group 9, with its key.
+    let mut g = Group::create(31, "Creator");
+    g.write(0, upgrade(9), old_key(7), None, None);
+    let b = g.join(0, "B", Role::Coordinator);
+    g.write(b, upgrade(8), old_key(6), None, None);
+    let r = g.fold();
+    let legacy = r.legacy.as_ref().expect("the creator's upgrade counts");
+    assert_eq!((legacy.group, legacy.epoch, *legacy.key.0), ([9; 16], 2, [7; 32]));
+    assert_eq!(legacy.devices[&[3; 16]].seq, 4);
+    same_in_every_order(&g, 12);
+
+    // A coordinator that is not the creator, and the creator after its first entry: nothing.
+    let mut g = Group::create(32, "Creator");
+    let b = g.join(0, "B", Role::Coordinator);
+    g.write(b, upgrade(8), old_key(6), None, None);
+    g.write(0, upgrade(9), old_key(7), None, None);
+    assert!(g.fold().legacy.is_none(), "an upgrade that is not the creator's first entry counted");
+    same_in_every_order(&g, 12);
+}

@@ -135,6 +135,20 @@ fn cli_contract_create_invite_join_sync_status_conflicts() {
 }
 
 #[test]
+fn share_upgrade_exits_1_where_there_is_nothing_to_upgrade() {
+    let p = pair();
+    let out = p.a.run(&["share", "upgrade"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has a roster already"), "{err}");
+    let lone = Cli::new(&p.share.with_extension("lone"));
+    lone.init();
+    let out = lone.run(&["share", "upgrade"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not attached"), "a vault with no share");
+}
+
+#[test]
 fn sync_exits_1_when_the_share_is_gone_and_0_when_a_hostile_file_is_skipped() {
     let p = pair();
     add_case(&p.a, "Oleg");

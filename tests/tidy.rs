@@ -485,7 +485,7 @@ fn format_docs_carry_the_version_of_the_code() {
         ("docs/formats/vault.md", "casebook-vault", "src/vault/header.rs", "FORMAT_VERSION"),
         ("docs/formats/database.md", "casebook-database", "src/store/schema.rs", "VERSION"),
         ("docs/formats/delta.md", "casebook-sync", "src/sync/format/delta.rs", "DELTA_V2"),
-        ("docs/formats/roster.md", "casebook-roster", "src/sync/roster/entry.rs", "ROSTER_V1"),
+        ("docs/formats/roster.md", "casebook-roster", "src/sync/roster/entry.rs", "ROSTER_V2"),
     ] {
         let version = const_value(src_rel, constant);
         let want = format!("Format: {tag} v{version}");

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(entry::encode(&e), data, "a second encoding was accepted");
     }
     let _ = fold::check_alone(data);
-    for kind in 1..=11 {
+    for kind in 1..=12 {
         if let Ok(s) = entry::decode_sealed(kind, data) {
             assert_eq!(entry::encode_sealed(&s), data);
         }
@@ -46,4 +46,5 @@ fuzz_target!(|data: &[u8]| {
     files.push(data.to_vec());
     let r = fold::fold(&f.genesis, &files, &f.keys).expect("the genesis is there");
     assert_eq!(r.devices, f.roster.devices);
+    assert_eq!(r.legacy, f.roster.legacy, "a bad extra entry made the group an upgrade");
 });

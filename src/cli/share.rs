@@ -67,6 +67,9 @@ pub(super) enum ShareCommand {
     },
     /// Make a device a coordinator (who may invite, approve and revoke) or a member
     Role { device: String, role: String },
+    /// Move a group made by an older Casebook (no roster) to a group with one, run by the
+    /// person who becomes its first coordinator; every other device then joins again
+    Upgrade,
     /// Use the group recovery key (from --recovery-key-file or standard input, never the
     /// environment): remove a seized coordinator and void what it did, or re-admit a device
     #[command(name = "recover-group")]
@@ -242,6 +245,28 @@ pub(super) fn share_command(cli: &Cli, cmd: &ShareCommand) -> Result<()> {
             println!();
             println!("The recovery key you used no longer works. Its replacement (shown once; write it on paper, keep it offline):");
             println!("  {}", r.next_recovery_key.as_str());
+        }
+        ShareCommand::Upgrade => {
+            let mut store = open(cli)?;
+            let u = engine::upgrade::upgrade(&mut store)?;
+            println!(
+                "The group now has a roster (group {}); this device is its first coordinator.",
+                u.attachment.group_id
+            );
+            println!(
+                "What {} device(s) of the old group had written, as far as this vault had it, stays the group's history.",
+                u.old_devices
+            );
+            println!();
+            println!("Group recovery key (shown once; write it on paper and keep it offline, away from this laptop):");
+            println!("  {}", u.recovery_key.as_str());
+            println!("It re-admits devices when a coordinator's laptop is seized. It is not a vault passphrase.");
+            println!();
+            println!(
+                "Every other device must join again: make an invite for each (`casebook share invite --out FILE`), and \
+                 approve each with the code its person reads out to you. Until then they send and receive nothing; \
+                 nothing of theirs is lost."
+            );
         }
         ShareCommand::Role { device, role } => {
             let mut store = open(cli)?;

@@ -292,6 +292,29 @@ impl Share {
         })
     }
 
+    /// Replaces the share's marker (`share upgrade`: the folder becomes the share of the group
+    /// that replaces the old one): temp file, fsync, rename over it, so a reader sees one marker
+    /// or the other, never a part.
+    pub fn replace_marker(&self, marker: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+        let root = self.root.clone();
+        let tmp = temp_name(&root, MARKER, entropy);
+        let bytes = marker.to_vec();
+        self.io.run(&self.root, move || {
+            let target = root.join(MARKER);
+            let io = |e| Error::io(format!("cannot write {}", target.display()), e);
+            {
+                let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+                f.write_all(&bytes).map_err(io)?;
+                f.sync_all().map_err(io)?;
+            }
+            fs::rename(&tmp, &target).map_err(io)?;
+            if let Ok(d) = fs::File::open(&root) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })
+    }
+
     /// Removes temp files this device left in its own folder (a crash during a write).
     pub fn clean_own_temp(&self, device: &[u8; 16]) {
         let path = self.device_path(device);

@@ -6,7 +6,7 @@
 
 use casebook::sync::roster::author::{self, Author};
 use casebook::sync::roster::crypt;
-use casebook::sync::roster::entry::{self, Clear, Entry, RecoveryAction, Role, Sealed};
+use casebook::sync::roster::entry::{self, Clear, Entry, LegacyDevice, LegacyKey, RecoveryAction, Role, Sealed};
 use casebook::sync::roster::sim::Group;
 use ed25519_dalek::SigningKey;
 
@@ -158,6 +158,81 @@ pub fn all() -> Vec<Out> {
         resign(&mut bad_proof, &creator.sign),
     ));
 
+    // An upgrade (kind 12, version 2): the creator's entry 1 naming three devices of an old group.
+    let genesis_id = crypt::entry_id(&firsts["genesis"]);
+    let first = g.keys.get(&crypt::epoch_of(&genesis_id)).unwrap().clone();
+    let up_author = Author {
+        group: g.group,
+        device: creator.id,
+        key: &creator.sign,
+        seq: 1,
+        prev: [0; 32],
+        epoch: crypt::epoch_of(&genesis_id),
+        epoch_key: &first,
+        parents: vec![genesis_id],
+    };
+    let old_device = |i: u8| LegacyDevice {
+        device: [i; 16],
+        sign: SigningKey::from_bytes(&[i; 32]).verifying_key().to_bytes(),
+        seq: u64::from(i),
+        delta: [i ^ 0x80; 32],
+    };
+    let legacy = Sealed::Legacy { epoch: 1, key: LegacyKey(zeroize::Zeroizing::new([7; 32])) };
+    let upgrade = author::write(
+        &up_author,
+        Clear::Upgrade { legacy_group: [9; 16], devices: (1..=3).map(old_device).collect() },
+        &legacy,
+        &mut rng,
+    );
+    v.push(out("upgrade_valid", "ok", None, "a valid upgrade naming three devices of the old group", upgrade.clone()));
+    let ue = entry::decode(&upgrade).unwrap();
+    let mut with_upgrade =
+        |name: &str, reason: &'static str, comment: &str, f: &dyn Fn(&mut Vec<LegacyDevice>, &mut [u8; 16])| {
+            let mut e = ue.clone();
+            if let Clear::Upgrade { devices, legacy_group } = &mut e.clear {
+                f(devices, legacy_group);
+            }
+            v.push(out(name, "refused", Some(reason), comment, resign(&mut e, &creator.sign)));
+        };
+    with_upgrade("upgrade_no_devices", "1 ..= 256", "an upgrade naming no device", &|d, _| d.clear());
+    with_upgrade("upgrade_257_devices", "1 ..= 256", "an upgrade naming 257 devices", &|d, _| {
+        *d = (0..257u16)
+            .map(|i| LegacyDevice {
+                device: [(i >> 8) as u8, i as u8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+                ..old_device(1)
+            })
+            .collect()
+    });
+    with_upgrade("upgrade_devices_unsorted", "ascending", "devices out of order", &|d, _| d.reverse());
+    with_upgrade("upgrade_device_twice", "ascending", "one device twice", &|d, _| {
+        let d0 = d[0].clone();
+        d.insert(0, d0);
+    });
+    with_upgrade("upgrade_seq_0", "a delta it wrote", "a device's last delta numbered 0", &|d, _| d[0].seq = 0);
+    with_upgrade("upgrade_seq_2_62", "a delta it wrote", "a device's last delta numbered 2^62", &|d, _| {
+        d[0].seq = 1 << 62
+    });
+    with_upgrade("upgrade_delta_zero", "a delta it wrote", "a device's last delta id zero", &|d, _| {
+        d[1].delta = [0; 32]
+    });
+    with_upgrade("upgrade_old_group_zero", "not all zero", "an upgrade of group zero", &|_, g| *g = [0; 16]);
+    with_upgrade("upgrade_weak_key", "small order", "an old device's Ed25519 key of small order", &|d, _| {
+        d[2].sign = bad_sign_keys()[0].1
+    });
+    let mut v1 = upgrade.clone();
+    v1[7] = 1;
+    v.push(out("upgrade_in_version_1", "refused", Some("kind 12 in version 1"), "an upgrade marked version 1", v1));
+    let upgrade_sealed_at = clear_len_at(&upgrade) + 2 + {
+        let at = clear_len_at(&upgrade);
+        u16::from_be_bytes([upgrade[at], upgrade[at + 1]]) as usize
+    };
+    v.push(out("upgrade_without_sealed", "refused", Some("must have"), "an upgrade with no sealed old key", {
+        let mut b = upgrade[..upgrade_sealed_at].to_vec();
+        b.extend_from_slice(&[0, 0]);
+        b.extend_from_slice(&upgrade[upgrade.len() - 64..]);
+        b
+    }));
+
     let head = firsts["head"].clone();
     let genesis = firsts["genesis"].clone();
     let rotation = firsts["rotation"].clone();
@@ -180,9 +255,14 @@ pub fn all() -> Vec<Out> {
         b[7] = 0;
         b
     }));
-    v.push(out("version_2", "refused", Some("newer Casebook"), "a version this build does not read", {
+    v.push(out("version_2", "refused", Some("in version 2"), "a head marked version 2, which only the upgrade is", {
         let mut b = head.clone();
         b[7] = 2;
+        b
+    }));
+    v.push(out("version_3", "refused", Some("newer Casebook"), "a version this build does not read", {
+        let mut b = head.clone();
+        b[7] = 3;
         b
     }));
     for cut in [9, 30, 93, 150, head.len() - 64, head.len() - 1] {
@@ -201,7 +281,7 @@ pub fn all() -> Vec<Out> {
         "one byte after the signature",
         [&head[..], &[0]].concat(),
     ));
-    for k in [0u8, 12, 255] {
+    for k in [0u8, 13, 255] {
         v.push(out(&format!("entry_kind_{k}"), "refused", Some("does not exist"), &format!("entry kind {k}"), {
             let mut b = head.clone();
             b[KIND] = k;

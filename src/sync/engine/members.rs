@@ -35,7 +35,7 @@ pub struct Created {
     pub recovery_key: Zeroizing<String>,
 }
 
-fn expose<S: serde::Serializer>(text: &Zeroizing<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(super) fn expose<S: serde::Serializer>(text: &Zeroizing<String>, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(text)
 }
 
@@ -56,14 +56,14 @@ pub struct JoinRequest {
     pub arrived_at: String,
 }
 
-fn fresh_key(store: &mut Store) -> Zeroizing<[u8; 32]> {
+pub(super) fn fresh_key(store: &mut Store) -> Zeroizing<[u8; 32]> {
     let mut k = Zeroizing::new([0u8; 32]);
     store.entropy.fill(&mut k[..]);
     k
 }
 
 /// The group recovery key's written form: `CBGR-` and Crockford base32 of its 32 bytes in groups of 4.
-fn recovery_text(seed: &[u8; 32]) -> Zeroizing<String> {
+pub(super) fn recovery_text(seed: &[u8; 32]) -> Zeroizing<String> {
     let b = crate::base32::encode(seed);
     let groups: Vec<&str> = b.as_str().as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
     Zeroizing::new(format!("CBGR-{}", groups.join("-")))
@@ -223,10 +223,12 @@ pub fn join(
 ) -> Result<Joined> {
     // A device that left this group (after a border search, or because a copy of its vault
     // wrote under its id) joins again as a new device; any other attachment is refused.
-    let rejoin = match super::attached(store)? {
-        Some(a) if a.roster.as_ref().is_some_and(|s| s.state == "removed") => Some(a),
+    // A vault of a group without a roster joins the group an upgrade made of it.
+    let (rejoin, old_group) = match super::attached(store)? {
+        Some(a) if a.roster.as_ref().is_some_and(|s| s.state == "removed") => (Some(a), None),
+        Some(a) if a.roster.is_none() => (None, Some(a)),
         Some(_) => return refuse_if_attached(store).map(|_| unreachable!("attached")),
-        None => None,
+        None => (None, None),
     };
     let text = invite_text.trim_start_matches('\u{feff}').trim();
     if text
@@ -260,6 +262,10 @@ pub fn join(
         return refuse_if_attached(store).map(|_| unreachable!("attached"));
     }
     let share = super::share_of_group(store, dir, &group)?;
+    let old_cutoff = match &old_group {
+        Some(old) => Some(super::upgrade::old_group_cutoff(&share, &secret.genesis, old, &store.device_id()?)?),
+        None => None,
+    };
     if let Some(l) = label {
         super::set_label(store, l)?;
     }
@@ -271,9 +277,23 @@ pub fn join(
         .map_err(|b| Error::invalid("invite", &b.0))?;
     let request_id = invite::request_id(&request);
     let code = invite::code(&secret.genesis, &secret.invite, &request_id);
-    let a = match rejoin {
-        Some(old) => rejoin_as(store, &old, &me, &seed, boxs.expose())?,
-        None => {
+    let a = match (rejoin, old_group) {
+        (Some(old), _) => rejoin_as(store, &old, &me, &seed, boxs.expose())?,
+        (None, Some(old)) => {
+            let cutoff = old_cutoff.flatten();
+            super::upgrade::old_group_rejoin(
+                store,
+                &old,
+                dir,
+                group,
+                &secret.genesis,
+                &me,
+                &seed,
+                boxs.expose(),
+                cutoff,
+            )?
+        }
+        (None, None) => {
             become_device(store, &me)?;
             attach_roster(store, dir, group, &seed, &secret.genesis, boxs.expose(), "pending")?
         }

@@ -8,28 +8,32 @@
 //! finishes the work.
 //!
 //! Split by flow: [`send`] (this device's changes to the share), [`receive`] (everyone else's
-//! into the vault), [`report`] (what `sync` and `share status` return). This file holds the
-//! attached share, `create`, `invite`, `join`, `sync` and `status`.
+//! into the vault), [`report`] (what `sync` and `share status` return), [`attached`] (the
+//! attached share and its keys), [`members`] and [`upgrade`] (membership). This file holds
+//! `create`, `invite` and `join` of a group without a roster, and `sync`.
 
+mod attached;
 mod forks;
 mod high_water;
 mod identity;
 pub mod members;
 mod quarantine;
 mod receive;
+mod records;
 mod report;
 mod roster_db;
 mod roster_sync;
 mod send;
 mod state;
 mod status;
+pub mod upgrade;
+use attached::{attached, refuse_if_attached, require_attached, Attached};
 use state::SyncDb;
 pub use status::status;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -37,7 +41,7 @@ pub use quarantine::accept as accept_quarantined;
 pub use report::{Alarm, DeviceStatus, Problem, Quarantined, Received, Status, SyncReport, Waiting};
 
 use super::format::{self, InviteSecret};
-use super::seal::{self, GroupKeys};
+use super::seal;
 use super::share::{self, Share};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
@@ -53,88 +57,6 @@ pub const CHANGES_PER_DELTA: usize = 20_000;
 pub const CHANGE_BYTES_PER_DELTA: usize = format::MAX_BODY / 2;
 /// How long an invite can be used.
 pub const INVITE_VALID_MS: u64 = 7 * 86_400_000;
-
-/// The share this vault is attached to, with its keys.
-struct Attached {
-    idx: i64,
-    group: [u8; 16],
-    keys: GroupKeys,
-    signing: SigningKey,
-    path: PathBuf,
-    scanned_upto: i64,
-    /// A group with a roster (docs/formats/roster.md): this device's side of it. `keys` are then
-    /// the current epoch's, once a refresh has folded the roster.
-    roster: Option<roster_sync::Side>,
-}
-
-impl Attached {
-    /// The keys a delta names: its roster epoch's (when this device holds them), or the group
-    /// key's epoch.
-    fn keys_for(&self, h: &format::DeltaHeader) -> Option<GroupKeys> {
-        match &self.roster {
-            None => (h.epoch == self.keys.epoch).then(|| self.keys.clone()),
-            Some(side) => {
-                let counts = side.roster.as_ref().is_some_and(|r| r.epochs.contains(&h.epoch_id));
-                side.keyring.get(&h.epoch_id).filter(|_| counts).map(roster_sync::group_keys)
-            }
-        }
-    }
-
-    /// A header of ours: in a roster group it names the epoch written under and the roster's
-    /// heads (docs/formats/roster.md section 6).
-    fn header(&self, version: u8, me: &[u8; 16], seq: u64, prev: [u8; 32]) -> format::DeltaHeader {
-        let mut h = format::DeltaHeader::new(version, self.group, self.keys.epoch, *me, seq, prev);
-        if let Some(r) = self.roster.as_ref().and_then(|s| s.roster.as_ref()) {
-            h.epoch_id = r.epoch.unwrap_or_default();
-            let mut parts: Vec<&[u8]> = Vec::new();
-            parts.extend(r.heads.iter().map(|x| &x[..]));
-            h.roster_head = crate::sync::roster::crypt::sha256(&parts);
-        }
-        h
-    }
-}
-
-fn attached(store: &Store) -> Result<Option<Attached>> {
-    let row = SyncDb::of(store).share_row()?;
-    let Some((idx, group, epoch, key, seed, path, scanned_upto)) = row else { return Ok(None) };
-    let damaged = || Error::invalid("database", "the share's keys in the vault are damaged");
-    let group: [u8; 16] = group.try_into().map_err(|_| damaged())?;
-    let key: Zeroizing<[u8; 32]> = Zeroizing::new(key.as_slice().try_into().unwrap_or([0; 32]));
-    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.as_slice().try_into().map_err(|_| damaged())?);
-    let roster = roster_sync::load(store, idx)?;
-    let keys = match &roster {
-        // Until a refresh names the current epoch: the newest key held (never used unread).
-        Some(side) => side.keyring.epochs().last().and_then(|e| side.keyring.get(e)).map(roster_sync::group_keys),
-        None => None,
-    };
-    Ok(Some(Attached {
-        idx,
-        group,
-        keys: keys.unwrap_or_else(|| GroupKeys::derive(epoch.max(1), &key)),
-        signing: SigningKey::from_bytes(&seed),
-        path: PathBuf::from(path),
-        scanned_upto,
-        roster,
-    }))
-}
-
-fn require_attached(store: &Store) -> Result<Attached> {
-    attached(store)?.ok_or_else(|| Error::ShareState {
-        reason: "this vault is not attached to a share; use `casebook share create DIR` or `casebook share join DIR --invite FILE`".into(),
-    })
-}
-
-fn refuse_if_attached(store: &Store) -> Result<()> {
-    if let Some(a) = attached(store)? {
-        return Err(Error::ShareState {
-            reason: format!(
-                "this vault already syncs with the share at {}; a vault syncs with one share",
-                a.path.display()
-            ),
-        });
-    }
-    Ok(())
-}
 
 /// What `share create` and `share join` report.
 #[derive(Debug, Serialize)]
@@ -356,11 +278,22 @@ pub fn sync(store: &mut Store) -> Result<SyncReport> {
 /// app's automatic syncs publish at most every few minutes, `sync::auto`), while what arrived
 /// is applied and missing deltas of ours are republished.
 pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
-    let a = require_attached(store)?;
+    let mut a = require_attached(store)?;
     let _one_at_a_time = store.sync_lock()?;
     let share = Share::open_with(&a.path, store.share_io())?;
     match share.read_marker()? {
         Some(m) if format::decode_marker(&m).ok() == Some(a.group) => {}
+        // An upgrade of this vault's that stopped before its last step.
+        Some(m) if a.roster.is_some() && upgrade::finish(store, &mut a, &share, &m)? => {}
+        Some(_) if a.roster.is_none() => {
+            return Err(Error::ShareUnreachable {
+                path: a.path.clone(),
+                reason: "the folder is now the share of another group: the group was upgraded, or the folder \
+                         replaced. Ask a coordinator for a new invite and join again (`casebook share join`); \
+                         nothing of this vault is lost"
+                    .into(),
+            })
+        }
         Some(_) => {
             return Err(Error::ShareUnreachable {
                 path: a.path.clone(),

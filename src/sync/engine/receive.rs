@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::forks;
 use super::quarantine;
+use super::records;
 use super::state::SyncDb;
 use super::{hex, load_peers, raise, Attached, Peer, Problem, Received, SyncReport, Waiting};
 use crate::error::{Error, Result};
@@ -76,69 +77,16 @@ fn receive_in_batch(
         }
         let dir = share::device_dir_name(&dev);
         let entries = share.list(&dev)?;
-        // The device record: pin the first valid key (a roster group pins the roster's keys).
-        if a.roster.is_none() && entries.iter().any(|e| e.kind == Name::Record) {
-            let checked = share
-                .read(&dev, share::RECORD)
-                .map_err(|e| e.to_string())
-                .and_then(|b| seal::open_record(&a.keys, &b).map_err(|b| b.0));
-            match checked {
-                Ok((h, _)) if h.group != a.group => report.problems.push(Problem {
-                    file: format!("{dir}/{}", share::RECORD),
-                    problem: "a device record of another group".into(),
-                }),
-                Ok((h, _)) if h.device != dev => report.problems.push(Problem {
-                    file: format!("{dir}/{}", share::RECORD),
-                    problem: "the record names another device than its folder".into(),
-                }),
-                Ok((h, label)) => {
-                    match peers.get_mut(&dev) {
-                        Some(p) if p.key != h.signing_key => {
-                            raise(store, a, &dev, 0, "key_changed", "the device record now carries another signing key than the one first seen; it is not used", &mut report.alarms)?;
-                        }
-                        Some(p) => {
-                            old_version_alarm(store, a, &dev, p.reads, h.reads, report)?;
-                            if p.label != label || p.reads != h.reads {
-                                SyncDb::of(store).update_peer_record(a.idx, p.idx, &label, h.reads)?;
-                                p.label = label;
-                                p.reads = h.reads;
-                            }
-                        }
-                        None => {
-                            let key = h.signing_key;
-                            let idx = store.write(|w| {
-                                let idx = w.device_index(&dev)?;
-                                SyncDb::in_write(w).insert_peer(a.idx, idx, &key, Some(&label), h.reads, now, None)?;
-                                Ok(idx)
-                            })?;
-                            let reads = h.reads;
-                            old_version_alarm(store, a, &dev, format::READER, reads, report)?;
-                            peers.insert(
-                                dev,
-                                Peer {
-                                    idx,
-                                    id: dev,
-                                    key,
-                                    label,
-                                    applied_seq: 0,
-                                    applied_hash: [0; 32],
-                                    reads,
-                                    vector: Vec::new(),
-                                },
-                            );
-                        }
-                    }
-                }
-                Err(problem) => report.problems.push(Problem { file: format!("{dir}/{}", share::RECORD), problem }),
-            }
-        }
+        records::read_record(store, a, share, &dev, &entries, &mut peers, now, report)?;
         for e in entries.iter().filter(|e| e.kind == Name::Unknown) {
             report.problems.push(Problem {
                 file: format!("{dir}/{}", e.name),
                 problem: "not a Casebook file (or not a regular file); left alone".into(),
             });
         }
-        let Some(peer) = peers.get(&dev) else {
+        // A roster group reads the devices its roster admitted and those of the group it was
+        // upgraded from; any other peer this vault knows from before is not read.
+        let Some(peer) = peers.get(&dev).filter(|_| a.reads_device(&dev)) else {
             if entries.iter().any(|e| matches!(e.kind, Name::Delta(_))) {
                 let (state, reason) = if a.roster.is_some() {
                     ("not_member", "not a device the group's roster admitted: its deltas are ignored")
@@ -192,7 +140,10 @@ fn receive_in_batch(
     // A device proven forked is quarantined from the fork on: rolled back here, not applied.
     let mut quarantined: HashMap<[u8; 16], u64> = quarantine::settle(store, a, me, report)?.into_iter().collect();
     // Devices the roster removed are quarantined from their cutoff too.
-    for (dev, from) in super::roster_db::RosterDb::of(store).quarantined_devices(a.idx)? {
+    // Devices of the group an upgrade replaced count up to the delta it names for each.
+    let old_cutoffs = a.legacy().into_iter().flat_map(|l| l.devices.values().map(|d| (d.device, d.seq + 1)));
+    for (dev, from) in super::roster_db::RosterDb::of(store).quarantined_devices(a.idx)?.into_iter().chain(old_cutoffs)
+    {
         let q = quarantined.entry(dev).or_insert(from);
         *q = (*q).min(from);
     }
@@ -228,19 +179,20 @@ fn receive_in_batch(
                     }
                 };
                 if let Some(&from) = quarantined.get(&dev).filter(|&&from| next >= from) {
-                    waiting.insert(
-                        dev,
-                        Waiting {
-                            device: hex(&dev),
-                            label,
-                            seq: next,
-                            state: "quarantined",
-                            reason: format!(
-                            "the device signed two versions of delta {from}: its deltas from there on are quarantined \
-                             (see `share status`), and every copy of its vault continues under a new identity"
-                        ),
-                        },
-                    );
+                    let old_group = a.legacy().is_some_and(|l| l.devices.contains_key(&dev));
+                    let reason = if old_group {
+                        format!(
+                            "a device of the group this one was upgraded from: its deltas from {from} on are not read. \
+                             Its Casebook still writes for the old group, which anyone who ever held an invite to it \
+                             can read; it must join this group again with a new invite"
+                        )
+                    } else {
+                        format!(
+                            "the device signed two versions of delta {from}, or was removed: its deltas from there on \
+                             are quarantined (see `share status`)"
+                        )
+                    };
+                    waiting.insert(dev, Waiting { device: hex(&dev), label, seq: next, state: "quarantined", reason });
                     break;
                 }
                 let (name, mtime) = files[&next].clone();
@@ -324,33 +276,6 @@ fn receive_in_batch(
     Ok(own_fork)
 }
 
-/// A standing alarm while a device's record says it reads an older delta format than this
-/// build writes (docs/formats/delta.md section 6.2: the group keeps writing that format until it
-/// is updated); closed by itself once the device's record says it was updated. `was`: what
-/// the vault knew the device to read before this record.
-fn old_version_alarm(
-    store: &Store,
-    a: &Attached,
-    dev: &[u8; 16],
-    was: u16,
-    reads: u16,
-    report: &mut SyncReport,
-) -> Result<()> {
-    if reads < format::READER {
-        let detail = format!(
-            "device {} runs an older Casebook (it reads sync format {reads}, this one writes {}): the group keeps writing \
-             the older format, without its protections, until that device is updated",
-            hex(dev),
-            format::READER
-        );
-        raise(store, a, dev, 0, "old_version", &detail, &mut report.alarms)
-    } else if was < format::READER {
-        SyncDb::of(store).close_alarms(a.idx, dev, "old_version", store.clock.now_ms() as i64)
-    } else {
-        Ok(())
-    }
-}
-
 /// The greatest clock (in ms) of a change more than the drift ahead of the delta's creation
 /// time or of this device's wall clock at first sight: such values are applied and flagged,
 /// never refused (docs/formats/delta.md section 7.1).
@@ -398,11 +323,19 @@ pub(super) use super::state::Applied;
 pub(super) fn verify_header<'a>(a: &Attached, peer: &Peer, bytes: &'a [u8]) -> Result<format::DeltaParts<'a>, String> {
     let parts = format::decode_delta(bytes).map_err(|b| b.0)?;
     let h = &parts.header;
-    if h.group != a.group {
+    if h.group != a.group_of(&peer.id) {
         return Err("a delta of another sync group".into());
     }
     if h.device != peer.id {
         return Err(format!("a delta of device {} in the folder of device {}", hex(&h.device), hex(&peer.id)));
+    }
+    // A device of the group an upgrade replaced: its old group's key, nothing else.
+    if a.legacy().is_some_and(|l| l.devices.contains_key(&peer.id)) {
+        let parts = seal::verify_delta(&peer.key, bytes).map_err(|b| b.0)?;
+        if a.keys_of(&peer.id, &parts.header).is_none() {
+            return Err("a delta of the group this one was upgraded from, not under that group's key".into());
+        }
+        return Ok(parts);
     }
     // A roster group checks the signature first: a member's delta under an epoch this device's
     // fold does not know means the roster moved on without this device seeing it.
@@ -476,11 +409,19 @@ fn try_apply(
             seq - 1
         )));
     }
-    let keys = a.keys_for(header).expect("verify_header checked the epoch");
+    let keys = a.keys_of(dev, header).expect("verify_header checked the epoch");
     let body = match seal::open_body(&keys, &parts) {
         Ok(b) => b,
         Err(b) => return Ok(Outcome::Reject(b.0)),
     };
+    // The upgrade names the last delta of an old device that counts: that version, no other.
+    if let Some(d) = a.legacy().and_then(|l| l.devices.get(dev)).filter(|d| d.seq == seq) {
+        if d.delta != parts.id {
+            return Ok(Outcome::Reject(format!(
+                "delta {seq} is not the version of it the group's upgrade named: the old device's history forked"
+            )));
+        }
+    }
     // An author never goes back a format version: a version-1 delta after a version-2 one
     // would name dependencies without ids again.
     let last_version = last_applied_version(store, a.idx, peer.idx, seq)?;
@@ -501,7 +442,15 @@ fn try_apply(
     for d in &body.deps {
         ids.insert((d.device, d.seq), known_id(store, a.idx, peers, me, &d.device, d.seq)?);
         if let std::collections::hash_map::Entry::Vacant(e) = forks.entry(d.device) {
-            e.insert(SyncDb::of(store).forked_at(a.idx, &d.device)?);
+            // A delta nobody will apply (past a fork, a removal's cutoff or an upgrade's) is no
+            // dependency to wait for: what it brought is rolled back everywhere.
+            let old = a.legacy().and_then(|l| l.devices.get(&d.device)).map(|o| o.seq + 1);
+            let stops = [
+                SyncDb::of(store).forked_at(a.idx, &d.device)?,
+                SyncDb::of(store).quarantined_from(a.idx, &d.device)?,
+                old,
+            ];
+            e.insert(stops.into_iter().flatten().min());
         }
     }
     let id_of = |d: &[u8; 16], s: u64| ids.get(&(*d, s)).copied().flatten();

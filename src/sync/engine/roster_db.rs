@@ -104,6 +104,17 @@ impl RosterDb<'_> {
         Ok(())
     }
 
+    /// The share row of a vault that moves from a group without a roster to the group that
+    /// replaces it (`share upgrade`, or joining the upgraded group): the new group's id, no
+    /// group key (the roster's epochs hold the keys), and the share's path here.
+    pub(super) fn set_group(&self, share: i64, group: &[u8; 16], path: &str) -> Result<()> {
+        self.0.execute(
+            "UPDATE shares SET group_id = ?1, epoch = 1, group_key = zeroblob(32), path = ?2 WHERE idx = ?3",
+            params![&group[..], path, share],
+        )?;
+        Ok(())
+    }
+
     pub(super) fn set_state(&self, share: i64, state: &str) -> Result<()> {
         self.0.execute("UPDATE sync_roster SET state = ?1 WHERE share = ?2", params![state, share])?;
         Ok(())

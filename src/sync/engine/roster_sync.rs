@@ -196,6 +196,9 @@ pub(super) fn refresh(store: &mut Store, a: &mut Attached, share: &Share, report
     if a.roster.as_ref().expect("roster").state == "member" {
         peers_from(store, a, &roster)?;
         quarantine_removed(store, a, &me, &roster, report)?;
+        if let Some(legacy) = &roster.legacy {
+            old_group(store, a, &roster, legacy, report)?;
+        }
     }
     let side = a.roster.as_mut().expect("roster");
     if let Some(k) = roster.epoch.and_then(|e| side.keyring.get(&e)) {
@@ -357,6 +360,47 @@ fn quarantine_removed(
         let now = store.clock.now_ms() as i64;
         SyncDb::of(store).record_quarantine(a.idx, id, from, voided, now)?;
         report.quarantined.extend(super::quarantine::list(store, a)?.into_iter().filter(|q| q.device == hex(id)));
+    }
+    Ok(())
+}
+
+/// The devices of the group an upgrade replaced (section 6) are peers with the keys the
+/// upgrade names, read up to the delta it names for each: what they wrote later is rolled back
+/// here and not read. A device this vault knew in the old group that the upgrade does not name
+/// (a sybil holding the old key, a device nobody had heard from) counts for nothing.
+fn old_group(
+    store: &mut Store,
+    a: &Attached,
+    roster: &Roster,
+    legacy: &crate::sync::roster::Legacy,
+    report: &mut SyncReport,
+) -> Result<()> {
+    let peers = SyncDb::of(store).load_peers(a.idx)?;
+    let now = store.clock.now_ms() as i64;
+    for (id, d) in &legacy.devices {
+        if !peers.contains_key(id) {
+            store.write(|w| {
+                let idx = w.device_index(id)?;
+                SyncDb::in_write(w).insert_peer(a.idx, idx, &d.sign, None, crate::sync::format::READER, now, None)
+            })?;
+        }
+    }
+    // The delta layer never reads past these (`receive`); what this vault applied past them
+    // before the upgrade reached it is rolled back, and listed as a quarantine.
+    let unnamed = peers.keys().filter(|id| !roster.devices.contains_key(*id) && !legacy.devices.contains_key(*id));
+    let cutoffs: Vec<([u8; 16], u64)> =
+        legacy.devices.values().map(|d| (d.device, d.seq + 1)).chain(unnamed.map(|id| (*id, 1))).collect();
+    for (id, from) in cutoffs {
+        let applied = peers.get(&id).map_or(0, |p| p.applied_seq);
+        if applied < from || SyncDb::of(store).quarantined_from(a.idx, &id)?.is_some_and(|q| q <= from) {
+            continue;
+        }
+        let voided = store.write(|w| {
+            let idx = w.device_index(&id)?;
+            w.void_deltas(idx, from)
+        })?;
+        SyncDb::of(store).record_quarantine(a.idx, &id, from, voided, now)?;
+        report.quarantined.extend(super::quarantine::list(store, a)?.into_iter().filter(|q| q.device == hex(&id)));
     }
     Ok(())
 }

@@ -263,7 +263,9 @@ fn send_new(
         let last = rows[rows.len() - 1].seq;
         let upto = if complete { max } else { last };
         let n = rows.len() as u64;
-        let peers = load_peers(store, a.idx)?;
+        let mut peers = load_peers(store, a.idx)?;
+        // A roster group names only devices it reads (never a sybil an old group's key let in).
+        peers.retain(|id, _| a.reads_device(id));
         let version = plan::sender_version(last_version, peers.values().map(|p| p.reads));
         let full: Vec<Dep> = peers
             .values()

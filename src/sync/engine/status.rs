@@ -105,10 +105,16 @@ pub fn status(store: &Store) -> Result<Status> {
                     if d.label.is_empty() {
                         d.label = dev.label.clone();
                     }
+                } else if r.legacy.as_ref().is_some_and(|l| l.devices.contains_key(&id)) {
+                    // A device of the group this one was upgraded from: its history counts,
+                    // nothing it writes now does, until it joins again as a new device.
+                    d.state = Some("legacy".into());
                 } else if d.this_device {
                     d.state = state.clone();
                 }
             }
+            // Peers this vault knew before that the roster does not know count for nothing here.
+            devices.retain(|d| d.this_device || d.state.is_some());
         }
     }
     Ok(Status {

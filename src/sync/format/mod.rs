@@ -132,6 +132,7 @@ fn newest(kind: u8) -> u8 {
     match kind {
         KIND_RECORD => RECORD_V2,
         KIND_DELTA => DELTA_V2,
+        KIND_ROSTER => crate::sync::roster::entry::ROSTER_V2,
         _ => VERSION,
     }
 }

@@ -4,8 +4,14 @@
 
 use crate::sync::format::{check_prefix, prefix_v, Bad, Cursor, KIND_ROSTER};
 
-/// The roster format's version (the prefix's last byte).
+/// The roster format's first version (the prefix's last byte): every kind but the upgrade.
 pub const ROSTER_V1: u8 = 1;
+/// The newest version: adds kind 12, the upgrade of a group made without a roster, which alone
+/// is written as version 2 (so a group that was never upgraded stays readable by builds of
+/// version 1, and a build of version 1 shown an upgrade says "update Casebook").
+pub const ROSTER_V2: u8 = 2;
+/// Most devices of the old group an upgrade names (section 6).
+pub const MAX_LEGACY: usize = 256;
 pub const MAX_PARENTS: usize = 16;
 /// Public fields: room for a rotation to 64 devices (each box at most 658 bytes).
 pub const MAX_CLEAR: usize = 49_152;
@@ -74,6 +80,25 @@ pub struct Rotation {
     pub prevs: Vec<PrevKey>,
 }
 
+/// A device of the group an upgrade replaces, and its last delta that counts (section 6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyDevice {
+    pub device: DeviceId,
+    pub sign: [u8; 32],
+    pub seq: u64,
+    pub delta: [u8; 32],
+}
+
+/// The old group's key, sealed in the upgrade: zeroized when dropped, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LegacyKey(pub zeroize::Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for LegacyKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LegacyKey(..)")
+    }
+}
+
 /// An entry's kind and its public fields (section 2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Clear {
@@ -88,6 +113,7 @@ pub enum Clear {
     Rotate(Rotation),
     Recovery { next: [u8; 32], target: DeviceId, action: RecoveryAction, from_seq: u32, rotation: Rotation },
     Head,
+    Upgrade { legacy_group: [u8; 16], devices: Vec<LegacyDevice> },
 }
 
 impl Clear {
@@ -104,6 +130,15 @@ impl Clear {
             Clear::Rotate(_) => 9,
             Clear::Recovery { .. } => 10,
             Clear::Head => 11,
+            Clear::Upgrade { .. } => 12,
+        }
+    }
+    /// The version an entry of this kind is written in.
+    pub fn version(&self) -> u8 {
+        if matches!(self, Clear::Upgrade { .. }) {
+            ROSTER_V2
+        } else {
+            ROSTER_V1
         }
     }
     /// Whether the kind has sealed fields (then `sealed` is never empty, otherwise always).
@@ -198,6 +233,16 @@ pub fn encode_clear(c: &Clear) -> Vec<u8> {
             out.extend_from_slice(&from_seq.to_be_bytes());
             put_rotation(&mut out, rotation);
         }
+        Clear::Upgrade { legacy_group, devices } => {
+            out.extend_from_slice(legacy_group);
+            out.extend_from_slice(&(devices.len() as u16).to_be_bytes());
+            for d in devices {
+                out.extend_from_slice(&d.device);
+                out.extend_from_slice(&d.sign);
+                out.extend_from_slice(&d.seq.to_be_bytes());
+                out.extend_from_slice(&d.delta);
+            }
+        }
     }
     out
 }
@@ -207,7 +252,7 @@ pub fn encode_clear(c: &Clear) -> Vec<u8> {
 pub fn encode_unsigned(e: &Entry) -> Vec<u8> {
     let clear = encode_clear(&e.clear);
     let mut out = Vec::with_capacity(FIXED + 32 * e.parents.len() + 4 + clear.len() + e.sealed.len() + 64);
-    out.extend_from_slice(&prefix_v(KIND_ROSTER, ROSTER_V1));
+    out.extend_from_slice(&prefix_v(KIND_ROSTER, e.clear.version()));
     out.extend_from_slice(&e.group);
     out.push(e.clear.kind());
     out.extend_from_slice(&e.author);
@@ -274,6 +319,31 @@ fn key_box(c: &mut Cursor<'_>) -> Result<KeyBox, Bad> {
     Ok(KeyBox { recipient, age: c.take(len)?.to_vec() })
 }
 
+fn upgrade(c: &mut Cursor<'_>) -> Result<Clear, Bad> {
+    let legacy_group: [u8; 16] = c.array()?;
+    if legacy_group == [0; 16] {
+        return Err(Bad::new("an upgrade names the group it replaces (not all zero)"));
+    }
+    let n = c.u16()? as usize;
+    if n == 0 || n > MAX_LEGACY {
+        return Err(Bad::new(format!("an upgrade names 1 ..= {MAX_LEGACY} devices of the old group, this one {n}")));
+    }
+    let mut devices: Vec<LegacyDevice> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let d = LegacyDevice { device: c.array()?, sign: c.array()?, seq: c.u64()?, delta: c.array()? };
+        if devices.last().is_some_and(|last| last.device >= d.device) {
+            return Err(Bad::new("an upgrade's devices must be in ascending order, each once"));
+        }
+        if d.seq == 0 || d.seq >= 1 << 62 || d.delta == [0; 32] {
+            return Err(Bad::new(
+                "an upgrade names, for each device, a delta it wrote (number from 1, an id not zero)",
+            ));
+        }
+        devices.push(d);
+    }
+    Ok(Clear::Upgrade { legacy_group, devices })
+}
+
 fn decode_clear(kind: u8, bytes: &[u8]) -> Result<Clear, Bad> {
     let mut c = Cursor::new(bytes);
     let clear = match kind {
@@ -310,7 +380,8 @@ fn decode_clear(kind: u8, bytes: &[u8]) -> Result<Clear, Bad> {
             rotation: rotation(&mut c)?,
         },
         11 => Clear::Head,
-        k => return Err(Bad::new(format!("roster entry kind {k} does not exist (1 ..= 11)"))),
+        12 => upgrade(&mut c)?,
+        k => return Err(Bad::new(format!("roster entry kind {k} does not exist (1 ..= 12)"))),
     };
     if c.remaining() != 0 {
         return Err(Bad::new(format!("the public fields of kind {kind} have {} bytes too many", c.remaining())));
@@ -320,10 +391,15 @@ fn decode_clear(kind: u8, bytes: &[u8]) -> Result<Clear, Bad> {
 
 /// Reads one entry. Refuses every encoding but the one [`encode`] writes.
 pub fn decode(bytes: &[u8]) -> Result<Entry, Bad> {
-    check_prefix(bytes, KIND_ROSTER)?;
+    let version = check_prefix(bytes, KIND_ROSTER)?;
     let mut c = Cursor::new(&bytes[8..]);
     let group: [u8; 16] = c.array()?;
     let kind = c.u8()?;
+    if (version == ROSTER_V2) != (kind == 12) {
+        return Err(Bad::new(format!(
+            "roster entry kind {kind} in version {version}: the upgrade (kind 12) is version 2, every other kind version 1"
+        )));
+    }
     let author: DeviceId = c.array()?;
     let seq = c.u32()?;
     let prev: EntryId = c.array()?;
@@ -389,11 +465,28 @@ pub enum Sealed {
     None,
     Label(String),
     Expires(u64),
-    Approve { label: String, role: Role },
-    Role { role: Role, from_seq: u32 },
-    Revoke { cutoff_seq: u32, cutoff_entry: EntryId, cutoff_delta_seq: u64, cutoff_delta: [u8; 32], reason: String },
+    Approve {
+        label: String,
+        role: Role,
+    },
+    Role {
+        role: Role,
+        from_seq: u32,
+    },
+    Revoke {
+        cutoff_seq: u32,
+        cutoff_entry: EntryId,
+        cutoff_delta_seq: u64,
+        cutoff_delta: [u8; 32],
+        reason: String,
+    },
     Reason(String),
     Time(u64),
+    /// The upgrade's: the old group's key epoch and key.
+    Legacy {
+        epoch: u32,
+        key: LegacyKey,
+    },
 }
 
 fn put_text(out: &mut Vec<u8>, s: &str) {
@@ -431,6 +524,10 @@ pub fn encode_sealed(s: &Sealed) -> Vec<u8> {
             put_text(&mut out, reason);
         }
         Sealed::Reason(r) => put_text(&mut out, r),
+        Sealed::Legacy { epoch, key } => {
+            out.extend_from_slice(&epoch.to_be_bytes());
+            out.extend_from_slice(&key.0[..]);
+        }
     }
     out
 }
@@ -452,6 +549,7 @@ pub fn decode_sealed(kind: u8, bytes: &[u8]) -> Result<Sealed, Bad> {
         },
         7 | 10 => Sealed::Reason(text(&mut c, MAX_REASON, "a reason")?),
         11 => Sealed::Time(c.u64()?),
+        12 => Sealed::Legacy { epoch: c.u32()?, key: LegacyKey(zeroize::Zeroizing::new(c.array()?)) },
         _ => Sealed::None,
     };
     if c.remaining() != 0 {

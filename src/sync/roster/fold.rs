@@ -307,6 +307,7 @@ fn check_keys(c: &Clear) -> Result<(), Bad> {
             crypt::check_box_key(joiner_box)
         }
         Clear::Recovery { next, .. } => crypt::check_sign_key(next).map(|_| ()),
+        Clear::Upgrade { devices, .. } => devices.iter().try_for_each(|d| crypt::check_sign_key(&d.sign).map(|_| ())),
         _ => Ok(()),
     }
 }
@@ -418,6 +419,8 @@ fn evaluate(g: &Graph, chain: &Chain, j: &Judgement) -> Eval {
             Clear::Invite { invite, .. } => is_coord() && !invites.contains_key(invite),
             Clear::Role { target } | Clear::Revoke { target, .. } => is_coord() && ev.admitted.contains_key(target),
             Clear::Head => is_coord(),
+            // The group's creator, in its first entry (section 6): one upgrade per group.
+            Clear::Upgrade { .. } => x == creator_id && e.seq == 1,
             Clear::Approve { invite, .. } | Clear::Decline { invite, .. } => {
                 let own_invite = invites.get(invite).is_some_and(|&k| g.nodes[k].e.author == x && anc.has(k));
                 let box_ok = match &e.clear {

@@ -19,4 +19,4 @@ pub mod state;
 pub use entry::{Clear, DeviceId, Entry, EntryId, EpochId, Role, Sealed};
 pub use fold::fold;
 pub use keyring::Keyring;
-pub use state::{Alarm, Device, Roster};
+pub use state::{Alarm, Device, Legacy, Roster};

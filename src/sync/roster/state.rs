@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::crypt;
-use super::entry::{Clear, DeviceId, EntryId, EpochId, RecoveryAction, Role, Sealed};
+use super::entry::{Clear, DeviceId, EntryId, EpochId, LegacyDevice, LegacyKey, RecoveryAction, Role, Sealed};
 use super::fold::{creator, Chain, Eval, Graph, Verified};
 use super::keyring::hex8;
 use super::removal::{Cutoff, Judgement};
@@ -62,6 +62,16 @@ pub struct Invite {
     pub used_by: Option<EntryId>,
 }
 
+/// The group a counting upgrade replaced (section 6): its devices' deltas count up to the
+/// delta the upgrade names for each, read with the old group's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Legacy {
+    pub group: [u8; 16],
+    pub epoch: u32,
+    pub key: LegacyKey,
+    pub devices: BTreeMap<DeviceId, LegacyDevice>,
+}
+
 /// The group's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Roster {
@@ -86,6 +96,8 @@ pub struct Roster {
     pub alarms: BTreeSet<Alarm>,
     /// Entries that wait for an entry they name.
     pub waiting: usize,
+    /// The group this one was upgraded from, if it was.
+    pub legacy: Option<Legacy>,
 }
 
 impl Roster {
@@ -117,6 +129,7 @@ pub(super) fn assemble(
     let mut approvers: BTreeMap<DeviceId, DeviceId> = BTreeMap::new();
     let mut invites = BTreeMap::new();
     let mut newest_head_ms = None;
+    let mut legacy = None;
     let mut last: BTreeMap<DeviceId, (u32, EntryId)> = BTreeMap::new();
     for (i, node) in g.nodes.iter().enumerate() {
         if !ev.counts[i] {
@@ -164,6 +177,14 @@ pub(super) fn assemble(
                 );
             }
             (Clear::Head, Some(Ok(Sealed::Time(t)))) => newest_head_ms = newest_head_ms.max(Some(*t)),
+            (Clear::Upgrade { legacy_group, devices }, Some(Ok(Sealed::Legacy { epoch, key }))) => {
+                legacy = Some(Legacy {
+                    group: *legacy_group,
+                    epoch: *epoch,
+                    key: key.clone(),
+                    devices: devices.iter().map(|d| (d.device, d.clone())).collect(),
+                })
+            }
             _ => {}
         }
     }
@@ -249,6 +270,7 @@ pub(super) fn assemble(
         last_recovery: chain.last,
         alarms,
         waiting,
+        legacy,
     }
 }
 

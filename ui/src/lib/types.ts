@@ -237,8 +237,9 @@ export interface SyncDevice {
   reads: number;
   /** In a group with a roster: what the device may do. */
   role?: 'coordinator' | 'member';
-  /** In a group with a roster: `pending` (asked to join), `member`, `revoked`. */
-  state?: 'pending' | 'member' | 'revoked';
+  /** In a group with a roster: `pending` (asked to join), `member`, `revoked`; `legacy`: a
+   *  device of the group this one was upgraded from (its history counts; it must join again). */
+  state?: 'pending' | 'member' | 'revoked' | 'legacy';
 }
 
 /** Something that needs a person: `fork`, `key_changed`, `vault_older_than_share`. */
