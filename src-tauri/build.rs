@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "sync_approve",
     "sync_decline",
     "sync_revoke",
+    "sync_upgrade",
     "conflict_resolve",
     "identity_show",
     "export_run",

@@ -55,6 +55,7 @@ fn main() {
             commands::sync::sync_approve,
             commands::sync::sync_decline,
             commands::sync::sync_revoke,
+            commands::sync::sync_upgrade,
             commands::sync::conflict_resolve,
             commands::exchange::identity_show,
             commands::exchange::export_run,

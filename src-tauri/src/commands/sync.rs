@@ -1,5 +1,6 @@
 //! Sync commands: the overview, create and join a share (a group with a roster), the invite,
-//! join requests and their answers (approve by typing the code, decline), revoke, sync now,
+//! join requests and their answers (approve by typing the code, decline), revoke, the upgrade
+//! of a group made by an older Casebook, sync now,
 //! dismiss an alarm, accept a quarantine, resolve a conflict.
 
 use std::path::PathBuf;
@@ -12,6 +13,7 @@ use casebook::entropy::OsEntropy;
 use casebook::secret::Passphrase;
 use casebook::store::conflicts::Conflict;
 use casebook::sync::engine::members::{self, Created, JoinRequest, Joined};
+use casebook::sync::engine::upgrade::Upgraded;
 use casebook::sync::engine::{self, Status, SyncReport};
 use casebook::sync::words;
 use casebook::vault::keyslot;
@@ -159,6 +161,13 @@ pub fn sync_decline(state: State<'_, AppState>, device: String) -> IpcResult<()>
 #[tauri::command(async)]
 pub fn sync_revoke(state: State<'_, AppState>, device: String, reason: String) -> IpcResult<()> {
     state.with_session(|s| members::revoke(&mut s.store, &device, None, reason.trim()))
+}
+
+/// Moves a group made by an older Casebook (no roster) to one with a roster, run by this
+/// device; returns the group's recovery key, shown once.
+#[tauri::command(async)]
+pub fn sync_upgrade(state: State<'_, AppState>) -> IpcResult<Upgraded> {
+    state.with_session(|s| Ok(engine::upgrade::upgrade(&mut s.store)))?.map_err(share_state)
 }
 
 #[tauri::command(async)]

@@ -91,6 +91,13 @@ export class FakeBackend extends FakeState implements Backend {
     this.share = { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [], state: 'member', role: 'coordinator', requests: [] };
   }
 
+  /** Attaches the vault to the share of a group made by an older Casebook (no roster), with
+   *  one other device in it. */
+  attachOldGroup(path = '/home/volunteer/Sync/casebook', label = 'Anna laptop'): void {
+    this.share = { path, label, reachable: true, seq: 3, peers: [], alarms: [], quarantine: [], requests: [] };
+    this.addPeer({ device: 'b7c6d5e4f3a291807f6e5d4c3b2a1908', label: 'Boris laptop', seq: 2, role: undefined, state: undefined });
+  }
+
   /** A device asks to join (its person would read out `code`). */
   addJoinRequest(device: string, label: string, code: string): void {
     const share = this.requireShare();
@@ -192,6 +199,7 @@ export class FakeBackend extends FakeState implements Backend {
   syncApprove = (device: string, code: string): Promise<void> => sync.approve(this, device, code);
   syncDecline = (device: string): Promise<void> => sync.decline(this, device);
   syncRevoke = (device: string, reason: string): Promise<void> => sync.revoke(this, device, reason);
+  syncUpgrade = (): Promise<SyncAttachment> => sync.upgrade(this);
   syncNow = (): Promise<SyncReport> => sync.now(this);
   conflictResolve = (id: string, keep: number): Promise<void> => sync.resolveConflict(this, id, keep);
   syncDismissAlarm = (device: string, seq: number, kind: string): Promise<void> =>

@@ -78,6 +78,7 @@ const CASES: [string, () => Promise<unknown>, unknown][] = [
   ],
   ['sync_decline', () => tauriBackend.syncDecline('ab12cd34'), { device: 'ab12cd34' }],
   ['sync_revoke', () => tauriBackend.syncRevoke('ab12cd34', 'seized'), { device: 'ab12cd34', reason: 'seized' }],
+  ['sync_upgrade', () => tauriBackend.syncUpgrade(), undefined],
   ['sync_now', () => tauriBackend.syncNow(), undefined],
   ['sync_dismiss_alarm', () => tauriBackend.syncDismissAlarm('ab12', 3, 'fork'), { device: 'ab12', seq: 3, kind: 'fork' }],
   ['sync_accept_quarantine', () => tauriBackend.syncAcceptQuarantine('ab12'), { device: 'ab12' }],

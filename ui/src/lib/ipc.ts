@@ -69,6 +69,9 @@ export interface Backend {
   syncDecline(device: string): Promise<void>;
   /** Removes a device from the group; every other member gets a new key. */
   syncRevoke(device: string, reason: string): Promise<void>;
+  /** Moves a group made by an older Casebook to one with a roster, run by this device; the
+   *  answer carries the group's recovery key, shown once. */
+  syncUpgrade(): Promise<SyncAttachment>;
   /** Sends this device's changes and applies the others'; `share_unreachable` if the folder is gone. */
   syncNow(): Promise<SyncReport>;
   /** Settles a conflict by keeping value number `keep` (1 = the value shown now). */
@@ -179,6 +182,7 @@ export const tauriBackend: Backend = {
   syncApprove: (device, code) => callVoid('sync_approve', { device, code }),
   syncDecline: (device) => callVoid('sync_decline', { device }),
   syncRevoke: (device, reason) => callVoid('sync_revoke', { device, reason }),
+  syncUpgrade: () => call<SyncAttachment>('sync_upgrade'),
   syncNow: () => call<SyncReport>('sync_now'),
   conflictResolve: (id, keep) => callVoid('conflict_resolve', { id, keep }),
   syncDismissAlarm: (device, seq, kind) => callVoid('sync_dismiss_alarm', { device, seq, kind }),

@@ -321,6 +321,8 @@ export interface SyncAttachment {
   /** After joining: `pending` and the code to read out. */
   state?: string;
   code?: string;
+  /** After an upgrade: the devices of the old group whose history the new one keeps. */
+  old_devices?: number;
 }
 
 /** A device that asked to join and waits for this device's answer (never its code). */

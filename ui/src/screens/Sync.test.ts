@@ -199,6 +199,55 @@ describe('sync screen, membership', () => {
   });
 });
 
+describe('sync screen, a group made by an older Casebook', () => {
+  async function oldGroup() {
+    const made = await syncScreen({}, (fake) => fake.attachOldGroup('/media/anna/USB/casebook'));
+    await screen.findByTestId('old-group');
+    return made;
+  }
+
+  it('says what the old group lets anyone do, and upgrades only after a confirmation', async () => {
+    const { fake } = await oldGroup();
+    expect(screen.getByTestId('old-group')).toHaveTextContent('no device can ever be removed');
+    expect(screen.queryByTestId('make-invite')).toBeNull();
+    await fireEvent.click(screen.getByTestId('upgrade-group'));
+    expect(screen.getByTestId('upgrade-confirm')).toHaveTextContent('only if you will coordinate the group');
+    expect(fake.callsOf('sync_upgrade')).toHaveLength(0);
+    await fireEvent.click(screen.getByText('Cancel'));
+    expect(screen.queryByTestId('upgrade-confirm')).toBeNull();
+    await fireEvent.click(screen.getByTestId('upgrade-group'));
+    await fireEvent.click(screen.getByTestId('upgrade-confirm-yes'));
+    expect(await screen.findByTestId('group-recovery-key-text')).toHaveTextContent(FAKE_GROUP_RECOVERY_KEY);
+    expect(fake.callsOf('sync_upgrade')).toHaveLength(1);
+    expect(screen.queryByTestId('old-group')).toBeNull();
+    expect(screen.getByTestId('attached-notice')).toHaveTextContent('first coordinator');
+    expect(screen.getAllByTestId('device-row')[1]).toHaveTextContent('from the old group: must join again');
+    expect(screen.getByTestId('make-invite')).toBeInTheDocument();
+  });
+
+  it('joins the group a colleague upgraded it to, and then waits for approval', async () => {
+    const { fake } = await oldGroup();
+    expect(screen.queryByTestId('join-share')).toBeNull();
+    await fireEvent.click(screen.getByTestId('join-upgraded'));
+    expect(screen.queryByTestId('create-share')).toBeNull();
+    await type('join-path', '/media/anna/USB/casebook');
+    await type('join-invite', FAKE_INVITE);
+    await type('join-passphrase', FAKE_INVITE_PASSPHRASE);
+    await fireEvent.click(screen.getByTestId('join-share'));
+    expect(await screen.findByTestId('join-pending')).toHaveTextContent(FAKE_JOIN_CODE);
+    expect(fake.callsOf('sync_join')).toHaveLength(1);
+    expect(screen.queryByTestId('old-group')).toBeNull();
+  });
+
+  it('reads in Russian', async () => {
+    await oldGroup();
+    setLanguage('ru');
+    expect(await screen.findByText('Эта группа создана старой версией Casebook')).toBeInTheDocument();
+    expect(screen.getByTestId('upgrade-group')).toHaveTextContent('Обновить группу');
+    setLanguage('en');
+  });
+});
+
 describe('sync screen, attached', () => {
   it('shows the share folder and the devices, with a missing update spelled out', async () => {
     await attached();

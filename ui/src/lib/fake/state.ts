@@ -69,9 +69,10 @@ export interface FakeShare {
   peers: SyncDevice[];
   alarms: SyncAlarm[];
   quarantine: SyncQuarantine[];
-  /** This device in the group's roster: `pending` until approved. */
-  state: 'pending' | 'member' | 'revoked';
-  role: 'coordinator' | 'member';
+  /** This device in the group's roster: `pending` until approved; absent in a group made by an
+   *  older Casebook (no roster), until it is upgraded. */
+  state?: 'pending' | 'member' | 'revoked';
+  role?: 'coordinator' | 'member';
   /** Who approved this device (shown to the joiner once it is a member). */
   approvedBy?: string;
   /** Join requests waiting for this device's answer (and the code each one's person reads out). */

@@ -78,6 +78,25 @@ export async function create(s: FakeState, path: string, label: string): Promise
   };
 }
 
+/** As `share upgrade`: only a group made by an older Casebook; this device becomes its first
+ *  coordinator and every other device is listed as `legacy` until it joins again. */
+export async function upgrade(s: FakeState): Promise<SyncAttachment> {
+  s.record('sync_upgrade');
+  s.requireUnlocked();
+  const share = s.requireShare();
+  if (share.state) throw new IpcError('bad_input', 'this group has a roster already: it needs no upgrade', 'share');
+  share.state = 'member';
+  share.role = 'coordinator';
+  for (const p of share.peers) p.state = 'legacy';
+  return {
+    group_id: '6a1f4d3b0c9e8d7f6a5b4c3d2e1f0a9b',
+    path: share.path,
+    device_id: FAKE_DEVICE_ID,
+    recovery_key: FAKE_GROUP_RECOVERY_KEY,
+    old_devices: share.peers.length + 1,
+  };
+}
+
 function fresh(path: string, label: string, state: 'pending' | 'member', role: 'coordinator' | 'member') {
   return { path, label, reachable: true, seq: 0, peers: [], alarms: [], quarantine: [], state, role, requests: [] };
 }
@@ -89,7 +108,7 @@ export async function join(s: FakeState, path: string, invite: string, passphras
   const l = deviceLabel(label);
   if (!invite.trim()) throw bad('invite', 'paste the invite text');
   if (!passphrase) throw bad('passphrase', 'enter the passphrase');
-  if (s.share) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
+  if (s.share && s.share.state) throw new IpcError('bad_input', 'this vault already syncs with a share', 'share');
   if (!invite.trim().toUpperCase().startsWith('CASEBOOK-INVITE-2:')) {
     throw bad('invite', 'this is not an invite of this Casebook (it starts with CASEBOOK-INVITE-2:); ask for a new one');
   }

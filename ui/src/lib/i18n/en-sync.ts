@@ -35,6 +35,21 @@ export const enSync = {
     'Casebook cannot use this folder as the share. Check the path, and that the shared folder has arrived on this computer (it holds a file named casebook.share).',
   'sync.created_notice': 'The sync group is ready. Invite your other devices below, then press “Sync now”.',
   'sync.joined_notice': 'This computer has joined the group. Press “Sync now” to fetch the group’s cases.',
+  'sync.upgraded_notice':
+    'The group now has a roster and you are its first coordinator. Write down the recovery key above, then invite every other device again.',
+  'sync.old_title': 'This group was made by an older Casebook',
+  'sync.old_explain':
+    'Anyone who ever held one of its invites can read everything it syncs, and no device can ever be removed from it.',
+  'sync.old_upgrade_explain':
+    'Upgrade it: the group gets coordinators, approval of each device by a code read out by voice, and removal of a device. You become its first coordinator. Every other device then joins again with a new invite from you; nothing anyone wrote is lost. Only one person upgrades a group: agree with your colleagues who it is.',
+  'sync.old_upgrade': 'Upgrade the group…',
+  'sync.old_confirm_title': 'Upgrade the group now?',
+  'sync.old_confirm_explain':
+    'Do this only if you will coordinate the group. Until each other device joins again with a new invite, it sends and receives nothing.',
+  'sync.old_confirm_yes': 'Upgrade and become coordinator',
+  'sync.old_join_explain':
+    'Did a colleague already upgrade the group and give you a new invite? Join the upgraded group with it: this computer then waits for their approval.',
+  'sync.old_join': 'Join the upgraded group',
   'sync.share_folder': 'Share folder',
   'sync.now': 'Sync now',
   'sync.syncing': 'Syncing…',

@@ -30,7 +30,7 @@ export class SyncState {
   /** Create or join running (join runs the KDF: a few seconds). */
   attaching = $state(false);
   /** Set after create/join, until the first sync. */
-  justAttached = $state<'created' | 'joined' | null>(null);
+  justAttached = $state<'created' | 'joined' | 'upgraded' | null>(null);
 
   syncing = $state(false);
   report = $state.raw<SyncReport | null>(null);
@@ -117,6 +117,15 @@ export class SyncState {
   async create(path: string, label: string): Promise<IpcError | null> {
     return this.attach('created', async () => {
       const made = await this.backend.syncCreate(path, label);
+      this.recoveryKey = made.recovery_key ?? null;
+    });
+  }
+
+  /** Upgrades a group made by an older Casebook (this device becomes its first coordinator);
+   *  the new recovery key is then on screen. Returns the error to show, or null. */
+  async upgrade(): Promise<IpcError | null> {
+    return this.attach('upgraded', async () => {
+      const made = await this.backend.syncUpgrade();
       this.recoveryKey = made.recovery_key ?? null;
     });
   }
@@ -279,7 +288,7 @@ export class SyncState {
     this.answerError = null;
   }
 
-  private async attach(kind: 'created' | 'joined', run: () => Promise<unknown>): Promise<IpcError | null> {
+  private async attach(kind: 'created' | 'joined' | 'upgraded', run: () => Promise<unknown>): Promise<IpcError | null> {
     if (this.attaching) return null;
     const generation = this.generation;
     this.attaching = true;
