@@ -273,7 +273,17 @@ impl Share {
     /// Replaces a file in this device's own folder that this device did not write (junk put
     /// there by someone else under one of its names): temp file, fsync, rename over it.
     pub fn replace_own(&self, device: &[u8; 16], name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
-        let dir = self.device_path(device);
+        self.replace_in(self.device_path(device), name, bytes, entropy)
+    }
+
+    /// Replaces the share's marker (`share upgrade`: the folder becomes the share of the group
+    /// that replaces the old one), so a reader sees one marker or the other, never a part.
+    pub fn replace_marker(&self, marker: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
+        self.replace_in(self.root.clone(), MARKER, marker, entropy)
+    }
+
+    /// Temp file, fsync, rename over `dir/name`, fsync of the folder.
+    fn replace_in(&self, dir: PathBuf, name: &str, bytes: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
         let tmp = temp_name(&dir, name, entropy);
         let target = dir.join(name);
         let bytes = bytes.to_vec();
@@ -286,29 +296,6 @@ impl Share {
             }
             fs::rename(&tmp, &target).map_err(io)?;
             if let Ok(d) = fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        })
-    }
-
-    /// Replaces the share's marker (`share upgrade`: the folder becomes the share of the group
-    /// that replaces the old one): temp file, fsync, rename over it, so a reader sees one marker
-    /// or the other, never a part.
-    pub fn replace_marker(&self, marker: &[u8], entropy: &mut dyn Entropy) -> Result<()> {
-        let root = self.root.clone();
-        let tmp = temp_name(&root, MARKER, entropy);
-        let bytes = marker.to_vec();
-        self.io.run(&self.root, move || {
-            let target = root.join(MARKER);
-            let io = |e| Error::io(format!("cannot write {}", target.display()), e);
-            {
-                let mut f = fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
-                f.write_all(&bytes).map_err(io)?;
-                f.sync_all().map_err(io)?;
-            }
-            fs::rename(&tmp, &target).map_err(io)?;
-            if let Ok(d) = fs::File::open(&root) {
                 let _ = d.sync_all();
             }
             Ok(())

@@ -56,7 +56,7 @@ pub struct JoinRequest {
     pub arrived_at: String,
 }
 
-pub(super) fn fresh_key(store: &mut Store) -> Zeroizing<[u8; 32]> {
+fn fresh_key(store: &mut Store) -> Zeroizing<[u8; 32]> {
     let mut k = Zeroizing::new([0u8; 32]);
     store.entropy.fill(&mut k[..]);
     k
@@ -115,9 +115,21 @@ fn attach_roster(
     require_attached(store)
 }
 
-/// `share create DIR`: a new group with a roster, this vault its creator and first coordinator.
-pub fn create(store: &mut Store, dir: &Path) -> Result<Created> {
-    refuse_if_attached(store)?;
+/// A new group's first keys and its genesis, this vault its creator (`share create`, `share
+/// upgrade`).
+pub(super) struct NewGroup {
+    pub seed: Zeroizing<[u8; 32]>,
+    pub creator: SigningKey,
+    pub boxs: BoxSecret,
+    pub recovery_seed: Zeroizing<[u8; 32]>,
+    pub first: crypt::EpochKey,
+    pub bytes: Vec<u8>,
+    pub genesis: [u8; 32],
+    pub group: [u8; 16],
+    pub me: DeviceId,
+}
+
+pub(super) fn new_group(store: &mut Store) -> Result<NewGroup> {
     let seed = fresh_key(store);
     let boxs = BoxSecret::from_bytes(*fresh_key(store));
     let recovery_seed = fresh_key(store);
@@ -125,17 +137,18 @@ pub fn create(store: &mut Store, dir: &Path) -> Result<Created> {
     let first = author::new_epoch_key(store.entropy.as_mut());
     let creator = SigningKey::from_bytes(&seed);
     let label = store.device_label()?;
-    let bytes = author::genesis(
-        &creator,
-        boxs.public(),
-        recovery.verifying_key().to_bytes(),
-        &first,
-        &label,
-        store.entropy.as_mut(),
-    );
+    let recovery_public = recovery.verifying_key().to_bytes();
+    let bytes = author::genesis(&creator, boxs.public(), recovery_public, &first, &label, store.entropy.as_mut());
     let genesis = crypt::entry_id(&bytes);
     let group = crypt::group_of(&genesis);
     let me = crypt::device_id(&group, &creator.verifying_key().to_bytes());
+    Ok(NewGroup { seed, creator, boxs, recovery_seed, first, bytes, genesis, group, me })
+}
+
+/// `share create DIR`: a new group with a roster, this vault its creator and first coordinator.
+pub fn create(store: &mut Store, dir: &Path) -> Result<Created> {
+    refuse_if_attached(store)?;
+    let NewGroup { seed, boxs, recovery_seed, first, bytes, genesis, group, me, .. } = new_group(store)?;
     let share = Share::create(dir, &format::encode_marker(&group), store.entropy.as_mut())?;
     become_device(store, &me)?;
     let a = attach_roster(store, dir, group, &seed, &genesis, boxs.expose(), "member")?;

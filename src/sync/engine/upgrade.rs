@@ -12,18 +12,17 @@
 
 use std::path::Path;
 
-use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::members::{expose, fresh_key, recovery_text};
+use super::members::{expose, recovery_text};
 use super::roster_db::RosterDb;
 use super::state::SyncDb;
 use super::{absolute, hex, require_attached, roster_sync, Attached, Attachment, SyncReport};
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::sync::format;
-use crate::sync::roster::crypt::{self, BoxSecret};
+use crate::sync::roster::crypt;
 use crate::sync::roster::entry::{self, Clear, DeviceId, EntryId, LegacyDevice, LegacyKey, Sealed, MAX_LEGACY};
 use crate::sync::roster::{author, fold};
 use crate::sync::share::{self, Share};
@@ -76,19 +75,17 @@ pub fn upgrade(store: &mut Store) -> Result<Upgraded> {
     let old_key = LegacyKey(Zeroizing::new(old_key));
 
     // The new group.
-    let seed = fresh_key(store);
-    let boxs = BoxSecret::from_bytes(*fresh_key(store));
-    let recovery_seed = fresh_key(store);
-    let recovery = SigningKey::from_bytes(&recovery_seed);
-    let first = author::new_epoch_key(store.entropy.as_mut());
-    let creator = SigningKey::from_bytes(&seed);
-    let label = store.device_label()?;
-    let recovery_public = recovery.verifying_key().to_bytes();
-    let genesis_bytes =
-        author::genesis(&creator, boxs.public(), recovery_public, &first, &label, store.entropy.as_mut());
-    let genesis = crypt::entry_id(&genesis_bytes);
-    let group = crypt::group_of(&genesis);
-    let me = crypt::device_id(&group, &creator.verifying_key().to_bytes());
+    let super::members::NewGroup {
+        seed,
+        creator,
+        boxs,
+        recovery_seed,
+        first,
+        bytes: genesis_bytes,
+        genesis,
+        group,
+        me,
+    } = super::members::new_group(store)?;
     let writer = author::Author {
         group,
         device: me,
