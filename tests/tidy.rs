@@ -168,6 +168,7 @@ const PURE: &[&str] = &[
     "src/sync/plan.rs",
     "src/sync/roster/",
     "src/export/bundle.rs",
+    "src/export/layout.rs",
     "src/export/crypt.rs",
     "src/export/schema.rs",
 ];

@@ -10,6 +10,7 @@ pub mod cases;
 pub mod crypt;
 pub mod file;
 pub mod import;
+pub mod layout;
 pub mod schema;
 
 use std::str::FromStr;
