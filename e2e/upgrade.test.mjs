@@ -105,7 +105,7 @@ test('an old group is upgraded in the app; the other device joins again by the c
   assert.match(await textOf('group-recovery-key-text'), /^CBGR-[0-9A-Z-]+$/);
   await $('recovery-key-kept').click();
   assert.equal(await $('old-group').isExisting(), false, 'the old-group card stayed after the upgrade');
-  await waitText('devices', 'from the old group: must join again');
+  await waitText('devices', 'old group: its history only');
 
   // The other device writes a case, and its sync stops with words that say what to do.
   const json = JSON.stringify({ full_name: 'Вера Смирнова', stage: 'first_contact', country: 'AM' });

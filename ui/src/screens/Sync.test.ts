@@ -221,7 +221,7 @@ describe('sync screen, a group made by an older Casebook', () => {
     expect(fake.callsOf('sync_upgrade')).toHaveLength(1);
     expect(screen.queryByTestId('old-group')).toBeNull();
     expect(screen.getByTestId('attached-notice')).toHaveTextContent('first coordinator');
-    expect(screen.getAllByTestId('device-row')[1]).toHaveTextContent('from the old group: must join again');
+    expect(screen.getAllByTestId('device-row')[1]).toHaveTextContent('old group: its history only');
     expect(screen.getByTestId('make-invite')).toBeInTheDocument();
   });
 

@@ -204,7 +204,7 @@ export const enSync = {
   'sync.state_pending': 'waiting for approval',
   'sync.state_member': 'member',
   'sync.state_revoked': 'removed',
-  'sync.state_legacy': 'from the old group: must join again',
+  'sync.state_legacy': 'old group: its history only',
   'sync.revoke': 'Remove…',
   'sync.revoke_title': 'Remove “{device}” from the group?',
   'sync.revoke_explain':

@@ -213,7 +213,7 @@ export const ruSync: Record<keyof typeof enSync, string> = {
   'sync.state_pending': 'ждёт одобрения',
   'sync.state_member': 'участник',
   'sync.state_revoked': 'удалено',
-  'sync.state_legacy': 'из старой группы: нужно присоединиться заново',
+  'sync.state_legacy': 'старая группа: только история',
   'sync.revoke': 'Удалить…',
   'sync.revoke_title': 'Удалить «{device}» из группы?',
   'sync.revoke_explain':
