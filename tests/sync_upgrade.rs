@@ -200,3 +200,51 @@ fn an_upgrade_stopped_before_its_last_step_is_finished_by_the_next_sync() {
         assert_eq!(cases(&b.store), 2, "{point}");
     }
 }
+
+fn names(r: &Replica) -> Vec<String> {
+    let filter = casebook::store::read::CaseFilter::default();
+    let mut v: Vec<String> = r.store.list_cases(&filter, 0, 100).unwrap().into_iter().map(|c| c.full_name).collect();
+    v.sort();
+    v
+}
+
+/// The upgrade names the version of each old device's last delta that counts: a share that
+/// shows new members another version, signed by the same old device (a copy of its vault),
+/// feeds them nothing of it, and they are told.
+#[test]
+fn another_version_of_a_named_delta_is_never_applied_and_is_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = group(tmp.path(), &share, 2);
+    everyone_syncs(&mut rs.iter_mut().collect::<Vec<_>>());
+    let mut d = rs.pop().unwrap();
+    let mut u = rs.pop().unwrap();
+    // A copy of D's vault, syncing into a copy of the share, writes another delta 1.
+    let elsewhere = tmp.path().join("share-copy");
+    sync_common::hostile::copy_dir(&share, &elsewhere);
+    let mut copy = sync_common::hostile::clone_vault(&mut d, &tmp.path().join("d-copy"));
+    copy.store.connection().execute("UPDATE shares SET path = ?1", [elsewhere.to_str().unwrap()]).unwrap();
+    add_cases(&mut d, "Real", 1);
+    d.sync();
+    u.sync();
+    add_cases(&mut copy, "Fake", 1);
+    copy.sync();
+    upgrade::upgrade(&mut u.store).unwrap();
+    let dir = sync_common::dev_hex(&d);
+    fs::copy(elsewhere.join(&dir).join("000000000001.delta"), share.join(&dir).join("000000000001.delta")).unwrap();
+
+    let mut f = Replica::new(&tmp.path().join("f"), 9);
+    admit(&mut u, &mut f, &share);
+    let report = f.sync();
+    assert!(!names(&f).iter().any(|n| n.starts_with("Fake")), "the other version was applied: {:?}", names(&f));
+    // Caught by the receipts the upgrader's deltas carry (a fork alarm), or by the id the
+    // upgrade names (refused): either way shown, never applied.
+    let st = engine::status(&f.store).unwrap();
+    let forked = st.alarms.iter().any(|a| a.kind == "fork" && a.device == dir);
+    let refused = report.problems.iter().any(|p| p.file.starts_with(&dir) && p.problem.contains("not the version"));
+    assert!(forked || refused, "the other version went unreported: {report:?} {:?}", st.alarms);
+    // The upgrader, shown the two versions too, treats D as forked (delta.md section 11): it
+    // takes back what it had applied, for a person to keep on request; nobody holds the copy's.
+    assert!(!names(&u).iter().any(|n| n.starts_with("Fake")));
+    assert!(engine::status(&u.store).unwrap().quarantine.iter().any(|q| q.device == dir && q.changes > 0));
+}
