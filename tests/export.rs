@@ -352,14 +352,34 @@ fn hostile_bundles_are_refused_and_change_nothing() {
     bad_utf8[1].1 = vec![0xff, 0xfe, 0x00];
     hostile.push(("invalid UTF-8", zip_of(&bad_utf8)));
     hostile.push(("not a zip", b"PK\x03\x04garbage".to_vec()));
+    // cases.json as 100,000 nested arrays (within the size caps): refused by the JSON reader's
+    // depth limit, not by running out of stack or memory.
+    hostile.push(("nested arrays", with_cases("[".repeat(100_000) + &"]".repeat(100_000))));
+    // An end record that claims 65,535 entries (5 million need ZIP64, which is refused too):
+    // refused before the central directory is read.
+    let mut many = zip_of(&entries(&|_, _| {}));
+    let end = many.len() - 22;
+    many[end + 8..end + 12].copy_from_slice(&[0xff, 0xfe, 0xff, 0xfe]);
+    hostile.push(("65,535 entries claimed", many));
     let mut bomb = entries(&|_, _| {});
     bomb[2].1 = vec![b'a'; 60 * 1024 * 1024];
     hostile.push(("zip bomb", zip_of(&bomb)));
+    // Each refused for its own reason (a duplicate, say, not for the hash of the copy the ZIP
+    // library happened to keep).
+    let reasons = [
+        ("duplicate entry", "twice"),
+        ("nested arrays", "cases.json"),
+        ("65,535 entries claimed", "at most 64"),
+        ("zip bomb", "zip bomb"),
+    ];
     for (what, zip) in hostile {
         let sealed = seal(&zip, &b_key);
         let err = export::read_bundle(&mut b.store, &sealed, None).map(|_| ()).unwrap_err();
         assert_eq!(err.code(), casebook::ErrorCode::BadInput, "{what}: {err}");
         assert!(!err.to_string().is_empty(), "{what}");
+        if let Some((_, part)) = reasons.iter().find(|(w, _)| *w == what) {
+            assert!(err.to_string().contains(part), "{what}: {err}");
+        }
     }
     // Not age at all, truncated age, age for someone else.
     let err = export::read_bundle(&mut b.store, b"hello", None).map(|_| ()).unwrap_err();
