@@ -4,23 +4,22 @@
 // the main screens are written to docs/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { remote } from 'webdriverio';
+import { startApp, stopApp, writeSettings } from './session.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const APP = process.env.CASEBOOK_APP ?? join(ROOT, 'target', 'debug', 'casebook-desktop');
 // The CLI plays a second device of the sync group.
 const CLI = process.env.CASEBOOK_CLI ?? join(ROOT, 'target', 'debug', 'casebook');
-const DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo', 'bin', 'tauri-driver');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASS = 'korrekt loshad batareya';
 const XSS_NAME = '<img src=x onerror="window.__xss=1"> Иван';
 const XSS_NOTE = '<script>window.__xss=2</script><b>bold?</b>';
 
-let driver;
+let session;
 let browser;
 let home;
 let shareDir;
@@ -80,31 +79,12 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'casebook-e2e-'));
   shareDir = join(home, 'Sync', 'casebook'); // created by the app
   // Automatic sync off until its own test: the other tests press "Sync now" and read its report.
-  mkdirSync(join(home, 'config'), { recursive: true });
-  writeFileSync(
-    join(home, 'config', 'settings.json'),
-    JSON.stringify({ language: 'en', autoLockMinutes: 5, autoSync: false, publishMinutes: 15 }),
-  );
-  const env = {
-    ...process.env,
-    CASEBOOK_VAULT: join(home, 'vault'),
-    CASEBOOK_CONFIG_DIR: join(home, 'config'),
-  };
-  driver = spawn(DRIVER, ['--port', '4444', '--native-driver', '/usr/bin/WebKitWebDriver'], { env, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1500));
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
-  });
-  await browser.setWindowSize(1366, 768).catch(() => {});
+  writeSettings(home);
+  session = await startApp(APP, home);
+  browser = session.browser;
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  driver?.kill();
-});
+after(() => stopApp(session));
 
 test('first run creates a vault and shows the recovery key once', async () => {
   await $('passphrase').waitForDisplayed({ timeout: 15000 });

@@ -6,23 +6,22 @@
 // reaches the app. Screenshots: the old-group card with its confirmation, the upgraded group.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir, homedir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { remote } from 'webdriverio';
+import { startApp, stopApp, writeSettings } from './session.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
 const APP = process.env.CASEBOOK_APP ?? join(TARGET, 'debug', 'casebook-desktop');
 const CLI = process.env.CASEBOOK_CLI ?? join(TARGET, 'debug', 'casebook');
 const OLD_GROUP = process.env.CASEBOOK_OLD_GROUP ?? join(TARGET, 'debug', 'examples', 'old_group');
-const DRIVER = process.env.TAURI_DRIVER ?? join(homedir(), '.cargo', 'bin', 'tauri-driver');
 const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASS = 'korrekt loshad batareya';
 const PASS_2 = 'second device passphrase';
 
-let driver;
+let session;
 let browser;
 let home;
 let shareDir;
@@ -59,33 +58,18 @@ function other(args, { input, words } = {}) {
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'casebook-e2e-upgrade-'));
   shareDir = join(home, 'Sync', 'casebook');
-  mkdirSync(join(home, 'config'), { recursive: true });
-  writeFileSync(
-    join(home, 'config', 'settings.json'),
-    JSON.stringify({ language: 'en', autoLockMinutes: 5, autoSync: false, publishMinutes: 15 }),
-  );
+  writeSettings(home);
   // One state folder (the vaults' high-water marks) for the tool, the app and the CLI, as on
   // the machines the two vaults would live on.
   const state = { CASEBOOK_STATE_DIR: join(home, 'state') };
   execFileSync(OLD_GROUP, [join(home, 'vault'), PASS, 'Coordinator laptop', join(home, 'vault-2'), PASS_2, 'Field phone', shareDir], {
     env: { ...process.env, ...state },
   });
-  const env = { ...process.env, ...state, CASEBOOK_VAULT: join(home, 'vault'), CASEBOOK_CONFIG_DIR: join(home, 'config') };
-  driver = spawn(DRIVER, ['--port', '4444', '--native-driver', '/usr/bin/WebKitWebDriver'], { env, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1500));
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'wdio:enforceWebDriverClassic': true, 'tauri:options': { application: APP } },
-  });
-  await browser.setWindowSize(1366, 768).catch(() => {});
+  session = await startApp(APP, home, state);
+  browser = session.browser;
 });
 
-after(async () => {
-  await browser?.deleteSession().catch(() => {});
-  driver?.kill();
-});
+after(() => stopApp(session));
 
 test('an old group is upgraded in the app; the other device joins again by the code and loses nothing', async () => {
   await $('passphrase').waitForDisplayed({ timeout: 15000 });
