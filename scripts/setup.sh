@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing Casebook needs on Debian/Ubuntu: the C toolchain and
 # OpenSSL headers (SQLCipher links libcrypto), WebKitGTK for the desktop app, Xvfb and
-# WebKitWebDriver for its end-to-end tests, Debian's age and unzip for the export interop tests,
+# WebKitWebDriver for its end-to-end tests, Debian's age, unzip and ssh-keygen (openssh-client)
+# for the export interop tests,
 # Syncthing for the end-to-end test of sync carried by a real sync tool, dbus-daemon for the
 # test of the app's sleep lock (a fake logind on a private bus),
 # Node.js for the UI, and, if missing, Rust.
 set -euo pipefail
 
 packages=(build-essential pkg-config libssl-dev ca-certificates curl
-          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick age unzip syncthing dbus-daemon)
+          libwebkit2gtk-4.1-dev webkit2gtk-driver xvfb xauth imagemagick age unzip openssh-client syncthing dbus-daemon)
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()

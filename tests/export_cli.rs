@@ -26,7 +26,7 @@ fn export_to_a_key_and_to_a_passphrase_then_import_with_dry_run() {
     a.init();
     b.init();
     let id = add(&a);
-    let key = b.ok(&["identity", "show"]).trim().to_string();
+    let key = b.ok(&["identity", "show"]).lines().next().unwrap().trim().to_string();
     assert!(key.starts_with("age1") && key.len() == 62, "{key}");
     let pub_file = tmp.path().join("b.pub");
     b.ok(&["identity", "export-public", "--out", pub_file.to_str().unwrap(), "--label", "Partner B"]);
@@ -98,7 +98,7 @@ fn no_readable_case_data_lands_on_disk_during_export_and_import() {
     a.init();
     b.init();
     add(&a);
-    let key = b.ok(&["identity", "show"]).trim().to_string();
+    let key = b.ok(&["identity", "show"]).lines().next().unwrap().trim().to_string();
     let out = tmp.path().join("bundle.age");
     a.ok(&["export", "--all", "--recipient", &key, "--out", out.to_str().unwrap()]);
     b.ok(&["import", out.to_str().unwrap()]);

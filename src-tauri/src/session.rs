@@ -29,9 +29,10 @@ pub struct Session {
     pub store: Store,
     /// The vault's id (`Vault::id()`, a UUID as text): export bundles name the vault they came from.
     pub vault_id: String,
-    /// The bundle the last import preview decrypted: applying it does not decrypt it again
-    /// (a passphrase bundle costs a second of scrypt) unless the file changed. Gone at lock.
-    pub previewed: Option<casebook::export::Bundle>,
+    /// The bundle the last import preview decrypted and the plan it showed: an import applies
+    /// exactly these (no second decryption; refused if the file or the vault changed since).
+    /// Gone at lock.
+    pub previewed: Option<(casebook::export::Bundle, casebook::export::ImportPlan)>,
 }
 
 /// Everything the commands share.

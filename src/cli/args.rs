@@ -78,9 +78,12 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// This vault's age key, so that partners can export to it
+    /// This vault's age key (partners export to it) and bundle-signing key (they verify with it)
     #[command(subcommand)]
     Identity(IdentityCommand),
+    /// The partner contact book: partner organisations, their age keys and signing keys
+    #[command(subcommand)]
+    Partner(PartnerCommand),
     /// Check the vault's database for damage
     Check,
     /// Measure speed and size on generated cases (a throw-away vault in a temp folder)
@@ -182,9 +185,37 @@ pub(super) enum CaseCommand {
 }
 
 #[derive(Subcommand)]
+pub(super) enum PartnerCommand {
+    /// Add a partner, or add keys to one (keys typed here are confirmed on this device)
+    Add {
+        name: String,
+        /// The partner's age public key (age1…, repeatable)
+        #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
+        recipients: Vec<String>,
+        /// The partner's bundle-signing key: the `ssh-ed25519 AAAA…` line its `identity show` prints (repeatable)
+        #[arg(long = "signing-key", value_name = "KEY")]
+        signing_keys: Vec<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The partners, their keys and fingerprints
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a partner out of the book (its keys are revoked here)
+    Remove { name: String },
+}
+
+#[derive(Subcommand)]
 pub(super) enum IdentityCommand {
-    /// Print this vault's age public key
-    Show,
+    /// Print this vault's age public key (first line), its bundle-signing key and fingerprint
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the public key to a file, with a label, to send to partners
     ExportPublic {
         #[arg(long, value_name = "FILE")]

@@ -1,5 +1,5 @@
-//! `casebook export` and `casebook import`: bundles for partner organisations. Parses, calls
-//! one `export` function, prints.
+//! `casebook export`, `casebook import` and `casebook partner`: bundles for partner
+//! organisations and the contact book. Parses, calls one `export` function, prints.
 
 use std::path::PathBuf;
 
@@ -31,6 +31,12 @@ pub(super) struct ExportArgs {
     /// the bundle ($CASEBOOK_EXPORT_PASSPHRASE, else asked twice)
     #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
     recipients: Vec<String>,
+    /// A partner of the contact book: encrypts to its keys confirmed on this device
+    #[arg(long, value_name = "NAME", conflicts_with = "recipients")]
+    partner: Option<String>,
+    /// The bundle id this export answers (from the bundle's `import --dry-run`)
+    #[arg(long, value_name = "BUNDLE_ID")]
+    in_reply_to: Option<String>,
     /// scrypt work factor (log2) of a passphrase bundle; the default is age's own (tests pass less)
     #[arg(long, hide = true, default_value_t = casebook::export::DEFAULT_SCRYPT_LOG_N)]
     scrypt_log_n: u8,
@@ -62,7 +68,11 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
     let profile: casebook::export::Profile =
         a.redact.parse().map_err(|_| Error::invalid("--redact", "it is one of full, no-identity or summary"))?;
     casebook::export::file::check_new(&a.out)?;
-    let protection = if a.recipients.is_empty() {
+    let in_reply_to = a.in_reply_to.as_deref().map(parse_id).transpose()?;
+    let (vault_id, mut store) = open_with_id(cli)?;
+    let protection = if let Some(p) = &a.partner {
+        Protection::Recipients(casebook::export::partner_recipients(&store, p)?)
+    } else if a.recipients.is_empty() {
         Protection::Passphrase(secrets::export_passphrase(true)?, a.scrypt_log_n)
     } else {
         for r in &a.recipients {
@@ -70,8 +80,14 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
         }
         Protection::Recipients(a.recipients.clone())
     };
-    let (vault_id, mut store) = open_with_id(cli)?;
-    let (bytes, summary) = casebook::export::export_bundle(&mut store, vault_id, &selection, profile, &protection)?;
+    let request = casebook::export::Request {
+        selection: &selection,
+        profile,
+        protection: &protection,
+        partner: a.partner.as_deref(),
+        in_reply_to,
+    };
+    let (bytes, summary) = casebook::export::export_for(&mut store, vault_id, &request)?;
     casebook::export::file::write_new(&a.out, &bytes)?;
     if a.json {
         output::json(&summary);
@@ -86,6 +102,13 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
             a.out.display(),
             summary.bytes
         );
+        if let Some(p) = &summary.partner {
+            println!("For {p}; bundle {}.", summary.bundle_id);
+        }
+        for r in summary.recipients.iter().filter(|r| r.starts_with("age1")) {
+            let (fp, words) = casebook::export::partners::fingerprint(casebook::store::exchange::KeyKind::Recipient, r);
+            println!("  encrypted to {r}  ({fp}, {words})");
+        }
     }
     Ok(())
 }
@@ -98,7 +121,7 @@ pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, j
     let pass = if needs { Some(secrets::export_passphrase(false)?) } else { None };
     let mut store = open(cli)?;
     let bundle = casebook::export::read_bundle(&mut store, &bytes, pass.as_ref())?;
-    let plan = casebook::export::plan(&store, &bundle)?;
+    let plan = casebook::export::plan(&mut store, &bundle)?;
     if dry_run {
         output::import_plan(&plan, json);
         return Ok(());
@@ -109,16 +132,34 @@ pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, j
     } else {
         output::import_plan(&plan, false);
         println!(
-            "Imported: {} created, {} updated, {} unchanged{}.",
+            "Imported: {} created, {} updated, {} unchanged, {} refused{}.",
             report.created,
             report.updated,
             report.unchanged,
+            report.refused,
             if report.conflicts > 0 {
                 format!("; {} conflict(s) to review with `casebook conflicts list`", report.conflicts)
             } else {
                 String::new()
             }
         );
+    }
+    Ok(())
+}
+
+pub(super) fn partner_command(cli: &Cli, command: &PartnerCommand) -> Result<()> {
+    use casebook::export::partners;
+    let store = open(cli)?;
+    match command {
+        PartnerCommand::Add { name, recipients, signing_keys, note, json } => {
+            let p = partners::add(&store, name, recipients, signing_keys, note.as_deref())?;
+            output::partners(std::slice::from_ref(&p), *json);
+        }
+        PartnerCommand::List { json } => output::partners(&partners::list(&store)?, *json),
+        PartnerCommand::Remove { name } => {
+            partners::remove(&store, name)?;
+            println!("Removed {name}: its keys are revoked on this device.");
+        }
     }
     Ok(())
 }

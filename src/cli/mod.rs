@@ -11,9 +11,11 @@ mod secrets;
 mod share;
 mod vault;
 
-use args::{Cli, Command, ConflictsCommand, EventCommand, IdentityCommand, KdfArgs, NoteCommand, TaskCommand};
+use args::{
+    Cli, Command, ConflictsCommand, EventCommand, IdentityCommand, KdfArgs, NoteCommand, PartnerCommand, TaskCommand,
+};
 use cases::case_command;
-use exchange::{export_command, import_command};
+use exchange::{export_command, import_command, partner_command};
 use share::{quarantine_command, share_command};
 
 use std::path::PathBuf;
@@ -161,11 +163,12 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Export(args) => export_command(&cli, args),
         Command::Import { file, dry_run, json } => import_command(&cli, file, *dry_run, *json),
-        Command::Identity(IdentityCommand::Show) => {
+        Command::Identity(IdentityCommand::Show { json }) => {
             let mut store = open(&cli)?;
-            println!("{}", casebook::export::public_key(&mut store)?);
+            output::own_keys(&casebook::export::partners::own_keys(&mut store)?, *json);
             Ok(())
         }
+        Command::Partner(command) => partner_command(&cli, command),
         Command::Identity(IdentityCommand::ExportPublic { out, label }) => {
             let (vault_id, mut store) = open_with_id(&cli)?;
             let key = casebook::export::public_key(&mut store)?;

@@ -330,11 +330,69 @@ pub fn import_plan(p: &casebook::export::ImportPlan, json: bool) {
     if json {
         return print_json(p);
     }
+    println!("{}.", capitalised(&p.signer));
+    if let Some(fp) = &p.trust.fingerprint {
+        println!("Signing key {fp}{}", p.trust.key.as_deref().map(|k| format!(": {k}")).unwrap_or_default());
+    }
+    if !p.trust.verified {
+        println!("Not verified: it may only create new cases; cases this vault has are refused.");
+    }
+    if let Some(when) = &p.already_imported {
+        println!("This bundle was imported already ({when}): nothing changes.");
+    }
     println!(
-        "Bundle from vault {} (exported {}, profile {}): {} new case(s), {} to update, {} unchanged; {} notes, {} tasks, {} events.",
-        p.vault_id, p.exported_at, p.profile, p.create, p.update, p.unchanged, p.notes, p.tasks, p.events
+        "Bundle (version {}, exported {}, profile {}, claims vault {}): {} new case(s), {} to update, {} unchanged, {} refused; {} notes, {} tasks, {} events.",
+        p.version, p.exported_at, p.profile, p.vault_id, p.create, p.update, p.unchanged, p.refused, p.notes, p.tasks, p.events
     );
     for c in &p.cases {
         println!("  {:<9} {}  {}", c.action, c.id, c.name);
+    }
+    for u in &p.updates {
+        println!("  {:<9} {} {} {}: {} -> {}", u.action, u.kind, short_id(&u.record), u.field, u.local, u.incoming);
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
+}
+
+/// This vault's own keys (`identity show`): the age key on the first line.
+pub fn own_keys(k: &casebook::export::partners::OwnKeys, json: bool) {
+    if json {
+        return print_json(k);
+    }
+    println!("{}", k.age_recipient);
+    println!("{}", k.signing_key);
+    println!("signing key fingerprint {} ({})", k.fingerprint, k.words);
+    println!("for a partner's allowed_signers file: {}", k.allowed_signers);
+}
+
+/// Partners of the contact book, with each key's fingerprint.
+pub fn partners(list: &[casebook::export::partners::PartnerView], json: bool) {
+    if json {
+        return print_json(&list);
+    }
+    if list.is_empty() {
+        println!(
+            "No partner yet: add one with `casebook partner add NAME --recipient age1… --signing-key 'ssh-ed25519 …'`."
+        );
+    }
+    for p in list {
+        println!("{}{}", p.name, if p.note.is_empty() { String::new() } else { format!(" — {}", p.note) });
+        for k in &p.keys {
+            let state = if k.revoked_at.is_some() {
+                "revoked"
+            } else if k.confirmed {
+                "confirmed here"
+            } else {
+                "NOT CONFIRMED on this device: compare the words by phone, then add it here"
+            };
+            println!("  {:<9} {}  {}  {}  [{state}]", k.kind, k.key, k.fingerprint, k.words);
+        }
     }
 }

@@ -12,6 +12,9 @@ use crate::error::{Error, Result};
 
 /// The entries of a version-1 bundle, in archive order.
 pub const ENTRIES: [&str; 4] = ["manifest.json", "cases.json", "cases.csv", "README.txt"];
+/// The entries of a version-2 bundle, in archive order: version 1's, then the signed sums.
+pub const ENTRIES_V2: [&str; 6] =
+    ["manifest.json", "cases.json", "cases.csv", "README.txt", "SHA256SUMS", "SHA256SUMS.sig"];
 pub const MAX_ARCHIVE: usize = 256 * 1024 * 1024;
 pub const MAX_ENTRIES: usize = 64;
 pub const MAX_ENTRY: u64 = 256 * 1024 * 1024;
@@ -38,7 +41,7 @@ pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>> {
     Ok(cursor.into_inner())
 }
 
-/// Checks an entry name: one of [`ENTRIES`], nothing path-like.
+/// Checks an entry name: one of [`ENTRIES_V2`], nothing path-like.
 fn check_name(name: &str) -> Result<()> {
     if name.starts_with('/') || name.contains("..") || name.contains('\\') || name.contains('\0') || name.contains(':')
     {
@@ -47,7 +50,7 @@ fn check_name(name: &str) -> Result<()> {
     if name.starts_with("attachments/") {
         return Err(bad("the bundle holds attachments, which this version of Casebook cannot import yet"));
     }
-    if !ENTRIES.contains(&name) {
+    if !ENTRIES_V2.contains(&name) {
         return Err(bad(format!("the archive holds an unexpected entry {name:?}")));
     }
     Ok(())
@@ -81,7 +84,9 @@ pub fn read(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>> {
         }
         names.push(name);
     }
-    for required in ENTRIES {
+    // The signed sums make it a version-2 archive, which must hold both of them.
+    let signed = names.iter().any(|n| n.starts_with("SHA256SUMS"));
+    for required in if signed { &ENTRIES_V2[..] } else { &ENTRIES[..] } {
         if !names.iter().any(|n| n == required) {
             return Err(bad(format!("the archive has no {required}")));
         }

@@ -10,7 +10,6 @@ use serde_json::{Map, Value as Json};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 use crate::model::{FieldKind, TableDef, Value, CASE, EVENT, NOTE, TASK};
-use crate::store::clocks::FieldClock;
 use crate::store::read::uuid_string;
 use crate::store::records::{CaseSet, StoredRecord};
 use crate::store::Store;
@@ -112,7 +111,8 @@ pub struct CasesDoc {
 
 pub const CASES_FORMAT: &str = "casebook-cases";
 pub const BUNDLE_FORMAT: &str = "casebook-bundle";
-pub const VERSION: u32 = 1;
+/// The version of `cases.json` (and of the bundle) this build writes.
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -156,34 +156,23 @@ pub fn json_of(kind: FieldKind, v: &Value) -> Option<Json> {
     }
 }
 
-fn clock_rec(c: FieldClock, ids: &HashMap<u32, [u8; 16]>) -> ClockRec {
-    let id = ids.get(&c.device).copied().unwrap_or([0; 16]);
-    ClockRec { hlc: format!("{:016x}", c.hlc.0), device: crate::hex::encode(&id) }
-}
-
-/// A record read for export: its fields as JSON and its clocks.
+/// A record read for export: its fields as JSON (version 2 carries no clocks: section 4).
 struct Read {
     id: Vec<u8>,
     case_id: Vec<u8>,
     created_ms: i64,
     updated_ms: i64,
     fields: Map<String, Json>,
-    clocks: Clocks,
 }
 
-fn read_of(table: &TableDef, r: StoredRecord, ids: &HashMap<u32, [u8; 16]>) -> Read {
+fn read_of(table: &TableDef, r: StoredRecord) -> Read {
     let mut fields = Map::new();
-    let mut clocks = Clocks { created: clock_rec(r.created, ids), fields: BTreeMap::new() };
     for (f, v) in table.fields.iter().zip(&r.values) {
         if let Some(j) = json_of(f.kind, v) {
             fields.insert(f.name.to_string(), j);
         }
-        let c = r.clocks.get(f.code);
-        if c != r.created && !matches!(f.kind, FieldKind::Ref) {
-            clocks.fields.insert(f.name.to_string(), clock_rec(c, ids));
-        }
     }
-    Read { id: r.id, case_id: r.case_id, created_ms: r.created_ms, updated_ms: r.updated_ms, fields, clocks }
+    Read { id: r.id, case_id: r.case_id, created_ms: r.created_ms, updated_ms: r.updated_ms, fields }
 }
 
 /// Reads the selected, not deleted cases with their children: one query per record kind.
@@ -200,8 +189,7 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
     };
     let tables = [&CASE, &NOTE, &TASK, &EVENT];
     let read = store.records_of_cases(set, &tables)?;
-    let ids = store.device_ids()?;
-    let mut read = tables.iter().zip(read).map(|(t, rows)| (*t, rows.into_iter().map(|r| read_of(t, r, &ids))));
+    let mut read = tables.iter().zip(read).map(|(t, rows)| (*t, rows.into_iter().map(|r| read_of(t, r))));
     let mut cases: Vec<CaseRec> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let (_, case_rows) = read.next().expect("the case table is read first");
@@ -212,7 +200,7 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
             created_at: format_timestamp(r.created_ms as u64),
             updated_at: format_timestamp(r.updated_ms as u64),
             fields: r.fields,
-            clocks: Some(r.clocks),
+            clocks: None,
             notes: Vec::new(),
             tasks: Vec::new(),
             events: Vec::new(),
@@ -225,7 +213,7 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
                 id: uuid_string(&r.id),
                 created_at: format_timestamp(r.created_ms as u64),
                 fields: r.fields,
-                clocks: Some(r.clocks),
+                clocks: None,
             };
             let list = match table.code {
                 4 => &mut cases[i].notes,
@@ -381,19 +369,22 @@ pub fn readme(profile: Profile, counts: &Counts) -> String {
     format!(
         "Casebook export — {n} case(s): {en}.\r\n\
          \r\n\
-         cases.json    the cases as JSON (schema: casebook-cases v1, see docs/formats/cases.schema.json\r\n\
+         cases.json    the cases as JSON (schema: casebook-cases v2, see docs/formats/cases.schema.json\r\n\
          \u{20}             in the Casebook source)\r\n\
          cases.csv     one row per case, UTF-8; opens in Excel and LibreOffice\r\n\
-         manifest.json what the bundle holds, with a SHA-256 of every file\r\n\
+         manifest.json what the bundle holds, who made it and for whom\r\n\
+         SHA256SUMS    the SHA-256 of every file; SHA256SUMS.sig: the sender's SSH signature of it.\r\n\
+         \u{20}             Check: ssh-keygen -Y verify -n casebook-bundle … ; sha256sum -c SHA256SUMS\r\n\
          \r\n\
          These files hold sensitive data about people at risk. Keep them encrypted; delete them\r\n\
          when they are no longer needed; do not upload them to cloud services.\r\n\
          \r\n\
          Экспорт Casebook — дел: {n}; {ru}.\r\n\
          \r\n\
-         cases.json    дела в формате JSON (схема casebook-cases v1)\r\n\
+         cases.json    дела в формате JSON (схема casebook-cases v2)\r\n\
          cases.csv     по строке на дело, UTF-8; открывается в Excel и LibreOffice\r\n\
-         manifest.json что в пакете, с SHA-256 каждого файла\r\n\
+         manifest.json что в пакете, кто и для кого его сделал\r\n\
+         SHA256SUMS    SHA-256 каждого файла; SHA256SUMS.sig: SSH-подпись отправителя.\r\n\
          \r\n\
          Эти файлы содержат чувствительные данные о людях в опасности. Храните их зашифрованными,\r\n\
          удаляйте, когда они больше не нужны, не загружайте в облачные сервисы.\r\n",

@@ -1,9 +1,11 @@
 //! Export and import of case files for partner organisations (docs/formats/bundle.md): an age
 //! file holding a ZIP of `manifest.json`, `cases.json`, `cases.csv` and `README.txt`.
 //!
-//! Map: [`cases`] (the documents, reading the selection, redaction, CSV) → [`bundle`] (the
-//! archive, bounded) → [`crypt`] (age) ; [`import`] checks a bundle and merges it. This module
-//! holds the vault's own age identity and the two entry points.
+//! Map: [`cases`] (the documents, reading the selection, redaction, CSV) → [`manifest`] (the
+//! signed manifest and `SHA256SUMS`) and [`sshsig`] (the signature) → [`bundle`] (the archive,
+//! bounded; [`layout`] its canonical form) → [`crypt`] (age); [`outgoing`] builds a bundle,
+//! [`import`] reads one, plans and applies it. This module holds the vault's own keys (age, and
+//! the bundle-signing key) and the checks of a request.
 
 pub mod bundle;
 pub mod cases;
@@ -11,19 +13,21 @@ pub mod crypt;
 pub mod file;
 pub mod import;
 pub mod layout;
+pub mod manifest;
+pub mod outgoing;
+pub mod partners;
 pub mod schema;
+pub mod sshsig;
 
 use std::str::FromStr;
 
 use age::secrecy::ExposeSecret;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 pub use cases::{Profile, Selection};
 pub use import::{apply, apply_planned, plan, Bundle, ImportPlan, ImportReport};
+pub use outgoing::{export_bundle, export_for, partner_recipients, ExportSummary, Request};
 
-use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 use crate::hex::encode as hex;
 use crate::secret::Passphrase;
@@ -38,17 +42,6 @@ pub enum Protection {
     Recipients(Vec<String>),
     /// A passphrase, with the scrypt work factor (log2).
     Passphrase(Passphrase, u8),
-}
-
-/// What an export wrote.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExportSummary {
-    pub cases: u64,
-    pub notes: u64,
-    pub tasks: u64,
-    pub events: u64,
-    pub bytes: u64,
-    pub profile: String,
 }
 
 /// This vault's age identity, made on first use and kept only in the encrypted database.
@@ -68,6 +61,33 @@ const AGE_IDENTITY: &str = "age-x25519";
 /// This vault's age public key (`age1…`): partners export to it.
 pub fn public_key(store: &mut Store) -> Result<String> {
     Ok(identity(store)?.to_public().to_string())
+}
+
+/// The `identity` table's kind for the vault's bundle-signing key.
+const SIGNING_KEY: &str = "bundle-ed25519";
+
+/// This vault's bundle-signing key (Ed25519, its own: never a device's sync key), made on first
+/// use from the store's entropy and kept only in the encrypted database.
+pub(crate) fn signing_key(store: &mut Store) -> Result<ed25519_dalek::SigningKey> {
+    if let Some(secret) = store.identity_secret(SIGNING_KEY)? {
+        let seed = zeroize::Zeroizing::new(
+            crate::hex::decode::<32>(&secret)
+                .ok_or_else(|| Error::invalid("database", "the vault's signing key is damaged"))?,
+        );
+        return Ok(ed25519_dalek::SigningKey::from_bytes(&seed));
+    }
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    store.entropy.fill(&mut seed[..]);
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let secret = zeroize::Zeroizing::new(hex(&seed[..]));
+    store.keep_identity(SIGNING_KEY, &secret, &sshsig::public_line(&key.verifying_key()))?;
+    Ok(key)
+}
+
+/// This vault's bundle-signing key as an OpenSSH line (`ssh-ed25519 AAAA…`): partners verify
+/// its bundles with it (`ssh-keygen -Y verify`, docs/formats/bundle.md section 3.2).
+pub fn signing_public(store: &mut Store) -> Result<String> {
+    Ok(sshsig::public_line(&signing_key(store)?.verifying_key()))
 }
 
 /// Most public keys one bundle is encrypted to.
@@ -96,75 +116,6 @@ pub fn check_request(selection: &Selection, protection: &Protection) -> Result<(
         Protection::Passphrase(pass, _) => pass.check_new()?,
     }
     Ok(())
-}
-
-/// Builds an encrypted bundle of the selected cases.
-pub fn export_bundle(
-    store: &mut Store,
-    vault_id: Uuid,
-    selection: &Selection,
-    profile: Profile,
-    protection: &Protection,
-) -> Result<(Vec<u8>, ExportSummary)> {
-    check_request(selection, protection)?;
-    // A stage or country that does not exist is named as such, not reported as "no case".
-    let filter = crate::store::read::CaseFilter {
-        stage: if let Selection::Stage(st) = selection { Some(st.clone()) } else { None },
-        country: if let Selection::Country(c) = selection { Some(c.trim().to_ascii_uppercase()) } else { None },
-        ..Default::default()
-    };
-    filter.check()?;
-    let mut list = cases::read_selection(store, selection)?;
-    if list.is_empty() {
-        return Err(Error::invalid("cases", "no case matches: nothing to export"));
-    }
-    cases::redact(&mut list, profile);
-    let counts = cases::counts(&list);
-    let doc = cases::CasesDoc {
-        format: cases::CASES_FORMAT.into(),
-        version: cases::VERSION,
-        profile: profile.as_str().into(),
-        cases: list,
-    };
-    let json = serde_json::to_vec_pretty(&doc).map_err(|_| Error::Crypto("encoding cases.json failed"))?;
-    let csv = cases::csv(&doc.cases, profile).into_bytes();
-    let readme = cases::readme(profile, &counts).into_bytes();
-    let mut entries = std::collections::BTreeMap::new();
-    for (name, bytes) in [("cases.json", &json), ("cases.csv", &csv), ("README.txt", &readme)] {
-        entries.insert(
-            name.to_string(),
-            cases::EntryInfo { size: bytes.len() as u64, sha256: hex(&Sha256::digest(bytes)) },
-        );
-    }
-    let manifest = cases::Manifest {
-        format: cases::BUNDLE_FORMAT.into(),
-        version: cases::VERSION,
-        created: format_timestamp(store.clock.now_ms()),
-        vault_id: vault_id.to_string(),
-        profile: profile.as_str().into(),
-        counts: counts.clone(),
-        entries,
-    };
-    let manifest = serde_json::to_vec_pretty(&manifest).map_err(|_| Error::Crypto("encoding the manifest failed"))?;
-    let zip = zeroize::Zeroizing::new(bundle::write(&[
-        ("manifest.json", &manifest),
-        ("cases.json", &json),
-        ("cases.csv", &csv),
-        ("README.txt", &readme),
-    ])?);
-    let sealed = match protection {
-        Protection::Recipients(keys) => crypt::to_recipients(&zip, keys)?,
-        Protection::Passphrase(pass, log_n) => crypt::to_passphrase(&zip, pass, *log_n)?,
-    };
-    let summary = ExportSummary {
-        cases: counts.cases,
-        notes: counts.notes,
-        tasks: counts.tasks,
-        events: counts.events,
-        bytes: sealed.len() as u64,
-        profile: profile.as_str().into(),
-    };
-    Ok((sealed, summary))
 }
 
 /// Decrypts (this vault's identity, or `passphrase`) and checks a bundle; nothing is written.

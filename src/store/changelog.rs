@@ -178,25 +178,6 @@ pub(crate) fn relabel(conn: &Connection, old: u32, new: u32, after: i64) -> Resu
     Ok((moved_hlc, records))
 }
 
-/// A value a local change replaced knowingly: (record, field, HLC, device id).
-pub(crate) type Replaced = ([u8; 16], u8, u64, Vec<u8>);
-
-/// Every value a local change replaced knowingly (named as its `prev`).
-pub(crate) fn replaced(conn: &Connection) -> Result<Vec<Replaced>> {
-    let mut stmt = conn.prepare(
-        "SELECT c.rec, c.field, c.prev_hlc, d.id FROM changes c JOIN devices d ON d.idx = c.prev_device \
-         WHERE c.prev_hlc IS NOT NULL",
-    )?;
-    let mut out = Vec::new();
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let rec: Vec<u8> = r.get(0)?;
-        let Ok(rec) = <[u8; 16]>::try_from(rec) else { continue };
-        out.push((rec, r.get(1)?, r.get::<_, i64>(2)? as u64, r.get(3)?));
-    }
-    Ok(out)
-}
-
 /// A record as the change log names it: (table code, record id).
 pub(crate) type RecordKey = (u8, [u8; 16]);
 

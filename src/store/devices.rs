@@ -78,11 +78,6 @@ impl Store {
     pub(crate) fn last_change_seq(&self) -> Result<i64> {
         changelog::last_seq(&self.conn)
     }
-
-    /// Values that local changes replaced knowingly: (record, field, hlc, device id) of each.
-    pub(crate) fn replaced_values(&self) -> Result<Vec<changelog::Replaced>> {
-        changelog::replaced(&self.conn)
-    }
 }
 
 impl Writer<'_> {

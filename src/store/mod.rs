@@ -9,6 +9,7 @@ pub mod changelog;
 pub mod clocks;
 pub mod conflicts;
 pub mod devices;
+pub mod exchange;
 pub mod hlc;
 pub(crate) mod index;
 pub mod merge;

@@ -119,6 +119,16 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether the record is deleted here; None when the vault does not have it.
+    pub fn is_deleted(&self, table: &TableDef, id: &[u8; 16]) -> Result<Option<bool>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT deleted FROM {} WHERE id = ?1", table.table))?
+            .query_row([&id[..]], |row| row.get::<_, i64>(0))
+            .optional()?
+            .map(|d| d != 0))
+    }
+
     /// The secret of this vault's key of `kind` in the `identity` table, if it has one.
     pub(crate) fn identity_secret(&self, kind: &str) -> Result<Option<zeroize::Zeroizing<String>>> {
         Ok(self
@@ -162,8 +172,18 @@ impl Writer<'_> {
     /// Records where an import came from (the `imports` row) and what it did to each case.
     pub(crate) fn record_import(&self, import: &ImportRecord<'_>, cases: &[([u8; 16], &str)]) -> Result<()> {
         self.tx().execute(
-            "INSERT INTO imports (bundle_sha256, vault_id, profile, exported_at, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![&import.sha256[..], import.vault_id, import.profile, import.exported_at, self.now_ms() as i64],
+            "INSERT INTO imports (bundle_sha256, vault_id, profile, exported_at, imported_at, bundle_id, signer, signer_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                &import.sha256[..],
+                import.vault_id,
+                import.profile,
+                import.exported_at,
+                self.now_ms() as i64,
+                import.bundle_id.map(|b| b.to_vec()),
+                import.signer,
+                import.signer_key
+            ],
         )?;
         let row = self.tx().last_insert_rowid();
         for (id, action) in cases {
@@ -182,4 +202,10 @@ pub(crate) struct ImportRecord<'a> {
     pub vault_id: &'a str,
     pub profile: &'a str,
     pub exported_at: &'a str,
+    /// Version 2: the bundle's id (a replay changes nothing).
+    pub bundle_id: Option<&'a [u8; 16]>,
+    /// `own`, `partner`, `unknown` or `unsigned`.
+    pub signer: &'a str,
+    /// The verified signing key's OpenSSH line.
+    pub signer_key: Option<&'a str>,
 }

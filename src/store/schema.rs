@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 9;
+pub const VERSION: i64 = 10;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -327,6 +327,49 @@ CREATE TABLE sync_requests (
 ALTER TABLE sync_sent ADD COLUMN epoch_id BLOB;
 ";
 
+/// Version 10: exchange trust (docs/formats/bundle.md sections 7 and 8) — the partner contact
+/// book (`partners`, and `partner_keys`, an append-only list of keys confirmed per device), the
+/// bundles this vault made (`exports`) with a hash of every value sent (`export_values`), the
+/// base of a reply's three-way plan; `imports` gains the bundle id (a replay changes nothing)
+/// and the verified signer. Existing imports were of version-1 bundles: unsigned.
+const V9_TO_V10: &str = "
+CREATE TABLE partners (
+    idx INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    note TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    removed INTEGER
+);
+CREATE TABLE partner_keys (
+    partner INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    added_by BLOB NOT NULL,
+    confirmed INTEGER NOT NULL,
+    revoked_at INTEGER,
+    PRIMARY KEY (partner, kind, key)
+) WITHOUT ROWID;
+CREATE TABLE exports (
+    idx INTEGER PRIMARY KEY,
+    bundle_id BLOB NOT NULL UNIQUE,
+    partner TEXT,
+    profile TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE export_values (
+    export INTEGER NOT NULL,
+    record BLOB NOT NULL,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (export, record)
+) WITHOUT ROWID;
+ALTER TABLE imports ADD COLUMN bundle_id BLOB;
+ALTER TABLE imports ADD COLUMN signer TEXT NOT NULL DEFAULT 'unsigned';
+ALTER TABLE imports ADD COLUMN signer_key TEXT;
+CREATE UNIQUE INDEX imports_bundle ON imports(bundle_id);
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
 pub(crate) const HISTORY: &[(i64, &[&str])] = &[
@@ -338,6 +381,7 @@ pub(crate) const HISTORY: &[(i64, &[&str])] = &[
     (6, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6]),
     (7, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7]),
     (8, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8]),
+    (9, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9]),
 ];
 
 /// What the caller must do after an upgrade.
@@ -395,6 +439,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
                 up.reindex = true;
             }
             8 => conn.execute_batch(V8_TO_V9)?,
+            9 => conn.execute_batch(V9_TO_V10)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

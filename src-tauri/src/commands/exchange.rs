@@ -115,22 +115,24 @@ pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Opti
     state.with_session(|s| {
         s.previewed = None;
         let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
-        let plan = export::plan(&s.store, &bundle)?;
-        s.previewed = Some(bundle);
+        let plan = export::plan(&mut s.store, &bundle)?;
+        s.previewed = Some((bundle, plan.clone()));
         Ok(plan)
     })
 }
 
 #[tauri::command(async)]
 pub fn import_apply(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportReport> {
-    let pass = bundle_passphrase(passphrase)?;
+    drop(bundle_passphrase(passphrase)?);
     let bytes = read_bundle_file(&path)?;
     state.with_session(|s| {
-        // The bundle the person previewed, if the file is still the same; else read it again.
-        let bundle = match s.previewed.take() {
-            Some(b) if b.is_of(&bytes) => b,
-            _ => export::read_bundle(&mut s.store, &bytes, pass.as_ref())?,
-        };
-        export::apply(&mut s.store, &bundle)
+        // Only the bundle the person previewed, with the plan they saw (review F11).
+        match s.previewed.take() {
+            Some((bundle, plan)) if bundle.is_of(&bytes) => export::apply_planned(&mut s.store, &bundle, &plan),
+            _ => Err(casebook::Error::invalid(
+                "import",
+                "the file changed since it was previewed, or nothing was previewed: preview it again before importing",
+            )),
+        }
     })
 }

@@ -89,6 +89,32 @@ impl Writer<'_> {
         Ok(changes.len())
     }
 
+    /// Offers values beside an existing record's own (an import's conflicts, docs/formats/bundle.md
+    /// section 7.2): this device's changes that name no value, so each competes with the value
+    /// there as a conflict to review, here and on every device. Returns how many were offered.
+    pub fn offer(&mut self, table: &'static TableDef, id: &[u8; 16], fields: Vec<(u8, Value)>) -> Result<usize> {
+        let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
+        if row.deleted {
+            return Err(not_found(table, id));
+        }
+        let clock = self.next_clock();
+        let changes: Vec<Change> = fields
+            .into_iter()
+            .filter(|(field, value)| row.value(table, *field) != *value)
+            .map(|(field, value)| Change {
+                table,
+                record: *id,
+                field,
+                value,
+                clock,
+                prev: None,
+                supersedes: Vec::new(),
+            })
+            .collect();
+        self.apply(&changes)?;
+        Ok(changes.len())
+    }
+
     /// Tombstones a record (the row stays, marked deleted, so sync sees the deletion).
     pub fn delete(&mut self, table: &'static TableDef, id: &[u8; 16]) -> Result<()> {
         let row = self.load(table, id)?.ok_or_else(|| not_found(table, id))?;
