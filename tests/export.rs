@@ -294,87 +294,150 @@ fn hostile_bundles_are_refused_and_change_nothing() {
     let before = snapshot(&b.store);
     let manifest = String::from_utf8(good.iter().find(|(n, _)| n == "manifest.json").unwrap().1.clone()).unwrap();
     let cases = String::from_utf8(good.iter().find(|(n, _)| n == "cases.json").unwrap().1.clone()).unwrap();
+    // An attacker signs whatever it builds with a key of its own (the manifest names it), so
+    // that each hostile archive reaches the check it is aimed at.
+    let attacker = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
+    let signed = |mut e: Vec<(&'static str, Vec<u8>)>| -> Vec<u8> {
+        if let Some(m) = e.iter_mut().find(|(n, _)| *n == "manifest.json") {
+            if let Ok(mut j) = serde_json::from_slice::<serde_json::Value>(&m.1) {
+                if j.get("signer").is_some() {
+                    j["signer"] = export::sshsig::public_line(&attacker.verifying_key()).into();
+                    m.1 = serde_json::to_vec_pretty(&j).unwrap();
+                }
+            }
+        }
+        let refs: Vec<(&str, &[u8])> = e.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let sums = export::manifest::sums(&refs);
+        let sig = export::sshsig::sign(&attacker, sums.as_bytes());
+        e.push(("SHA256SUMS", sums.into_bytes()));
+        e.push(("SHA256SUMS.sig", sig.into_bytes()));
+        zip_of(&e)
+    };
     let mut hostile: Vec<(&str, Vec<u8>)> = Vec::new();
     // Paths, duplicates, missing and extra entries.
     for evil in ["../cases.json", "/etc/passwd", "attachments/../../x", "extra.txt"] {
         let mut e = entries(&|_, _| {});
         e.push((evil, b"x".to_vec()));
-        hostile.push(("entry with a path or unknown name", zip_of(&e)));
+        hostile.push(("entry with a path or unknown name", signed(e)));
     }
     hostile.push((
         "missing cases.csv",
-        zip_of(&entries(&|_, _| {}).into_iter().filter(|(n, _)| *n != "cases.csv").collect::<Vec<_>>()),
+        signed(entries(&|_, _| {}).into_iter().filter(|(n, _)| *n != "cases.csv").collect::<Vec<_>>()),
     ));
     // A duplicate entry: written under a name of the same length, then renamed in the bytes.
     let mut e = entries(&|_, _| {});
     e.push(("cases.jsoo", b"[]".to_vec()));
-    let mut dup = zip_of(&e);
+    let mut dup = signed(e);
     for i in 0..dup.len().saturating_sub(10) {
         if &dup[i..i + 10] == b"cases.jsoo" {
             dup[i..i + 10].copy_from_slice(b"cases.json");
         }
     }
     hostile.push(("duplicate entry", dup));
-    // Hash mismatch: cases.json changed after the manifest was made.
+    // Signed, then cases.json changed: its hash in SHA256SUMS no longer matches.
+    let mut after: Vec<(String, Vec<u8>)> =
+        export::bundle::read(&signed(entries(&|_, _| {}))).unwrap().into_iter().collect();
+    let order6 = export::bundle::ENTRIES_V2;
+    after.sort_by_key(|(n, _)| order6.iter().position(|o| o == n));
+    let changed = |f: &dyn Fn(&str, &mut Vec<u8>)| -> Vec<u8> {
+        let e: Vec<(&str, Vec<u8>)> = after
+            .iter()
+            .map(|(n, v)| {
+                let mut v = v.clone();
+                f(n, &mut v);
+                (order6.iter().copied().find(|o| o == n).unwrap(), v)
+            })
+            .collect();
+        zip_of(&e)
+    };
     hostile.push((
         "hash mismatch",
-        zip_of(&entries(&|n, v| {
+        changed(&|n, v| {
             if n == "cases.json" {
                 *v = String::from_utf8(v.clone()).unwrap().replace("Алматы", "Астана").into_bytes();
             }
-        })),
+        }),
     ));
-    // Versions, invalid UTF-8, invalid JSON, oversized fields: with the manifest fixed up so
-    // that only the deeper check can catch them.
-    let fix = |json: &str| -> Vec<u8> {
-        let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
-        use sha2::Digest;
-        let hash: String = casebook::hex::encode(&sha2::Sha256::digest(json.as_bytes()));
-        m["entries"]["cases.json"] = serde_json::json!({"size": json.len(), "sha256": hash});
-        serde_json::to_vec(&m).unwrap()
-    };
+    // The signature of other sums (a splice: these entries, another bundle's SHA256SUMS.sig).
+    let other = export::sshsig::sign(&attacker, b"other sums\n");
+    hostile.push(("bad signature", changed(&|n, v| if n == "SHA256SUMS.sig" { *v = other.clone().into_bytes() })));
+    // Signed by one key, the manifest naming another (the exporting vault's).
+    let mut named_other = entries(&|_, _| {});
+    let refs: Vec<(&str, &[u8])> = named_other.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+    let sums = export::manifest::sums(&refs);
+    named_other.push(("SHA256SUMS", sums.clone().into_bytes()));
+    named_other.push(("SHA256SUMS.sig", export::sshsig::sign(&attacker, sums.as_bytes()).into_bytes()));
+    hostile.push(("signer mismatch", zip_of(&named_other)));
+    // The signature stripped from a version-2 bundle: refused (it is not "unsigned").
+    let mut stripped = entries(&|_, _| {});
+    stripped.push(("SHA256SUMS", sums.into_bytes()));
+    hostile.push(("stripped signature", zip_of(&stripped)));
     let with_cases = |json: String| -> Vec<u8> {
-        let m = fix(&json);
-        zip_of(&entries(&|n, v| match n {
-            "cases.json" => *v = json.clone().into_bytes(),
-            "manifest.json" => *v = m.clone(),
-            _ => {}
+        signed(entries(&|n, v| {
+            if n == "cases.json" {
+                *v = json.clone().into_bytes()
+            }
         }))
     };
-    hostile.push((
-        "newer manifest version",
-        zip_of(&entries(&|n, v| {
+    let with_manifest = |from: &str, to: &str| -> Vec<u8> {
+        signed(entries(&|n, v| {
             if n == "manifest.json" {
-                *v = manifest.replace("\"version\": 1", "\"version\": 2").into_bytes();
+                *v = manifest.replace(from, to).into_bytes();
             }
-        })),
-    ));
-    hostile.push(("cases.json version 2", with_cases(cases.replacen("\"version\": 1", "\"version\": 2", 1))));
+        }))
+    };
+    hostile.push(("newer manifest version", with_manifest("\"version\": 2", "\"version\": 3")));
+    hostile.push(("a version-1 manifest in a signed archive", with_manifest("\"version\": 2", "\"version\": 1")));
+    hostile.push(("recipients not age keys", with_manifest("\"recipients\": [", "\"recipients\": [\"age1nope\", ")));
+    hostile.push(("an unknown option", with_manifest("\"options\": {}", "\"options\": {\"include_city\": true}")));
+    hostile.push(("cases.json version 1", with_cases(cases.replacen("\"version\": 2", "\"version\": 1", 1))));
     hostile.push(("invalid JSON", with_cases(cases[..cases.len() / 2].to_string())));
     hostile.push(("oversized name", with_cases(cases.replace("Юрий Жуков", &"Ж".repeat(5000)))));
     hostile.push(("bad vocabulary", with_cases(cases.replace("transit_stay", "on_the_moon"))));
     hostile.push(("unknown field", with_cases(cases.replace("\"city\"", "\"citi\""))));
-    hostile.push(("malformed clock", with_cases(cases.replacen("\"hlc\": \"", "\"hlc\": \"f", 1))));
+    let clocked = cases.replacen(
+        "\"fields\": {",
+        "\"clocks\": {\"created\": {\"hlc\": \"7fffffffffffffff\", \"device\": \"00000000000000000000000000000001\"}}, \"fields\": {",
+        1,
+    );
+    hostile.push(("clocks in a version-2 bundle", with_cases(clocked)));
     let mut bad_utf8 = entries(&|_, _| {});
     bad_utf8[1].1 = vec![0xff, 0xfe, 0x00];
-    hostile.push(("invalid UTF-8", zip_of(&bad_utf8)));
+    hostile.push(("invalid UTF-8", signed(bad_utf8)));
     hostile.push(("not a zip", b"PK\x03\x04garbage".to_vec()));
     // cases.json as 100,000 nested arrays (within the size caps): refused by the JSON reader's
     // depth limit, not by running out of stack or memory.
     hostile.push(("nested arrays", with_cases("[".repeat(100_000) + &"]".repeat(100_000))));
     // An end record that claims 65,535 entries (5 million need ZIP64, which is refused too):
     // refused before the central directory is read.
-    let mut many = zip_of(&entries(&|_, _| {}));
+    let mut many = signed(entries(&|_, _| {}));
     let end = many.len() - 22;
     many[end + 8..end + 12].copy_from_slice(&[0xff, 0xfe, 0xff, 0xfe]);
     hostile.push(("65,535 entries claimed", many));
     let mut bomb = entries(&|_, _| {});
     bomb[2].1 = vec![b'a'; 60 * 1024 * 1024];
-    hostile.push(("zip bomb", zip_of(&bomb)));
+    hostile.push(("zip bomb", signed(bomb)));
     // Each refused for its own reason (a duplicate, say, not for the hash of the copy the ZIP
     // library happened to keep).
     let reasons = [
+        ("entry with a path or unknown name", "entry"),
+        ("missing cases.csv", "no cases.csv"),
         ("duplicate entry", "twice"),
+        ("hash mismatch", "does not match its SHA-256 in SHA256SUMS"),
+        ("bad signature", "changed after signing"),
+        ("signer mismatch", "another key than the one its manifest names"),
+        ("stripped signature", "no SHA256SUMS.sig"),
+        ("newer manifest version", "newer Casebook"),
+        ("a version-1 manifest in a signed archive", "do not fit its version"),
+        ("recipients not age keys", "not an age key"),
+        ("an unknown option", "unknown option"),
+        ("cases.json version 1", "does not match the manifest"),
+        ("invalid JSON", "cases.json"),
+        ("oversized name", "full_name"),
+        ("bad vocabulary", "on_the_moon"),
+        ("unknown field", "citi"),
+        ("clocks in a version-2 bundle", "clocks"),
+        ("invalid UTF-8", "UTF-8"),
         ("nested arrays", "cases.json"),
         ("65,535 entries claimed", "at most 64"),
         ("zip bomb", "zip bomb"),
@@ -384,9 +447,8 @@ fn hostile_bundles_are_refused_and_change_nothing() {
         let err = export::read_bundle(&mut b.store, &sealed, None).map(|_| ()).unwrap_err();
         assert_eq!(err.code(), casebook::ErrorCode::BadInput, "{what}: {err}");
         assert!(!err.to_string().is_empty(), "{what}");
-        if let Some((_, part)) = reasons.iter().find(|(w, _)| *w == what) {
-            assert!(err.to_string().contains(part), "{what}: {err}");
-        }
+        let (_, part) = reasons.iter().find(|(w, _)| *w == what).unwrap_or(&("", ""));
+        assert!(err.to_string().contains(part), "{what}: {err}");
     }
     // Not age at all, truncated age, age for someone else.
     let err = export::read_bundle(&mut b.store, b"hello", None).map(|_| ()).unwrap_err();
