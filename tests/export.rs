@@ -360,7 +360,14 @@ fn hostile_bundles_are_refused_and_change_nothing() {
     ));
     // The signature of other sums (a splice: these entries, another bundle's SHA256SUMS.sig).
     let other = export::sshsig::sign(&attacker, b"other sums\n");
-    hostile.push(("bad signature", changed(&|n, v| if n == "SHA256SUMS.sig" { *v = other.clone().into_bytes() })));
+    hostile.push((
+        "bad signature",
+        changed(&|n, v| {
+            if n == "SHA256SUMS.sig" {
+                *v = other.clone().into_bytes()
+            }
+        }),
+    ));
     // Signed by one key, the manifest naming another (the exporting vault's).
     let mut named_other = entries(&|_, _| {});
     let refs: Vec<(&str, &[u8])> = named_other.iter().map(|(n, b)| (*n, b.as_slice())).collect();
