@@ -206,7 +206,7 @@ fn two_devices_importing_one_reply_converge_without_a_conflict() {
     let p_signs = export::signing_public(&mut p.store).unwrap();
     let keys: Vec<String> = g.iter_mut().map(|r| export::public_key(&mut r.store).unwrap()).collect();
     for r in g.iter() {
-        export::partners::add(&r.store, "Memorial", &[], &[p_signs.clone()], None).unwrap();
+        export::partners::add(&r.store, "Memorial", &[], std::slice::from_ref(&p_signs), None).unwrap();
     }
     let to_p = Protection::Recipients(vec![export::public_key(&mut p.store).unwrap()]);
     let req = export::Request {

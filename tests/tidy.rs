@@ -170,6 +170,8 @@ const PURE: &[&str] = &[
     "src/export/bundle.rs",
     "src/export/layout.rs",
     "src/export/crypt.rs",
+    "src/export/manifest.rs",
+    "src/export/sshsig.rs",
     "src/export/schema.rs",
 ];
 const IO_PATTERNS: &[&str] = &["std::fs", "fs::", "File::", "OpenOptions", "rusqlite", "println!", "eprintln!"];
@@ -487,6 +489,7 @@ fn format_docs_carry_the_version_of_the_code() {
         ("docs/formats/database.md", "casebook-database", "src/store/schema.rs", "VERSION"),
         ("docs/formats/delta.md", "casebook-sync", "src/sync/format/delta.rs", "DELTA_V2"),
         ("docs/formats/roster.md", "casebook-roster", "src/sync/roster/entry.rs", "ROSTER_V2"),
+        ("docs/formats/bundle.md", "casebook-bundle", "src/export/cases.rs", "VERSION"),
     ] {
         let version = const_value(src_rel, constant);
         let want = format!("Format: {tag} v{version}");

@@ -23,7 +23,8 @@ use casebook::vault::keyslot;
 use casebook::Error;
 
 /// Fewest vectors each folder must hold (the counts when the folders were written).
-const MIN_VECTORS: [(&str, usize); 4] = [("header", 91), ("recovery_key", 18), ("case_input", 44), ("roster", 60)];
+const MIN_VECTORS: [(&str, usize); 5] =
+    [("header", 91), ("recovery_key", 18), ("case_input", 44), ("roster", 60), ("bundle", 28)];
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("vectors")
@@ -292,6 +293,47 @@ fn case_input_vectors() {
             Err(e) => format!("unexpected error kind: {e}"),
         };
         compare("outcome", v.get("expect")?, &got)
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// bundle/: a version-2 bundle's signed part: `SHA256SUMS` (manifest::parse_sums) and its SSH
+// signature (sshsig::verify of the body over `message:`, hex), which must name `key:` when ok.
+
+#[test]
+fn bundle_vectors() {
+    use casebook::export::{manifest, sshsig};
+    run_area("bundle", &["expect", "comment", "reason", "check", "message", "key", "body"], |v| {
+        let result: Result<Option<String>, Error> = match v.get("check")? {
+            "sums" => manifest::parse_sums(&v.body).map(|_| None),
+            "signature" => {
+                let hex = v.get("message")?.as_bytes();
+                let message: Vec<u8> = hex
+                    .chunks(2)
+                    .map(|p| std::str::from_utf8(p).ok().and_then(|p| u8::from_str_radix(p, 16).ok()))
+                    .collect::<Option<_>>()
+                    .ok_or("message: not hex")?;
+                sshsig::verify(&v.body, &message).map(|k| Some(sshsig::public_line(&k)))
+            }
+            other => return Err(format!("unknown check `{other}` (sums or signature)")),
+        };
+        match (v.get("expect")?, result) {
+            ("ok", Ok(key)) => match key {
+                Some(k) => compare("key", v.get("key")?, &k),
+                None => Ok(()),
+            },
+            ("refused", Err(e)) => {
+                let want = v.get("reason")?;
+                let got = e.to_string();
+                if got.contains(want) {
+                    Ok(())
+                } else {
+                    Err(format!("refused for another reason: {got} (expected one naming `{want}`)"))
+                }
+            }
+            (want, Ok(_)) => Err(format!("expected `{want}`, got ok")),
+            (want, Err(e)) => Err(format!("expected `{want}`, got refused: {e}")),
+        }
     });
 }
 

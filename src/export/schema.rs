@@ -81,14 +81,14 @@ pub fn cases_schema() -> Json {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://casebook.invalid/formats/cases.schema.json",
-        "title": "Casebook cases.json, version 1",
+        "title": "Casebook cases.json, version 2 (version 1 is still read)",
         "description": "Generated from src/model by src/export/schema.rs; fields take the values `casebook case add` accepts. See docs/formats/bundle.md.",
         "type": "object",
         "additionalProperties": false,
         "required": ["format", "version", "profile", "cases"],
         "properties": {
             "format": {"const": "casebook-cases"},
-            "version": {"const": 1},
+            "version": {"enum": [1, 2]},
             "profile": {"enum": ["full", "no-identity", "summary"]},
             "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}}
         },
@@ -99,7 +99,7 @@ pub fn cases_schema() -> Json {
             "clocks": {"type": "object", "additionalProperties": false, "required": ["created"], "properties": {
                 "created": {"$ref": "#/$defs/clock"},
                 "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/clock"}}
-            }, "description": "full bundles only: the record's creation clock and the clock of every field written later"},
+            }, "description": "version-1 full bundles only (checked, never used): the record's creation clock and the clock of every field written later; version 2 has no clocks"},
             "case": record_schema(&CASE, true),
             "note": record_schema(&NOTE, false),
             "task": record_schema(&TASK, false),

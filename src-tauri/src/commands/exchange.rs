@@ -1,10 +1,12 @@
-//! Exchange commands: this vault's public key, export bundles and imports (docs/formats/bundle.md).
+//! Exchange commands: this vault's keys, the partner contact book, export bundles and imports
+//! (docs/formats/bundle.md).
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 use tauri::State;
 
+use casebook::export::partners::PartnerView;
 use casebook::export::{self, ExportSummary, ImportPlan, ImportReport, Profile, Protection, Selection};
 use casebook::secret::Passphrase;
 use casebook::store::read::parse_id;
@@ -17,6 +19,10 @@ use crate::session::AppState;
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
     public_key: String,
+    signing_key: String,
+    fingerprint: String,
+    words: String,
+    allowed_signers: String,
 }
 
 /// `export_run`'s `selection`: `{kind: "all" | "ids" | "stage" | "country", ids?, stage?, country?}`.
@@ -77,7 +83,37 @@ fn bundle_passphrase(text: Option<String>) -> IpcResult<Option<Passphrase>> {
 
 #[tauri::command(async)]
 pub fn identity_show(state: State<'_, AppState>) -> IpcResult<Identity> {
-    state.with_session(|s| export::public_key(&mut s.store).map(|public_key| Identity { public_key }))
+    state.with_session(|s| {
+        let k = export::partners::own_keys(&mut s.store)?;
+        Ok(Identity {
+            public_key: k.age_recipient,
+            signing_key: k.signing_key,
+            fingerprint: k.fingerprint,
+            words: k.words,
+            allowed_signers: k.allowed_signers,
+        })
+    })
+}
+
+#[tauri::command(async)]
+pub fn partner_list(state: State<'_, AppState>) -> IpcResult<Vec<PartnerView>> {
+    state.with_session(|s| export::partners::list(&s.store))
+}
+
+#[tauri::command(async)]
+pub fn partner_add(
+    state: State<'_, AppState>,
+    name: String,
+    recipients: Vec<String>,
+    signing_keys: Vec<String>,
+    note: Option<String>,
+) -> IpcResult<PartnerView> {
+    state.with_session(|s| export::partners::add(&s.store, &name, &recipients, &signing_keys, note.as_deref()))
+}
+
+#[tauri::command(async)]
+pub fn partner_remove(state: State<'_, AppState>, name: String) -> IpcResult<()> {
+    state.with_session(|s| export::partners::remove(&s.store, &name))
 }
 
 #[tauri::command(async)]
@@ -86,15 +122,21 @@ pub fn export_run(
     selection: SelectionArg,
     profile: String,
     recipients: Option<Vec<String>>,
+    partner: Option<String>,
     passphrase: Option<String>,
     path: String,
 ) -> IpcResult<ExportSummary> {
     let selection = selection.parse()?;
     let profile: Profile = profile.parse()?;
-    let protection = match (recipients, passphrase) {
-        (Some(keys), None) => Protection::Recipients(keys),
-        (None, Some(text)) => Protection::Passphrase(Passphrase::for_new_vault(text)?, export::DEFAULT_SCRYPT_LOG_N),
-        _ => return Err(IpcError::bad_input("recipient", "give either public keys or a passphrase")),
+    let protection = match (recipients, passphrase, &partner) {
+        (Some(keys), None, None) => Some(Protection::Recipients(keys)),
+        (None, Some(text), None) => {
+            Some(Protection::Passphrase(Passphrase::for_new_vault(text)?, export::DEFAULT_SCRYPT_LOG_N))
+        }
+        (None, None, Some(_)) => None,
+        _ => {
+            return Err(IpcError::bad_input("recipient", "give one of a partner, public keys or a passphrase"));
+        }
     };
     let file = bundle_path(&path)?;
     // Refused before the work (the write refuses it again, race-free).
@@ -102,7 +144,18 @@ pub fn export_run(
     // The store is held while the bundle is built; the file is written after it is released.
     let (bytes, summary) = state.with_session(|s| {
         let vault_id = s.vault_id.parse().map_err(|_| casebook::Error::invalid("vault", "the vault id is damaged"))?;
-        export::export_bundle(&mut s.store, vault_id, &selection, profile, &protection)
+        let protection = match protection {
+            Some(p) => p,
+            None => Protection::Recipients(export::partner_recipients(&s.store, partner.as_deref().unwrap_or(""))?),
+        };
+        let request = export::Request {
+            selection: &selection,
+            profile,
+            protection: &protection,
+            partner: partner.as_deref(),
+            in_reply_to: None,
+        };
+        export::export_for(&mut s.store, vault_id, &request)
     })?;
     export::file::write_new(&file, &bytes)?;
     Ok(summary)

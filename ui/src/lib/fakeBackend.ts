@@ -22,6 +22,9 @@ import type {
   ExportRequest,
   ExportSummary,
   ImportPlan,
+  OwnKeysView,
+  Partner,
+  PartnerInput,
   ImportReport,
   LockReason,
   Settings,
@@ -206,7 +209,10 @@ export class FakeBackend extends FakeState implements Backend {
     sync.dismissAlarm(this, device, seq, kind);
   syncAcceptQuarantine = (device: string): Promise<SyncQuarantine> => sync.acceptQuarantine(this, device);
 
-  identityShow = (): Promise<{ publicKey: string }> => exchange.identity(this);
+  identityShow = (): Promise<OwnKeysView> => exchange.identity(this);
+  partnerList = (): Promise<Partner[]> => exchange.partnerList(this);
+  partnerAdd = (input: PartnerInput): Promise<Partner> => exchange.partnerAdd(this, input);
+  partnerRemove = (name: string): Promise<void> => exchange.partnerRemove(this, name);
   exportRun = (request: ExportRequest): Promise<ExportSummary> => exchange.exportRun(this, request);
   importPreview = (path: string, passphrase?: string): Promise<ImportPlan> => exchange.importPreview(this, path, passphrase);
   importApply = (path: string, passphrase?: string): Promise<ImportReport> => exchange.importApply(this, path, passphrase);

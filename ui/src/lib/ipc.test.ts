@@ -84,6 +84,19 @@ const CASES: [string, () => Promise<unknown>, unknown][] = [
   ['sync_accept_quarantine', () => tauriBackend.syncAcceptQuarantine('ab12'), { device: 'ab12' }],
   ['conflict_resolve', () => tauriBackend.conflictResolve('a1b2c3d4e5f6', 2), { id: 'a1b2c3d4e5f6', keep: 2 }],
   ['identity_show', () => tauriBackend.identityShow(), undefined],
+  ['partner_list', () => tauriBackend.partnerList(), undefined],
+  [
+    'partner_add',
+    () => tauriBackend.partnerAdd({ name: 'Memorial', recipients: ['age1abc'], signing_keys: ['ssh-ed25519 AAAA'], note: 'n' }),
+    { name: 'Memorial', recipients: ['age1abc'], signingKeys: ['ssh-ed25519 AAAA'], note: 'n' },
+  ],
+  ['partner_remove', () => tauriBackend.partnerRemove('Memorial'), { name: 'Memorial' }],
+  [
+    'export_run',
+    () =>
+      tauriBackend.exportRun({ selection: { kind: 'all' }, profile: 'full', partner: 'Memorial', path: '~/p.age' }),
+    { selection: { kind: 'all' }, profile: 'full', partner: 'Memorial', path: '~/p.age' },
+  ],
   [
     'export_run',
     () =>

@@ -16,6 +16,9 @@ import type {
   ExportRequest,
   ExportSummary,
   ImportPlan,
+  OwnKeysView,
+  Partner,
+  PartnerInput,
   ImportReport,
   LockReason,
   Settings,
@@ -80,8 +83,15 @@ export interface Backend {
   syncDismissAlarm(device: string, seq: number, kind: string): Promise<void>;
   syncAcceptQuarantine(device: string): Promise<SyncQuarantine>;
 
-  /** This vault's age public key (`age1…`), made on first use; partners export to it. */
-  identityShow(): Promise<{ publicKey: string }>;
+  /** This vault's age public key (`age1…`, partners export to it) and bundle-signing key
+   * (partners verify its bundles with it), made on first use. */
+  identityShow(): Promise<OwnKeysView>;
+  /** The partner contact book. */
+  partnerList(): Promise<Partner[]>;
+  /** Adds a partner, or keys to one; keys given here are confirmed on this device. */
+  partnerAdd(input: PartnerInput): Promise<Partner>;
+  /** Takes a partner out of the book (its keys are revoked on this device). */
+  partnerRemove(name: string): Promise<void>;
   /** Writes an encrypted bundle to a new file; `bad_input` field `path` if it exists. */
   exportRun(request: ExportRequest): Promise<ExportSummary>;
   /** Reads and checks a bundle, changes nothing; `bad_input` field `passphrase` when it needs one. */
@@ -188,9 +198,18 @@ export const tauriBackend: Backend = {
   syncDismissAlarm: (device, seq, kind) => callVoid('sync_dismiss_alarm', { device, seq, kind }),
   syncAcceptQuarantine: (device) => call<SyncQuarantine>('sync_accept_quarantine', { device }),
 
-  identityShow: () => call<{ publicKey: string }>('identity_show'),
-  exportRun: ({ selection, profile, recipients, passphrase, path }) =>
-    call<ExportSummary>('export_run', { selection, profile, recipients, passphrase, path }),
+  identityShow: () => call<OwnKeysView>('identity_show'),
+  partnerList: () => call<Partner[]>('partner_list'),
+  partnerAdd: (input) =>
+    call<Partner>('partner_add', {
+      name: input.name,
+      recipients: input.recipients,
+      signingKeys: input.signing_keys,
+      ...(input.note !== undefined ? { note: input.note } : {}),
+    }),
+  partnerRemove: (name) => call<void>('partner_remove', { name }),
+  exportRun: ({ selection, profile, recipients, partner, passphrase, path }) =>
+    call<ExportSummary>('export_run', { selection, profile, recipients, partner, passphrase, path }),
   importPreview: (path, passphrase) => call<ImportPlan>('import_preview', { path, passphrase }),
   importApply: (path, passphrase) => call<ImportReport>('import_apply', { path, passphrase }),
 

@@ -389,11 +389,13 @@ export type ExportSelection =
   | { kind: 'stage'; stage: string }
   | { kind: 'country'; country: string };
 
-/** `export_run`: exactly one of `recipients` (age public keys) and `passphrase`. */
+/** `export_run`: exactly one of `partner`, `recipients` (age public keys) and `passphrase`. */
 export interface ExportRequest {
   selection: ExportSelection;
   profile: ExportProfile;
   recipients?: string[];
+  /** A contact-book partner: the bundle is encrypted to its keys confirmed on this device. */
+  partner?: string;
   passphrase?: string;
   /** The new file's full path (`~/` is the home folder); an existing file is never overwritten. */
   path: string;
@@ -407,9 +409,87 @@ export interface ExportSummary {
   /** Size of the written file. */
   bytes: number;
   profile: ExportProfile;
+  bundle_id: string;
+  /** The contact-book partner it was made for. */
+  partner: string | null;
+  /** The age keys it was encrypted to, or `passphrase`. */
+  recipients: string[];
 }
 
-export type ImportAction = 'create' | 'update' | 'unchanged';
+/** One key of a partner (docs/formats/bundle.md §8). */
+export interface PartnerKey {
+  kind: 'recipient' | 'signing';
+  key: string;
+  fingerprint: string;
+  /** Four words of the fingerprint, to read out by phone. */
+  words: string;
+  confirmed: boolean;
+  usable: boolean;
+  added_at: string;
+  added_by: string;
+  revoked_at: string | null;
+}
+
+/** A partner organisation of the contact book. */
+export interface Partner {
+  name: string;
+  note: string;
+  /** The usable age keys and signing keys. */
+  recipients: string[];
+  signing_keys: string[];
+  keys: PartnerKey[];
+}
+
+/** `partner_add`: a new partner, or keys added to one (confirmed on this device). */
+export interface PartnerInput {
+  name: string;
+  recipients: string[];
+  signing_keys: string[];
+  note?: string;
+}
+
+/** This vault's own keys (`identity_show`), for partners. */
+export interface OwnKeysView {
+  /** The age public key partners encrypt to. */
+  publicKey: string;
+  /** The bundle-signing key (an OpenSSH line) partners verify with, its fingerprint and words. */
+  signingKey: string;
+  fingerprint: string;
+  words: string;
+  /** The line a partner puts in its `allowed_signers` file for `ssh-keygen -Y verify`. */
+  allowedSigners: string;
+}
+
+export type ImportAction = 'create' | 'update' | 'unchanged' | 'refused';
+
+/** Who signed a bundle (docs/formats/bundle.md §7.1), from the verified key, never a claim. */
+export type SignerClass = 'own' | 'partner' | 'unknown' | 'unsigned';
+
+export interface ImportTrust {
+  class: SignerClass;
+  /** The contact-book partner whose confirmed key signed it. */
+  partner: string | null;
+  /** The signing key (an OpenSSH line) and its `SHA256:` fingerprint. */
+  key: string | null;
+  fingerprint: string | null;
+  /** Encrypted to this vault (or to a passphrase); otherwise it was forwarded. */
+  addressed: boolean;
+  /** The partner it was made for, as the signed manifest says. */
+  made_for: string | null;
+  /** Signed by a key this vault trusts and made for it: it may change existing cases. */
+  verified: boolean;
+}
+
+/** One field an import changes. */
+export interface ImportFieldPlan {
+  case: string;
+  record: string;
+  kind: string;
+  field: string;
+  local: unknown;
+  incoming: unknown;
+  action: 'apply' | 'conflict';
+}
 
 export interface ImportPlanCase {
   id: string;
@@ -419,10 +499,24 @@ export interface ImportPlanCase {
 
 /** What an import would do (`import_preview`); nothing is changed yet. */
 export interface ImportPlan {
+  /** The signer line in English (the UI words it from `trust`). */
+  signer: string;
+  trust: ImportTrust;
+  version: number;
+  bundle_id: string | null;
+  in_reply_to: string | null;
+  /** When this bundle was imported before (then nothing changes). */
+  already_imported: string | null;
+  creates: number;
+  updates: ImportFieldPlan[];
+  /** Cases and records refused: this vault has them and the bundle is not verified. */
+  refused: number;
+  /** Fields that will become conflicts to review. */
+  conflicts: number;
   profile: ExportProfile;
   /** RFC 3339. */
   exported_at: string;
-  /** The exporting vault's id. */
+  /** The exporting vault's id, as the bundle claims it (shown, never trusted). */
   vault_id: string;
   create: number;
   update: number;
@@ -437,5 +531,6 @@ export interface ImportReport {
   created: number;
   updated: number;
   unchanged: number;
+  refused: number;
   conflicts: number;
 }

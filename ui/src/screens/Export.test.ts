@@ -78,6 +78,24 @@ describe('export wizard', () => {
     expect(fake.files.has('/home/volunteer/casebook-export-2026-11-23.age')).toBe(true);
   });
 
+  it('exports to a partner of the contact book by name, showing the keys and words it locks for', async () => {
+    const { fake } = await wizard({}, {}, (f) => {
+      void f.partnerAdd({ name: 'Memorial Yerevan', recipients: [PARTNER], signing_keys: [] });
+    });
+    await next();
+    await next();
+    expect(title()).toBe('Step 3 of 4: Protection');
+    expect(screen.getByTestId('protection-partner').querySelector('input')).toBeChecked();
+    expect(screen.getByTestId('export-partner')).toHaveValue('Memorial Yerevan');
+    expect(screen.getByTestId('export-partner-keys')).toHaveTextContent(PARTNER);
+    expect(screen.getByTestId('export-partner-keys')).toHaveTextContent('dazuno-feviha-tobako-rimesu');
+    await next();
+    expect(screen.getByTestId('export-choices')).toHaveTextContent('For Memorial Yerevan, with its confirmed keys');
+    await fireEvent.click(screen.getByTestId('export-run'));
+    await screen.findByTestId('export-result');
+    expect(runs(fake).map((r) => [r.partner, r.recipients, r.passphrase])).toEqual([['Memorial Yerevan', undefined, undefined]]);
+  });
+
   it('starts from the case it was opened from, with its name and a count of one', async () => {
     const made = await openApp();
     made.fake.seed(3);

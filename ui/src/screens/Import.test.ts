@@ -69,7 +69,13 @@ describe('import screen', () => {
     const plan = await screen.findByTestId('import-plan');
     expect(within(plan).getByTestId('import-plan-profile')).toHaveTextContent('Without identity');
     expect(within(plan).getByTestId('import-plan-exported')).toHaveTextContent('22 Nov 2026');
-    expect(within(plan).getByTestId('import-plan-vault')).toHaveTextContent(FAKE_OTHER_VAULT);
+    // Who signed it comes first: the verified key, never the vault id the file claims.
+    expect(within(plan).getByTestId('import-signer')).toHaveTextContent('Signed by Memorial Yerevan (known key)');
+    expect(within(plan).getByTestId('import-verified')).toHaveTextContent('It may update cases you have');
+    expect(plan).not.toHaveTextContent(FAKE_OTHER_VAULT);
+    const changes = within(plan).getAllByTestId('import-change');
+    const cells = (r: HTMLElement) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim()).join(' ');
+    expect(changes.map(cells)).toEqual(['Stage First contact → Leaving Russia will change']);
     expect(within(plan).getByTestId('import-plan-create')).toHaveTextContent('1 new case');
     expect(within(plan).getByTestId('import-plan-update')).toHaveTextContent('1 case to update');
     expect(within(plan).getByTestId('import-plan-unchanged')).toHaveTextContent('1 unchanged');
@@ -94,6 +100,56 @@ describe('import screen', () => {
     expect((await fake.caseGet('case-new')).full_name).toBe('Case 0193a5c2');
     await fireEvent.click(within(result).getByTestId('import-review-conflicts'));
     expect(app.route).toEqual({ name: 'sync' });
+  });
+
+  it('a file from a key nobody confirmed only adds new cases, and says so', async () => {
+    const { fake } = await importScreen((f) => {
+      f.put(caseFile('case-mine', 'Юрий Жуков'));
+      f.putFile('~/from-stranger.age', {
+        signer: 'unknown',
+        made_for: 'Ark',
+        recipients: ['age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2tvdw0s3jn54kaaa'],
+        cases: [caseFile('case-mine', 'Юрий Жуков', { stage: 'closed' }), caseFile('case-other', 'Павел')],
+      });
+    });
+    await type('import-path', '~/from-stranger.age');
+    await fireEvent.click(screen.getByTestId('import-preview'));
+    // Not encrypted to this vault in the fake: refused before a plan.
+    expect(await screen.findByTestId('error-message')).toBeInTheDocument();
+    fake.putFile('~/from-stranger.age', {
+      signer: 'unknown',
+      made_for: 'Ark',
+      cases: [caseFile('case-mine', 'Юрий Жуков', { stage: 'closed' }), caseFile('case-other', 'Павел')],
+    });
+    await fireEvent.click(screen.getByTestId('import-preview'));
+    const plan = await screen.findByTestId('import-plan');
+    expect(within(plan).getByTestId('import-signer')).toHaveTextContent('Signed by a key that is not in your contact book');
+    expect(within(plan).getByTestId('import-verified')).toHaveTextContent('it will only add new cases');
+    expect(within(plan).getByTestId('import-plan-refused')).toHaveTextContent('1 case you already have is left unchanged');
+    expect(within(plan).queryAllByTestId('import-change')).toEqual([]);
+    await fireEvent.click(screen.getByTestId('import-apply'));
+    await screen.findByTestId('import-result');
+    expect((await fake.caseGet('case-mine')).stage).not.toBe('closed');
+    expect((await fake.caseGet('case-other')).full_name).toBe('Павел');
+  });
+
+  it('keeps a contact book of partners: add with keys, see their words, remove after confirming', async () => {
+    const { fake } = await importScreen(() => {});
+    expect(await screen.findByTestId('partners-none')).toBeInTheDocument();
+    expect(await screen.findByTestId('signing-key')).toHaveTextContent('ssh-ed25519 AAAAC3Nza');
+    await type('partner-name', 'Memorial Yerevan');
+    await type('partner-recipient', 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2tvdw0s3jn54kzzz');
+    await type('partner-signing', 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs');
+    await fireEvent.click(screen.getByTestId('partner-add'));
+    const row = await screen.findByTestId('partner');
+    expect(row).toHaveTextContent('Memorial Yerevan');
+    expect(row).toHaveTextContent('dazuno-feviha-tobako-rimesu');
+    expect(fake.callsOf('partner_add')).toHaveLength(1);
+    await fireEvent.click(within(row).getByTestId('partner-remove'));
+    expect(screen.getByRole('alertdialog')).toHaveTextContent('Remove Memorial Yerevan?');
+    await fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByTestId('partners-none')).toBeInTheDocument();
+    expect(fake.callsOf('partner_remove')).toEqual([{ name: 'Memorial Yerevan' }]);
   });
 
   it('asks for the passphrase when the bundle has one, and says when it is wrong', async () => {

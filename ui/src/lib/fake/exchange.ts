@@ -1,30 +1,112 @@
 /**
- * The fake's exchange commands: this vault's public key, export bundles kept as in-memory
- * "files", and imports that read them (see `ui/src/lib/fakeBackend.ts`).
+ * The fake's exchange commands: this vault's keys, the partner contact book, export bundles
+ * kept as in-memory "files", and imports that read them (see `ui/src/lib/fakeBackend.ts`).
+ * The trust rules follow the core (docs/formats/bundle.md §7.1): only a verified bundle
+ * changes a case this vault has; any other only creates.
  */
-import type { CaseFile, ExportRequest, ExportSummary, ImportPlan, ImportPlanCase, ImportReport } from '../types';
+import type {
+  CaseFile,
+  ExportRequest,
+  ExportSummary,
+  ImportPlan,
+  ImportPlanCase,
+  ImportReport,
+  ImportTrust,
+  OwnKeysView,
+  Partner,
+  PartnerInput,
+} from '../types';
 import { IpcError } from '../types';
 import { bad, canonical, clone, filePath, LIMITS, sleep } from './input';
-import { FAKE_PUBLIC_KEY, FAKE_VAULT_ID, MAX_BUNDLE_BYTES, type FakeBundle, type FakeState } from './state';
+import { FAKE_PUBLIC_KEY, FAKE_SIGNING_KEY, FAKE_VAULT_ID, MAX_BUNDLE_BYTES, type FakeBundle, type FakeState } from './state';
 
-export async function identity(s: FakeState): Promise<{ publicKey: string }> {
+const AGE_KEY = /^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/;
+const SSH_KEY = /^(ssh-ed25519 )?AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}=?$/;
+
+export async function identity(s: FakeState): Promise<OwnKeysView> {
   s.record('identity_show');
   s.requireUnlocked();
-  return { publicKey: FAKE_PUBLIC_KEY };
+  return {
+    publicKey: FAKE_PUBLIC_KEY,
+    signingKey: FAKE_SIGNING_KEY,
+    fingerprint: 'SHA256:k0xPm1fUKtVKm8J6JzOZ8sQyF3ezBEMVnRyBR6n0MA4',
+    words: 'zuzibo-fiziru-bafege-jebivo',
+    allowedSigners: `casebook namespaces="casebook-bundle" ${FAKE_SIGNING_KEY}`,
+  };
+}
+
+export async function partnerList(s: FakeState): Promise<Partner[]> {
+  s.record('partner_list');
+  s.requireUnlocked();
+  return [...s.partners.values()].sort((a, b) => a.name.localeCompare(b.name)).map(clone);
+}
+
+export async function partnerAdd(s: FakeState, input: PartnerInput): Promise<Partner> {
+  s.record('partner_add', clone(input));
+  s.requireUnlocked();
+  const name = input.name;
+  if (name.trim() !== name || name.length === 0 || [...name].length > 200) {
+    throw bad('partner', 'a partner’s name has 1 to 200 characters and no spaces at either end');
+  }
+  for (const r of input.recipients) if (!AGE_KEY.test(r.trim())) throw bad('recipient', 'not an age public key');
+  for (const k of input.signing_keys) {
+    if (!SSH_KEY.test(k.trim())) throw bad('signing key', 'it is not an Ed25519 SSH public key');
+  }
+  const found = [...s.partners.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
+  if (!found && input.recipients.length + input.signing_keys.length === 0) {
+    throw bad('key', 'give the partner’s age key and, to verify its bundles, its signing key');
+  }
+  const p: Partner = found ?? { name, note: '', recipients: [], signing_keys: [], keys: [] };
+  if (input.note !== undefined) p.note = input.note;
+  const add = (kind: 'recipient' | 'signing', key: string) => {
+    if (p.keys.some((k) => k.kind === kind && k.key === key)) return;
+    p.keys.push({
+      kind,
+      key,
+      fingerprint: `SHA256:${key.slice(-43)}`,
+      words: 'dazuno-feviha-tobako-rimesu',
+      confirmed: true,
+      usable: true,
+      added_at: `${s.today}T09:00:00.000Z`,
+      added_by: FAKE_VAULT_ID,
+      revoked_at: null,
+    });
+  };
+  for (const r of input.recipients) add('recipient', r.trim());
+  for (const k of input.signing_keys) add('signing', k.trim().startsWith('ssh-ed25519 ') ? k.trim() : `ssh-ed25519 ${k.trim()}`);
+  p.recipients = p.keys.filter((k) => k.kind === 'recipient' && k.usable).map((k) => k.key);
+  p.signing_keys = p.keys.filter((k) => k.kind === 'signing' && k.usable).map((k) => k.key);
+  s.partners.set(p.name, p);
+  return clone(p);
+}
+
+export async function partnerRemove(s: FakeState, name: string): Promise<void> {
+  s.record('partner_remove', { name });
+  s.requireUnlocked();
+  const found = [...s.partners.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
+  if (!found) throw bad('partner', 'no partner of this name is in the contact book');
+  s.partners.delete(found.name);
 }
 
 export async function exportRun(s: FakeState, request: ExportRequest): Promise<ExportSummary> {
   s.record('export_run', clone(request));
   s.requireUnlocked();
-  const { selection, profile, recipients, passphrase } = request;
+  const { selection, profile, passphrase, partner } = request;
+  let recipients = request.recipients;
   if (!['full', 'no-identity', 'summary'].includes(profile)) throw bad('profile', 'expected full, no-identity or summary');
-  if ((recipients === undefined) === (passphrase === undefined)) {
-    throw bad('recipients', 'give either recipients or a passphrase');
+  if ([recipients, passphrase, partner].filter((x) => x !== undefined).length !== 1) {
+    throw bad('recipient', 'give one of a partner, public keys or a passphrase');
+  }
+  if (partner !== undefined) {
+    const p = [...s.partners.values()].find((q) => q.name.toLowerCase() === partner.toLowerCase());
+    if (!p) throw bad('partner', 'no partner of this name is in the contact book');
+    if (p.recipients.length === 0) throw bad('partner', 'this partner has no key confirmed on this device');
+    recipients = [...p.recipients];
   }
   if (recipients !== undefined) {
     if (recipients.length === 0) throw bad('recipients', 'give at least one recipient');
     for (const r of recipients) {
-      if (!/^age1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{58}$/.test(r)) throw bad('recipients', `${r.slice(0, 20)} is not an age public key`);
+      if (!AGE_KEY.test(r)) throw bad('recipients', `${r.slice(0, 20)} is not an age public key`);
     }
   }
   if (passphrase !== undefined && [...passphrase].length < LIMITS.min_new_passphrase_chars) {
@@ -55,6 +137,8 @@ export async function exportRun(s: FakeState, request: ExportRequest): Promise<E
     vault_id: FAKE_VAULT_ID,
     exported_at: `${s.today}T12:00:00.000Z`,
     cases: clone(chosen),
+    signer: 'own',
+    ...(partner ? { made_for: partner } : {}),
     ...(recipients ? { recipients: [...recipients] } : { passphrase }),
   };
   bundle.bytes = 600 + JSON.stringify(bundle.cases).length;
@@ -66,15 +150,51 @@ export async function exportRun(s: FakeState, request: ExportRequest): Promise<E
     events: profile === 'summary' ? 0 : chosen.reduce((n, c) => n + c.events.length, 0),
     bytes: bundle.bytes,
     profile,
+    bundle_id: `6f1c2a4e-${String(s.files.size).padStart(4, '0')}-4000-8000-000000000000`,
+    partner: partner ?? null,
+    recipients: recipients ? [...recipients] : ['passphrase'],
+  };
+}
+
+function trustOf(bundle: FakeBundle): ImportTrust {
+  const cls = bundle.signer ?? 'partner';
+  const addressed = bundle.passphrase !== undefined || (bundle.recipients ?? []).includes(FAKE_PUBLIC_KEY);
+  return {
+    class: cls,
+    partner: cls === 'partner' ? (bundle.signed_by ?? 'Memorial Yerevan') : null,
+    key: cls === 'unsigned' ? null : FAKE_SIGNING_KEY,
+    fingerprint: cls === 'unsigned' ? null : 'SHA256:k0xPm1fUKtVKm8J6JzOZ8sQyF3ezBEMVnRyBR6n0MA4',
+    addressed,
+    made_for: bundle.made_for ?? null,
+    verified: (cls === 'own' || cls === 'partner') && addressed,
   };
 }
 
 export async function importPreview(s: FakeState, path: string, passphrase?: string): Promise<ImportPlan> {
   s.record('import_preview', passphrase === undefined ? { path } : { path, passphrase });
   const bundle = await readBundle(s, path, passphrase);
-  const cases: ImportPlanCase[] = bundle.cases.map((c) => ({ id: c.id, name: c.full_name, action: actionFor(s, c) }));
+  const trust = trustOf(bundle);
+  const cases: ImportPlanCase[] = bundle.cases.map((c) => ({ id: c.id, name: c.full_name, action: actionFor(s, c, trust) }));
   const count = (a: string) => cases.filter((c) => c.action === a).length;
+  const updates = bundle.cases
+    .filter((c) => actionFor(s, c, trust) === 'update')
+    .flatMap((c) => {
+      const mine = s.cases.get(c.id) as CaseFile;
+      return (['stage', 'city', 'risk_level', 'country'] as const)
+        .filter((f) => mine[f] !== c[f])
+        .map((f) => ({ case: c.id, record: c.id, kind: 'case', field: f, local: mine[f], incoming: c[f], action: 'apply' as const }));
+    });
   return {
+    signer: trust.class,
+    trust,
+    version: 2,
+    bundle_id: '6f1c2a4e-0000-4000-8000-00000000aaaa',
+    in_reply_to: null,
+    already_imported: null,
+    creates: count('create'),
+    updates,
+    refused: count('refused'),
+    conflicts: 0,
     profile: bundle.profile,
     exported_at: bundle.exported_at,
     vault_id: bundle.vault_id,
@@ -91,14 +211,16 @@ export async function importPreview(s: FakeState, path: string, passphrase?: str
 export async function importApply(s: FakeState, path: string, passphrase?: string): Promise<ImportReport> {
   s.record('import_apply', passphrase === undefined ? { path } : { path, passphrase });
   const bundle = await readBundle(s, path, passphrase);
-  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, conflicts: s.nextImportConflicts };
+  const report: ImportReport = { created: 0, updated: 0, unchanged: 0, refused: 0, conflicts: s.nextImportConflicts };
   s.nextImportConflicts = 0;
+  const trust = trustOf(bundle);
   for (const c of bundle.cases) {
-    const action = actionFor(s, c);
+    const action = actionFor(s, c, trust);
     if (action === 'create') report.created++;
     else if (action === 'update') report.updated++;
+    else if (action === 'refused') report.refused++;
     else report.unchanged++;
-    if (action !== 'unchanged') {
+    if (action === 'create' || action === 'update') {
       s.cases.set(c.id, clone(c));
       s.unsent++;
     }
@@ -123,8 +245,9 @@ async function readBundle(s: FakeState, path: string, passphrase: string | undef
   return bundle;
 }
 
-function actionFor(s: FakeState, c: CaseFile): 'create' | 'update' | 'unchanged' {
+function actionFor(s: FakeState, c: CaseFile, trust: ImportTrust): 'create' | 'update' | 'unchanged' | 'refused' {
   const mine = s.cases.get(c.id);
   if (!mine) return 'create';
+  if (!trust.verified) return 'refused';
   return canonical(mine) === canonical(c) ? 'unchanged' : 'update';
 }

@@ -3,7 +3,7 @@
  * puts the domains together): the vault, its cases, the share, the bundle "files", the calls
  * made and the failures a test asked for.
  */
-import type { CaseFile, Conflict, ErrorCode, ExportProfile, LockReason, Settings, SyncAlarm, SyncDevice, SyncFinished, SyncQuarantine, SyncReport } from '../types';
+import type { CaseFile, Conflict, ErrorCode, ExportProfile, LockReason, Partner, Settings, SyncAlarm, SyncDevice, SyncFinished, SyncQuarantine, SyncReport } from '../types';
 import { IpcError } from '../types';
 import { clone, EMPTY_FIELDS, LIMITS } from './input';
 
@@ -31,6 +31,8 @@ export interface FakeOptions {
 
 /** This fake vault's age public key (`identity_show`). */
 export const FAKE_PUBLIC_KEY = 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2tvdw0s3jn54khce';
+/** This fake vault's bundle-signing key (`identity_show`). */
+export const FAKE_SIGNING_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpKbGPinFIKvvVQexMuxfmVR3auvr57kkIe6mkURtIs';
 /** Another vault's id, as bundles made elsewhere carry it. */
 export const FAKE_OTHER_VAULT = '0193a5c2-7d41-7c3e-9a55-2f1e0d9c8b7a';
 export const FAKE_VAULT_ID = '0193a5c2-0000-7000-8000-a1b2c3d4e5f6';
@@ -45,6 +47,11 @@ export interface FakeBundle {
   cases: CaseFile[];
   recipients?: string[];
   passphrase?: string;
+  /** Who signed it (default `partner`, a key confirmed here, as `signed_by` names it). */
+  signer?: 'own' | 'partner' | 'unknown' | 'unsigned';
+  signed_by?: string;
+  /** The partner it was made for (the signed manifest's `partner`). */
+  made_for?: string;
   /** A broken or hostile file: reading it fails with `bad_input` and this message. */
   broken?: string;
   /** Size in bytes (default: from the content). */
@@ -112,6 +119,8 @@ export class FakeState {
   readonly conflicts: Conflict[] = [];
   /** Bundle files by full path. */
   readonly files = new Map<string, FakeBundle>();
+  /** The partner contact book, by name. */
+  readonly partners = new Map<string, Partner>();
   nextImportConflicts = 0;
 
   constructor(opts: FakeOptions = {}) {

@@ -1,3 +1,4 @@
+import { enExchange } from './en-exchange';
 import { enSync } from './en-sync';
 
 /**
@@ -342,7 +343,6 @@ export const en = {
   'import.plan_title': 'What this file holds',
   'import.plan_profile': 'Made as',
   'import.plan_exported': 'Exported',
-  'import.plan_vault': 'From the vault',
   'import.plan_create': '{count} new case|{count} new cases',
   'import.plan_update': '{count} case to update|{count} cases to update',
   'import.plan_unchanged': '{count} unchanged|{count} unchanged',
@@ -353,6 +353,7 @@ export const en = {
   'import.action.create': 'new',
   'import.action.update': 'update',
   'import.action.unchanged': 'unchanged',
+  'import.action.refused': 'left as it is',
   'import.apply_note': 'Import adds and updates these cases all at once. A change that clashes with one made here is kept for you to review.',
   'import.apply_nothing': 'This vault already has everything in the file: importing changes nothing.',
   'import.apply': 'Import',
@@ -472,6 +473,7 @@ export const en = {
   'vocab.event_kind.appeal': 'Appeal',
   'vocab.event_kind.other': 'Other',
   ...enSync,
+  ...enExchange,
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

@@ -3,6 +3,7 @@
  * множественного числа через `|`: одна|несколько|много (1 дело | 2 дела | 5 дел).
  */
 import type { MessageKey } from './en';
+import { ruExchange } from './ru-exchange';
 import { ruSync } from './ru-sync';
 
 export const ru: Record<MessageKey, string> = {
@@ -348,7 +349,6 @@ export const ru: Record<MessageKey, string> = {
   'import.plan_title': 'Что в этом файле',
   'import.plan_profile': 'Вариант экспорта',
   'import.plan_exported': 'Экспортирован',
-  'import.plan_vault': 'Из хранилища',
   'import.plan_create': '{count} новое дело|{count} новых дела|{count} новых дел',
   'import.plan_update': '{count} дело обновится|{count} дела обновятся|{count} дел обновятся',
   'import.plan_unchanged': '{count} без изменений|{count} без изменений|{count} без изменений',
@@ -359,6 +359,7 @@ export const ru: Record<MessageKey, string> = {
   'import.action.create': 'новое',
   'import.action.update': 'обновится',
   'import.action.unchanged': 'без изменений',
+  'import.action.refused': 'не меняется',
   'import.apply_note':
     'Импорт добавит и обновит эти дела одним действием. Изменение, которое расходится со сделанным здесь, сохранится для вашей проверки.',
   'import.apply_nothing': 'В этом хранилище уже есть всё, что в файле: импорт ничего не изменит.',
@@ -478,4 +479,5 @@ export const ru: Record<MessageKey, string> = {
   'vocab.event_kind.appeal': 'Обжалование',
   'vocab.event_kind.other': 'Другое',
   ...ruSync,
+  ...ruExchange,
 };

@@ -19,6 +19,8 @@ import {
   type ExportSelection,
   type ExportSummary,
   type ImportPlan,
+  type OwnKeysView,
+  type Partner,
   type ImportReport,
   type IpcError,
 } from '../types';
@@ -26,7 +28,7 @@ import type { ExportOrigin } from './app.svelte';
 import { NO_FILTER, SEARCH_LIMIT } from './caseList.svelte';
 
 export type Scope = 'case' | 'filter' | 'all';
-export type ProtectionKind = 'key' | 'passphrase';
+export type ProtectionKind = 'partner' | 'key' | 'passphrase';
 export const STEPS = [1, 2, 3, 4] as const;
 export type Step = (typeof STEPS)[number];
 
@@ -46,6 +48,9 @@ export class ExportWizard {
   profile = $state<ExportProfile>('no-identity');
   protection = $state<ProtectionKind>('key');
   recipientsText = $state('');
+  /** The contact book (loaded with the counts); a partner is the first choice when there is one. */
+  partners = $state.raw<Partner[]>([]);
+  partner = $state('');
   passphrase = $state('');
   passphraseAgain = $state('');
   path = $state('');
@@ -110,9 +115,24 @@ export class ExportWizard {
     return this.countOf(this.scope);
   }
 
-  /** Counts the cases of each scope. */
+  /** The chosen partner of the contact book, if it is in it. */
+  get chosenPartner(): Partner | null {
+    return this.partners.find((p) => p.name === this.partner) ?? null;
+  }
+
+  /** Counts the cases of each scope, and reads the contact book. */
   async load(): Promise<void> {
     this.countError = null;
+    try {
+      this.partners = await this.backend.partnerList();
+      const usable = this.partners.filter((p) => p.recipients.length > 0);
+      if (usable.length > 0) {
+        this.protection = 'partner';
+        this.partner = usable[0].name;
+      }
+    } catch (e) {
+      this.fail(e);
+    }
     try {
       const all = await this.backend.casesQuery({ query: '', filter: { ...NO_FILTER }, sort: 'updated', offset: 0, limit: 1 });
       this.allCount = all.total;
@@ -148,6 +168,11 @@ export class ExportWizard {
       case 2:
         return null;
       case 3:
+        if (this.protection === 'partner') {
+          const p = this.chosenPartner;
+          if (!p) return 'exchange.partner_choose';
+          return p.recipients.length === 0 ? 'exchange.partner_no_key' : null;
+        }
         if (this.protection === 'key') {
           if (this.keys.bad.length > 0) return 'export.keys_bad';
           if (this.keys.keys.length === 0) return 'export.keys_none';
@@ -201,7 +226,11 @@ export class ExportWizard {
         selection: await this.selection(),
         profile: this.profile,
         path: this.path.trim(),
-        ...(this.protection === 'key' ? { recipients: [...this.keys.keys] } : { passphrase: this.passphrase }),
+        ...(this.protection === 'partner'
+          ? { partner: this.partner }
+          : this.protection === 'key'
+            ? { recipients: [...this.keys.keys] }
+            : { passphrase: this.passphrase }),
       };
       this.result = await this.backend.exportRun(request);
       this.resultPath = request.path;
@@ -210,7 +239,7 @@ export class ExportWizard {
     } catch (e) {
       const err = this.fail(e);
       this.error = err;
-      if (err.code === 'bad_input' && /^(recipient|passphrase)/.test(err.field ?? '')) this.step = 3;
+      if (err.code === 'bad_input' && /^(recipient|passphrase|partner)/.test(err.field ?? '')) this.step = 3;
     } finally {
       this.running = false;
     }
@@ -277,6 +306,8 @@ export class ImportFlow {
   errorOnApply = $state(false);
 
   publicKey = $state<string | null>(null);
+  /** This vault's keys: the age key above, and the bundle-signing key partners verify with. */
+  keys = $state.raw<OwnKeysView | null>(null);
   keyError = $state.raw<IpcError | null>(null);
 
   /** The file and passphrase the plan was made from: "Import" applies exactly these. */
@@ -296,7 +327,8 @@ export class ImportFlow {
   async loadKey(): Promise<void> {
     this.keyError = null;
     try {
-      this.publicKey = (await this.backend.identityShow()).publicKey;
+      this.keys = await this.backend.identityShow();
+      this.publicKey = this.keys.publicKey;
     } catch (e) {
       this.keyError = this.fail(e);
     }

@@ -1,0 +1,56 @@
+/**
+ * English catalog, the exchange-trust part: who signed a file and what it may change, the
+ * field-by-field plan of an import, this vault's signing key, and the partner contact book.
+ * Merged into `en` (`en.ts`).
+ */
+export const enExchange = {
+  'exchange.signer_own': 'Signed by this vault',
+  'exchange.signer_partner': 'Signed by {partner} (known key)',
+  'exchange.signer_unknown': 'Signed by a key that is not in your contact book',
+  'exchange.signer_unsigned': 'Not signed (made by an older Casebook, or its signature was removed)',
+  'exchange.forwarded': 'It was made for {partner}, not for you: someone passed it on.',
+  'exchange.forwarded_unnamed': 'It was made for someone else, not for you: someone passed it on.',
+  'exchange.fingerprint': 'Signing key {fingerprint}',
+  'exchange.not_verified':
+    'Casebook cannot confirm who sent this file, so it will only add new cases. Cases you already have are left exactly as they are.',
+  'exchange.verified': 'This file comes from a key you confirmed. It may update cases you have; each change is listed below.',
+  'exchange.refused': '{count} case you already have is left unchanged|{count} cases you already have are left unchanged',
+  'exchange.already_imported': 'This file was imported before ({when}). Importing it again changes nothing.',
+  'exchange.changes_title': 'Changes, field by field',
+  'exchange.change_apply': 'will change',
+  'exchange.change_conflict': 'conflict: you decide',
+  'exchange.change_conflict_note':
+    'A field marked “conflict” was also changed here since the file was made. Both values are kept for you to choose in Conflicts.',
+  'exchange.empty_value': '(empty)',
+  'exchange.changes_more': 'and {count} more change|and {count} more changes',
+  'exchange.signing_title': 'Your signing key',
+  'exchange.signing_intro':
+    'Every file you export is signed with this key, so a partner can check that it comes from you and was not changed. Give partners this line once, and compare the words by phone.',
+  'exchange.signing_words': 'Words to compare by phone: {words}',
+  'exchange.signing_check': 'Partners without Casebook check a file with ssh-keygen; the file’s README.txt says how.',
+  'exchange.partners_title': 'Partners',
+  'exchange.partners_intro':
+    'Organisations you exchange files with. Export to a partner by name; files signed with a partner’s key are shown as coming from it. Add a key only after comparing its words with the partner by phone.',
+  'exchange.partners_none': 'No partner yet.',
+  'exchange.partner_name': 'Name of the organisation',
+  'exchange.partner_recipient': 'Their public key (age1…)',
+  'exchange.partner_signing': 'Their signing key (ssh-ed25519 …), to recognise their files',
+  'exchange.partner_note': 'Note (optional)',
+  'exchange.partner_add': 'Add partner',
+  'exchange.partner_adding': 'Adding…',
+  'exchange.partner_remove': 'Remove',
+  'exchange.partner_remove_confirm':
+    'Remove {name}? Its keys stop working on this computer: you can no longer export to it, and its files are no longer recognised.',
+  'exchange.partner_key_recipient': 'public key',
+  'exchange.partner_key_signing': 'signing key',
+  'exchange.partner_unconfirmed': 'not confirmed on this computer',
+  'exchange.partner_choose': 'Choose a partner.',
+  'exchange.partner_no_key':
+    'This partner has no public key confirmed on this computer. Compare its words by phone, then add the key under Import → Partners.',
+  'exchange.protection_partner': 'A partner from your contact book (recommended)',
+  'exchange.protection_partner_use': 'Encrypted to the partner’s confirmed keys; the file names the partner it was made for.',
+  'exchange.locked_partner': 'For {partner}, with its confirmed keys',
+  'exchange.protection_partner_label': 'Partner',
+  'exchange.protection_partner_keys': 'The file will be locked for these keys (compare the words if in doubt):',
+  'exchange.protection_no_partners': 'No partner in your contact book yet: add one under Import → Partners, or paste a key.',
+};
