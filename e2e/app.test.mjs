@@ -427,6 +427,9 @@ test('export the cases to this vault’s own public key, then import the file ba
   await waitText('import-plan-unchanged', `${visible} unchanged`);
   await waitText('import-plan-profile', 'Everything');
   await waitText('import-plan-cases', 'Мария Соколова');
+  // Who signed it, from the verified key: this vault's own signing key.
+  await waitText('import-signer', 'Signed by this vault');
+  await waitText('import-verified', 'It may update cases you have');
   await shot('import.png');
   await $('import-apply').click();
   await waitText('import-result-counts', `0 cases added, 0 updated, ${visible} unchanged.`, 60000);
