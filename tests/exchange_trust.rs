@@ -215,6 +215,7 @@ fn two_devices_importing_one_reply_converge_without_a_conflict() {
         protection: &to_p,
         partner: Some("Memorial"),
         in_reply_to: None,
+        options: Default::default(),
     };
     let (sent, summary) = export::export_for(&mut g[0].store, VAULT_ID, &req).unwrap();
     import(&mut p, &sent);
@@ -252,4 +253,45 @@ fn snapshot_cases(r: &Replica) -> String {
         .filter(|l| l.starts_with("case") || l.starts_with("cases"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[test]
+fn no_identity_bundles_to_two_partners_share_no_id_or_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Replica::new(&tmp.path().join("a"), 1);
+    let id = case(&mut a, "vetting", "Gyumri");
+    a.store.add_task(id.as_bytes(), "Call the lawyer", Some("2026-12-01")).unwrap();
+    let mut seen = Vec::new();
+    for partner in ["Memorial", "Ark"] {
+        let to = age::x25519::Identity::generate();
+        export::partners::add(&a.store, partner, &[to.to_public().to_string()], &[], None).unwrap();
+        let prot = Protection::Recipients(export::partner_recipients(&a.store, partner).unwrap());
+        let req = export::Request {
+            selection: &Selection::All,
+            profile: Profile::NoIdentity,
+            protection: &prot,
+            partner: Some(partner),
+            in_reply_to: None,
+            options: Default::default(),
+        };
+        let (bytes, _) = export::export_for(&mut a.store, VAULT_ID, &req).unwrap();
+        let zip = crypt::decrypt(&bytes, crypt::Key::Identity(&to)).unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&export::bundle::read(&zip).unwrap()["cases.json"]).unwrap();
+        let text = doc.to_string();
+        assert!(
+            !text.contains(&id.to_string()) && !text.contains("created_at") && !text.contains("updated_at"),
+            "{text}"
+        );
+        assert!(!text.contains("Yura") && !text.contains("Gyumri"), "aliases and the city stay home: {text}");
+        seen.push((doc["cases"][0]["id"].clone(), doc["cases"][0]["tasks"][0]["id"].clone()));
+        // The same partner gets the same ids again, so its replies match.
+        let (again, _) = export::export_for(&mut a.store, VAULT_ID, &req).unwrap();
+        let zip = crypt::decrypt(&again, crypt::Key::Identity(&to)).unwrap();
+        let doc2: serde_json::Value =
+            serde_json::from_slice(&export::bundle::read(&zip).unwrap()["cases.json"]).unwrap();
+        assert_eq!(doc2["cases"][0]["id"], doc["cases"][0]["id"]);
+    }
+    assert_ne!(seen[0].0, seen[1].0, "the case's ids differ between partners");
+    assert_ne!(seen[0].1, seen[1].1, "so do its task's");
 }

@@ -23,6 +23,7 @@ fn rich_case(r: &mut Replica) -> Uuid {
         "documents": [{"kind": "international_passport", "status": "held", "number": "75 1234567"}],
         "criminal_articles": ["337"], "criminal_case_number": "12401-CANARY",
         "family": [{"name": "Анна Жукова", "relation": "spouse"}],
+        "assigned_to": "Volunteer Anna", "partner_org": "Memorial Almaty",
         "notes": ["Crossed at Upper Lars, canary-note-xyz"]
     }));
     let id = r.store.add_case(&input).unwrap();
@@ -156,8 +157,15 @@ fn each_redaction_profile_leaves_out_what_it_must() {
     let mut a = tmp_replica(tmp.path(), "a", 1);
     rich_case(&mut a);
     let full = bundle_text(&mut a, Profile::Full);
-    for v in ["Юрий Жуков", "canary-note-xyz", "12401-CANARY", "75 1234567", "+7 900 123 45 67", "Анна Жукова"]
-    {
+    for v in [
+        "Юрий Жуков",
+        "canary-note-xyz",
+        "12401-CANARY",
+        "75 1234567",
+        "+7 900 123 45 67",
+        "Анна Жукова",
+        "Volunteer Anna",
+    ] {
         assert!(full.contains(v), "full keeps {v}");
     }
     let identity_values = [
@@ -173,12 +181,36 @@ fn each_redaction_profile_leaves_out_what_it_must() {
         "Анна Жукова",
     ];
     let no_identity = bundle_text(&mut a, Profile::NoIdentity);
-    for v in identity_values {
+    // Issue 12: aliases (nicknames, former names), the caseworker (assigned_to), the partner
+    // organisation's free text and the city identify too; so do the case's ids and timestamps.
+    let case_id = a.store.connection().query_row("SELECT id FROM cases", [], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+    let case_id = Uuid::from_slice(&case_id).unwrap().to_string();
+    for v in identity_values
+        .iter()
+        .chain(["Yura", "Алматы", "Volunteer Anna", "Memorial Almaty", case_id.as_str(), "\"created_at\""].iter())
+    {
         assert!(!no_identity.contains(v), "no-identity must not contain {v}");
     }
-    for v in ["Yura", "transit_stay", "KZ", "Алматы", "international_passport", "337", "2026-12-01"] {
+    for v in ["transit_stay", "KZ", "international_passport", "337", "wanted_federal", "2026-12-01", "2026-11-20"] {
         assert!(no_identity.contains(v), "no-identity keeps {v}");
     }
+    // The city only when asked for.
+    let to = age::x25519::Identity::generate();
+    let prot = Protection::Recipients(vec![to.to_public().to_string()]);
+    let req = export::Request {
+        selection: &Selection::All,
+        profile: Profile::NoIdentity,
+        protection: &prot,
+        partner: None,
+        in_reply_to: None,
+        options: export::redact::Options { include_city: true },
+    };
+    let (bytes, _) = export::export_for(&mut a.store, VAULT_ID, &req).unwrap();
+    let zip = export::crypt::decrypt(&bytes, export::crypt::Key::Identity(&to)).unwrap();
+    let cases = String::from_utf8(export::bundle::read(&zip).unwrap()["cases.json"].clone()).unwrap();
+    let manifest = String::from_utf8(export::bundle::read(&zip).unwrap()["manifest.json"].clone()).unwrap();
+    assert!(cases.contains("Алматы") && !cases.contains("Yura"), "{cases}");
+    assert!(manifest.contains("\"include_city\": true"), "{manifest}");
     let summary = bundle_text(&mut a, Profile::Summary);
     for v in identity_values.iter().chain(["Yura", "Алматы", "337", "wanted_federal", "international_passport"].iter())
     {
@@ -202,8 +234,11 @@ fn a_redacted_bundle_imports_without_clearing_anything() {
     assert!(err.to_string().contains("passphrase"), "{err}");
     let bundle = export::read_bundle(&mut b.store, &bytes, Some(&pass("korova-moloko"))).unwrap();
     export::apply(&mut b.store, &bundle).unwrap();
-    let c = b.store.case(id.as_bytes()).unwrap();
-    assert_eq!(c.full_name, "Yura", "a case without its legal name is named by its alias");
+    // B gets the case under the id A made for this bundle's recipient, not A's own.
+    assert!(b.store.case(id.as_bytes()).is_err());
+    let only = b.store.connection().query_row("SELECT id FROM cases", [], |r| r.get::<_, Vec<u8>>(0)).unwrap();
+    let c = b.store.case(&<[u8; 16]>::try_from(only).unwrap()).unwrap();
+    assert!(c.full_name.starts_with("Case "), "a case without any name is named by its short id: {}", c.full_name);
     assert_eq!(c.stage, "transit_stay");
     assert_eq!(c.tasks.len(), 1);
     assert!(c.notes.is_empty());
@@ -396,7 +431,7 @@ fn hostile_bundles_are_refused_and_change_nothing() {
     hostile.push(("newer manifest version", with_manifest("\"version\": 2", "\"version\": 3")));
     hostile.push(("a version-1 manifest in a signed archive", with_manifest("\"version\": 2", "\"version\": 1")));
     hostile.push(("recipients not age keys", with_manifest("\"recipients\": [", "\"recipients\": [\"age1nope\", ")));
-    hostile.push(("an unknown option", with_manifest("\"options\": {}", "\"options\": {\"include_city\": true}")));
+    hostile.push(("an unknown option", with_manifest("\"options\": {}", "\"options\": {\"shuffle\": true}")));
     hostile.push(("cases.json version 1", with_cases(cases.replacen("\"version\": 2", "\"version\": 1", 1))));
     hostile.push(("invalid JSON", with_cases(cases[..cases.len() / 2].to_string())));
     hostile.push(("oversized name", with_cases(cases.replace("Юрий Жуков", &"Ж".repeat(5000)))));

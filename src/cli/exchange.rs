@@ -27,6 +27,9 @@ pub(super) struct ExportArgs {
     /// What the partner sees: full, no-identity or summary
     #[arg(long, default_value = "full", value_name = "PROFILE")]
     redact: String,
+    /// With --redact no-identity: keep the city (otherwise only the country)
+    #[arg(long)]
+    include_city: bool,
     /// The partner's age public key (age1…, repeatable); without one, a passphrase protects
     /// the bundle ($CASEBOOK_EXPORT_PASSPHRASE, else asked twice)
     #[arg(long = "recipient", value_name = "AGE_PUBLIC_KEY")]
@@ -86,6 +89,7 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
         protection: &protection,
         partner: a.partner.as_deref(),
         in_reply_to,
+        options: casebook::export::redact::Options { include_city: a.include_city },
     };
     let (bytes, summary) = casebook::export::export_for(&mut store, vault_id, &request)?;
     casebook::export::file::write_new(&a.out, &bytes)?;

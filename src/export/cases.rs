@@ -75,7 +75,9 @@ pub struct Clocks {
 #[serde(deny_unknown_fields)]
 pub struct ChildRec {
     pub id: String,
-    pub created_at: String,
+    /// Full bundles only: redacted ones carry no record timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
     pub fields: Map<String, Json>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clocks: Option<Clocks>,
@@ -86,8 +88,11 @@ pub struct ChildRec {
 #[serde(deny_unknown_fields)]
 pub struct CaseRec {
     pub id: String,
-    pub created_at: String,
-    pub updated_at: String,
+    /// Full bundles only: redacted ones carry no record timestamps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
     pub fields: Map<String, Json>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clocks: Option<Clocks>,
@@ -197,8 +202,8 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
         index.insert(r.id.clone(), cases.len());
         cases.push(CaseRec {
             id: uuid_string(&r.id),
-            created_at: format_timestamp(r.created_ms as u64),
-            updated_at: format_timestamp(r.updated_ms as u64),
+            created_at: Some(format_timestamp(r.created_ms as u64)),
+            updated_at: Some(format_timestamp(r.updated_ms as u64)),
             fields: r.fields,
             clocks: None,
             notes: Vec::new(),
@@ -211,7 +216,7 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
             let Some(&i) = index.get(&r.case_id) else { continue };
             let child = ChildRec {
                 id: uuid_string(&r.id),
-                created_at: format_timestamp(r.created_ms as u64),
+                created_at: Some(format_timestamp(r.created_ms as u64)),
                 fields: r.fields,
                 clocks: None,
             };
@@ -224,51 +229,6 @@ pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRe
         }
     }
     Ok(cases)
-}
-
-/// Applies a redaction profile in place (docs/formats/bundle.md section 6).
-pub fn redact(cases: &mut [CaseRec], profile: Profile) {
-    if profile == Profile::Full {
-        return;
-    }
-    for c in cases.iter_mut() {
-        c.clocks = None;
-        match profile {
-            Profile::Summary => {
-                c.fields.retain(|k, _| matches!(k.as_str(), "category" | "stage" | "country" | "risk_level"));
-                c.notes.clear();
-                c.tasks.clear();
-                c.events.clear();
-            }
-            Profile::NoIdentity => {
-                // Family members are named by their legal names: the whole list goes.
-                for k in ["full_name", "full_name_latin", "birth_date", "contacts", "criminal_case_number", "family"] {
-                    c.fields.remove(k);
-                }
-                for (list, drop) in [("documents", &["number"][..])] {
-                    if let Some(Json::Array(items)) = c.fields.get_mut(list) {
-                        for item in items.iter_mut() {
-                            if let Json::Object(o) = item {
-                                for k in drop {
-                                    o.remove(*k);
-                                }
-                            }
-                        }
-                    }
-                }
-                c.notes.clear();
-                for t in c.tasks.iter_mut() {
-                    t.fields.remove("title");
-                    t.clocks = None;
-                }
-                for e in c.events.iter_mut() {
-                    e.fields.remove("text");
-                    e.clocks = None;
-                }
-            }
-            Profile::Full => {}
-        }
-    }
 }
 
 /// Counts of a document.
@@ -313,18 +273,8 @@ pub fn csv(cases: &[CaseRec], profile: Profile) -> String {
     out.push_str("\r\n");
     let text = |c: &CaseRec, k: &str| c.fields.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     for c in cases {
-        let name = match profile {
-            Profile::Full => text(c, "full_name"),
-            Profile::NoIdentity => c
-                .fields
-                .get("aliases")
-                .and_then(|a| a.as_array())
-                .and_then(|a| a.first())
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string(),
-            Profile::Summary => String::new(),
-        };
+        // Names are identity: only a full bundle has one (redact.rs has removed them otherwise).
+        let name = text(c, "full_name");
         let open: Vec<&ChildRec> =
             c.tasks.iter().filter(|t| t.fields.get("done").and_then(|d| d.as_bool()) != Some(true)).collect();
         let next_due =
@@ -339,8 +289,8 @@ pub fn csv(cases: &[CaseRec], profile: Profile) -> String {
             text(c, "risk_level"),
             next_due.to_string(),
             if profile == Profile::Summary { String::new() } else { open.len().to_string() },
-            c.created_at.clone(),
-            c.updated_at.clone(),
+            c.created_at.clone().unwrap_or_default(),
+            c.updated_at.clone().unwrap_or_default(),
         ];
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {

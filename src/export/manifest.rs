@@ -84,8 +84,11 @@ impl ManifestV2 {
         if let Some(p) = &self.partner {
             check_partner_name(p).map_err(|_| bad("manifest.json: the partner's name is not a valid name"))?;
         }
-        if let Some(k) = self.options.keys().next() {
-            return Err(bad(format!("manifest.json: unknown option {k:?} (made by a newer Casebook?)")));
+        for (k, v) in &self.options {
+            match (k.as_str(), v) {
+                ("include_city", Json::Bool(_)) if self.profile == "no-identity" => {}
+                _ => return Err(bad(format!("manifest.json: unknown option {k:?} (made by a newer Casebook?)"))),
+            }
         }
         crate::dates::parse_rfc3339(&self.created).ok_or_else(|| bad("manifest.json: created is not a timestamp"))?;
         Ok(())

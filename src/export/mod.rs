@@ -16,6 +16,7 @@ pub mod layout;
 pub mod manifest;
 pub mod outgoing;
 pub mod partners;
+pub mod redact;
 pub mod schema;
 pub mod sshsig;
 
@@ -82,6 +83,22 @@ pub(crate) fn signing_key(store: &mut Store) -> Result<ed25519_dalek::SigningKey
     let secret = zeroize::Zeroizing::new(hex(&seed[..]));
     store.keep_identity(SIGNING_KEY, &secret, &sshsig::public_line(&key.verifying_key()))?;
     Ok(key)
+}
+
+/// The `identity` table's kind for the key of per-partner record ids.
+const EXPORT_KEY: &str = "export-hmac";
+
+/// This vault's key for the record ids of redacted bundles (`redact::pseudonym`), made on first
+/// use. Per vault in this version (a group key would let every device map a partner's reply).
+pub(crate) fn export_key(store: &mut Store) -> Result<[u8; 32]> {
+    if let Some(secret) = store.identity_secret(EXPORT_KEY)? {
+        return crate::hex::decode::<32>(&secret)
+            .ok_or_else(|| Error::invalid("database", "the vault's export key is damaged"));
+    }
+    let mut key = zeroize::Zeroizing::new([0u8; 32]);
+    store.entropy.fill(&mut key[..]);
+    store.keep_identity(EXPORT_KEY, &zeroize::Zeroizing::new(hex(&key[..])), "")?;
+    Ok(*key)
 }
 
 /// This vault's bundle-signing key as an OpenSSH line (`ssh-ed25519 AAAA…`): partners verify

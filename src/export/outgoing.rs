@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::cases::{self, CaseRec, Profile, Selection};
 use super::manifest::{check_partner_name, sums, ManifestV2, Recipients};
-use super::{bundle, check_request, crypt, signing_key, sshsig, Protection};
+use super::redact::{self, Options};
+use super::{bundle, check_request, crypt, export_key, signing_key, sshsig, Protection};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 use crate::model::input::{validate, Purpose};
@@ -42,6 +43,8 @@ pub struct Request<'a> {
     pub partner: Option<&'a str>,
     /// The bundle it answers.
     pub in_reply_to: Option<[u8; 16]>,
+    /// The profile's options (`--include-city`).
+    pub options: Options,
 }
 
 /// The recipients of a partner of the contact book that this device may use: confirmed here
@@ -69,7 +72,8 @@ pub fn export_bundle(
     profile: Profile,
     protection: &Protection,
 ) -> Result<(Vec<u8>, ExportSummary)> {
-    export_for(store, vault_id, &Request { selection, profile, protection, partner: None, in_reply_to: None })
+    let req = Request { selection, profile, protection, partner: None, in_reply_to: None, options: Options::default() };
+    export_for(store, vault_id, &req)
 }
 
 /// The hash of every value a record carries, as an import reads it back (validated).
@@ -91,6 +95,37 @@ fn sent_values(list: &[CaseRec]) -> Result<SentValues> {
     Ok(out)
 }
 
+/// Replaces every record id (and each child's case id) by its pseudonym for `label`.
+fn pseudonymise(list: &mut [CaseRec], key: &[u8; 32], label: &str) -> Result<()> {
+    let p = |id: &str| -> Result<String> {
+        Ok(Uuid::from_bytes(redact::pseudonym(key, label, &parse_id(id)?)).to_string())
+    };
+    for c in list.iter_mut() {
+        c.id = p(&c.id)?;
+        for ch in c.notes.iter_mut().chain(c.tasks.iter_mut()).chain(c.events.iter_mut()) {
+            ch.id = p(&ch.id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Fisher–Yates with the store's entropy: cases, and each case's records.
+fn shuffle(list: &mut [CaseRec], store: &mut Store) {
+    fn mix<T>(v: &mut [T], store: &mut Store) {
+        for i in (1..v.len()).rev() {
+            let mut b = [0u8; 8];
+            store.entropy.fill(&mut b);
+            v.swap(i, (u64::from_le_bytes(b) % (i as u64 + 1)) as usize);
+        }
+    }
+    mix(list, store);
+    for c in list.iter_mut() {
+        mix(&mut c.notes, store);
+        mix(&mut c.tasks, store);
+        mix(&mut c.events, store);
+    }
+}
+
 /// Builds an encrypted, signed bundle for `req`, and remembers what it sent.
 pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Result<(Vec<u8>, ExportSummary)> {
     check_request(req.selection, req.protection)?;
@@ -109,8 +144,21 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     if list.is_empty() {
         return Err(Error::invalid("cases", "no case matches: nothing to export"));
     }
-    cases::redact(&mut list, profile);
+    redact::apply(&mut list, profile, req.options);
+    // What was sent, under the records' own ids: the base of a reply's plan.
     let sent = sent_values(&list)?;
+    let mut random = [0u8; 16];
+    store.entropy.fill(&mut random);
+    let bundle_id = uuid::Builder::from_random_bytes(random).into_uuid();
+    let keys = match req.protection {
+        Protection::Recipients(k) => Some(k.as_slice()),
+        Protection::Passphrase(..) => None,
+    };
+    if profile != Profile::Full {
+        let label = redact::label(req.partner, keys, bundle_id.as_bytes());
+        pseudonymise(&mut list, &export_key(store)?, &label)?;
+        shuffle(&mut list, store);
+    }
     let counts = cases::counts(&list);
     let doc = cases::CasesDoc {
         format: cases::CASES_FORMAT.into(),
@@ -121,9 +169,6 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     let json = serde_json::to_vec_pretty(&doc).map_err(|_| Error::Crypto("encoding cases.json failed"))?;
     let csv = cases::csv(&doc.cases, profile).into_bytes();
     let readme = cases::readme(profile, &counts).into_bytes();
-    let mut random = [0u8; 16];
-    store.entropy.fill(&mut random);
-    let bundle_id = uuid::Builder::from_random_bytes(random).into_uuid();
     let key = signing_key(store)?;
     let recipients = match req.protection {
         Protection::Recipients(keys) => Recipients::Keys(keys.clone()),
@@ -139,7 +184,7 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
         recipients: recipients.clone(),
         partner: req.partner.map(str::to_string),
         profile: profile.as_str().into(),
-        options: serde_json::Map::new(),
+        options: req.options.to_json(profile),
         in_reply_to: req.in_reply_to.map(|id| Uuid::from_bytes(id).to_string()),
         reply_to: vec![super::public_key(store)?],
         counts: counts.clone(),

@@ -56,18 +56,17 @@ fn fields_schema(table: &TableDef) -> Json {
 
 fn record_schema(table: &TableDef, children: bool) -> Json {
     let mut props = json!({
-        "id": {"$ref": "#/$defs/uuid"},
-        "created_at": {"$ref": "#/$defs/timestamp"},
+        "id": {"$ref": "#/$defs/uuid", "description": "the record's id; in redacted bundles the id for this partner (bundle.md section 6.1)"},
+        "created_at": {"$ref": "#/$defs/timestamp", "description": "full bundles only"},
         "fields": fields_schema(table),
         "clocks": {"$ref": "#/$defs/clocks"}
     });
-    let mut required = vec!["id", "created_at", "fields"];
+    let required = vec!["id", "fields"];
     if children {
-        props["updated_at"] = json!({"$ref": "#/$defs/timestamp"});
+        props["updated_at"] = json!({"$ref": "#/$defs/timestamp", "description": "full bundles only"});
         props["notes"] = json!({"type": "array", "items": {"$ref": "#/$defs/note"}});
         props["tasks"] = json!({"type": "array", "items": {"$ref": "#/$defs/task"}});
         props["events"] = json!({"type": "array", "items": {"$ref": "#/$defs/event"}});
-        required.push("updated_at");
     }
     json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
 }

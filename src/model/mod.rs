@@ -5,6 +5,8 @@
 
 pub mod input;
 pub mod record_id;
+pub mod reveals;
+pub use reveals::Reveals;
 pub mod vocab;
 
 use serde::Serialize;
@@ -73,6 +75,8 @@ pub struct FieldDef {
     pub kind: FieldKind,
     /// Must be present at creation and can never be cleared.
     pub required: bool,
+    /// What the value reveals about the person (`reveals`): redaction profiles decide per class.
+    pub reveals: Reveals,
 }
 
 /// Field code 0 of every record kind: the tombstone (1 = deleted).
@@ -110,75 +114,79 @@ impl TableDef {
     }
 }
 
-const fn text(code: u8, name: &'static str, max: usize) -> FieldDef {
-    FieldDef { code, name, kind: FieldKind::Text { max, multiline: false }, required: false }
+const fn text(code: u8, name: &'static str, max: usize, reveals: Reveals) -> FieldDef {
+    FieldDef { code, name, kind: FieldKind::Text { max, multiline: false }, required: false, reveals }
 }
-const fn field(code: u8, name: &'static str, kind: FieldKind) -> FieldDef {
-    FieldDef { code, name, kind, required: false }
+const fn field(code: u8, name: &'static str, kind: FieldKind, reveals: Reveals) -> FieldDef {
+    FieldDef { code, name, kind, required: false, reveals }
 }
 
 /// A case file: the person and their case.
+#[rustfmt::skip]
 pub static CASE: TableDef = TableDef {
     code: 1,
     table: "cases",
     noun: "case",
     fields: &[
-        FieldDef { code: 1, name: "full_name", kind: FieldKind::Text { max: 200, multiline: false }, required: true },
-        text(2, "full_name_latin", 200),
-        field(3, "aliases", FieldKind::TextList { max_items: 20, max: 200 }),
-        field(4, "birth_date", FieldKind::Date),
-        field(5, "citizenship", FieldKind::CountryList),
-        field(6, "contacts", FieldKind::Contacts),
-        field(7, "languages", FieldKind::TextList { max_items: 20, max: 50 }),
-        field(8, "category", FieldKind::Code(&vocab::CATEGORY)),
-        FieldDef { code: 9, name: "stage", kind: FieldKind::Code(&vocab::STAGE), required: false },
-        field(10, "country", FieldKind::Country),
-        text(11, "city", 100),
-        field(12, "risk_level", FieldKind::Code(&vocab::RISK_LEVEL)),
-        field(13, "risk_flags", FieldKind::CodeList(&vocab::RISK_FLAG)),
-        field(14, "documents", FieldKind::Documents),
-        field(15, "criminal_articles", FieldKind::TextList { max_items: 20, max: 40 }),
-        text(16, "criminal_case_number", 100),
-        text(17, "assigned_to", 100),
-        text(18, "partner_org", 200),
-        field(19, "family", FieldKind::Family),
+        FieldDef { code: 1, name: "full_name", kind: FieldKind::Text { max: 200, multiline: false }, required: true, reveals: Reveals::Identity },
+        text(2, "full_name_latin", 200, Reveals::Identity),
+        field(3, "aliases", FieldKind::TextList { max_items: 20, max: 200 }, Reveals::Identity),
+        field(4, "birth_date", FieldKind::Date, Reveals::Identity),
+        field(5, "citizenship", FieldKind::CountryList, Reveals::CaseFacts),
+        field(6, "contacts", FieldKind::Contacts, Reveals::Compound),
+        field(7, "languages", FieldKind::TextList { max_items: 20, max: 50 }, Reveals::CaseFacts),
+        field(8, "category", FieldKind::Code(&vocab::CATEGORY), Reveals::CaseCore),
+        FieldDef { code: 9, name: "stage", kind: FieldKind::Code(&vocab::STAGE), required: false, reveals: Reveals::CaseCore },
+        field(10, "country", FieldKind::Country, Reveals::CaseCore),
+        text(11, "city", 100, Reveals::Place),
+        field(12, "risk_level", FieldKind::Code(&vocab::RISK_LEVEL), Reveals::CaseCore),
+        field(13, "risk_flags", FieldKind::CodeList(&vocab::RISK_FLAG), Reveals::LegalStatus),
+        field(14, "documents", FieldKind::Documents, Reveals::Compound),
+        field(15, "criminal_articles", FieldKind::TextList { max_items: 20, max: 40 }, Reveals::LegalStatus),
+        text(16, "criminal_case_number", 100, Reveals::OfficialId),
+        text(17, "assigned_to", 100, Reveals::Staff),
+        text(18, "partner_org", 200, Reveals::ThirdParty),
+        field(19, "family", FieldKind::Family, Reveals::Compound),
     ],
 };
 
 /// A dated timeline event of a case.
+#[rustfmt::skip]
 pub static EVENT: TableDef = TableDef {
     code: 2,
     table: "events",
     noun: "event",
     fields: &[
-        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
-        FieldDef { code: 2, name: "date", kind: FieldKind::Date, required: true },
-        FieldDef { code: 3, name: "kind", kind: FieldKind::Code(&vocab::EVENT_KIND), required: true },
-        FieldDef { code: 4, name: "text", kind: FieldKind::Text { max: 2000, multiline: true }, required: false },
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 2, name: "date", kind: FieldKind::Date, required: true, reveals: Reveals::CaseDate },
+        FieldDef { code: 3, name: "kind", kind: FieldKind::Code(&vocab::EVENT_KIND), required: true, reveals: Reveals::CaseFacts },
+        FieldDef { code: 4, name: "text", kind: FieldKind::Text { max: 2000, multiline: true }, required: false, reveals: Reveals::FreeText },
     ],
 };
 
 /// A task or follow-up with a due date.
+#[rustfmt::skip]
 pub static TASK: TableDef = TableDef {
     code: 3,
     table: "tasks",
     noun: "task",
     fields: &[
-        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
-        FieldDef { code: 2, name: "title", kind: FieldKind::Text { max: 500, multiline: false }, required: true },
-        field(3, "due", FieldKind::Date),
-        field(4, "done", FieldKind::Bool),
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 2, name: "title", kind: FieldKind::Text { max: 500, multiline: false }, required: true, reveals: Reveals::FreeText },
+        field(3, "due", FieldKind::Date, Reveals::CaseDate),
+        field(4, "done", FieldKind::Bool, Reveals::CaseFacts),
     ],
 };
 
 /// An append-only note.
+#[rustfmt::skip]
 pub static NOTE: TableDef = TableDef {
     code: 4,
     table: "notes",
     noun: "note",
     fields: &[
-        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true },
-        FieldDef { code: 2, name: "body", kind: FieldKind::Text { max: 20_000, multiline: true }, required: true },
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 2, name: "body", kind: FieldKind::Text { max: 20_000, multiline: true }, required: true, reveals: Reveals::FreeText },
     ],
 };
 

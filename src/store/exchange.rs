@@ -254,6 +254,31 @@ impl Store {
         Ok(Some(out))
     }
 
+    /// The partner and recipients (the manifest's JSON) of a bundle this vault made.
+    pub fn export_of(&self, bundle_id: &[u8; 16]) -> Result<Option<(Option<String>, String)>> {
+        Ok(self
+            .conn
+            .query_row("SELECT partner, recipients FROM exports WHERE bundle_id = ?1", [&bundle_id[..]], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// The ids of every record of the record tables, deleted ones included.
+    pub fn record_ids(&self) -> Result<Vec<[u8; 16]>> {
+        let mut out = Vec::new();
+        for t in crate::model::TABLES {
+            let mut stmt = self.conn.prepare(&format!("SELECT id FROM {}", t.table))?;
+            let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+            for id in rows {
+                if let Ok(id) = <[u8; 16]>::try_from(id?) {
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// When the bundle `bundle_id` was imported here (ms), if it was.
     pub fn imported_at(&self, bundle_id: &[u8; 16]) -> Result<Option<i64>> {
         Ok(self

@@ -123,6 +123,7 @@ pub fn export_run(
     profile: String,
     recipients: Option<Vec<String>>,
     partner: Option<String>,
+    include_city: Option<bool>,
     passphrase: Option<String>,
     path: String,
 ) -> IpcResult<ExportSummary> {
@@ -154,6 +155,7 @@ pub fn export_run(
             protection: &protection,
             partner: partner.as_deref(),
             in_reply_to: None,
+            options: export::redact::Options { include_city: include_city.unwrap_or(false) },
         };
         export::export_for(&mut s.store, vault_id, &request)
     })?;

@@ -54,8 +54,8 @@ pub fn apply_planned(store: &mut Store, b: &Bundle, shown: &ImportPlan) -> Resul
     }
     let verified = now.trust.verified;
     store.write(|w| {
-        for (r, step) in b.records.iter().zip(&now.steps) {
-            write_record(w, r, step, b)?;
+        for ((r, step), ids) in b.records.iter().zip(&now.steps).zip(&now.ids) {
+            write_record(w, r, *ids, step, b)?;
         }
         let cases = now
             .cases
@@ -81,20 +81,26 @@ pub fn apply_planned(store: &mut Store, b: &Bundle, shown: &ImportPlan) -> Resul
     Ok(report)
 }
 
-fn write_record(w: &mut Writer<'_>, r: &Record, step: &Step, b: &Bundle) -> Result<()> {
+fn write_record(
+    w: &mut Writer<'_>,
+    r: &Record,
+    (id, case): ([u8; 16], [u8; 16]),
+    step: &Step,
+    b: &Bundle,
+) -> Result<()> {
     match step {
         Step::Skip | Step::Refused => Ok(()),
         Step::Change { apply, conflict } => {
             if !apply.is_empty() {
-                w.update(r.table, &r.id, apply.clone())?;
+                w.update(r.table, &id, apply.clone())?;
             }
             if !conflict.is_empty() {
-                w.offer(r.table, &r.id, conflict.clone())?;
+                w.offer(r.table, &id, conflict.clone())?;
             }
             Ok(())
         }
         Step::Create => {
-            let case_ref = (r.table.code != CASE.code).then_some(&r.case_id);
+            let case_ref = (r.table.code != CASE.code).then_some(&case);
             let mut fields = r.fields.clone();
             // Required fields a redacted bundle left out get a stand-in.
             for def in r.table.fields.iter().filter(|f| f.required && f.name != "case_id") {
@@ -107,7 +113,7 @@ fn write_record(w: &mut Writer<'_>, r: &Record, step: &Step, b: &Bundle) -> Resu
                     fields.push((def.code, Value::Text(stand_in)));
                 }
             }
-            w.create_with_id(r.table, r.id, case_ref, fields)?;
+            w.create_with_id(r.table, id, case_ref, fields)?;
             Ok(())
         }
     }

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::{Bundle, Record};
 use crate::error::Result;
 use crate::export::cases::json_of;
-use crate::export::sshsig;
+use crate::export::{redact, sshsig};
 use crate::model::{TableDef, Value, CASE};
 use crate::store::read::uuid_string;
 use crate::store::Store;
@@ -116,6 +116,10 @@ pub struct ImportPlan {
     /// One step per record of the bundle, in its order.
     #[serde(skip)]
     pub(crate) steps: Vec<Step>,
+    /// Per record of the bundle: its id and its case's id in this vault (a redacted bundle's
+    /// per-partner ids mapped back to ours).
+    #[serde(skip)]
+    pub(crate) ids: Vec<([u8; 16], [u8; 16])>,
 }
 
 /// A value's hash as `export_values` keeps it (the type, then the bytes; an empty value and a
@@ -206,6 +210,7 @@ fn field_name(table: &TableDef, code: u8) -> String {
 /// A verified bundle's record that this vault has: the three-way plan of its fields.
 fn three_way(
     r: &Record,
+    (rid, cid): ([u8; 16], [u8; 16]),
     local: &HashMap<u8, Value>,
     base: Option<&HashMap<u8, [u8; 16]>>,
     out: &mut Vec<FieldPlan>,
@@ -228,8 +233,8 @@ fn three_way(
             "conflict"
         };
         out.push(FieldPlan {
-            case: uuid_string(&r.case_id),
-            record: uuid_string(&r.id),
+            case: uuid_string(&cid),
+            record: uuid_string(&rid),
             kind: r.table.noun.to_string(),
             field: field_name(r.table, *code),
             local: json(r.table, *code, here),
@@ -244,9 +249,34 @@ fn three_way(
     }
 }
 
+/// For a redacted bundle from this vault or a confirmed partner: the per-partner ids it
+/// carries, mapped to this vault's records (docs/formats/bundle.md section 6.1). Empty when
+/// nothing maps (a full bundle keeps the ids; a stranger's ids are its own).
+fn id_map(store: &mut Store, b: &Bundle, trust: &Signer) -> Result<HashMap<[u8; 16], [u8; 16]>> {
+    let Some(s) = b.signed.as_ref().filter(|_| b.profile != crate::export::Profile::Full) else {
+        return Ok(HashMap::new());
+    };
+    let label = match trust.class.as_str() {
+        "partner" => redact::label(trust.partner.as_deref(), None, &s.bundle_id),
+        "own" => match store.export_of(&s.bundle_id)? {
+            Some((partner, recipients)) => {
+                let keys: Option<Vec<String>> = serde_json::from_str(&recipients).ok();
+                redact::label(partner.as_deref(), keys.as_deref(), &s.bundle_id)
+            }
+            None => return Ok(HashMap::new()),
+        },
+        _ => return Ok(HashMap::new()),
+    };
+    let key = crate::export::export_key(store)?;
+    Ok(store.record_ids()?.into_iter().map(|id| (redact::pseudonym(&key, &label, &id), id)).collect())
+}
+
 /// The plan of an import: who signed it, and per record and field what it does.
 pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
     let trust = signer(store, b)?;
+    let map = id_map(store, b, &trust)?;
+    let ours = |id: &[u8; 16]| *map.get(id).unwrap_or(id);
+    let ids: Vec<([u8; 16], [u8; 16])> = b.records.iter().map(|r| (ours(&r.id), ours(&r.case_id))).collect();
     let bundle_id = b.signed.as_ref().map(|s| s.bundle_id);
     let already = match &bundle_id {
         Some(id) => store.imported_at(id)?.map(|ms| crate::dates::format_timestamp(ms.max(0) as u64)),
@@ -262,16 +292,16 @@ pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
     let mut case_action: BTreeMap<[u8; 16], &str> = BTreeMap::new();
     let mut order = Vec::new();
     let mut refused = 0;
-    for r in &b.records {
-        let local = store.stored_values(r.table, &r.id)?;
+    for (r, &(rid, cid)) in b.records.iter().zip(&ids) {
+        let local = store.stored_values(r.table, &rid)?;
         let step = match (&local, already.is_some(), trust.verified) {
             (_, true, _) => Step::Skip,
             (None, ..) => Step::Create,
             (Some(_), _, false) => Step::Refused,
-            (Some(_), _, true) if store.is_deleted(r.table, &r.id)? == Some(true) => Step::Skip,
+            (Some(_), _, true) if store.is_deleted(r.table, &rid)? == Some(true) => Step::Skip,
             (Some(now), _, true) => {
-                let sent = base.as_ref().and_then(|m| m.get(&r.id)).map(|h| parse_hashes(h));
-                three_way(r, now, sent.as_ref(), &mut updates)
+                let sent = base.as_ref().and_then(|m| m.get(&rid)).map(|h| parse_hashes(h));
+                three_way(r, (rid, cid), now, sent.as_ref(), &mut updates)
             }
         };
         let a = match &step {
@@ -284,8 +314,8 @@ pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
             refused += 1;
         }
         let is_case = r.table.code == CASE.code;
-        let entry = case_action.entry(r.case_id).or_insert_with(|| {
-            order.push(r.case_id);
+        let entry = case_action.entry(cid).or_insert_with(|| {
+            order.push(cid);
             a
         });
         if !is_case && *entry == "unchanged" && matches!(a, "update" | "create") {
@@ -317,6 +347,7 @@ pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
         events: b.counts.events,
         cases: Vec::new(),
         steps,
+        ids,
     };
     for id in order {
         let a = case_action[&id];
