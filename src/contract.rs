@@ -62,6 +62,7 @@ fn field(f: &FieldDef) -> Value {
     out.insert("name".into(), json!(f.name));
     out.insert("code".into(), json!(f.code));
     out.insert("required".into(), json!(f.required));
+    out.insert("reveals".into(), json!(f.reveals.as_str()));
     let (kind, extra): (&str, Value) = match f.kind {
         FieldKind::Text { max, multiline } => ("text", json!({"max": max, "multiline": multiline})),
         FieldKind::Date => ("date", json!({})),
@@ -83,6 +84,36 @@ fn field(f: &FieldDef) -> Value {
     Value::Object(out)
 }
 
+/// The redaction table (docs/formats/bundle.md section 6): per profile, what it does with each
+/// class, with and without `include_city`, so the export wizard says what the core does.
+fn redaction() -> Value {
+    use crate::export::redact::{transform, Options, Transform};
+    use crate::export::Profile;
+    let table = |options: Options| -> Map<String, Value> {
+        [Profile::Full, Profile::NoIdentity, Profile::Summary]
+            .iter()
+            .map(|p| {
+                let classes: Map<String, Value> = crate::model::Reveals::ALL
+                    .iter()
+                    .map(|c| {
+                        let t = if transform(*p, *c, options) == Transform::Keep { "keep" } else { "drop" };
+                        (c.as_str().to_string(), json!(t))
+                    })
+                    .collect();
+                (p.as_str().to_string(), Value::Object(classes))
+            })
+            .collect()
+    };
+    let subfields: Vec<Value> =
+        crate::model::reveals::SUBFIELDS.iter().map(|(f, p, c)| json!([f, p, c.as_str()])).collect();
+    json!({
+        "classes": crate::model::Reveals::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "profiles": table(Options::default()),
+        "profiles_with_city": table(Options { include_city: true }),
+        "subfields": subfields,
+    })
+}
+
 /// The contract as JSON.
 pub fn contract() -> Value {
     let vocabularies: Map<String, Value> =
@@ -93,6 +124,7 @@ pub fn contract() -> Value {
         .collect();
     json!({
         "about": "Generated from the core (src/contract.rs) by `CASEBOOK_WRITE_CONTRACT=1 cargo test --test contract`; do not edit.",
+        "redaction": redaction(),
         "vocabularies": vocabularies,
         "countries": vocab::countries().collect::<Vec<_>>(),
         "tables": tables,

@@ -116,6 +116,8 @@ pub fn partner_remove(state: State<'_, AppState>, name: String) -> IpcResult<()>
     state.with_session(|s| export::partners::remove(&s.store, &name))
 }
 
+/// The IPC names each argument (the webview sends an object of them), so they stay separate.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]
 pub fn export_run(
     state: State<'_, AppState>,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AGE_KEY_LENGTH,
-  PROFILE_TEXT,
+  profileText,
   defaultExportPath,
   formatBytes,
   isAgeKey,
@@ -64,7 +64,7 @@ describe('export helpers', () => {
 
   it('describe every profile in both languages, and name them', () => {
     for (const profile of EXPORT_PROFILES) {
-      const text = PROFILE_TEXT[profile];
+      const text = profileText(profile);
       const key = profileKey(profile);
       expect(key).not.toBeNull();
       for (const k of [key as string, text.use, ...text.sees, ...text.removes]) {
@@ -75,5 +75,16 @@ describe('export helpers', () => {
       expect(text.removes.length).toBeGreaterThan(0);
     }
     expect(profileKey('from-the-future')).toBeNull();
+  });
+
+  it('says what each profile does from the core’s redaction table, the city only when asked', () => {
+    const noId = profileText('no-identity');
+    expect(noId.removes).toContain('export.class.identity');
+    expect(noId.removes).toContain('export.class.place');
+    expect(noId.removes).toContain('export.class.staff');
+    expect(noId.sees).toContain('export.class.case_core');
+    expect(profileText('no-identity', true).sees).toContain('export.class.place');
+    expect(profileText('full').removes).toEqual(['export.removes.nothing']);
+    expect(profileText('summary').sees).toEqual(['export.class.case_core']);
   });
 });

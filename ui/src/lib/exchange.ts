@@ -3,6 +3,7 @@
  * suggested file name, which selection a case-list filter is, file sizes in words, and what
  * each redaction profile keeps and removes (docs/formats/bundle.md section 6) as catalog keys.
  */
+import model from './generated/model.json';
 import type { MessageKey } from './i18n/index.svelte';
 import type { CaseFilter, ExportProfile, ExportSelection } from './types';
 
@@ -86,38 +87,32 @@ export interface ProfileText {
   removes: MessageKey[];
 }
 
-/** The plain-words preview of each profile, from docs/formats/bundle.md section 6. */
-export const PROFILE_TEXT: Record<ExportProfile, ProfileText> = {
-  full: {
-    use: 'export.profile.full.use',
-    sees: ['export.sees.everything', 'export.sees.history'],
-    removes: ['export.removes.nothing'],
-  },
-  'no-identity': {
-    use: 'export.profile.no_identity.use',
-    sees: [
-      'export.sees.aliases',
-      'export.sees.case',
-      'export.sees.place',
-      'export.sees.legal',
-      'export.sees.people',
-      'export.sees.dates',
-    ],
-    removes: [
-      'export.removes.names',
-      'export.removes.birth_date',
-      'export.removes.contacts',
-      'export.removes.numbers',
-      'export.removes.text',
-      'export.removes.history',
-    ],
-  },
-  summary: {
-    use: 'export.profile.summary.use',
-    sees: ['export.sees.summary', 'export.sees.case_dates'],
-    removes: ['export.removes.all_else'],
-  },
+/** The classes the wizard names, in the core's order (structure and compound are not data). */
+const SHOWN_CLASSES = model.redaction.classes.filter((c) => c !== 'structure' && c !== 'compound');
+
+/** Whom each profile is for. */
+const PROFILE_USE: Record<ExportProfile, MessageKey> = {
+  full: 'export.profile.full.use',
+  'no-identity': 'export.profile.no_identity.use',
+  summary: 'export.profile.summary.use',
 };
+
+/**
+ * The plain-words preview of a profile, generated from the core's redaction table
+ * (`model.redaction`, docs/formats/bundle.md section 6): what each class of data becomes.
+ */
+export function profileText(profile: ExportProfile, includeCity = false): ProfileText {
+  const table = (includeCity ? model.redaction.profiles_with_city : model.redaction.profiles) as Record<
+    string,
+    Record<string, string>
+  >;
+  const row = table[profile] ?? {};
+  const key = (c: string) => `export.class.${c}` as MessageKey;
+  const sees = SHOWN_CLASSES.filter((c) => row[c] === 'keep').map(key);
+  const removes = SHOWN_CLASSES.filter((c) => row[c] !== 'keep').map(key);
+  if (profile !== 'full') removes.push('export.class.metadata');
+  return { use: PROFILE_USE[profile], sees, removes: removes.length > 0 ? removes : ['export.removes.nothing'] };
+}
 
 /** The profile's name in the catalogs ("no-identity" → `export.profile.no_identity`). */
 export function profileKey(profile: string): MessageKey | null {

@@ -208,8 +208,8 @@ export const tauriBackend: Backend = {
       ...(input.note !== undefined ? { note: input.note } : {}),
     }),
   partnerRemove: (name) => call<void>('partner_remove', { name }),
-  exportRun: ({ selection, profile, recipients, partner, passphrase, path }) =>
-    call<ExportSummary>('export_run', { selection, profile, recipients, partner, passphrase, path }),
+  exportRun: ({ selection, profile, recipients, partner, include_city, passphrase, path }) =>
+    call<ExportSummary>('export_run', { selection, profile, recipients, partner, includeCity: include_city, passphrase, path }),
   importPreview: (path, passphrase) => call<ImportPlan>('import_preview', { path, passphrase }),
   importApply: (path, passphrase) => call<ImportReport>('import_apply', { path, passphrase }),
 

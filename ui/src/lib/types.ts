@@ -396,6 +396,8 @@ export interface ExportRequest {
   recipients?: string[];
   /** A contact-book partner: the bundle is encrypted to its keys confirmed on this device. */
   partner?: string;
+  /** `no-identity` only: keep the city. */
+  include_city?: boolean;
   passphrase?: string;
   /** The new file's full path (`~/` is the home folder); an existing file is never overwritten. */
   path: string;

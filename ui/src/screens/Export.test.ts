@@ -182,23 +182,29 @@ describe('export wizard', () => {
     await next();
     const sees = () => screen.getByTestId('profile-sees').textContent ?? '';
     const removes = () => screen.getByTestId('profile-removes').textContent ?? '';
-    // Without identity (the default).
-    expect(sees()).toContain('Aliases and code names, never the real name');
+    // Without identity (the default): generated from the core's redaction table.
+    expect(sees()).toContain('Category, stage, country and risk level');
     expect(sees()).toContain('without numbers');
-    expect(removes()).toContain('Real names in Cyrillic and Latin letters');
+    expect(removes()).toContain('Real names, aliases and nicknames');
     expect(removes()).toContain('Contacts: phone numbers, messenger names, e-mail addresses');
     expect(removes()).toContain('Document numbers and the criminal case number');
     expect(removes()).toContain('notes, task titles, details of timeline events');
+    expect(removes()).toContain('The city where the person is');
+    expect(removes()).toContain('Who in your group works on the case');
+    expect(screen.getByTestId('profile-preview')).toHaveTextContent('is not anonymous');
+    await fireEvent.click(screen.getByTestId('profile-include-city'));
+    expect(sees()).toContain('The city where the person is');
+    expect(removes()).not.toContain('The city');
     expect(screen.queryByTestId('profile-full-warning')).toBeNull();
     // Everything: nothing removed, and a warning.
     await fireEvent.click(screen.getByTestId('profile-full').querySelector('input') as HTMLInputElement);
-    expect(sees()).toContain('names, date of birth, contacts, documents with their numbers');
+    expect(sees()).toContain('Real names, aliases and nicknames');
     expect(removes()).toContain('Nothing');
     expect(screen.getByTestId('profile-full-warning')).toHaveTextContent('trust completely');
     // Summary only.
     await fireEvent.click(screen.getByTestId('profile-summary').querySelector('input') as HTMLInputElement);
     expect(sees()).toContain('Category, stage, country and risk level');
-    expect(removes()).toContain('Everything else: names and aliases');
+    expect(removes()).toContain('Real names, aliases and nicknames');
     expect(screen.getByTestId('profile-preview')).toHaveTextContent('“Summary only”: what the partner will get');
   });
 
@@ -297,7 +303,7 @@ describe('export wizard', () => {
     expect(screen.getByTestId('export-next')).toHaveTextContent('Далее');
     await next();
     expect(screen.getByTestId('profile-no-identity')).toHaveTextContent('Без личных данных');
-    expect(screen.getByTestId('profile-removes')).toHaveTextContent('Настоящие имена кириллицей и латиницей');
+    expect(screen.getByTestId('profile-removes')).toHaveTextContent('Настоящие имена, псевдонимы и прозвища');
     await next();
     expect(screen.getByTestId('protection-key')).toHaveTextContent('Открытый ключ партнёра');
     await type('export-recipients', `${PARTNER} ${FAKE_PUBLIC_KEY}`);

@@ -253,26 +253,7 @@ export const en = {
   'export.preview_title': '“{profile}”: what the partner will get',
   'export.sees_title': 'The partner will see',
   'export.removes_title': 'Taken out before the file is written',
-  'export.sees.everything':
-    'Everything in the case files: names, date of birth, contacts, documents with their numbers, the criminal case, family, notes, tasks and the timeline',
-  'export.sees.history': 'Which computer of your group changed what and when (so that later files merge correctly)',
-  'export.sees.aliases': 'Aliases and code names, never the real name',
-  'export.sees.case': 'Category, stage, risk level and risk flags',
-  'export.sees.place': 'Country and city where the person is now, citizenship, languages',
-  'export.sees.legal': 'Criminal Code articles; which documents the person has and their status, without numbers',
-  'export.sees.people': 'The assigned caseworker, the partner organisation, family relations without names',
-  'export.sees.dates': 'All dates: task due dates and whether done, dates and kinds of timeline events, when the case was opened and changed',
-  'export.sees.summary': 'Category, stage, country and risk level',
-  'export.sees.case_dates': 'When the case was opened and last changed',
   'export.removes.nothing': 'Nothing: the file holds everything you know about these people',
-  'export.removes.names': 'Real names in Cyrillic and Latin letters, names and birth dates of family members',
-  'export.removes.birth_date': 'Date of birth',
-  'export.removes.contacts': 'Contacts: phone numbers, messenger names, e-mail addresses',
-  'export.removes.numbers': 'Document numbers and the criminal case number',
-  'export.removes.text': 'Everything written as text: notes, task titles, details of timeline events',
-  'export.removes.history': 'Which computer changed what and when',
-  'export.removes.all_else':
-    'Everything else: names and aliases, city, contacts, documents, criminal case, family, notes, tasks and the timeline',
   'export.full_warning':
     'This file will identify the people in it. Send it only to a partner you trust completely, and delete your copy once it has arrived.',
   'export.open_with':

@@ -46,6 +46,8 @@ export class ExportWizard {
   scope = $state<Scope>('all');
   /** The safer choice first: the partner sees no names or contacts unless asked. */
   profile = $state<ExportProfile>('no-identity');
+  /** `no-identity` keeps the city (named in the signed manifest). */
+  includeCity = $state(false);
   protection = $state<ProtectionKind>('key');
   recipientsText = $state('');
   /** The contact book (loaded with the counts); a partner is the first choice when there is one. */
@@ -225,6 +227,7 @@ export class ExportWizard {
       const request: ExportRequest = {
         selection: await this.selection(),
         profile: this.profile,
+        ...(this.profile === 'no-identity' && this.includeCity ? { include_city: true } : {}),
         path: this.path.trim(),
         ...(this.protection === 'partner'
           ? { partner: this.partner }
