@@ -118,13 +118,13 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
 }
 
 pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, json: bool) -> Result<()> {
-    let bytes = casebook::export::file::read(file)?;
-    let needs = casebook::export::crypt::needs_passphrase(&bytes).ok_or_else(|| {
+    let needs = casebook::export::needs_passphrase(file)?.ok_or_else(|| {
         Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format)")
     })?;
     let pass = if needs { Some(secrets::export_passphrase(false)?) } else { None };
     let mut store = open(cli)?;
-    let bundle = casebook::export::read_bundle(&mut store, &bytes, pass.as_ref())?;
+    // Streamed from the file as it decrypts: never the whole file in memory.
+    let bundle = casebook::export::read_bundle_file(&mut store, file, pass.as_ref())?;
     let plan = casebook::export::plan(&mut store, &bundle)?;
     if dry_run {
         output::import_plan(&plan, json);

@@ -10,8 +10,8 @@ use age::secrecy::SecretString;
 use crate::error::{Error, Result};
 use crate::secret::Passphrase;
 
-/// Largest plaintext accepted when decrypting (a bundle's zip is bounded at 256 MiB).
-pub const MAX_PLAIN: u64 = 256 * 1024 * 1024;
+/// Largest plaintext accepted when decrypting (the archive's cap, `bundle::MAX_ARCHIVE`).
+pub const MAX_PLAIN: u64 = 160 * 1024 * 1024;
 /// Largest scrypt work factor accepted when decrypting (2^20: about 1 GiB and a few seconds);
 /// a hostile bundle cannot make us spend more.
 pub const MAX_SCRYPT_LOG_N: u8 = 20;
@@ -71,12 +71,23 @@ pub fn needs_passphrase(bytes: &[u8]) -> Option<bool> {
     age::Decryptor::new_buffered(bytes).ok().map(|d| d.is_scrypt())
 }
 
+/// As [`decrypt`], reading the age file from `reader` as it decrypts: the encrypted file is
+/// never held in memory, and the plaintext is refused once it passes [`MAX_PLAIN`]. `len` is
+/// the file's length: the plaintext (never longer) is allocated once, so it is never copied.
+pub fn decrypt_from(reader: impl Read, len: u64, key: Key<'_>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    decrypt_reader(std::io::BufReader::new(reader), len, key)
+}
+
 /// Decrypts an age file, bounded at [`MAX_PLAIN`] bytes of plaintext.
 pub fn decrypt(bytes: &[u8], key: Key<'_>) -> Result<Vec<u8>> {
+    Ok(std::mem::take(&mut *decrypt_reader(bytes, bytes.len() as u64, key)?))
+}
+
+fn decrypt_reader(input: impl std::io::BufRead, len: u64, key: Key<'_>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
     let not_age = || {
         Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format, or damaged)")
     };
-    let d = age::Decryptor::new_buffered(bytes).map_err(|_| not_age())?;
+    let d = age::Decryptor::new_buffered(input).map_err(|_| not_age())?;
     let reader = match key {
         Key::Passphrase(pass) => {
             if !d.is_scrypt() {
@@ -108,12 +119,12 @@ pub fn decrypt(bytes: &[u8], key: Key<'_>) -> Result<Vec<u8>> {
             })?
         }
     };
-    let mut out = Vec::new();
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(len.min(MAX_PLAIN + 1) as usize));
     reader.take(MAX_PLAIN + 1).read_to_end(&mut out).map_err(|_| {
         Error::invalid("bundle", "the encrypted contents are damaged or were changed (age authentication failed)")
     })?;
     if out.len() as u64 > MAX_PLAIN {
-        return Err(Error::invalid("bundle", "the bundle is larger than 256 MiB"));
+        return Err(Error::invalid("bundle", "the bundle's contents are larger than 160 MiB"));
     }
     Ok(out)
 }

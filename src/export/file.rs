@@ -16,10 +16,13 @@ fn refuse(path: &Path, why: &str) -> Error {
     Error::invalid("path", &format!("{}: {why}", path.display()))
 }
 
-/// The bytes of the bundle file at `path`.
-pub fn read(path: &Path) -> Result<Vec<u8>> {
-    let not_regular = "not a regular file: choose the bundle file itself";
-    let too_large = "larger than 300 MiB: not a Casebook bundle";
+const NOT_REGULAR: &str = "not a regular file: choose the bundle file itself";
+const TOO_LARGE: &str = "larger than 300 MiB: not a Casebook bundle";
+
+/// The bundle file at `path`, opened for reading after the checks (a regular file of at most
+/// [`MAX_BUNDLE_BYTES`], opened without blocking), and its length. Reading streams from it.
+pub fn open(path: &Path) -> Result<(std::fs::File, u64)> {
+    let (not_regular, too_large) = (NOT_REGULAR, TOO_LARGE);
     let meta = std::fs::metadata(path).map_err(|e| refuse(path, &format!("cannot open it ({e})")))?;
     if !meta.is_file() {
         return Err(refuse(path, not_regular));
@@ -37,15 +40,59 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(refuse(path, not_regular));
     }
-    let mut bytes = Vec::with_capacity(meta.len().min(MAX_BUNDLE_BYTES) as usize);
+    if meta.len() > MAX_BUNDLE_BYTES {
+        return Err(refuse(path, too_large));
+    }
+    Ok((handle, meta.len()))
+}
+
+/// The bytes of the bundle file at `path` (tests and small tools: an import streams instead).
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let (handle, len) = open(path)?;
+    let mut bytes = Vec::with_capacity(len as usize);
     handle
         .take(MAX_BUNDLE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| refuse(path, &format!("cannot read it ({e})")))?;
     if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        return Err(refuse(path, too_large));
+        return Err(refuse(path, TOO_LARGE));
     }
     Ok(bytes)
+}
+
+/// Reads through to a SHA-256 of everything read: the file's hash while age decrypts it.
+pub struct Hashing<R> {
+    inner: R,
+    hash: sha2::Sha256,
+    read: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    pub fn new(inner: R) -> Self {
+        Hashing { inner, hash: sha2::Digest::new(), read: 0 }
+    }
+
+    /// Reads the rest (bounded by [`MAX_BUNDLE_BYTES`]) and returns the hash of all of it.
+    pub fn finish(mut self) -> std::io::Result<[u8; 32]> {
+        let mut sink = [0u8; 64 * 1024];
+        while self.read <= MAX_BUNDLE_BYTES && self.read(&mut sink)? > 0 {}
+        Ok(sha2::Digest::finalize(self.hash).into())
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.hash, &buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// The SHA-256 of the bundle file at `path`, streamed (whether it is still the previewed file).
+pub fn sha256_of(path: &Path) -> Result<[u8; 32]> {
+    let (handle, _) = open(path)?;
+    Hashing::new(std::io::BufReader::new(handle)).finish().map_err(|e| refuse(path, &format!("cannot read it ({e})")))
 }
 
 /// Whether a new bundle can go to `path`, checked before the work of building it (the write

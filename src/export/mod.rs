@@ -135,6 +135,36 @@ pub fn check_request(selection: &Selection, protection: &Protection) -> Result<(
     Ok(())
 }
 
+/// Reads the bundle file at `path` as it decrypts it (this vault's identity, or `passphrase`)
+/// and checks it; nothing is written. The encrypted file is never held in memory, and the
+/// archive is dropped once its entries are read (docs/formats/bundle.md section 2: within
+/// 400 MiB for any file).
+pub fn read_bundle_file(store: &mut Store, path: &std::path::Path, passphrase: Option<&Passphrase>) -> Result<Bundle> {
+    let (handle, len) = file::open(path)?;
+    let mut reader = file::Hashing::new(std::io::BufReader::new(handle));
+    let zip = match passphrase {
+        Some(p) => crypt::decrypt_from(&mut reader, len, crypt::Key::Passphrase(p))?,
+        None => {
+            let id = identity(store)?;
+            crypt::decrypt_from(&mut reader, len, crypt::Key::Identity(&id))?
+        }
+    };
+    let sha256 = reader.finish().map_err(|e| Error::io("reading the bundle", e))?;
+    let entries = bundle::read(&zip)?;
+    drop(zip);
+    import::check_entries(entries, sha256)
+}
+
+/// Whether the bundle file at `path` is protected by a passphrase (from its age header);
+/// None: it is not an age file.
+pub fn needs_passphrase(path: &std::path::Path) -> Result<Option<bool>> {
+    let (handle, _) = file::open(path)?;
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::io::Read::read_to_end(&mut std::io::Read::take(handle, 64 * 1024), &mut head)
+        .map_err(|e| Error::io("reading the bundle", e))?;
+    Ok(crypt::needs_passphrase(&head))
+}
+
 /// Decrypts (this vault's identity, or `passphrase`) and checks a bundle; nothing is written.
 pub fn read_bundle(store: &mut Store, bytes: &[u8], passphrase: Option<&Passphrase>) -> Result<Bundle> {
     let sha256: [u8; 32] = Sha256::digest(bytes).into();

@@ -69,10 +69,6 @@ fn bundle_path(path: &str) -> IpcResult<PathBuf> {
 
 /// Reads the bundle file at a path as typed (`export::file::read`: a regular file, bounded,
 /// never blocking).
-fn read_bundle_file(path: &str) -> IpcResult<Vec<u8>> {
-    Ok(export::file::read(&bundle_path(path)?)?)
-}
-
 /// An import's passphrase: absent or empty means "open with this vault's identity".
 fn bundle_passphrase(text: Option<String>) -> IpcResult<Option<Passphrase>> {
     match text {
@@ -168,10 +164,11 @@ pub fn export_run(
 #[tauri::command(async)]
 pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportPlan> {
     let pass = bundle_passphrase(passphrase)?;
-    let bytes = read_bundle_file(&path)?;
+    let file = bundle_path(&path)?;
     state.with_session(|s| {
         s.previewed = None;
-        let bundle = export::read_bundle(&mut s.store, &bytes, pass.as_ref())?;
+        // Streamed from the file as it decrypts: never the whole file in memory.
+        let bundle = export::read_bundle_file(&mut s.store, &file, pass.as_ref())?;
         let plan = export::plan(&mut s.store, &bundle)?;
         s.previewed = Some((bundle, plan.clone()));
         Ok(plan)
@@ -181,11 +178,11 @@ pub fn import_preview(state: State<'_, AppState>, path: String, passphrase: Opti
 #[tauri::command(async)]
 pub fn import_apply(state: State<'_, AppState>, path: String, passphrase: Option<String>) -> IpcResult<ImportReport> {
     drop(bundle_passphrase(passphrase)?);
-    let bytes = read_bundle_file(&path)?;
+    let sha256 = export::file::sha256_of(&bundle_path(&path)?)?;
     state.with_session(|s| {
         // Only the bundle the person previewed, with the plan they saw (review F11).
         match s.previewed.take() {
-            Some((bundle, plan)) if bundle.is_of(&bytes) => export::apply_planned(&mut s.store, &bundle, &plan),
+            Some((bundle, plan)) if bundle.sha256 == sha256 => export::apply_planned(&mut s.store, &bundle, &plan),
             _ => Err(casebook::Error::invalid(
                 "import",
                 "the file changed since it was previewed, or nothing was previewed: preview it again before importing",

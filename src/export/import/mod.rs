@@ -236,10 +236,77 @@ fn check_unsigned(entries: &BTreeMap<String, Vec<u8>>) -> Result<Header> {
     })
 }
 
+/// Most JSON values `cases.json` may hold (20,000 full cases hold about 1.2 million): counted
+/// in a pass that allocates nothing, before any value is built, so that text of zeros cannot
+/// make the reader build gigabytes of values (each is about 50 bytes in memory).
+pub const MAX_JSON_VALUES: u64 = 2_000_000;
+
+/// Counts the values of a JSON text without building them, refusing past `cap`.
+fn count_values(text: &str, cap: u64) -> Result<()> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    struct Count<'a>(&'a mut u64, u64);
+    impl Count<'_> {
+        fn bump<E: serde::de::Error>(&mut self) -> std::result::Result<(), E> {
+            *self.0 += 1;
+            if *self.0 > self.1 {
+                return Err(E::custom("too many values"));
+            }
+            Ok(())
+        }
+    }
+    impl<'de> DeserializeSeed<'de> for Count<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    macro_rules! leaf {
+        ($($f:ident: $t:ty),*) => {$(
+            fn $f<E: serde::de::Error>(mut self, _: $t) -> std::result::Result<(), E> { self.bump() }
+        )*};
+    }
+    impl<'de> Visitor<'de> for Count<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        leaf!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64, visit_str: &str);
+        fn visit_unit<E: serde::de::Error>(mut self) -> std::result::Result<(), E> {
+            self.bump()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> std::result::Result<(), A::Error> {
+            self.bump()?;
+            while seq.next_element_seed(Count(&mut *self.0, self.1))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> std::result::Result<(), A::Error> {
+            self.bump()?;
+            while map.next_key::<IgnoredAny>()?.is_some() {
+                map.next_value_seed(Count(&mut *self.0, self.1))?;
+            }
+            Ok(())
+        }
+    }
+    let mut n = 0;
+    let mut de = serde_json::Deserializer::from_str(text);
+    Count(&mut n, cap).deserialize(&mut de).and_then(|()| de.end()).map_err(|e| {
+        if n > cap {
+            bad("bundle", format!("cases.json holds more than {cap} values: not a bundle Casebook reads"))
+        } else {
+            bad("bundle", format!("cases.json does not fit the schema: {e}"))
+        }
+    })
+}
+
 /// Opens and checks a decrypted archive: for version 2 the signed sums first, then the
 /// manifest; `cases.json` against the schema and every field against the rules of `case add`.
 pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
-    let entries = bundle::read(zip)?;
+    check_entries(bundle::read(zip)?, sha256)
+}
+
+/// As [`check`], on the entries already read from the archive (the caller drops the archive
+/// first, so that the two are never in memory together).
+pub fn check_entries(entries: BTreeMap<String, Vec<u8>>, sha256: [u8; 32]) -> Result<Bundle> {
     let signed = entries.contains_key("SHA256SUMS");
     let version = claimed_version(&entries["manifest.json"])?;
     let header = match version {
@@ -250,8 +317,10 @@ pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
     };
     let text =
         std::str::from_utf8(&entries["cases.json"]).map_err(|_| bad("bundle", "cases.json is not valid UTF-8"))?;
+    count_values(text, MAX_JSON_VALUES)?;
     let doc: CasesDoc =
         serde_json::from_str(text).map_err(|e| bad("bundle", format!("cases.json does not fit the schema: {e}")))?;
+    drop(entries); // the text is parsed: only the cases stay in memory from here on
     if doc.format != CASES_FORMAT || doc.version != header.version || doc.profile != header.profile.as_str() {
         return Err(bad("bundle", "cases.json's format, version or profile does not match the manifest"));
     }
@@ -281,6 +350,7 @@ pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
     if super::cases::counts(&doc.cases) != header.counts {
         return Err(bad("bundle", "the counts in manifest.json do not match cases.json"));
     }
+    drop(doc);
     Ok(Bundle {
         version,
         profile,
