@@ -4,8 +4,11 @@
 //! reader gets as far as a hostile file can take it:
 //!
 //! - `baseline.age`: 1,000 ordinary cases (the baseline of the same run);
-//! - `big_entry.age`: a 300 MiB file whose archive stores a README.txt of random bytes, as
-//!   large as the caps let it be;
+//! - `big_entry.age`: a 299 MiB file (the largest a reader opens is 300 MiB) whose archive
+//!   stores a README.txt of 298 MiB of random bytes;
+//! - `worst_within_caps.age`: an archive just within every cap (159 MiB: a README.txt and a
+//!   cases.csv of 60 MiB of random bytes each, and a cases.json of one case with 1.99 million
+//!   aliases, just under the cap on JSON values): the most a reader builds before it refuses;
 //! - `wide_json.age`: a cases.json of one case whose aliases are 100 million zeros (200 MiB of
 //!   text, compressed to about 200 KiB): a JSON reader that builds values first needs gigabytes;
 //! - `nested_json.age`: a cases.json of 200 MiB of nested arrays.
@@ -28,7 +31,11 @@ fn hex(b: &[u8]) -> String {
 /// A version-1 archive: manifest (with each entry's size and hash), cases.json, cases.csv and
 /// README.txt; `stored` entries are not compressed.
 fn archive(cases_json: &[u8], readme: &[u8], n: usize, stored: bool) -> Result<Vec<u8>> {
-    let csv = b"id\r\n".to_vec();
+    archive_with(cases_json, readme, b"id\r\n", n, stored)
+}
+
+fn archive_with(cases_json: &[u8], readme: &[u8], csv: &[u8], n: usize, stored: bool) -> Result<Vec<u8>> {
+    let csv = csv.to_vec();
     let info = |b: &[u8]| serde_json::json!({"size": b.len(), "sha256": hex(&Sha256::digest(b))});
     let manifest = serde_json::to_vec(&serde_json::json!({
         "format": "casebook-bundle", "version": 1, "created": "2026-11-23T00:00:00.000Z",
@@ -44,7 +51,7 @@ fn archive(cases_json: &[u8], readme: &[u8], n: usize, stored: bool) -> Result<V
     for (name, bytes, opts) in [
         ("manifest.json", &manifest[..], deflate),
         ("cases.json", cases_json, deflate),
-        ("cases.csv", &csv[..], deflate),
+        ("cases.csv", &csv[..], if stored { store } else { deflate }),
         ("README.txt", readme, if stored { store } else { deflate }),
     ] {
         zip.start_file(name, opts)?;
@@ -85,17 +92,30 @@ fn main() -> Result<()> {
     let baseline = cases_doc((0..1000).map(case).collect());
     seal(&archive(&baseline, b"readme", 1000, false)?, recipient, &dir.join("baseline.age"))?;
 
-    // Random bytes do not compress: the archive is as large as its stored README.
-    let mut readme = vec![0u8; 250 * 1024 * 1024];
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    for chunk in readme.chunks_mut(8) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
-    }
+    // Random bytes do not compress: the archive is as large as its stored entries.
+    let random = |n: usize, seed: u64| {
+        let mut out = vec![0u8; n];
+        let mut x = seed | 1;
+        for chunk in out.chunks_mut(8) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+        }
+        out
+    };
+    let readme = random(298 * 1024 * 1024, 0x9e37_79b9_7f4a_7c15);
     seal(&archive(&cases_doc(vec![case(0)]), &readme, 1, true)?, recipient, &dir.join("big_entry.age"))?;
     drop(readme);
+
+    let mut many = br#"{"format":"casebook-cases","version":1,"profile":"full","cases":[{"id":""#.to_vec();
+    many.extend_from_slice(id(0).as_bytes());
+    many.extend_from_slice(br#"","created_at":"2026-11-01T00:00:00.000Z","updated_at":"2026-11-01T00:00:00.000Z","fields":{"full_name":"x","aliases":["#);
+    many.extend(std::iter::repeat_n(*b"\"aaaaaaaaaaaaaaaaa\",", 1_990_000).flatten());
+    many.extend_from_slice(b"\"a\"]}}]}");
+    let (readme, csv) = (random(60 * 1024 * 1024, 7), random(60 * 1024 * 1024, 11));
+    seal(&archive_with(&many, &readme, &csv, 1, true)?, recipient, &dir.join("worst_within_caps.age"))?;
+    drop((readme, csv, many));
 
     let mut wide = br#"{"format":"casebook-cases","version":1,"profile":"full","cases":[{"id":""#.to_vec();
     wide.extend_from_slice(id(0).as_bytes());

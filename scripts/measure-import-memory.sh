@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 export CASEBOOK_VAULT="$work/vault" CASEBOOK_PASSPHRASE="measure memory passphrase"
 "$target/casebook" init --kdf-memory-mib 8 --kdf-iterations 1 --kdf-parallelism 1 >/dev/null
 recipient="$("$target/casebook" identity show | head -n 1)"
-"$target/hostile_bundle" "$recipient" "$work/b"
+"$target/examples/hostile_bundle" "$recipient" "$work/b"
 peak() { # prints the peak RSS in KiB of an import's dry run, and its outcome
   local out
   out="$( { /usr/bin/time -f 'PEAK %M' "$target/casebook" import "$1" --dry-run >/dev/null; } 2>&1 || true)"
@@ -22,7 +22,7 @@ peak() { # prints the peak RSS in KiB of an import's dry run, and its outcome
 }
 read -r base _ < <(peak "$work/b/baseline.age")
 printf '%-16s %9s %8s %7s  %s\n' bundle file_MiB peak_MiB ratio outcome
-for f in baseline big_entry wide_json nested_json; do
+for f in baseline big_entry worst_within_caps wide_json nested_json; do
   size=$(( $(stat -c %s "$work/b/$f.age") / 1048576 ))
   read -r kib outcome < <(peak "$work/b/$f.age")
   printf '%-16s %9d %8d %7.2f  %s\n' "$f" "$size" $((kib / 1024)) "$(awk -v a="$kib" -v b="$base" 'BEGIN { print a / b }')" "${outcome:-ok}"

@@ -129,6 +129,7 @@ describe('import screen', () => {
     expect(within(plan).queryAllByTestId('import-change')).toEqual([]);
     await fireEvent.click(screen.getByTestId('import-apply'));
     await screen.findByTestId('import-result');
+    expect(screen.getByTestId('import-result-refused')).toHaveTextContent('1 case you already have is left unchanged');
     expect((await fake.caseGet('case-mine')).stage).not.toBe('closed');
     expect((await fake.caseGet('case-other')).full_name).toBe('Павел');
   });
