@@ -102,14 +102,15 @@ fn a_peer_on_an_older_casebook_keeps_the_group_on_version_1_until_it_is_updated(
     old.send(&s.share, &s.keys, &s.group, c);
     let got = s.rs[1].sync();
     assert_eq!(got.received.len(), 2, "{got:?}");
-    // It is updated: its record now reads version 2, and so the group moves to version 2.
-    old.write_record(&s.share, &s.keys, &s.group, 2);
+    // It is updated: its record now reads this build's version, and so the group moves to
+    // version 2.
+    old.write_record(&s.share, &s.keys, &s.group, format::READER);
     s.rs[0].sync();
     s.rs[0].store.add_case(&case_json("After the update")).unwrap();
     s.rs[0].sync();
     assert_eq!(version_of(&s.share, &dev_hex(&s.rs[0]), 3), DELTA_V2);
     assert_eq!(open_old(&s.rs[0]), 0, "closed by itself once the device is updated");
-    assert_eq!(reads_of(&s.rs[0], &hex(&old.id)), Some(2));
+    assert_eq!(reads_of(&s.rs[0], &hex(&old.id)), Some(format::READER));
     // The first version-2 delta after a version-1 one names every dependency, with ids.
     let deps = dependencies_of(&s.share, &s.keys, &s.rs[0], 3);
     let old_delta = fs::read(s.share.join(hex(&old.id)).join(delta(1))).unwrap();
@@ -340,4 +341,31 @@ fn a_proof_about_this_vaults_own_identity_moves_it_to_a_new_one() {
     rs[1].sync();
     assert!(names(&rs[1]).iter().any(|n| n == "Written by the original"), "{:?}", names(&rs[1]));
     assert_eq!(names(&rs[1]).len(), 3);
+}
+
+/// A delta that carries a case's code name (field 20, unknown to reader 2) asks for reader 3,
+/// so a device on the previous Casebook waits for an update instead of refusing it; any other
+/// delta still asks for reader 2 (docs/formats/delta.md section 4.1).
+#[test]
+fn only_a_delta_carrying_a_code_name_asks_for_reader_3() {
+    let mut s = setup();
+    let min_reader = |s: &Setup, seq: u64| {
+        let bytes = fs::read(s.share.join(dev_hex(&s.rs[0])).join(delta(seq))).unwrap();
+        format::decode_delta(&bytes).unwrap().header.min_reader
+    };
+    let first = s.rs[0].store.add_case(&case_json("No code name")).unwrap();
+    s.rs[0].sync();
+    let last = |s: &Setup| -> u64 {
+        let dir = s.share.join(dev_hex(&s.rs[0]));
+        (1..).take_while(|n| dir.join(delta(*n)).exists()).last().unwrap_or(0)
+    };
+    let seq = last(&s);
+    assert_eq!(min_reader(&s, seq), 2);
+    s.rs[0].store.update_case(first.as_bytes(), &obj(serde_json::json!({"code_name": "Sokol-7"}))).unwrap();
+    s.rs[0].sync();
+    let seq = last(&s);
+    assert_eq!(min_reader(&s, seq), 3);
+    let got = s.rs[1].sync();
+    assert!(got.alarms.is_empty() && got.problems.is_empty(), "{got:?}");
+    assert_eq!(s.rs[1].store.case(first.as_bytes()).unwrap().code_name.as_deref(), Some("Sokol-7"));
 }

@@ -273,8 +273,8 @@ pub fn csv(cases: &[CaseRec], profile: Profile) -> String {
     out.push_str("\r\n");
     let text = |c: &CaseRec, k: &str| c.fields.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
     for c in cases {
-        // Names are identity: only a full bundle has one (redact.rs has removed them otherwise).
-        let name = text(c, "full_name");
+        // A legal name in a full bundle; otherwise the code name, if there is one.
+        let name = Some(text(c, "full_name")).filter(|n| !n.is_empty()).unwrap_or_else(|| text(c, "code_name"));
         let open: Vec<&ChildRec> =
             c.tasks.iter().filter(|t| t.fields.get("done").and_then(|d| d.as_bool()) != Some(true)).collect();
         let next_due =

@@ -44,7 +44,7 @@ pub fn transform(profile: Profile, class: Reveals, options: Options) -> Transfor
     match (profile, class) {
         (_, Structure | Compound) => Keep, // a compound value is redacted part by part
         (Profile::Full, _) => Keep,
-        (Profile::NoIdentity, CaseCore | CaseFacts | LegalStatus | CaseDate) => Keep,
+        (Profile::NoIdentity, Pseudonym | CaseCore | CaseFacts | LegalStatus | CaseDate) => Keep,
         (Profile::NoIdentity, Place) if options.include_city => Keep,
         (Profile::NoIdentity, Identity | Contact | FreeText | Place | OfficialId | ThirdParty | Staff) => Drop,
         (Profile::Summary, CaseCore) => Keep,

@@ -147,6 +147,7 @@ pub static CASE: TableDef = TableDef {
         text(17, "assigned_to", 100, Reveals::Staff),
         text(18, "partner_org", 200, Reveals::ThirdParty),
         field(19, "family", FieldKind::Family, Reveals::Compound),
+        text(20, "code_name", 100, Reveals::Pseudonym),
     ],
 };
 
@@ -222,6 +223,8 @@ pub struct CaseFile {
     pub full_name: String,
     pub full_name_latin: Option<String>,
     pub aliases: Vec<String>,
+    /// A pseudonym chosen for sharing (the only name a `no-identity` bundle carries).
+    pub code_name: Option<String>,
     pub birth_date: Option<String>,
     pub citizenship: Vec<String>,
     pub contacts: serde_json::Value,

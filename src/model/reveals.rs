@@ -9,6 +9,8 @@
 pub enum Reveals {
     /// Who the person is: legal names, former names and nicknames, the birth date.
     Identity,
+    /// A pseudonym chosen for sharing: the code name, which names nobody outside the exchange.
+    Pseudonym,
     /// How to reach the person: phone numbers, messenger handles, addresses.
     Contact,
     /// Free text, which can say anything: notes, task titles, event texts.
@@ -39,8 +41,9 @@ pub enum Reveals {
 
 impl Reveals {
     /// Every class, in a fixed order (the redaction table's rows).
-    pub const ALL: [Reveals; 13] = [
+    pub const ALL: [Reveals; 14] = [
         Reveals::Identity,
+        Reveals::Pseudonym,
         Reveals::Contact,
         Reveals::FreeText,
         Reveals::Place,
@@ -59,6 +62,7 @@ impl Reveals {
     pub fn as_str(self) -> &'static str {
         match self {
             Reveals::Identity => "identity",
+            Reveals::Pseudonym => "pseudonym",
             Reveals::Contact => "contact",
             Reveals::FreeText => "free_text",
             Reveals::Place => "place",

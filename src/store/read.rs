@@ -177,7 +177,7 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             "SELECT full_name, full_name_latin, aliases, birth_date, citizenship, contacts, languages, category, stage, \
              country, city, risk_level, risk_flags, documents, criminal_articles, criminal_case_number, assigned_to, \
-             partner_org, family, created_at, updated_at FROM cases WHERE id = ?1 AND deleted = 0",
+             partner_org, family, created_at, updated_at, code_name FROM cases WHERE id = ?1 AND deleted = 0",
         )?;
         let case = stmt
             .query_row([&id[..]], |r| {
@@ -186,6 +186,7 @@ impl Store {
                     full_name: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     full_name_latin: r.get(1)?,
                     aliases: json_list(r.get(2)?),
+                    code_name: r.get(21)?,
                     birth_date: r.get(3)?,
                     citizenship: json_list(r.get(4)?),
                     contacts: json_value(r.get(5)?),

@@ -331,7 +331,8 @@ ALTER TABLE sync_sent ADD COLUMN epoch_id BLOB;
 /// book (`partners`, and `partner_keys`, an append-only list of keys confirmed per device), the
 /// bundles this vault made (`exports`) with a hash of every value sent (`export_values`), the
 /// base of a reply's three-way plan; `imports` gains the bundle id (a replay changes nothing)
-/// and the verified signer. Existing imports were of version-1 bundles: unsigned.
+/// and the verified signer (existing imports were of version-1 bundles: unsigned); a case gains
+/// `code_name` (field code 20), the pseudonym a `no-identity` bundle carries.
 const V9_TO_V10: &str = "
 CREATE TABLE partners (
     idx INTEGER PRIMARY KEY,
@@ -364,6 +365,7 @@ CREATE TABLE export_values (
     hashes BLOB NOT NULL,
     PRIMARY KEY (export, record)
 ) WITHOUT ROWID;
+ALTER TABLE cases ADD COLUMN code_name TEXT;
 ALTER TABLE imports ADD COLUMN bundle_id BLOB;
 ALTER TABLE imports ADD COLUMN signer TEXT NOT NULL DEFAULT 'unsigned';
 ALTER TABLE imports ADD COLUMN signer_key TEXT;

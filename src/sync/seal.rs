@@ -95,6 +95,11 @@ pub fn seal_delta(keys: &GroupKeys, signing: &SigningKey, header: &DeltaHeader, 
     let padded = Zeroizing::new(format::pad(&compress(&format::encode_body(body, header.version))));
     let mut header = header.clone();
     header.epoch = keys.epoch;
+    if header.version >= format::DELTA_V2 {
+        // Raised to what the changes need (derived from them, so a delta rebuilt later has the
+        // same header); a writer may ask for more, never for less.
+        header.min_reader = header.min_reader.max(format::min_reader_for(&body.changes));
+    }
     let ident = format::encode_delta_ident(&header);
     header.nonce.copy_from_slice(&hmac(&keys.nonce[..], &[&ident, &padded])[..24]);
     let sealed_len = padded.len() + format::TAG;

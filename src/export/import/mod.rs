@@ -372,9 +372,8 @@ fn display_name(c: &CaseRec) -> String {
     if let Some(n) = c.fields.get("full_name").and_then(|v| v.as_str()) {
         return n.to_string();
     }
-    if let Some(a) = c.fields.get("aliases").and_then(|a| a.as_array()).and_then(|a| a.first()).and_then(|v| v.as_str())
-    {
-        return a.to_string();
+    if let Some(n) = c.fields.get("code_name").and_then(|v| v.as_str()) {
+        return n.to_string();
     }
     format!("Case {}", &c.id.chars().filter(|c| c.is_ascii_hexdigit()).take(8).collect::<String>())
 }

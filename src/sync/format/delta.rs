@@ -10,7 +10,22 @@ use super::{check_prefix, prefix_v, Bad, Cursor, KIND_DELTA, MAX_SEALED, MIN_PAD
 pub const DELTA_V1: u8 = 1;
 pub const DELTA_V2: u8 = 2;
 /// The reader version of this build: a version-2 delta whose `min_reader` is higher waits.
-pub const READER: u16 = 2;
+/// Reader 3 knows the fields added after reader 2 ([`ADDED_FIELDS`]).
+pub const READER: u16 = 3;
+/// Fields a reader of an older version does not know: (table code, field code, the reader
+/// version that knows it). A delta that carries one needs that reader (docs/formats/delta.md
+/// section 4.1), so an older reader waits ("update Casebook") instead of refusing it.
+pub const ADDED_FIELDS: [(u8, u8, u16); 1] = [(1, 20, 3)];
+
+/// The oldest reader that may apply a delta with these changes: 2, or the version that knows
+/// the newest field it carries.
+pub fn min_reader_for(changes: &[super::WireChange]) -> u16 {
+    changes
+        .iter()
+        .filter_map(|c| ADDED_FIELDS.iter().find(|(t, f, _)| *t == c.table && *f == c.field).map(|a| a.2))
+        .max()
+        .unwrap_or(2)
+}
 /// The rules version this build writes and checks (section 6.1).
 pub const RULES: u16 = 1;
 /// Version 1: bytes before the sealed body (the AEAD's associated data and the header).
@@ -57,7 +72,7 @@ impl DeltaHeader {
             seq,
             prev,
             rules: if v2 { RULES } else { 0 },
-            min_reader: if v2 { READER } else { 0 },
+            min_reader: if v2 { 2 } else { 0 },
             nonce: [0; 24],
             body_hash: [0; 32],
         }
@@ -221,6 +236,24 @@ pub fn decode_fork_proof(bytes: &[u8]) -> Result<(&[u8], &[u8]), Bad> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delta_that_carries_a_code_name_needs_reader_3_and_no_other_does() {
+        let change = |table, field| super::super::WireChange {
+            table,
+            record: [7; 16],
+            field,
+            hlc: 1,
+            prev: None,
+            supersedes: vec![],
+            value: crate::model::Value::Text("x".into()),
+        };
+        assert_eq!(min_reader_for(&[]), 2);
+        assert_eq!(min_reader_for(&[change(1, 11), change(2, 20)]), 2, "field 20 of an event is not the code name");
+        assert_eq!(min_reader_for(&[change(1, 11), change(1, 20)]), 3);
+        assert!(READER >= 3, "this build reads what it writes");
+        assert_eq!(crate::model::CASE.field_by_code(20).map(|f| f.name), Some("code_name"));
+    }
 
     fn v2_file(h: &DeltaHeader, sealed_len: usize) -> Vec<u8> {
         let mut out = encode_delta_head(h, sealed_len);

@@ -9,6 +9,7 @@ export interface CaseDraft {
   full_name: string;
   full_name_latin: string;
   aliases: string;
+  code_name: string;
   birth_date: string;
   citizenship: string[];
   contacts: { channel: string; value: string }[];
@@ -29,7 +30,7 @@ export interface CaseDraft {
 
 /** The fields each part of the form edits. */
 export const SECTIONS = {
-  person: ['full_name', 'full_name_latin', 'aliases', 'birth_date', 'citizenship', 'languages', 'contacts', 'family'],
+  person: ['full_name', 'full_name_latin', 'aliases', 'code_name', 'birth_date', 'citizenship', 'languages', 'contacts', 'family'],
   case: ['category', 'country', 'city', 'risk_level', 'risk_flags', 'assigned_to', 'partner_org'],
   documents: ['documents'],
   criminal: ['criminal_articles', 'criminal_case_number'],
@@ -41,6 +42,7 @@ export const INTAKE_FIELDS: readonly FieldName[] = [
   'full_name',
   'full_name_latin',
   'aliases',
+  'code_name',
   'birth_date',
   'citizenship',
   'languages',
@@ -64,6 +66,7 @@ export function emptyDraft(): CaseDraft {
     full_name: '',
     full_name_latin: '',
     aliases: '',
+    code_name: '',
     birth_date: '',
     citizenship: [],
     contacts: [],
@@ -99,6 +102,7 @@ export function draftOf(c: CaseFields): CaseDraft {
     full_name: c.full_name,
     full_name_latin: c.full_name_latin ?? '',
     aliases: joinList(c.aliases),
+    code_name: c.code_name ?? '',
     birth_date: c.birth_date ?? '',
     citizenship: [...(c.citizenship ?? [])],
     contacts: (c.contacts ?? []).map((x) => ({ channel: x.channel, value: x.value })),

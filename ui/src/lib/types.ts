@@ -179,6 +179,8 @@ export interface CaseFields {
   full_name: string;
   full_name_latin: string | null;
   aliases: string[];
+  /** A pseudonym chosen for sharing: the only name a "without identity" file carries. */
+  code_name: string | null;
   birth_date: string | null;
   citizenship: string[];
   contacts: Contact[];

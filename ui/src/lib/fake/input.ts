@@ -53,6 +53,7 @@ export const LIMITS = model.limits;
 export const EMPTY_FIELDS: Omit<CaseFields, 'full_name'> = {
   full_name_latin: null,
   aliases: [],
+  code_name: null,
   birth_date: null,
   citizenship: [],
   contacts: [],
@@ -130,6 +131,7 @@ export function fieldValue(key: string, v: unknown): unknown {
   switch (key) {
     case 'full_name':
     case 'full_name_latin':
+    case 'code_name':
     case 'city':
     case 'criminal_case_number':
     case 'assigned_to':

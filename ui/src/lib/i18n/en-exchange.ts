@@ -54,6 +54,7 @@ export const enExchange = {
   'exchange.protection_partner_keys': 'The file will be locked for these keys (compare the words if in doubt):',
   'exchange.protection_no_partners': 'No partner in your contact book yet: add one under Import → Partners, or paste a key.',
   'export.class.identity': 'Real names, aliases and nicknames, date of birth',
+  'export.class.pseudonym': 'The code name chosen for sharing',
   'export.class.contact': 'Contacts: phone numbers, messenger names, e-mail addresses',
   'export.class.free_text': 'Everything written as text: notes, task titles, details of timeline events',
   'export.class.place': 'The city where the person is (the country stays)',

@@ -119,7 +119,8 @@ export const en = {
 
   'field.full_name': 'Full name (Cyrillic)',
   'field.full_name_latin': 'Full name (Latin)',
-  'field.aliases': 'Aliases or code name',
+  'field.aliases': 'Other names and nicknames',
+  'field.code_name': 'Code name for sharing',
   'field.birth_date': 'Date of birth',
   'field.citizenship': 'Citizenship',
   'field.contacts': 'Contacts',

@@ -55,6 +55,7 @@ export const ruExchange: Record<keyof typeof enExchange, string> = {
   'exchange.protection_partner_keys': 'Файл будет закрыт для этих ключей (если сомневаетесь, сверьте слова):',
   'exchange.protection_no_partners': 'В контактах пока нет партнёров: добавьте их в разделе «Импорт → Партнёры» или вставьте ключ.',
   'export.class.identity': 'Настоящие имена, псевдонимы и прозвища, дата рождения',
+  'export.class.pseudonym': 'Псевдоним, выбранный для передачи',
   'export.class.contact': 'Контакты: телефоны, имена в мессенджерах, адреса почты',
   'export.class.free_text': 'Всё, что написано текстом: заметки, названия задач, подробности событий',
   'export.class.place': 'Город, где находится человек (страна остаётся)',

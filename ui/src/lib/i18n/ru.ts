@@ -122,7 +122,8 @@ export const ru: Record<MessageKey, string> = {
 
   'field.full_name': 'ФИО (кириллицей)',
   'field.full_name_latin': 'ФИО (латиницей)',
-  'field.aliases': 'Другие имена или позывной',
+  'field.aliases': 'Другие имена и прозвища',
+  'field.code_name': 'Псевдоним для передачи',
   'field.birth_date': 'Дата рождения',
   'field.citizenship': 'Гражданство',
   'field.contacts': 'Контакты',
