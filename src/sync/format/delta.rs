@@ -251,7 +251,7 @@ mod tests {
         assert_eq!(min_reader_for(&[]), 2);
         assert_eq!(min_reader_for(&[change(1, 11), change(2, 20)]), 2, "field 20 of an event is not the code name");
         assert_eq!(min_reader_for(&[change(1, 11), change(1, 20)]), 3);
-        assert!(READER >= 3, "this build reads what it writes");
+        const { assert!(READER >= 3, "this build reads what it writes") };
         assert_eq!(crate::model::CASE.field_by_code(20).map(|f| f.name), Some("code_name"));
     }
 
