@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "identity_show",
     "partner_list",
     "partner_add",
+    "partner_confirm",
     "partner_remove",
     "export_run",
     "import_preview",

@@ -12,7 +12,7 @@ use crate::model::vocab::{self, Vocab};
 use crate::model::{FieldDef, FieldKind, TABLES};
 
 /// Every vocabulary, under the name the UI's catalogs use.
-pub const VOCABULARIES: [(&str, &Vocab); 8] = [
+pub const VOCABULARIES: [(&str, &Vocab); 9] = [
     ("category", &vocab::CATEGORY),
     ("stage", &vocab::STAGE),
     ("risk_level", &vocab::RISK_LEVEL),
@@ -21,6 +21,7 @@ pub const VOCABULARIES: [(&str, &Vocab); 8] = [
     ("document_status", &vocab::DOCUMENT_STATUS),
     ("contact_channel", &vocab::CONTACT_CHANNEL),
     ("event_kind", &vocab::EVENT_KIND),
+    ("key_kind", &vocab::KEY_KIND),
 ];
 
 /// Every error code, as the core reports it.
@@ -76,6 +77,7 @@ fn field(f: &FieldDef) -> Value {
         FieldKind::Family => ("family", json!({})),
         FieldKind::Bool => ("bool", json!({})),
         FieldKind::Ref => ("ref", json!({})),
+        FieldKind::PublicKey => ("public_key", json!({})),
     };
     out.insert("kind".into(), json!(kind));
     if let Value::Object(extra) = extra {

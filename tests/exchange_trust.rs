@@ -178,7 +178,7 @@ fn a_bundle_that_is_not_verified_only_creates() {
     assert_eq!(marked, "created-unverified");
     // Once B confirms A's signing key, the same kind of bundle may update.
     let a_signs = export::signing_public(&mut a.store).unwrap();
-    export::partners::add(&b.store, "Vault A", &[], &[a_signs], None).unwrap();
+    export::partners::add(&mut b.store, "Vault A", &[], &[a_signs], None).unwrap();
     let third = export_to(&mut a, Profile::Full, vec![b_key.clone()]);
     let bundle = export::read_bundle(&mut b.store, &third, None).unwrap();
     let plan = export::plan(&mut b.store, &bundle).unwrap();
@@ -205,8 +205,8 @@ fn two_devices_importing_one_reply_converge_without_a_conflict() {
     // The partner is known to both devices; its reply is encrypted to both vaults.
     let p_signs = export::signing_public(&mut p.store).unwrap();
     let keys: Vec<String> = g.iter_mut().map(|r| export::public_key(&mut r.store).unwrap()).collect();
-    for r in g.iter() {
-        export::partners::add(&r.store, "Memorial", &[], std::slice::from_ref(&p_signs), None).unwrap();
+    for r in g.iter_mut() {
+        export::partners::add(&mut r.store, "Memorial", &[], std::slice::from_ref(&p_signs), None).unwrap();
     }
     let to_p = Protection::Recipients(vec![export::public_key(&mut p.store).unwrap()]);
     let req = export::Request {
@@ -264,7 +264,7 @@ fn no_identity_bundles_to_two_partners_share_no_id_or_time() {
     let mut seen = Vec::new();
     for partner in ["Memorial", "Ark"] {
         let to = age::x25519::Identity::generate();
-        export::partners::add(&a.store, partner, &[to.to_public().to_string()], &[], None).unwrap();
+        export::partners::add(&mut a.store, partner, &[to.to_public().to_string()], &[], None).unwrap();
         let prot = Protection::Recipients(export::partner_recipients(&a.store, partner).unwrap());
         let req = export::Request {
             selection: &Selection::All,

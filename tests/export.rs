@@ -113,7 +113,7 @@ fn an_import_meeting_a_local_edit_keeps_both_values_as_a_conflict() {
     let prot = Protection::Recipients(vec![b_key]);
     // B knows A as a partner (its signing key confirmed here): A's bundles may update B's cases.
     let a_signs = export::signing_public(&mut a.store).unwrap();
-    export::partners::add(&b.store, "Vault A", &[], &[a_signs], None).unwrap();
+    export::partners::add(&mut b.store, "Vault A", &[], &[a_signs], None).unwrap();
     let (first, _) = export::export_bundle(&mut a.store, VAULT_ID, &Selection::All, Profile::Full, &prot).unwrap();
     let bundle = export::read_bundle(&mut b.store, &first, None).unwrap();
     export::apply(&mut b.store, &bundle).unwrap();

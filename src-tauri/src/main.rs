@@ -60,6 +60,7 @@ fn main() {
             commands::exchange::identity_show,
             commands::exchange::partner_list,
             commands::exchange::partner_add,
+            commands::exchange::partner_confirm,
             commands::exchange::partner_remove,
             commands::exchange::export_run,
             commands::exchange::import_preview,

@@ -205,7 +205,16 @@ pub(super) enum PartnerCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Take a partner out of the book (its keys are revoked here)
+    /// Confirm on this device a key another device added, after comparing its fingerprint (or
+    /// its four words) with the partner by phone
+    Confirm {
+        name: String,
+        /// The key's fingerprint as `partner list` shows it (SHA256:…), or its four words
+        fingerprint: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a partner out of the book, on every device of the group (its keys are removed for good)
     Remove { name: String },
 }
 

@@ -153,16 +153,20 @@ pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, j
 
 pub(super) fn partner_command(cli: &Cli, command: &PartnerCommand) -> Result<()> {
     use casebook::export::partners;
-    let store = open(cli)?;
+    let mut store = open(cli)?;
     match command {
         PartnerCommand::Add { name, recipients, signing_keys, note, json } => {
-            let p = partners::add(&store, name, recipients, signing_keys, note.as_deref())?;
+            let p = partners::add(&mut store, name, recipients, signing_keys, note.as_deref())?;
             output::partners(std::slice::from_ref(&p), *json);
         }
         PartnerCommand::List { json } => output::partners(&partners::list(&store)?, *json),
+        PartnerCommand::Confirm { name, fingerprint, json } => {
+            let p = partners::confirm(&store, name, fingerprint)?;
+            output::partners(std::slice::from_ref(&p), *json);
+        }
         PartnerCommand::Remove { name } => {
-            partners::remove(&store, name)?;
-            println!("Removed {name}: its keys are revoked on this device.");
+            partners::remove(&mut store, name)?;
+            println!("Removed {name} from the contact book, on every device of the group once it syncs.");
         }
     }
     Ok(())

@@ -385,12 +385,13 @@ pub fn partners(list: &[casebook::export::partners::PartnerView], json: bool) {
     for p in list {
         println!("{}{}", p.name, if p.note.is_empty() { String::new() } else { format!(" — {}", p.note) });
         for k in &p.keys {
-            let state = if k.revoked_at.is_some() {
-                "revoked"
-            } else if k.confirmed {
-                "confirmed here"
+            let state = if k.confirmed {
+                "confirmed here".to_string()
             } else {
-                "NOT CONFIRMED on this device: compare the words by phone, then add it here"
+                format!(
+                    "NOT CONFIRMED on this device, added by {}: compare the words by phone, then `casebook partner confirm`",
+                    k.added_by_label.as_deref().unwrap_or(&k.added_by[..8.min(k.added_by.len())])
+                )
             };
             println!("  {:<9} {}  {}  {}  [{state}]", k.kind, k.key, k.fingerprint, k.words);
         }

@@ -56,9 +56,16 @@ pub fn partner_recipients(store: &Store, name: &str) -> Result<Vec<String>> {
     let keys: Vec<String> =
         p.keys.iter().filter(|k| k.kind == KeyKind::Recipient && k.usable()).map(|k| k.key.clone()).collect();
     if keys.is_empty() {
+        let elsewhere = p.keys.iter().find(|k| k.kind == KeyKind::Recipient && !k.usable());
         return Err(Error::invalid(
             "partner",
-            "this partner has no key confirmed on this device: compare its fingerprint with the partner by phone, then add it here with `casebook partner add`",
+            &match elsewhere {
+                Some(k) => format!(
+                    "this key is not confirmed on this device: {name}'s key was added by {}; compare its fingerprint with the partner by phone, then confirm it with `casebook partner confirm`",
+                    super::partners::device_words(k)
+                ),
+                None => "this partner has no age key: add one with `casebook partner add --recipient`".to_string(),
+            },
         ));
     }
     Ok(keys)

@@ -40,7 +40,7 @@ fn field_schema(kind: FieldKind) -> Option<Json> {
             }
         }}),
         FieldKind::Bool => json!({"type": "boolean"}),
-        FieldKind::Ref => return None,
+        FieldKind::Ref | FieldKind::PublicKey => return None,
     })
 }
 

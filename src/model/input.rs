@@ -157,6 +157,7 @@ pub fn check_stored(def: &FieldDef, value: &Value) -> std::result::Result<(), St
         (_, Value::Null) => return Ok(()),
         (FieldKind::Bool, Value::Int(0 | 1)) => return Ok(()),
         (FieldKind::Ref, Value::Blob(b)) if b.len() == 16 => return Ok(()),
+        (FieldKind::PublicKey, Value::Text(s)) => return check_public_key(s).map_err(|_| wrong()),
         (FieldKind::Text { .. } | FieldKind::Date | FieldKind::Country | FieldKind::Code(_), Value::Text(s)) => {
             Json::String(s.clone())
         }
@@ -190,6 +191,7 @@ fn accepted(kind: FieldKind) -> String {
         FieldKind::Family => "a list of family members (name, relation, birth date)".into(),
         FieldKind::Bool => "true or false".into(),
         FieldKind::Ref => "a 16-byte record id".into(),
+        FieldKind::PublicKey => "an age key (age1…) or an ssh-ed25519 key line without comment".into(),
     }
 }
 
@@ -315,7 +317,34 @@ fn field_value_as(def: &FieldDef, json: &Json, codes: Codes) -> Result<Value> {
             _ => Err(Error::invalid(key, "expected true or false")),
         },
         FieldKind::Ref => Err(Error::invalid(key, "it cannot be set")),
+        FieldKind::PublicKey => {
+            let text = string(key, json)?;
+            check_public_key(text).map_err(|why| Error::invalid(key, why))?;
+            Ok(Value::Text(text.to_string()))
+        }
     }
+}
+
+/// The shape of a partner's public key as stored (docs/formats/database.md section 3): an age
+/// recipient, `age1` and 58 lower-case bech32 characters, or an OpenSSH Ed25519 line,
+/// `ssh-ed25519 ` and the 68-character base64 of the key blob, with no comment. Whether the key
+/// decodes is checked where it is used.
+pub fn check_public_key(s: &str) -> std::result::Result<(), &'static str> {
+    const BECH32: &str = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    if let Some(data) = s.strip_prefix("age1") {
+        if data.len() == 58 && data.chars().all(|c| BECH32.contains(c)) {
+            return Ok(());
+        }
+        return Err("an age key is age1 followed by 58 lower-case letters and digits");
+    }
+    if let Some(b64) = s.strip_prefix("ssh-ed25519 ") {
+        let base64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/';
+        if b64.len() == 68 && b64.starts_with("AAAAC3NzaC1lZDI1NTE5") && b64.chars().all(base64) {
+            return Ok(());
+        }
+        return Err("a signing key is ssh-ed25519 followed by its 68-character base64, without comment");
+    }
+    Err("a key is an age key (age1…) or an ssh-ed25519 signing key")
 }
 
 fn opt_text(s: String) -> Value {

@@ -48,6 +48,9 @@ pub enum FieldKind {
     Bool,
     /// A reference to another record (a 16-byte UUID). Set at creation only.
     Ref,
+    /// A public key of a partner: an age recipient or an OpenSSH `ssh-ed25519` line
+    /// (`model::input::check_public_key`).
+    PublicKey,
 }
 
 impl FieldKind {
@@ -86,9 +89,15 @@ pub const DELETED: u8 = 0;
 /// one byte). A resolution of more is written as successive changes, each replacing the last.
 pub const MAX_SUPERSEDES: usize = 255;
 
-/// Whether a field is set once, when its record is created: references and a note's body.
+/// Whether a field is set once, when its record is created: references, a note's body and
+/// every field of a partner key (the contact book is append-only).
 pub fn set_at_creation_only(table: &TableDef, def: &FieldDef) -> bool {
-    matches!(def.kind, FieldKind::Ref) || (std::ptr::eq(table, &NOTE) && def.name == "body")
+    matches!(def.kind, FieldKind::Ref) || (std::ptr::eq(table, &NOTE) && def.name == "body") || is_partner_key(table)
+}
+
+/// Whether `table` is the contact book's record kind, whose deleted records never come back.
+pub fn is_partner_key(table: &TableDef) -> bool {
+    std::ptr::eq(table, &PARTNER_KEY)
 }
 
 /// A record kind.
@@ -191,8 +200,26 @@ pub static NOTE: TableDef = TableDef {
     ],
 };
 
+/// One key of a partner organisation of the contact book (docs/formats/bundle.md section 8):
+/// every field is set at creation; whether a key may be used is confirmed per device.
+#[rustfmt::skip]
+pub static PARTNER_KEY: TableDef = TableDef {
+    code: 5,
+    table: "partner_keys",
+    noun: "partner key",
+    fields: &[
+        FieldDef { code: 1, name: "partner", kind: FieldKind::Text { max: 100, multiline: false }, required: true, reveals: Reveals::ThirdParty },
+        FieldDef { code: 2, name: "kind", kind: FieldKind::Code(&vocab::KEY_KIND), required: true, reveals: Reveals::ThirdParty },
+        FieldDef { code: 3, name: "key", kind: FieldKind::PublicKey, required: true, reveals: Reveals::ThirdParty },
+        FieldDef { code: 4, name: "note", kind: FieldKind::Text { max: 2000, multiline: true }, required: false, reveals: Reveals::ThirdParty },
+    ],
+};
+
 /// Every record kind, by code.
-pub static TABLES: [&TableDef; 4] = [&CASE, &EVENT, &TASK, &NOTE];
+pub static TABLES: [&TableDef; 5] = [&CASE, &EVENT, &TASK, &NOTE, &PARTNER_KEY];
+
+/// The record kinds of a case file (what bundles carry): every kind but the contact book's.
+pub static CASE_TABLES: [&TableDef; 4] = [&CASE, &EVENT, &TASK, &NOTE];
 
 /// The record kind with change-log code `code`.
 pub fn table_by_code(code: u8) -> Option<&'static TableDef> {

@@ -27,6 +27,9 @@ impl Vocab {
     }
 }
 
+/// What a partner's key is for (docs/formats/bundle.md section 8).
+pub const KEY_KIND: Vocab = Vocab { name: "key_kind", codes: &["recipient", "signing"] };
+
 pub const CATEGORY: Vocab = Vocab {
     name: "category",
     codes: &["draft_evader", "mobilised_deserter", "contract_deserter", "conscientious_objector", "family_member"],

@@ -117,7 +117,8 @@ impl Store {
     /// value are left out (nothing to decide).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts ORDER BY rec, field")?;
+            // The contact book's keys (kind 5) are no caseworker decision (docs/formats/bundle.md section 8).
+            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5 ORDER BY rec, field")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -196,7 +197,8 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, keep: usize) -> Result<Conflict> {
         let id = id.trim().to_ascii_lowercase();
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts")?;
+            // The contact book's keys (kind 5) are no caseworker decision (docs/formats/bundle.md section 8).
+            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

@@ -4,10 +4,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Store;
 use crate::error::{Error, Result};
+use crate::model::{Value, PARTNER_KEY};
 
 /// What a partner's key is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,30 +28,38 @@ impl KeyKind {
     }
 }
 
-/// One key of a partner.
+/// One key of a partner: the live records of kind 5 (`model::PARTNER_KEY`) that give this key
+/// to this partner (two devices that typed the same key in made two).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartnerKey {
+    /// The records' ids, the first one's first.
+    pub ids: Vec<[u8; 16]>,
     pub kind: KeyKind,
     pub key: String,
+    pub note: Option<String>,
     pub added_at: i64,
-    /// The device that added it.
+    /// The device that added it first, and whether that is this device.
     pub added_by: [u8; 16],
-    /// Confirmed on this device (typed in here, or its fingerprint confirmed here).
+    /// The name that device goes by in the group, if known.
+    pub added_by_label: Option<String>,
+    pub added_here: bool,
+    /// Confirmed on this device (typed in here, or its fingerprint confirmed here): one of its
+    /// records has a confirmation here of this exact key text.
     pub confirmed: bool,
-    pub revoked_at: Option<i64>,
 }
 
 impl PartnerKey {
-    /// Whether this device may use it: confirmed here and not revoked.
+    /// Whether this device may use it: confirmed here.
     pub fn usable(&self) -> bool {
-        self.confirmed && self.revoked_at.is_none()
+        self.confirmed
     }
 }
 
-/// A partner organisation of the contact book.
+/// A partner organisation of the contact book: every live key of one name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Partner {
     pub name: String,
+    /// The note of its newest key that has one.
     pub note: String,
     pub created: i64,
     pub keys: Vec<PartnerKey>,
@@ -76,132 +85,143 @@ fn kind_of(s: &str) -> Result<KeyKind> {
     }
 }
 
+/// Whether two partner names are one partner's (they compare case-insensitively, in any script).
+pub fn same_partner(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+fn confirm_in(conn: &Connection, id: &[u8; 16], key: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO partner_confirmations (id, key, confirmed_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT(id) DO UPDATE SET key = excluded.key, confirmed_at = excluded.confirmed_at",
+        params![&id[..], key, now],
+    )?;
+    Ok(())
+}
+
 impl Store {
-    /// Adds a partner (or brings back a removed one) with `keys`, all confirmed on this device;
-    /// a key the partner has already is confirmed here. A revoked key is refused: it is never
-    /// used again. `note` replaces the note when given. Returns whether the partner is new.
-    pub fn add_partner(&self, name: &str, note: Option<&str>, keys: &[(KeyKind, String)]) -> Result<bool> {
-        let device = self.device_id()?;
+    /// Adds `keys` to the partner `name` (created when it has none): a key the partner has
+    /// already is not added again; every key given is confirmed on this device, in the same
+    /// transaction. A new key carries `note`. The records sync to the group (kind 5, append-only).
+    /// Returns how many keys were new.
+    pub fn add_partner_keys(&mut self, name: &str, note: Option<&str>, keys: &[(KeyKind, String)]) -> Result<usize> {
+        let existing = self.partner(name)?.map(|p| p.keys).unwrap_or_default();
         let now = self.clock.now_ms() as i64;
+        self.write(|w| {
+            let mut new = 0;
+            for (kind, key) in keys {
+                let ids = match existing.iter().find(|k| k.kind == *kind && k.key == *key) {
+                    Some(k) => k.ids.clone(),
+                    None => {
+                        let mut fields = vec![
+                            (1, Value::Text(name.to_string())),
+                            (2, Value::Text(kind.as_str().into())),
+                            (3, Value::Text(key.clone())),
+                        ];
+                        if let Some(n) = note.filter(|n| !n.is_empty()) {
+                            fields.push((4, Value::Text(n.to_string())));
+                        }
+                        new += 1;
+                        vec![*w.create(&PARTNER_KEY, None, fields)?.as_bytes()]
+                    }
+                };
+                for id in &ids {
+                    confirm_in(w.sync_tables(), id, key, now)?;
+                }
+            }
+            Ok(new)
+        })
+    }
+
+    /// Confirms on this device the key records `ids`, as long as they hold `key`.
+    pub fn confirm_partner_key(&self, ids: &[[u8; 16]], key: &str) -> Result<()> {
         let tx = self.conn.unchecked_transaction()?;
-        let found: Option<(i64, Option<i64>)> = tx
-            .query_row("SELECT idx, removed FROM partners WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let (idx, new) = match found {
-            Some((idx, removed)) => {
-                tx.execute("UPDATE partners SET removed = NULL WHERE idx = ?1", [idx])?;
-                (idx, removed.is_some())
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO partners (name, note, created) VALUES (?1, ?2, ?3)",
-                    params![name, note.unwrap_or(""), now],
-                )?;
-                (tx.last_insert_rowid(), true)
-            }
-        };
-        if let Some(n) = note {
-            tx.execute("UPDATE partners SET note = ?2 WHERE idx = ?1", params![idx, n])?;
-        }
-        for (kind, key) in keys {
-            let revoked: Option<Option<i64>> = tx
-                .query_row(
-                    "SELECT revoked_at FROM partner_keys WHERE partner = ?1 AND kind = ?2 AND key = ?3",
-                    params![idx, kind.as_str(), key],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match revoked {
-                Some(Some(_)) => {
-                    return Err(Error::invalid(
-                        "key",
-                        "this key was revoked for this partner and is never used again: ask the partner for a new key",
-                    ))
-                }
-                Some(None) => {
-                    tx.execute(
-                        "UPDATE partner_keys SET confirmed = 1 WHERE partner = ?1 AND kind = ?2 AND key = ?3",
-                        params![idx, kind.as_str(), key],
-                    )?;
-                }
-                None => {
-                    tx.execute(
-                        "INSERT INTO partner_keys (partner, kind, key, added_at, added_by, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, 1)",
-                        params![idx, kind.as_str(), key, now, &device[..]],
-                    )?;
-                }
-            }
+        for id in ids {
+            confirm_in(&tx, id, key, self.clock.now_ms() as i64)?;
         }
         tx.commit()?;
-        Ok(new)
+        Ok(())
     }
 
     /// The partners in the book, by name, with their keys in the order they were added.
     pub fn partners(&self) -> Result<Vec<Partner>> {
-        let mut out = Vec::new();
         let mut stmt = self.conn.prepare(
-            "SELECT idx, name, note, created FROM partners WHERE removed IS NULL ORDER BY name COLLATE NOCASE",
+            "SELECT k.id, k.partner, k.kind, k.key, k.note, k.created_at, d.id, k.device, \
+                    EXISTS (SELECT 1 FROM partner_confirmations c WHERE c.id = k.id AND c.key = k.key), \
+                    (SELECT p.label FROM sync_peers p WHERE p.device = k.device LIMIT 1) \
+             FROM partner_keys k LEFT JOIN devices d ON d.idx = k.device \
+             WHERE k.deleted = 0 AND k.partner IS NOT NULL AND k.key IS NOT NULL \
+             ORDER BY k.created_at, k.id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
-        for row in rows {
-            let (idx, name, note, created) = row?;
-            out.push(Partner { name, note, created, keys: self.partner_keys(idx)? });
-        }
-        Ok(out)
-    }
-
-    fn partner_keys(&self, idx: i64) -> Result<Vec<PartnerKey>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT kind, key, added_at, added_by, confirmed, revoked_at FROM partner_keys WHERE partner = ?1 ORDER BY added_at, key",
-        )?;
-        let rows = stmt.query_map([idx], |r| {
-            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, i64>(4)?, r.get(5)?))
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<Vec<u8>>>(6)?,
+                r.get::<_, u32>(7)?,
+                r.get::<_, bool>(8)?,
+                r.get::<_, Option<String>>(9)?,
+            ))
         })?;
-        rows.map(|row| {
-            let (kind, key, added_at, by, confirmed, revoked_at) = row?;
-            Ok(PartnerKey {
-                kind: kind_of(&kind)?,
+        let mut out: Vec<Partner> = Vec::new();
+        for row in rows {
+            let (id, name, kind, key, note, added_at, by, device, confirmed, label) = row?;
+            // A key of a kind this version does not know (a newer version's) is not used here.
+            let Some(kind) = kind.as_deref().and_then(|k| kind_of(k).ok()) else { continue };
+            let id: [u8; 16] = id.try_into().unwrap_or([0; 16]);
+            let key = PartnerKey {
+                ids: vec![id],
+                kind,
                 key,
+                note,
                 added_at,
-                added_by: by.try_into().unwrap_or([0; 16]),
-                confirmed: confirmed == 1,
-                revoked_at,
-            })
-        })
-        .collect()
+                added_by: by.and_then(|b| b.try_into().ok()).unwrap_or([0; 16]),
+                added_by_label: label.filter(|l| !l.is_empty()),
+                added_here: device == self.device,
+                confirmed,
+            };
+            match out.iter_mut().find(|p| same_partner(&p.name, &name)) {
+                Some(p) => {
+                    if let Some(n) = key.note.clone() {
+                        p.note = n;
+                    }
+                    match p.keys.iter_mut().find(|k| k.kind == key.kind && k.key == key.key) {
+                        Some(k) => {
+                            k.ids.push(id);
+                            k.confirmed |= key.confirmed;
+                        }
+                        None => p.keys.push(key),
+                    }
+                }
+                None => out.push(Partner { name, note: key.note.clone().unwrap_or_default(), created: added_at, keys: vec![key] }),
+            }
+        }
+        out.sort_by_key(|p| p.name.to_lowercase());
+        Ok(out)
     }
 
     /// The partner of this name, if it is in the book.
     pub fn partner(&self, name: &str) -> Result<Option<Partner>> {
-        let row: Option<(i64, String, String, i64)> = self
-            .conn
-            .query_row(
-                "SELECT idx, name, note, created FROM partners WHERE name = ?1 AND removed IS NULL",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
-            .optional()?;
-        row.map(|(idx, name, note, created)| Ok(Partner { name, note, created, keys: self.partner_keys(idx)? }))
-            .transpose()
+        Ok(self.partners()?.into_iter().find(|p| same_partner(&p.name, name)))
     }
 
-    /// Takes a partner out of the book: every key of it is revoked. Imports keep its name.
-    pub fn remove_partner(&self, name: &str) -> Result<()> {
-        let now = self.clock.now_ms() as i64;
-        let tx = self.conn.unchecked_transaction()?;
-        let idx: Option<i64> = tx
-            .query_row("SELECT idx FROM partners WHERE name = ?1 AND removed IS NULL", [name], |r| r.get(0))
-            .optional()?;
-        let idx = idx.ok_or_else(|| {
+    /// Takes a partner out of the book on every device: every key of it is removed for good
+    /// (tombstones that sync). Imports keep its name.
+    pub fn remove_partner(&mut self, name: &str) -> Result<()> {
+        let partner = self.partner(name)?.ok_or_else(|| {
             Error::invalid("partner", "no partner of this name is in the contact book (see `casebook partner list`)")
         })?;
-        tx.execute("UPDATE partners SET removed = ?2 WHERE idx = ?1", params![idx, now])?;
-        tx.execute(
-            "UPDATE partner_keys SET revoked_at = ?2 WHERE partner = ?1 AND revoked_at IS NULL",
-            params![idx, now],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.write(|w| {
+            for id in partner.keys.iter().flat_map(|k| &k.ids) {
+                w.delete(&PARTNER_KEY, id)?;
+                w.sync_tables().execute("DELETE FROM partner_confirmations WHERE id = ?1", [&id[..]])?;
+            }
+            Ok(())
+        })
     }
 
     /// The partner whose usable signing key is `line` (an OpenSSH public key line).

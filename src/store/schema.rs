@@ -328,28 +328,26 @@ ALTER TABLE sync_sent ADD COLUMN epoch_id BLOB;
 ";
 
 /// Version 10: exchange trust (docs/formats/bundle.md sections 7 and 8) — the partner contact
-/// book (`partners`, and `partner_keys`, an append-only list of keys confirmed per device), the
+/// book (`partner_keys`, record kind 5, synced and append-only; `partner_confirmations`, the
+/// keys a person confirmed on this device), the
 /// bundles this vault made (`exports`) with a hash of every value sent (`export_values`), the
 /// base of a reply's three-way plan; `imports` gains the bundle id (a replay changes nothing)
 /// and the verified signer (existing imports were of version-1 bundles: unsigned); a case gains
 /// `code_name` (field code 20), the pseudonym a `no-identity` bundle carries.
 const V9_TO_V10: &str = "
-CREATE TABLE partners (
-    idx INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    note TEXT NOT NULL,
-    created INTEGER NOT NULL,
-    removed INTEGER
-);
 CREATE TABLE partner_keys (
-    partner INTEGER NOT NULL,
-    kind TEXT NOT NULL,
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    partner TEXT COLLATE NOCASE, kind TEXT, key TEXT, note TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX partner_keys_partner ON partner_keys(deleted, partner);
+CREATE TABLE partner_confirmations (
+    id BLOB PRIMARY KEY NOT NULL,
     key TEXT NOT NULL,
-    added_at INTEGER NOT NULL,
-    added_by BLOB NOT NULL,
-    confirmed INTEGER NOT NULL,
-    revoked_at INTEGER,
-    PRIMARY KEY (partner, kind, key)
+    confirmed_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE exports (
     idx INTEGER PRIMARY KEY,

@@ -11,7 +11,7 @@
 
 use super::format::{Body, WireChange};
 use crate::model::input::check_stored;
-use crate::model::{record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED};
+use crate::model::{is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED};
 
 /// Stable names of the rules (they appear in alarms and in `share status --json`).
 pub const RULE_VALUE: &str = "value";
@@ -20,6 +20,7 @@ pub const RULE_NOTE_BODY: &str = "note_rewritten";
 pub const RULE_UNDELETE: &str = "undelete";
 pub const RULE_SUPERSEDES: &str = "supersedes_without_prev";
 pub const RULE_KIND: &str = "kind_mismatch";
+pub const RULE_PARTNER_KEY: &str = "partner_key_changed";
 
 /// Why a delta is refused: the rule and, in words, which change broke it. Never holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,10 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
     if c.field == DELETED {
         return match c.value {
             Value::Int(1) => Ok(()),
+            Value::Int(0) if is_partner_key(table) => Err((
+                RULE_UNDELETE,
+                "brings a removed partner key back (a key given again is a new record)".into(),
+            )),
             Value::Int(0) if !c.supersedes.is_empty() => Ok(()),
             Value::Int(0) => {
                 Err((RULE_UNDELETE, format!("brings a deleted {} back without resolving a conflict", table.noun)))
@@ -74,6 +79,9 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
         .ok_or((RULE_VALUE, format!("a {} has no field with code {}", table.noun, c.field)))?;
     let creation = c.prev.is_none() && c.supersedes.is_empty();
     if set_at_creation_only(table, def) && !creation {
+        if is_partner_key(table) {
+            return Err((RULE_PARTNER_KEY, format!("changes the `{}` of a partner key (the keys are append-only)", def.name)));
+        }
         if matches!(def.kind, FieldKind::Ref) {
             return Err((RULE_REFERENCE, format!("moves a {} to another case after it was created", table.noun)));
         }
@@ -102,6 +110,8 @@ mod tests {
     fn text(s: &str) -> Value {
         Value::Text(s.into())
     }
+    const AGE: &str = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    const SSH: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
     trait WithRecord {
         fn with_record(self, id: [u8; 16]) -> Self;
     }
@@ -163,6 +173,17 @@ mod tests {
             ("an undelete", edit(change(1, DELETED, Value::Int(0))), Some(RULE_UNDELETE)),
             ("an undelete at creation", change(1, DELETED, Value::Int(0)), Some(RULE_UNDELETE)),
             ("an undelete that resolves a conflict", resolution(change(1, DELETED, Value::Int(0))), None),
+            ("a partner key added", change(5, 3, text(AGE)), None),
+            ("a partner key's name at creation", change(5, 1, text("Memorial Yerevan")), None),
+            ("a partner key of no known shape", change(5, 3, text("age1short")), Some(RULE_VALUE)),
+            ("an ssh key with a comment", change(5, 3, text(&format!("{SSH} anna@laptop"))), Some(RULE_VALUE)),
+            ("an ssh-ed25519 key", change(5, 3, text(SSH)), None),
+            ("a partner key rewritten", edit(change(5, 3, text(AGE))), Some(RULE_PARTNER_KEY)),
+            ("a partner key moved to another partner", edit(change(5, 1, text("Ark"))), Some(RULE_PARTNER_KEY)),
+            ("a partner key's kind changed", resolution(change(5, 2, text("signing"))), Some(RULE_PARTNER_KEY)),
+            ("a partner key's note rewritten", edit(change(5, 4, text("x"))), Some(RULE_PARTNER_KEY)),
+            ("a partner key removed", edit(change(5, DELETED, Value::Int(1))), None),
+            ("a partner key revived by a resolution", resolution(change(5, DELETED, Value::Int(0))), Some(RULE_UNDELETE)),
             ("a deletion mark of 2", edit(change(1, DELETED, Value::Int(2))), Some(RULE_VALUE)),
             ("a resolution", resolution(change(1, 9, text("exit"))), None),
             (

@@ -104,12 +104,18 @@ pub fn partner_add(
     signing_keys: Vec<String>,
     note: Option<String>,
 ) -> IpcResult<PartnerView> {
-    state.with_session(|s| export::partners::add(&s.store, &name, &recipients, &signing_keys, note.as_deref()))
+    state.with_session(|s| export::partners::add(&mut s.store, &name, &recipients, &signing_keys, note.as_deref()))
+}
+
+/// Confirms on this device a key another device added, once a person compared its fingerprint.
+#[tauri::command(async)]
+pub fn partner_confirm(state: State<'_, AppState>, name: String, fingerprint: String) -> IpcResult<PartnerView> {
+    state.with_session(|s| export::partners::confirm(&s.store, &name, &fingerprint))
 }
 
 #[tauri::command(async)]
 pub fn partner_remove(state: State<'_, AppState>, name: String) -> IpcResult<()> {
-    state.with_session(|s| export::partners::remove(&s.store, &name))
+    state.with_session(|s| export::partners::remove(&mut s.store, &name))
 }
 
 /// The IPC names each argument (the webview sends an object of them), so they stay separate.

@@ -10,19 +10,26 @@ use super::{check_prefix, prefix_v, Bad, Cursor, KIND_DELTA, MAX_SEALED, MIN_PAD
 pub const DELTA_V1: u8 = 1;
 pub const DELTA_V2: u8 = 2;
 /// The reader version of this build: a version-2 delta whose `min_reader` is higher waits.
-/// Reader 3 knows the fields added after reader 2 ([`ADDED_FIELDS`]).
+/// Reader 3 knows the fields and record kinds added after reader 2 ([`ADDED_FIELDS`], [`ADDED_KINDS`]).
 pub const READER: u16 = 3;
 /// Fields a reader of an older version does not know: (table code, field code, the reader
 /// version that knows it). A delta that carries one needs that reader (docs/formats/delta.md
 /// section 4.1), so an older reader waits ("update Casebook") instead of refusing it.
 pub const ADDED_FIELDS: [(u8, u8, u16); 1] = [(1, 20, 3)];
+/// Record kinds added after reader 2, with the reader that knows them: (kind, reader). Kind 5
+/// is the partner contact book's keys.
+pub const ADDED_KINDS: [(u8, u16); 1] = [(5, 3)];
 
 /// The oldest reader that may apply a delta with these changes: 2, or the version that knows
-/// the newest field it carries.
+/// the newest field or record kind it carries.
 pub fn min_reader_for(changes: &[super::WireChange]) -> u16 {
     changes
         .iter()
-        .filter_map(|c| ADDED_FIELDS.iter().find(|(t, f, _)| *t == c.table && *f == c.field).map(|a| a.2))
+        .filter_map(|c| {
+            let field = ADDED_FIELDS.iter().find(|(t, f, _)| *t == c.table && *f == c.field).map(|a| a.2);
+            let kind = ADDED_KINDS.iter().find(|(t, _)| *t == c.table).map(|a| a.1);
+            field.max(kind)
+        })
         .max()
         .unwrap_or(2)
 }
@@ -251,6 +258,8 @@ mod tests {
         assert_eq!(min_reader_for(&[]), 2);
         assert_eq!(min_reader_for(&[change(1, 11), change(2, 20)]), 2, "field 20 of an event is not the code name");
         assert_eq!(min_reader_for(&[change(1, 11), change(1, 20)]), 3);
+        let key = super::super::WireChange { table: 5, ..change(1, 3) };
+        assert_eq!(min_reader_for(&[change(2, 2), key]), 3, "a partner key is kind 5, which reader 2 does not know");
         const { assert!(READER >= 3, "this build reads what it writes") };
         assert_eq!(crate::model::CASE.field_by_code(20).map(|f| f.name), Some("code_name"));
     }
