@@ -212,6 +212,8 @@ export class FakeBackend extends FakeState implements Backend {
   identityShow = (): Promise<OwnKeysView> => exchange.identity(this);
   partnerList = (): Promise<Partner[]> => exchange.partnerList(this);
   partnerAdd = (input: PartnerInput): Promise<Partner> => exchange.partnerAdd(this, input);
+  partnerConfirm = (name: string, fingerprint: string): Promise<Partner> =>
+    exchange.partnerConfirm(this, name, fingerprint);
   partnerRemove = (name: string): Promise<void> => exchange.partnerRemove(this, name);
   exportRun = (request: ExportRequest): Promise<ExportSummary> => exchange.exportRun(this, request);
   importPreview = (path: string, passphrase?: string): Promise<ImportPlan> => exchange.importPreview(this, path, passphrase);

@@ -90,6 +90,11 @@ const CASES: [string, () => Promise<unknown>, unknown][] = [
     () => tauriBackend.partnerAdd({ name: 'Memorial', recipients: ['age1abc'], signing_keys: ['ssh-ed25519 AAAA'], note: 'n' }),
     { name: 'Memorial', recipients: ['age1abc'], signingKeys: ['ssh-ed25519 AAAA'], note: 'n' },
   ],
+  [
+    'partner_confirm',
+    () => tauriBackend.partnerConfirm('Memorial', 'SHA256:abc'),
+    { name: 'Memorial', fingerprint: 'SHA256:abc' },
+  ],
   ['partner_remove', () => tauriBackend.partnerRemove('Memorial'), { name: 'Memorial' }],
   [
     'export_run',

@@ -90,7 +90,9 @@ export interface Backend {
   partnerList(): Promise<Partner[]>;
   /** Adds a partner, or keys to one; keys given here are confirmed on this device. */
   partnerAdd(input: PartnerInput): Promise<Partner>;
-  /** Takes a partner out of the book (its keys are revoked on this device). */
+  /** Confirms on this device a key another device added, after its words were compared by phone. */
+  partnerConfirm(name: string, fingerprint: string): Promise<Partner>;
+  /** Takes a partner out of the book, on every device of the group. */
   partnerRemove(name: string): Promise<void>;
   /** Writes an encrypted bundle to a new file; `bad_input` field `path` if it exists. */
   exportRun(request: ExportRequest): Promise<ExportSummary>;
@@ -207,6 +209,7 @@ export const tauriBackend: Backend = {
       signingKeys: input.signing_keys,
       ...(input.note !== undefined ? { note: input.note } : {}),
     }),
+  partnerConfirm: (name, fingerprint) => call<Partner>('partner_confirm', { name, fingerprint }),
   partnerRemove: (name) => call<void>('partner_remove', { name }),
   exportRun: ({ selection, profile, recipients, partner, include_city, passphrase, path }) =>
     call<ExportSummary>('export_run', { selection, profile, recipients, partner, includeCity: include_city, passphrase, path }),

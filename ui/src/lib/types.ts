@@ -430,8 +430,11 @@ export interface PartnerKey {
   confirmed: boolean;
   usable: boolean;
   added_at: string;
+  /** The device that added it (its id) and its name in the group, if known. */
   added_by: string;
-  revoked_at: string | null;
+  added_by_label: string | null;
+  added_here: boolean;
+  note: string | null;
 }
 
 /** A partner organisation of the contact book. */

@@ -153,6 +153,48 @@ describe('import screen', () => {
     expect(fake.callsOf('partner_remove')).toEqual([{ name: 'Memorial Yerevan' }]);
   });
 
+  it('shows a key another device added as unconfirmed, and confirms it once the words match', async () => {
+    const key = 'age1qpzry9x8gf2tvdw0s3jn54khce6mua7lqpzry9x8gf2tvdw0s3jn54kzzz';
+    const { fake } = await importScreen((f) => {
+      f.partners.set('Memorial', {
+        name: 'Memorial',
+        note: '',
+        recipients: [],
+        signing_keys: [],
+        keys: [
+          {
+            kind: 'recipient',
+            key,
+            fingerprint: 'SHA256:abcdefabcdefabcdefabcdefabcdefabcdefabcdefa',
+            words: 'zuzibo-fiziru-bafege-jebivo',
+            confirmed: false,
+            usable: false,
+            added_at: '2026-11-30T09:00:00.000Z',
+            added_by: 'a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1',
+            added_by_label: 'Timur',
+            added_here: false,
+            note: null,
+          },
+        ],
+      });
+    });
+    const row = await screen.findByTestId('partner');
+    expect(within(row).getByTestId('partner-unconfirmed')).toHaveTextContent('added on Timur, not confirmed on this computer');
+    await fireEvent.click(within(row).getByTestId('partner-confirm'));
+    const dialog = screen.getByRole('alertdialog');
+    expect(within(dialog).getByTestId('partner-confirm-words')).toHaveTextContent('zuzibo-fiziru-bafege-jebivo');
+    expect(dialog).toHaveTextContent('a number you already know');
+    // Cancelling confirms nothing.
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(fake.callsOf('partner_confirm')).toEqual([]);
+    await fireEvent.click(within(row).getByTestId('partner-confirm'));
+    await fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'The words match' }));
+    await waitFor(() => expect(screen.queryByTestId('partner-unconfirmed')).toBeNull());
+    expect(fake.callsOf('partner_confirm')).toEqual([
+      { name: 'Memorial', fingerprint: 'SHA256:abcdefabcdefabcdefabcdefabcdefabcdefabcdefa' },
+    ]);
+  });
+
   it('asks for the passphrase when the bundle has one, and says when it is wrong', async () => {
     const { fake } = await importScreen((f) => {
       f.putFile('/media/usb/cases.age', { passphrase: 'korova moloko sever', cases: [caseFile('c1', 'Иван Петров')] });

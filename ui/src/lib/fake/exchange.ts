@@ -69,14 +69,33 @@ export async function partnerAdd(s: FakeState, input: PartnerInput): Promise<Par
       usable: true,
       added_at: `${s.today}T09:00:00.000Z`,
       added_by: FAKE_VAULT_ID,
-      revoked_at: null,
+      added_by_label: null,
+      added_here: true,
+      note: input.note ?? null,
     });
   };
   for (const r of input.recipients) add('recipient', r.trim());
+  for (const k of p.keys) {
+    if (input.recipients.includes(k.key) || input.signing_keys.includes(k.key)) k.confirmed = k.usable = true;
+  }
   for (const k of input.signing_keys) add('signing', k.trim().startsWith('ssh-ed25519 ') ? k.trim() : `ssh-ed25519 ${k.trim()}`);
   p.recipients = p.keys.filter((k) => k.kind === 'recipient' && k.usable).map((k) => k.key);
   p.signing_keys = p.keys.filter((k) => k.kind === 'signing' && k.usable).map((k) => k.key);
   s.partners.set(p.name, p);
+  return clone(p);
+}
+
+export async function partnerConfirm(s: FakeState, name: string, fingerprint: string): Promise<Partner> {
+  s.record('partner_confirm', { name, fingerprint });
+  s.requireUnlocked();
+  const p = [...s.partners.values()].find((x) => x.name.toLowerCase() === name.toLowerCase());
+  if (!p) throw bad('partner', 'no partner of this name is in the contact book');
+  const k = p.keys.find((x) => x.fingerprint === fingerprint || x.words === fingerprint.trim());
+  if (!k) throw bad('fingerprint', 'no key of this partner has this fingerprint');
+  k.confirmed = true;
+  k.usable = true;
+  p.recipients = p.keys.filter((x) => x.kind === 'recipient' && x.usable).map((x) => x.key);
+  p.signing_keys = p.keys.filter((x) => x.kind === 'signing' && x.usable).map((x) => x.key);
   return clone(p);
 }
 

@@ -40,13 +40,21 @@ export const enExchange = {
   'exchange.partner_adding': 'Adding…',
   'exchange.partner_remove': 'Remove',
   'exchange.partner_remove_confirm':
-    'Remove {name}? Its keys stop working on this computer: you can no longer export to it, and its files are no longer recognised.',
+    'Remove {name}? Its keys stop working on every computer of your group: nobody can export to it any more, and its files are no longer recognised.',
   'exchange.partner_key_recipient': 'public key',
   'exchange.partner_key_signing': 'signing key',
   'exchange.partner_unconfirmed': 'not confirmed on this computer',
+  'exchange.partner_unconfirmed_by': 'added on {device}, not confirmed on this computer: not used until you confirm it',
+  'exchange.partner_confirm': 'Confirm…',
+  'exchange.partner_confirm_title': 'Confirm a key of {name}',
+  'exchange.partner_confirm_text':
+    'Call {name} on a number you already know (not one from an e-mail or a message) and read these words together. Confirm only if they are exactly the words the partner reads out to you. If they differ, somebody may be trying to receive your files: do not confirm, and tell your coordinator.',
+  'exchange.partner_confirm_yes': 'The words match',
   'exchange.partner_choose': 'Choose a partner.',
   'exchange.partner_no_key':
-    'This partner has no public key confirmed on this computer. Compare its words by phone, then add the key under Import → Partners.',
+    'This partner has no public key confirmed on this computer. Compare its words with the partner by phone, then confirm the key under Import → Partners.',
+  'exchange.protection_partner_unconfirmed':
+    'This partner also has a key that was added on another computer and is not confirmed here. Files are not encrypted to it until you compare its words with the partner by phone and confirm it under Import → Partners.',
   'exchange.protection_partner': 'A partner from your contact book (recommended)',
   'exchange.protection_partner_use': 'Encrypted to the partner’s confirmed keys; the file names the partner it was made for.',
   'exchange.locked_partner': 'For {partner}, with its confirmed keys',

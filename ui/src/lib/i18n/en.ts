@@ -454,6 +454,8 @@ export const en = {
   'vocab.event_kind.decision': 'Decision',
   'vocab.event_kind.appeal': 'Appeal',
   'vocab.event_kind.other': 'Other',
+  'vocab.key_kind.recipient': 'Public key',
+  'vocab.key_kind.signing': 'Signing key',
   ...enSync,
   ...enExchange,
 } as const satisfies Record<string, string>;

@@ -459,6 +459,8 @@ export const ru: Record<MessageKey, string> = {
   'vocab.event_kind.decision': 'Решение',
   'vocab.event_kind.appeal': 'Обжалование',
   'vocab.event_kind.other': 'Другое',
+  'vocab.key_kind.recipient': 'Открытый ключ',
+  'vocab.key_kind.signing': 'Ключ подписи',
   ...ruSync,
   ...ruExchange,
 };

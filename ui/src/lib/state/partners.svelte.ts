@@ -4,7 +4,7 @@
  * and removing one after a confirmation. Made when the screen opens; nothing outlives it.
  */
 import type { Backend } from '../ipc';
-import { toIpcError, type IpcError, type Partner } from '../types';
+import { toIpcError, type IpcError, type Partner, type PartnerKey } from '../types';
 
 export class PartnerBook {
   partners = $state.raw<Partner[]>([]);
@@ -17,6 +17,10 @@ export class PartnerBook {
   note = $state('');
   adding = $state(false);
   addError = $state.raw<IpcError | null>(null);
+
+  /** A key another device added, whose words the person is comparing before confirming it. */
+  confirming = $state.raw<{ name: string; key: PartnerKey } | null>(null);
+  confirmBusy = $state(false);
 
   /** The partner a removal waits to be confirmed for. */
   removing = $state<string | null>(null);
@@ -65,6 +69,28 @@ export class PartnerBook {
       return false;
     } finally {
       this.adding = false;
+    }
+  }
+
+  /** Keys added on another device that this one does not use until a person confirms them. */
+  get unconfirmed(): number {
+    return this.partners.reduce((n, p) => n + p.keys.filter((k) => !k.confirmed).length, 0);
+  }
+
+  /** Confirms the key being compared: the person read its words with the partner by phone. */
+  async confirmKey(): Promise<void> {
+    const c = this.confirming;
+    if (!c || this.confirmBusy) return;
+    this.confirmBusy = true;
+    try {
+      await this.backend.partnerConfirm(c.name, c.key.fingerprint);
+      this.confirming = null;
+      await this.load();
+    } catch (e) {
+      this.loadError = this.fail(e);
+      this.confirming = null;
+    } finally {
+      this.confirmBusy = false;
     }
   }
 
