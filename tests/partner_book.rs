@@ -50,7 +50,13 @@ fn a_key_reaches_every_device_and_is_used_only_where_a_person_confirmed_it() {
     engine::set_label(&mut g[1].store, "Timur").unwrap();
     g[0].store.add_case(&case_json("Юрий Жуков")).unwrap();
     let (memorial, memorial_key) = age_key();
-    let added = partners::add(&mut g[0].store, "Memorial Yerevan", &[memorial_key.clone()], &[], Some("met in Yerevan"));
+    let added = partners::add(
+        &mut g[0].store,
+        "Memorial Yerevan",
+        std::slice::from_ref(&memorial_key),
+        &[],
+        Some("met in Yerevan"),
+    );
     assert!(added.unwrap().keys[0].usable, "typed in here: confirmed here");
     for _ in 0..2 {
         g[0].sync();
@@ -99,7 +105,8 @@ fn a_member_who_replaces_a_partners_key_redirects_no_export_and_is_named() {
     let (attacker, attacker_key) = age_key();
     let attacker_signs = export::signing_public(&mut Replica::new(&tmp.path().join("x"), 77).store).unwrap();
     partners::remove(&mut g[1].store, "Memorial Yerevan").unwrap();
-    partners::add(&mut g[1].store, "Memorial Yerevan", &[attacker_key], &[attacker_signs.clone()], None).unwrap();
+    partners::add(&mut g[1].store, "Memorial Yerevan", &[attacker_key], std::slice::from_ref(&attacker_signs), None)
+        .unwrap();
     g[1].sync();
     g[0].sync();
     // Anna's export "to Memorial" is refused, naming the device that changed the key.
@@ -195,10 +202,7 @@ fn a_hostile_member_who_creates_a_keys_id_again_makes_no_key_usable() {
     for r in &g {
         let book = partners::list(&r.store).unwrap();
         let shown = &book[0].keys;
-        assert!(
-            shown.iter().all(|k| !k.usable || k.key == id.key),
-            "the attacker's key is never usable: {shown:?}"
-        );
+        assert!(shown.iter().all(|k| !k.usable || k.key == id.key), "the attacker's key is never usable: {shown:?}");
         assert!(r.store.conflicts().unwrap().is_empty(), "no caseworker decision to make");
     }
     // Whichever value shows, an export goes to Memorial's key or nowhere, never the attacker's.

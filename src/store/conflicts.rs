@@ -118,7 +118,9 @@ impl Store {
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let keys: Vec<(Vec<u8>, u8, u8)> = {
             // The contact book's keys (kind 5) are no caseworker decision (docs/formats/bundle.md section 8).
-            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5 ORDER BY rec, field")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5 ORDER BY rec, field")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

@@ -197,7 +197,12 @@ impl Store {
                         None => p.keys.push(key),
                     }
                 }
-                None => out.push(Partner { name, note: key.note.clone().unwrap_or_default(), created: added_at, keys: vec![key] }),
+                None => out.push(Partner {
+                    name,
+                    note: key.note.clone().unwrap_or_default(),
+                    created: added_at,
+                    keys: vec![key],
+                }),
             }
         }
         out.sort_by_key(|p| p.name.to_lowercase());

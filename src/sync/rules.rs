@@ -11,7 +11,9 @@
 
 use super::format::{Body, WireChange};
 use crate::model::input::check_stored;
-use crate::model::{is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED};
+use crate::model::{
+    is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED,
+};
 
 /// Stable names of the rules (they appear in alarms and in `share status --json`).
 pub const RULE_VALUE: &str = "value";
@@ -63,10 +65,9 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
     if c.field == DELETED {
         return match c.value {
             Value::Int(1) => Ok(()),
-            Value::Int(0) if is_partner_key(table) => Err((
-                RULE_UNDELETE,
-                "brings a removed partner key back (a key given again is a new record)".into(),
-            )),
+            Value::Int(0) if is_partner_key(table) => {
+                Err((RULE_UNDELETE, "brings a removed partner key back (a key given again is a new record)".into()))
+            }
             Value::Int(0) if !c.supersedes.is_empty() => Ok(()),
             Value::Int(0) => {
                 Err((RULE_UNDELETE, format!("brings a deleted {} back without resolving a conflict", table.noun)))
@@ -80,7 +81,10 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
     let creation = c.prev.is_none() && c.supersedes.is_empty();
     if set_at_creation_only(table, def) && !creation {
         if is_partner_key(table) {
-            return Err((RULE_PARTNER_KEY, format!("changes the `{}` of a partner key (the keys are append-only)", def.name)));
+            return Err((
+                RULE_PARTNER_KEY,
+                format!("changes the `{}` of a partner key (the keys are append-only)", def.name),
+            ));
         }
         if matches!(def.kind, FieldKind::Ref) {
             return Err((RULE_REFERENCE, format!("moves a {} to another case after it was created", table.noun)));
@@ -183,7 +187,11 @@ mod tests {
             ("a partner key's kind changed", resolution(change(5, 2, text("signing"))), Some(RULE_PARTNER_KEY)),
             ("a partner key's note rewritten", edit(change(5, 4, text("x"))), Some(RULE_PARTNER_KEY)),
             ("a partner key removed", edit(change(5, DELETED, Value::Int(1))), None),
-            ("a partner key revived by a resolution", resolution(change(5, DELETED, Value::Int(0))), Some(RULE_UNDELETE)),
+            (
+                "a partner key revived by a resolution",
+                resolution(change(5, DELETED, Value::Int(0))),
+                Some(RULE_UNDELETE),
+            ),
             ("a deletion mark of 2", edit(change(1, DELETED, Value::Int(2))), Some(RULE_VALUE)),
             ("a resolution", resolution(change(1, 9, text("exit"))), None),
             (

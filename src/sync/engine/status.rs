@@ -63,7 +63,13 @@ pub fn status(store: &Store) -> Result<Status> {
     // Partner keys another device added and nobody confirmed here (docs/formats/bundle.md
     // section 8): an alarm for as long as they stay unconfirmed.
     for k in crate::export::partners::alarms(store)? {
-        alarms.push(super::report::Alarm { device: k.device_id, seq: 0, kind: k.kind.into(), detail: k.detail, first_seen: String::new() });
+        alarms.push(super::report::Alarm {
+            device: k.device_id,
+            seq: 0,
+            kind: k.kind.into(),
+            detail: k.detail,
+            first_seen: String::new(),
+        });
     }
     let (mut state, mut code, mut epoch, mut roster_head, mut approved_by) = (None, None, None, None, None);
     if let (Some(side), Some(share)) = (&a.roster, &share) {
