@@ -69,7 +69,17 @@ fn export_to_a_key_and_to_a_passphrase_then_import_with_dry_run() {
     // A passphrase bundle (the test passes a low scrypt cost explicitly; the default is age's).
     let pout = tmp.path().join("pass.age");
     let o = a
-        .cmd(&["export", "--case", &id, "--redact", "summary", "--out", pout.to_str().unwrap(), "--scrypt-log-n", "10"])
+        .cmd(&[
+            "export",
+            "--case",
+            &id,
+            "--redact",
+            "no-identity",
+            "--out",
+            pout.to_str().unwrap(),
+            "--scrypt-log-n",
+            "10",
+        ])
         .env("CASEBOOK_EXPORT_PASSPHRASE", "korova-moloko-sever")
         .output()
         .unwrap();

@@ -175,7 +175,7 @@ fn a_vault_of_schema_7_is_searchable_after_the_upgrade_rebuilds_its_indexes() {
                      content = '', contentless_delete = 1, detail = none, prefix = '1 2 3');
                  DROP TABLE sync_roster; DROP TABLE sync_epochs; DROP TABLE sync_invites;
                  DROP TABLE sync_requests; ALTER TABLE sync_sent DROP COLUMN epoch_id;
-                 DROP TABLE partners; DROP TABLE partner_keys; DROP TABLE exports; DROP TABLE export_values;
+                 DROP TABLE partner_keys; DROP TABLE partner_confirmations; DROP TABLE exports; DROP TABLE export_values;
                  DROP INDEX imports_bundle; ALTER TABLE imports DROP COLUMN bundle_id; ALTER TABLE cases DROP COLUMN code_name;
                  ALTER TABLE imports DROP COLUMN signer; ALTER TABLE imports DROP COLUMN signer_key;
                  PRAGMA user_version = 7;",

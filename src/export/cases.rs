@@ -112,6 +112,69 @@ pub struct CasesDoc {
     pub version: u32,
     pub profile: String,
     pub cases: Vec<CaseRec>,
+    /// A `summary` bundle's counts (docs/formats/bundle.md section 4); no other profile has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<Vec<Cell>>,
+    /// How many cases the combinations shared by fewer than [`MIN_CELL`] cases hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<u64>,
+}
+
+/// One combination of a summary and how many cases share it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cell {
+    pub category: Option<String>,
+    pub stage: Option<String>,
+    pub country: Option<String>,
+    pub risk_level: Option<String>,
+    pub cases: u64,
+}
+
+/// The fewest cases a summary lists a combination for: a smaller one is suppressed.
+pub const MIN_CELL: u64 = 5;
+
+/// The summary of `cases`: the combinations of the four case-core facts shared by at least
+/// [`MIN_CELL`] cases, sorted, and how many cases the others hold. Pure.
+pub fn summarise(cases: &[CaseRec]) -> (Vec<Cell>, u64) {
+    let mut cells: std::collections::BTreeMap<[Option<String>; 4], u64> = Default::default();
+    for c in cases {
+        let get = |k: &str| c.fields.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        *cells.entry([get("category"), get("stage"), get("country"), get("risk_level")]).or_default() += 1;
+    }
+    let mut suppressed = 0;
+    let mut out = Vec::new();
+    for ([category, stage, country, risk_level], n) in cells {
+        if n < MIN_CELL {
+            suppressed += n;
+        } else {
+            out.push(Cell { category, stage, country, risk_level, cases: n });
+        }
+    }
+    (out, suppressed)
+}
+
+/// A summary's `cases.csv`: one row per listed combination, then the suppressed cases.
+pub fn summary_csv(cells: &[Cell], suppressed: u64) -> String {
+    let mut out = String::from("\u{feff}category,stage,country,risk_level,cases\r\n");
+    let mut row = |cells: [&str; 5]| {
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_cell(&mut out, cell);
+        }
+        out.push_str("\r\n");
+    };
+    for c in cells {
+        let n = c.cases.to_string();
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        row([&v(&c.category), &v(&c.stage), &v(&c.country), &v(&c.risk_level), &n]);
+    }
+    if suppressed > 0 {
+        row([&format!("(fewer than {MIN_CELL} each)"), "", "", "", &suppressed.to_string()]);
+    }
+    out
 }
 
 pub const CASES_FORMAT: &str = "casebook-cases";
@@ -312,8 +375,8 @@ pub fn readme(profile: Profile, counts: &Counts) -> String {
             "дела без личных данных (без имён, дат рождения, контактов, номеров документов и дел, заметок)",
         ),
         Profile::Summary => (
-            "a summary only (category, stage, country, risk level, dates)",
-            "только сводка (категория, этап, страна, уровень риска, даты)",
+            "counts only: how many cases share each category, stage, country and risk level (fewer than 5 are not shown)",
+            "только числа: сколько дел с каждой категорией, этапом, страной и уровнем риска (меньше 5 не показываются)",
         ),
     };
     format!(
@@ -321,7 +384,7 @@ pub fn readme(profile: Profile, counts: &Counts) -> String {
          \r\n\
          cases.json    the cases as JSON (schema: casebook-cases v2, see docs/formats/cases.schema.json\r\n\
          \u{20}             in the Casebook source)\r\n\
-         cases.csv     one row per case, UTF-8; opens in Excel and LibreOffice\r\n\
+         cases.csv     the same as a table, UTF-8; opens in Excel and LibreOffice\r\n\
          manifest.json what the bundle holds, who made it and for whom\r\n\
          SHA256SUMS    the SHA-256 of every file; SHA256SUMS.sig: the sender's SSH signature of it.\r\n\
          \u{20}             Check: ssh-keygen -Y verify -n casebook-bundle … ; sha256sum -c SHA256SUMS\r\n\

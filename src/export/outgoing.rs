@@ -153,7 +153,7 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     }
     redact::apply(&mut list, profile, req.options);
     // What was sent, under the records' own ids: the base of a reply's plan.
-    let sent = sent_values(&list)?;
+    let sent = if profile == Profile::Summary { SentValues::new() } else { sent_values(&list)? };
     let mut random = [0u8; 16];
     store.entropy.fill(&mut random);
     let bundle_id = uuid::Builder::from_random_bytes(random).into_uuid();
@@ -167,14 +167,26 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
         shuffle(&mut list, store);
     }
     let counts = cases::counts(&list);
-    let doc = cases::CasesDoc {
+    let mut doc = cases::CasesDoc {
         format: cases::CASES_FORMAT.into(),
         version: cases::VERSION,
         profile: profile.as_str().into(),
         cases: list,
+        counts: None,
+        suppressed: None,
     };
+    // A summary names no case: counts of the case-core facts, small ones suppressed.
+    let csv = if profile == Profile::Summary {
+        let (cells, suppressed) = cases::summarise(&doc.cases);
+        let csv = cases::summary_csv(&cells, suppressed);
+        doc.cases.clear();
+        (doc.counts, doc.suppressed) = (Some(cells), Some(suppressed));
+        csv
+    } else {
+        cases::csv(&doc.cases, profile)
+    }
+    .into_bytes();
     let json = serde_json::to_vec_pretty(&doc).map_err(|_| Error::Crypto("encoding cases.json failed"))?;
-    let csv = cases::csv(&doc.cases, profile).into_bytes();
     let readme = cases::readme(profile, &counts).into_bytes();
     let key = signing_key(store)?;
     let recipients = match req.protection {

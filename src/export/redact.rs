@@ -54,6 +54,10 @@ pub fn transform(profile: Profile, class: Reveals, options: Options) -> Transfor
 
 /// Which record kinds a profile carries at all.
 pub fn carries(profile: Profile, table: &TableDef) -> bool {
+    if !crate::model::CASE_TABLES.iter().any(|t| t.code == table.code) {
+        // The contact book's keys are no part of a case file.
+        return false;
+    }
     match profile {
         Profile::Full => true,
         // Notes are free text through and through.
@@ -149,7 +153,7 @@ pub fn label(partner: Option<&str>, recipients: Option<&[String]>, bundle_id: &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TABLES;
+    use crate::model::{CASE_TABLES, TABLES};
 
     /// The redaction table, proved from the field classes: each profile's allow-list is exactly
     /// the fields whose class it keeps, and every class has a transform in every profile.
@@ -170,7 +174,7 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(kept(Profile::Full).len(), TABLES.iter().map(|t| t.fields.len()).sum::<usize>());
+        assert_eq!(kept(Profile::Full).len(), CASE_TABLES.iter().map(|t| t.fields.len()).sum::<usize>());
         let no_identity = kept(Profile::NoIdentity);
         for gone in [
             "case.full_name",

@@ -89,7 +89,9 @@ pub fn cases_schema() -> Json {
             "format": {"const": "casebook-cases"},
             "version": {"enum": [1, 2]},
             "profile": {"enum": ["full", "no-identity", "summary"]},
-            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}}
+            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+            "counts": {"type": "array", "items": {"$ref": "#/$defs/cell"}, "description": "summary bundles only (cases is then empty): combinations of at least 5 cases"},
+            "suppressed": {"type": "integer", "minimum": 0, "description": "summary bundles only: how many cases the combinations of fewer than 5 hold"}
         },
         "$defs": {
             "uuid": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"},
@@ -99,6 +101,13 @@ pub fn cases_schema() -> Json {
                 "created": {"$ref": "#/$defs/clock"},
                 "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/clock"}}
             }, "description": "version-1 full bundles only (checked, never used): the record's creation clock and the clock of every field written later; version 2 has no clocks"},
+            "cell": {"type": "object", "additionalProperties": false, "required": ["category", "stage", "country", "risk_level", "cases"], "properties": {
+                "category": {"type": ["string", "null"]},
+                "stage": {"type": ["string", "null"]},
+                "country": {"type": ["string", "null"]},
+                "risk_level": {"type": ["string", "null"]},
+                "cases": {"type": "integer", "minimum": 5}
+            }},
             "case": record_schema(&CASE, true),
             "note": record_schema(&NOTE, false),
             "task": record_schema(&TASK, false),

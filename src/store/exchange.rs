@@ -151,7 +151,7 @@ impl Store {
                     (SELECT p.label FROM sync_peers p WHERE p.device = k.device LIMIT 1) \
              FROM partner_keys k LEFT JOIN devices d ON d.idx = k.device \
              WHERE k.deleted = 0 AND k.partner IS NOT NULL AND k.key IS NOT NULL \
-             ORDER BY k.created_at, k.id",
+             ORDER BY k.created_at, k.rid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((

@@ -315,6 +315,12 @@ pub fn check_entries(entries: BTreeMap<String, Vec<u8>>, sha256: [u8; 32]) -> Re
         1 | 2 => return Err(bad("bundle", "the archive's entries do not fit its version: changed or damaged")),
         v => return Err(version_error(v)),
     };
+    if header.version >= 2 && header.profile == Profile::Summary {
+        return Err(bad(
+            "bundle",
+            "a summary holds counts only, no case files: there is nothing to import (its cases.csv opens in a spreadsheet)",
+        ));
+    }
     let text =
         std::str::from_utf8(&entries["cases.json"]).map_err(|_| bad("bundle", "cases.json is not valid UTF-8"))?;
     count_values(text, MAX_JSON_VALUES)?;

@@ -250,7 +250,8 @@ export const en = {
   'export.profile.summary': 'Summary only',
   'export.profile.full.use': 'For a partner who takes the case over and must be able to reach the person.',
   'export.profile.no_identity.use': 'For a partner who helps with the case but does not need to know who the person is.',
-  'export.profile.summary.use': 'For statistics and reports: how many cases, at which stage, where.',
+  'export.profile.summary.use':
+    'For statistics and reports: only counts of cases by category, stage, country and risk level. Groups of fewer than 5 cases are not shown, and no case can be imported from it.',
   'export.preview_title': '“{profile}”: what the partner will get',
   'export.sees_title': 'The partner will see',
   'export.removes_title': 'Taken out before the file is written',
