@@ -295,3 +295,69 @@ fn no_identity_bundles_to_two_partners_share_no_id_or_time() {
     assert_ne!(seen[0].0, seen[1].0, "the case's ids differ between partners");
     assert_ne!(seen[0].1, seen[1].1, "so do its task's");
 }
+
+/// A reply to a redacted bundle maps to the right case on every device of the group, not only
+/// on the one that made the bundle (review F9): the record ids for a partner come from the
+/// group's key, which a device approved later holds too.
+#[test]
+fn a_reply_to_a_redacted_bundle_maps_on_a_device_that_did_not_make_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut g = roster_group(tmp.path(), &share, 2);
+    let mut p = Replica::new(&tmp.path().join("partner"), 9);
+    let id = case(&mut g[0], "vetting", "Gyumri");
+    g[0].store.update_case(id.as_bytes(), &obj(serde_json::json!({"code_name": "Sokol-7"}))).unwrap();
+    for _ in 0..2 {
+        g[0].sync();
+        g[1].sync();
+    }
+    let p_signs = export::signing_public(&mut p.store).unwrap();
+    let p_age = export::public_key(&mut p.store).unwrap();
+    for r in g.iter_mut() {
+        export::partners::add(
+            &mut r.store,
+            "Memorial",
+            std::slice::from_ref(&p_age),
+            std::slice::from_ref(&p_signs),
+            None,
+        )
+        .unwrap();
+    }
+    let to_p = Protection::Recipients(vec![p_age]);
+    let req = export::Request {
+        selection: &Selection::All,
+        profile: Profile::NoIdentity,
+        protection: &to_p,
+        partner: Some("Memorial"),
+        in_reply_to: None,
+        options: Default::default(),
+    };
+    let (sent, summary) = export::export_for(&mut g[0].store, VAULT_ID, &req).unwrap();
+    // Both devices would have made the same ids for Memorial.
+    let (again, _) = export::export_for(&mut g[1].store, VAULT_ID, &req).unwrap();
+    let mut ids_of = |bytes: &[u8]| {
+        let bundle = export::read_bundle(&mut p.store, bytes, None).unwrap();
+        let mut ids: Vec<[u8; 16]> = bundle.records.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    let sent_ids = ids_of(&sent);
+    assert_eq!(sent_ids, ids_of(&again), "one partner, one id per record, on every device");
+    assert!(!sent_ids.contains(id.as_bytes()), "never the record's own id");
+    // Memorial (a Casebook partner) takes the case in, moves it on and replies to Timur's device.
+    import(&mut p, &sent);
+    let theirs = Uuid::from_bytes(sent_ids[0]);
+    p.store.update_case(theirs.as_bytes(), &obj(serde_json::json!({"stage": "exit"}))).unwrap();
+    let to_timur = Protection::Recipients(vec![export::public_key(&mut g[1].store).unwrap()]);
+    let in_reply_to = Some(*Uuid::parse_str(&summary.bundle_id).unwrap().as_bytes());
+    let reply_req =
+        export::Request { profile: Profile::Full, protection: &to_timur, partner: None, in_reply_to, ..req };
+    let (reply, _) = export::export_for(&mut p.store, VAULT_ID, &reply_req).unwrap();
+    let bundle = export::read_bundle(&mut g[1].store, &reply, None).unwrap();
+    let plan = export::plan(&mut g[1].store, &bundle).unwrap();
+    assert_eq!(plan.trust.class, "partner");
+    assert_eq!(plan.creates, 0, "the reply's case is Timur's copy of the case, not a new one: {:?}", plan.cases);
+    let stage = plan.updates.iter().find(|u| u.field == "stage").expect("the stage differs");
+    assert_eq!(stage.case, id.to_string());
+    assert_eq!(stage.action, "conflict", "no base on this device: a value to review, never a silent overwrite");
+}

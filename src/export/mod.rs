@@ -88,9 +88,21 @@ pub(crate) fn signing_key(store: &mut Store) -> Result<ed25519_dalek::SigningKey
 /// The `identity` table's kind for the key of per-partner record ids.
 const EXPORT_KEY: &str = "export-hmac";
 
-/// This vault's key for the record ids of redacted bundles (`redact::pseudonym`), made on first
-/// use. Per vault in this version (a group key would let every device map a partner's reply).
-pub(crate) fn export_key(store: &mut Store) -> Result<[u8; 32]> {
+/// The keys of the record ids of redacted bundles (`redact::pseudonym`, docs/formats/bundle.md
+/// section 6.1), the one exports use first: the group's (so that any member maps a partner's
+/// reply), then this vault's own (what it used outside a group, and before a joiner held the
+/// group's first key).
+pub(crate) fn export_keys(store: &mut Store) -> Result<Vec<zeroize::Zeroizing<[u8; 32]>>> {
+    let mut keys = Vec::with_capacity(2);
+    if let Some(group) = crate::sync::engine::group_export_key(store)? {
+        keys.push(group);
+    }
+    keys.push(zeroize::Zeroizing::new(vault_export_key(store)?));
+    Ok(keys)
+}
+
+/// This vault's own key for redacted ids, made on first use.
+fn vault_export_key(store: &mut Store) -> Result<[u8; 32]> {
     if let Some(secret) = store.identity_secret(EXPORT_KEY)? {
         return crate::hex::decode::<32>(&secret)
             .ok_or_else(|| Error::invalid("database", "the vault's export key is damaged"));

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::cases::{self, CaseRec, Profile, Selection};
 use super::manifest::{check_partner_name, sums, ManifestV2, Recipients};
 use super::redact::{self, Options};
-use super::{bundle, check_request, crypt, export_key, signing_key, sshsig, Protection};
+use super::{bundle, check_request, crypt, export_keys, signing_key, sshsig, Protection};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
 use crate::model::input::{validate, Purpose};
@@ -163,7 +163,7 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     };
     if profile != Profile::Full {
         let label = redact::label(req.partner, keys, bundle_id.as_bytes());
-        pseudonymise(&mut list, &export_key(store)?, &label)?;
+        pseudonymise(&mut list, &export_keys(store)?[0], &label)?;
         shuffle(&mut list, store);
     }
     let counts = cases::counts(&list);

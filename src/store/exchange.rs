@@ -126,7 +126,7 @@ impl Store {
                     }
                 };
                 for id in &ids {
-                    confirm_in(w.sync_tables(), id, key, now)?;
+                    confirm_in(w.tx(), id, key, now)?;
                 }
             }
             Ok(new)
@@ -223,7 +223,7 @@ impl Store {
         self.write(|w| {
             for id in partner.keys.iter().flat_map(|k| &k.ids) {
                 w.delete(&PARTNER_KEY, id)?;
-                w.sync_tables().execute("DELETE FROM partner_confirmations WHERE id = ?1", [&id[..]])?;
+                w.tx().execute("DELETE FROM partner_confirmations WHERE id = ?1", [&id[..]])?;
             }
             Ok(())
         })

@@ -253,7 +253,8 @@ fn three_way(
 /// carries, mapped to this vault's records (docs/formats/bundle.md section 6.1). Empty when
 /// nothing maps (a full bundle keeps the ids; a stranger's ids are its own).
 fn id_map(store: &mut Store, b: &Bundle, trust: &Signer) -> Result<HashMap<[u8; 16], [u8; 16]>> {
-    let Some(s) = b.signed.as_ref().filter(|_| b.profile != crate::export::Profile::Full) else {
+    // Any profile: a partner may answer a redacted bundle with a full one, under the ids it got.
+    let Some(s) = b.signed.as_ref() else {
         return Ok(HashMap::new());
     };
     let label = match trust.class.as_str() {
@@ -267,8 +268,10 @@ fn id_map(store: &mut Store, b: &Bundle, trust: &Signer) -> Result<HashMap<[u8; 
         },
         _ => return Ok(HashMap::new()),
     };
-    let key = crate::export::export_key(store)?;
-    Ok(store.record_ids()?.into_iter().map(|id| (redact::pseudonym(&key, &label, &id), id)).collect())
+    // Under every key this vault's bundles may have used: the group's, and the vault's own.
+    let keys = crate::export::export_keys(store)?;
+    let ids = store.record_ids()?;
+    Ok(keys.iter().rev().flat_map(|key| ids.iter().map(|id| (redact::pseudonym(key, &label, id), *id))).collect())
 }
 
 /// The plan of an import: who signed it, and per record and field what it does.

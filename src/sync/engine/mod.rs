@@ -463,6 +463,15 @@ fn parse_device(device: &str) -> Result<[u8; 16]> {
 
 /// A fingerprint of the share's listing (every device folder's names, sizes and modification
 /// times): it changes when anything arrives or goes. Reads no file.
+/// The group's key for the record ids of redacted bundles (docs/formats/bundle.md section 6.1):
+/// derived from the group's first key, so every member, whenever it joined, makes and maps the
+/// same ids for a partner. None outside a group, or before a joiner holds the first key.
+pub fn group_export_key(store: &Store) -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    Ok(roster_db::RosterDb::of(store).first_group_key()?.map(|(group, key)| {
+        zeroize::Zeroizing::new(crate::sync::roster::crypt::hmac(&key, &[b"casebook/v3/export-ids", &group]))
+    }))
+}
+
 pub fn share_listing(store: &Store) -> Result<u64> {
     use std::hash::{Hash, Hasher};
     let a = require_attached(store)?;

@@ -299,3 +299,34 @@ impl RosterDb<'_> {
             .flatten())
     }
 }
+
+impl RosterDb<'_> {
+    /// The group's first key, which every member holds and no rotation changes: a group with
+    /// a roster's genesis epoch key (a joiner walks back to it, docs/formats/roster.md section
+    /// 3.1), else a group without a roster's key. With the group id; None outside a group.
+    pub(super) fn first_group_key(&self) -> Result<Option<([u8; 16], Zeroizing<Vec<u8>>)>> {
+        let conn = self.0;
+        let row: Option<(i64, Vec<u8>, Zeroizing<Vec<u8>>, Option<Vec<u8>>)> = conn
+            .query_row(
+                "SELECT s.idx, s.group_id, s.group_key, r.genesis FROM shares s \
+                 LEFT JOIN sync_roster r ON r.share = s.idx ORDER BY s.idx LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, Zeroizing::new(r.get(2)?), r.get(3)?)),
+            )
+            .optional()?;
+        let Some((share, group, legacy, genesis)) = row else { return Ok(None) };
+        let Ok(group) = <[u8; 16]>::try_from(group) else { return Ok(None) };
+        let key = match genesis {
+            Some(genesis) => conn
+                .query_row(
+                    "SELECT epoch_key FROM sync_epochs WHERE share = ?1 AND epoch_id = ?2",
+                    params![share, &genesis[..genesis.len().min(16)]],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .optional()?
+                .map(Zeroizing::new),
+            None => Some(legacy).filter(|k| k.iter().any(|b| *b != 0)),
+        };
+        Ok(key.map(|k| (group, k)))
+    }
+}
