@@ -56,6 +56,11 @@ pub(super) struct RequestRow {
     pub(super) state: String,
 }
 
+/// A group's id and its first key.
+pub(super) type GroupFirstKey = ([u8; 16], Zeroizing<Vec<u8>>);
+/// A share's index, group id, group key and, with a roster, its genesis id.
+type ShareKeys = (i64, Vec<u8>, Zeroizing<Vec<u8>>, Option<Vec<u8>>);
+
 impl RosterDb<'_> {
     pub(super) fn insert_roster(
         &self,
@@ -304,9 +309,9 @@ impl RosterDb<'_> {
     /// The group's first key, which every member holds and no rotation changes: a group with
     /// a roster's genesis epoch key (a joiner walks back to it, docs/formats/roster.md section
     /// 3.1), else a group without a roster's key. With the group id; None outside a group.
-    pub(super) fn first_group_key(&self) -> Result<Option<([u8; 16], Zeroizing<Vec<u8>>)>> {
+    pub(super) fn first_group_key(&self) -> Result<Option<GroupFirstKey>> {
         let conn = self.0;
-        let row: Option<(i64, Vec<u8>, Zeroizing<Vec<u8>>, Option<Vec<u8>>)> = conn
+        let row: Option<ShareKeys> = conn
             .query_row(
                 "SELECT s.idx, s.group_id, s.group_key, r.genesis FROM shares s \
                  LEFT JOIN sync_roster r ON r.share = s.idx ORDER BY s.idx LIMIT 1",
