@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "partner_list",
     "partner_add",
     "partner_confirm",
+    "export_rarity",
     "partner_remove",
     "export_run",
     "import_preview",

@@ -63,3 +63,28 @@ fn a_summary_lists_counts_of_at_least_five_and_suppresses_the_rest() {
     let err = export::read_bundle(&mut b.store, &to_b, None).unwrap_err().to_string();
     assert!(err.contains("a summary holds counts only"), "{err}");
 }
+
+/// The wizard's rarity line (review F10): how many cases of the vault share the facts a
+/// `no-identity` bundle keeps about the rarest selected case.
+#[test]
+fn rarity_counts_the_cases_that_share_the_facts_a_redacted_bundle_keeps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut a = Replica::new(&tmp.path().join("a"), 1);
+    let facts = serde_json::json!({"category": "draft_evader", "stage": "vetting", "country": "AM", "risk_level": "medium", "citizenship": ["RU"]});
+    let mut common = Vec::new();
+    for i in 0..6 {
+        let mut input = obj(facts.clone());
+        input.insert("full_name".into(), format!("Person {i}").into());
+        common.push(*a.store.add_case(&input).unwrap().as_bytes());
+    }
+    let mut rare = obj(facts);
+    rare.insert("full_name".into(), "The only Belarusian".into());
+    rare.insert("citizenship".into(), serde_json::json!(["BY"]));
+    let rare = *a.store.add_case(&rare).unwrap().as_bytes();
+    let r = export::rarity::rarity(&a.store, &Selection::All).unwrap();
+    assert_eq!((r.smallest, r.rare, r.rare_below), (1, 1, 5));
+    let r = export::rarity::rarity(&a.store, &Selection::Ids(vec![common[0], common[3]])).unwrap();
+    assert_eq!((r.smallest, r.rare), (6, 0));
+    let r = export::rarity::rarity(&a.store, &Selection::Ids(vec![rare])).unwrap();
+    assert_eq!((r.smallest, r.rare), (1, 1));
+}

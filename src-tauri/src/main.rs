@@ -61,6 +61,7 @@ fn main() {
             commands::exchange::partner_list,
             commands::exchange::partner_add,
             commands::exchange::partner_confirm,
+            commands::exchange::export_rarity,
             commands::exchange::partner_remove,
             commands::exchange::export_run,
             commands::exchange::import_preview,

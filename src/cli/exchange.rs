@@ -93,6 +93,15 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
     };
     let (bytes, summary) = casebook::export::export_for(&mut store, vault_id, &request)?;
     casebook::export::file::write_new(&a.out, &bytes)?;
+    if profile == casebook::export::Profile::NoIdentity {
+        let r = casebook::export::rarity::rarity(&store, &selection)?;
+        if r.rare > 0 {
+            eprintln!(
+                "warning: {} of these case(s) share their category, stage, country, risk level and citizenship with fewer than {} case(s) in this vault (the rarest with {}): without a name the partner may still recognise the person",
+                r.rare, r.rare_below, r.smallest
+            );
+        }
+    }
     if a.json {
         output::json(&summary);
     } else {

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod manifest;
 pub mod outgoing;
 pub mod partners;
+pub mod rarity;
 pub mod redact;
 pub mod schema;
 pub mod sshsig;

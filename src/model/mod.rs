@@ -12,7 +12,7 @@ pub mod vocab;
 use serde::Serialize;
 
 /// A field's value as stored and as carried in the change log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Null,
     Int(i64),

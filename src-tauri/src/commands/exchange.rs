@@ -118,6 +118,14 @@ pub fn partner_remove(state: State<'_, AppState>, name: String) -> IpcResult<()>
     state.with_session(|s| export::partners::remove(&mut s.store, &name))
 }
 
+/// How rare the selected cases are by the facts a `no-identity` bundle keeps (the wizard's
+/// rarity line).
+#[tauri::command(async)]
+pub fn export_rarity(state: State<'_, AppState>, selection: SelectionArg) -> IpcResult<export::rarity::Rarity> {
+    let selection = selection.parse()?;
+    state.with_session(|s| export::rarity::rarity(&s.store, &selection))
+}
+
 /// The IPC names each argument (the webview sends an object of them), so they stay separate.
 #[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]

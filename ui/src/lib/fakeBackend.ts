@@ -20,6 +20,8 @@ import type {
   CaseUpdate,
   Conflict,
   ExportRequest,
+  ExportSelection,
+  Rarity,
   ExportSummary,
   ImportPlan,
   OwnKeysView,
@@ -216,6 +218,7 @@ export class FakeBackend extends FakeState implements Backend {
     exchange.partnerConfirm(this, name, fingerprint);
   partnerRemove = (name: string): Promise<void> => exchange.partnerRemove(this, name);
   exportRun = (request: ExportRequest): Promise<ExportSummary> => exchange.exportRun(this, request);
+  exportRarity = (selection: ExportSelection): Promise<Rarity> => exchange.exportRarity(this, selection);
   importPreview = (path: string, passphrase?: string): Promise<ImportPlan> => exchange.importPreview(this, path, passphrase);
   importApply = (path: string, passphrase?: string): Promise<ImportReport> => exchange.importApply(this, path, passphrase);
 

@@ -96,6 +96,7 @@ const CASES: [string, () => Promise<unknown>, unknown][] = [
     { name: 'Memorial', fingerprint: 'SHA256:abc' },
   ],
   ['partner_remove', () => tauriBackend.partnerRemove('Memorial'), { name: 'Memorial' }],
+  ['export_rarity', () => tauriBackend.exportRarity({ kind: 'all' }), { selection: { kind: 'all' } }],
   [
     'export_run',
     () =>

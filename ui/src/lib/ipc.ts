@@ -14,6 +14,8 @@ import type {
   CasesQuery,
   CaseUpdate,
   ExportRequest,
+  ExportSelection,
+  Rarity,
   ExportSummary,
   ImportPlan,
   OwnKeysView,
@@ -96,6 +98,8 @@ export interface Backend {
   partnerRemove(name: string): Promise<void>;
   /** Writes an encrypted bundle to a new file; `bad_input` field `path` if it exists. */
   exportRun(request: ExportRequest): Promise<ExportSummary>;
+  /** How rare the selected cases are by the facts a no-identity bundle keeps. */
+  exportRarity(selection: ExportSelection): Promise<Rarity>;
   /** Reads and checks a bundle, changes nothing; `bad_input` field `passphrase` when it needs one. */
   importPreview(path: string, passphrase?: string): Promise<ImportPlan>;
   /** Imports a bundle in one transaction (all or nothing). */
@@ -211,6 +215,7 @@ export const tauriBackend: Backend = {
     }),
   partnerConfirm: (name, fingerprint) => call<Partner>('partner_confirm', { name, fingerprint }),
   partnerRemove: (name) => call<void>('partner_remove', { name }),
+  exportRarity: (selection) => call<Rarity>('export_rarity', { selection }),
   exportRun: ({ selection, profile, recipients, partner, include_city, passphrase, path }) =>
     call<ExportSummary>('export_run', { selection, profile, recipients, partner, includeCity: include_city, passphrase, path }),
   importPreview: (path, passphrase) => call<ImportPlan>('import_preview', { path, passphrase }),

@@ -385,6 +385,14 @@ export type ExportProfile = 'full' | 'no-identity' | 'summary';
 export const EXPORT_PROFILES: readonly ExportProfile[] = ['full', 'no-identity', 'summary'];
 
 /** Which cases go into a bundle. */
+/** `export_rarity`: how many cases of this vault share the facts of the rarest selected one. */
+export interface Rarity {
+  smallest: number;
+  /** How many selected cases share their facts with fewer than `rare_below` cases. */
+  rare: number;
+  rare_below: number;
+}
+
 export type ExportSelection =
   | { kind: 'all' }
   | { kind: 'ids'; ids: string[] }

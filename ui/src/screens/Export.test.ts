@@ -178,7 +178,7 @@ describe('export wizard', () => {
   });
 
   it('previews each profile in plain words: what the partner sees and what is removed', async () => {
-    await wizard();
+    const { fake } = await wizard();
     await next();
     const sees = () => screen.getByTestId('profile-sees').textContent ?? '';
     const removes = () => screen.getByTestId('profile-removes').textContent ?? '';
@@ -192,6 +192,8 @@ describe('export wizard', () => {
     expect(removes()).toContain('The city where the person is');
     expect(removes()).toContain('Who in your group works on the case');
     expect(screen.getByTestId('profile-preview')).toHaveTextContent('is not anonymous');
+    // Twelve varied cases: some share their facts with no other, and the step says so.
+    await waitFor(() => expect(screen.getByTestId('profile-rarity')).toHaveTextContent('Rare in your own files: only 1 case'));
     await fireEvent.click(screen.getByTestId('profile-include-city'));
     expect(sees()).toContain('The city where the person is');
     expect(removes()).not.toContain('The city');
@@ -206,6 +208,8 @@ describe('export wizard', () => {
     expect(sees()).toContain('Category, stage, country and risk level');
     expect(removes()).toContain('Real names, aliases and nicknames');
     expect(screen.getByTestId('profile-preview')).toHaveTextContent('“Summary only”: what the partner will get');
+    expect(screen.queryByTestId('profile-rarity')).toBeNull();
+    expect(fake.callsOf('export_rarity')[0]).toEqual({ selection: { kind: 'all' } });
   });
 
   it('checks the passphrase typed twice, warns to send it apart, and forgets it after the export', async () => {

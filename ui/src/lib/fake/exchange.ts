@@ -7,6 +7,8 @@
 import type {
   CaseFile,
   ExportRequest,
+  ExportSelection,
+  Rarity,
   ExportSummary,
   ImportPlan,
   ImportPlanCase,
@@ -105,6 +107,31 @@ export async function partnerRemove(s: FakeState, name: string): Promise<void> {
   const found = [...s.partners.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
   if (!found) throw bad('partner', 'no partner of this name is in the contact book');
   s.partners.delete(found.name);
+}
+
+/** As the core's `export::rarity`: cases sharing category, stage, country, risk level and citizenship. */
+export async function exportRarity(s: FakeState, selection: ExportSelection): Promise<Rarity> {
+  s.record('export_rarity', clone({ selection }));
+  s.requireUnlocked();
+  const key = (c: CaseFile) =>
+    JSON.stringify([c.category ?? null, c.stage, c.country ?? null, c.risk_level ?? null, c.citizenship]);
+  const all = [...s.cases.values()];
+  const counts = new Map<string, number>();
+  for (const c of all) counts.set(key(c), (counts.get(key(c)) ?? 0) + 1);
+  const chosen =
+    selection.kind === 'all'
+      ? all
+      : selection.kind === 'stage'
+        ? all.filter((c) => c.stage === selection.stage)
+        : selection.kind === 'country'
+          ? all.filter((c) => c.country === selection.country)
+          : selection.ids.map((id) => s.cases.get(id)).filter((c): c is CaseFile => c !== undefined);
+  const shares = chosen.map((c) => counts.get(key(c)) ?? 1);
+  return {
+    smallest: shares.length ? Math.min(...shares) : 0,
+    rare: shares.filter((n) => n < 5).length,
+    rare_below: 5,
+  };
 }
 
 export async function exportRun(s: FakeState, request: ExportRequest): Promise<ExportSummary> {

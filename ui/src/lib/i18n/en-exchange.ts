@@ -55,6 +55,8 @@ export const enExchange = {
     'This partner has no public key confirmed on this computer. Compare its words with the partner by phone, then confirm the key under Import → Partners.',
   'exchange.protection_partner_unconfirmed':
     'This partner also has a key that was added on another computer and is not confirmed here. Files are not encrypted to it until you compare its words with the partner by phone and confirm it under Import → Partners.',
+  'exchange.rarity_warning':
+    'Rare in your own files: only {count} case in your vault (that case included) has the category, stage, country, risk level and citizenship of the rarest of these cases. A partner may recognise the person without a name: the world is larger than your vault, but do not count on it.|Rare in your own files: only {count} cases in your vault (that case included) have the category, stage, country, risk level and citizenship of the rarest of these cases. A partner may recognise the person without a name: the world is larger than your vault, but do not count on it.',
   'exchange.protection_partner': 'A partner from your contact book (recommended)',
   'exchange.protection_partner_use': 'Encrypted to the partner’s confirmed keys; the file names the partner it was made for.',
   'exchange.locked_partner': 'For {partner}, with its confirmed keys',

@@ -12,6 +12,7 @@ import type { MessageKey } from '../i18n/index.svelte';
 import { MIN_LENGTH } from '../passphrase';
 import { MAX_RECIPIENTS, defaultExportPath, hasFilter, parseRecipients, selectionOfFilter } from '../exchange';
 import {
+  type Rarity,
   toIpcError,
   type CaseFilter,
   type ExportProfile,
@@ -48,6 +49,8 @@ export class ExportWizard {
   profile = $state<ExportProfile>('no-identity');
   /** `no-identity` keeps the city (named in the signed manifest). */
   includeCity = $state(false);
+  /** How rare the selected cases are by the facts a no-identity bundle keeps (null: not known). */
+  rarity = $state.raw<Rarity | null>(null);
   protection = $state<ProtectionKind>('key');
   recipientsText = $state('');
   /** The contact book (loaded with the counts); a partner is the first choice when there is one. */
@@ -245,6 +248,16 @@ export class ExportWizard {
       if (err.code === 'bad_input' && /^(recipient|passphrase|partner)/.test(err.field ?? '')) this.step = 3;
     } finally {
       this.running = false;
+    }
+  }
+
+  /** Asks the core how rare the selection is (the rarity line of the profile step). A failure
+   *  only leaves the line out: it is a warning, never a gate. */
+  async checkRarity(): Promise<void> {
+    try {
+      this.rarity = await this.backend.exportRarity(await this.selection());
+    } catch {
+      this.rarity = null;
     }
   }
 
