@@ -41,14 +41,20 @@ fn status_alarms(r: &Replica) -> Vec<(String, String, String)> {
     engine::status(&r.store).unwrap().alarms.into_iter().map(|a| (a.kind, a.device, a.detail)).collect()
 }
 
-#[test]
-fn a_key_reaches_every_device_and_is_used_only_where_a_person_confirmed_it() {
-    let tmp = tempfile::tempdir().unwrap();
+/// Anna's and Timur's devices in one group, a case on Anna's.
+fn anna_and_timur(tmp: &tempfile::TempDir) -> Vec<Replica> {
     let share = tmp.path().join("share");
     let mut g = group(tmp.path(), &share, 2);
     engine::set_label(&mut g[0].store, "Anna").unwrap();
     engine::set_label(&mut g[1].store, "Timur").unwrap();
     g[0].store.add_case(&case_json("Юрий Жуков")).unwrap();
+    g
+}
+
+#[test]
+fn a_key_reaches_every_device_and_is_used_only_where_a_person_confirmed_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut g = anna_and_timur(&tmp);
     let (memorial, memorial_key) = age_key();
     let added = partners::add(
         &mut g[0].store,
@@ -89,11 +95,7 @@ fn a_key_reaches_every_device_and_is_used_only_where_a_person_confirmed_it() {
 #[test]
 fn a_member_who_replaces_a_partners_key_redirects_no_export_and_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let share = tmp.path().join("share");
-    let mut g = group(tmp.path(), &share, 2);
-    engine::set_label(&mut g[0].store, "Anna").unwrap();
-    engine::set_label(&mut g[1].store, "Timur").unwrap();
-    g[0].store.add_case(&case_json("Юрий Жуков")).unwrap();
+    let mut g = anna_and_timur(&tmp);
     let (memorial, memorial_key) = age_key();
     partners::add(&mut g[0].store, "Memorial Yerevan", &[memorial_key], &[], None).unwrap();
     for _ in 0..2 {

@@ -104,6 +104,16 @@ pub struct CaseRec {
     pub events: Vec<ChildRec>,
 }
 
+/// Calls `f` with the store's set of the cases `selection` names (a country in capitals).
+pub fn with_case_set<T>(selection: &Selection, f: impl FnOnce(CaseSet<'_>) -> T) -> T {
+    match selection {
+        Selection::All => f(CaseSet::All),
+        Selection::Stage(s) => f(CaseSet::Stage(s)),
+        Selection::Country(c) => f(CaseSet::Country(&c.trim().to_ascii_uppercase())),
+        Selection::Ids(ids) => f(CaseSet::Ids(ids)),
+    }
+}
+
 /// `cases.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,18 +255,8 @@ fn read_of(table: &TableDef, r: StoredRecord) -> Read {
 
 /// Reads the selected, not deleted cases with their children: one query per record kind.
 pub fn read_selection(store: &Store, selection: &Selection) -> Result<Vec<CaseRec>> {
-    let country;
-    let set = match selection {
-        Selection::All => CaseSet::All,
-        Selection::Stage(s) => CaseSet::Stage(s),
-        Selection::Country(c) => {
-            country = c.trim().to_ascii_uppercase();
-            CaseSet::Country(&country)
-        }
-        Selection::Ids(ids) => CaseSet::Ids(ids),
-    };
     let tables = [&CASE, &NOTE, &TASK, &EVENT];
-    let read = store.records_of_cases(set, &tables)?;
+    let read = with_case_set(selection, |set| store.records_of_cases(set, &tables))?;
     let mut read = tables.iter().zip(read).map(|(t, rows)| (*t, rows.into_iter().map(|r| read_of(t, r))));
     let mut cases: Vec<CaseRec> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();

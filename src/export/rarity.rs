@@ -47,17 +47,7 @@ pub fn rarity(store: &Store, selection: &Selection) -> Result<Rarity> {
     for r in &all {
         *counts.entry(key_of(&CASE, &r.values)).or_default() += 1;
     }
-    let country;
-    let set = match selection {
-        Selection::All => CaseSet::All,
-        Selection::Stage(s) => CaseSet::Stage(s),
-        Selection::Country(c) => {
-            country = c.trim().to_ascii_uppercase();
-            CaseSet::Country(&country)
-        }
-        Selection::Ids(ids) => CaseSet::Ids(ids),
-    };
-    let chosen = store.records_of_cases(set, &[&CASE])?.remove(0);
+    let chosen = super::cases::with_case_set(selection, |set| store.records_of_cases(set, &[&CASE]))?.remove(0);
     let shares: Vec<u64> = chosen.iter().map(|r| counts.get(&key_of(&CASE, &r.values)).copied().unwrap_or(1)).collect();
     Ok(Rarity {
         smallest: shares.iter().copied().min().unwrap_or(0),
