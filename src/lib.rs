@@ -6,6 +6,7 @@
 //! write path, reads) → [`cases`] (case-file operations) and [`search`]. [`model`] is the
 //! domain; [`entropy`] injects time and randomness; [`secret`] holds typed secrets.
 
+pub mod attach;
 pub mod base32;
 pub mod bench;
 pub use store::cases;
