@@ -117,10 +117,11 @@ impl Store {
     /// value are left out (nothing to decide).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            // The contact book's keys (kind 5) are no caseworker decision (docs/formats/bundle.md section 8).
-            let mut stmt = self
-                .conn
-                .prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5 ORDER BY rec, field")?;
+            // The contact book's keys are no caseworker decision (docs/formats/bundle.md section 8).
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != {} ORDER BY rec, field",
+                crate::model::PARTNER_KEY.code
+            ))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -199,8 +200,11 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, keep: usize) -> Result<Conflict> {
         let id = id.trim().to_ascii_lowercase();
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            // The contact book's keys (kind 5) are no caseworker decision (docs/formats/bundle.md section 8).
-            let mut stmt = self.conn.prepare("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != 5")?;
+            // The contact book's keys are no caseworker decision (docs/formats/bundle.md section 8).
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != {}",
+                crate::model::PARTNER_KEY.code
+            ))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

@@ -152,6 +152,8 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.future_clock', { device, seq: alarm.seq });
     case 'old_version':
       return t('alarm.old_version', { device });
+    case 'partner_key_unconfirmed':
+      return t('alarm.partner_key_unconfirmed', { device });
     case 'removed':
     case 'reenrol':
     case 'invite_reused':

@@ -162,6 +162,8 @@ export const enSync = {
     'Another copy of this vault wrote updates in its name, so this computer now syncs as a new device. Its changes were sent again under the new device and nothing is lost; the other devices list it next to the old one. Keep using only one copy of the vault. Tell your coordinator.',
   'alarm.future_clock':
     'Update number {seq} of device “{device}” is dated far in the future: that computer’s clock is probably wrong. Its changes were applied. Where someone edited the same field without seeing them, both values are kept as a conflict to review on the Sync screen; an edit made now replaces them. Ask the owner of that device to check its date and time.',
+  'alarm.partner_key_unconfirmed':
+    'Device “{device}” added a partner’s key that is not confirmed on this computer. It is not used here until you compare its words with the partner by phone and confirm it under Import → Partners.',
   'alarm.old_version':
     'Device “{device}” runs an older version of Casebook, so every device keeps sending updates in the older, less protected form. Ask its owner to update Casebook; this warning goes away by itself once they have.',
   'alarm.other': 'Something about device “{device}” needs a person to look at it. Tell your coordinator.',
