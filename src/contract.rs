@@ -78,6 +78,11 @@ fn field(f: &FieldDef) -> Value {
         FieldKind::Bool => ("bool", json!({})),
         FieldKind::Ref => ("ref", json!({})),
         FieldKind::PublicKey => ("public_key", json!({})),
+        FieldKind::FileName => ("file_name", json!({"max_bytes": crate::attach::kind::MAX_NAME_BYTES})),
+        FieldKind::MediaType => ("media_type", json!({})),
+        FieldKind::ByteSize => ("byte_size", json!({"max": crate::attach::blob::MAX_CONTENT})),
+        FieldKind::Digest => ("sha256", json!({})),
+        FieldKind::BlobKey => ("blob_key", json!({})),
     };
     out.insert("kind".into(), json!(kind));
     if let Value::Object(extra) = extra {

@@ -51,6 +51,17 @@ pub fn is_image(media_type: &str) -> bool {
     matches!(media_type, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
 }
 
+/// Whether `s` is shaped like a media type (`type/subtype`, lower case ASCII, at most 100
+/// characters): what a record from another device, maybe of a newer version, may carry.
+pub fn media_type_shaped(s: &str) -> bool {
+    let Some((ty, sub)) = s.split_once('/') else { return false };
+    s.len() <= 100
+        && !ty.is_empty()
+        && ty.bytes().all(|b| b.is_ascii_lowercase())
+        && sub.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && sub.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-'))
+}
+
 fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')

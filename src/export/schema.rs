@@ -40,7 +40,13 @@ fn field_schema(kind: FieldKind) -> Option<Json> {
             }
         }}),
         FieldKind::Bool => json!({"type": "boolean"}),
-        FieldKind::Ref | FieldKind::PublicKey => return None,
+        FieldKind::Ref
+        | FieldKind::PublicKey
+        | FieldKind::FileName
+        | FieldKind::MediaType
+        | FieldKind::ByteSize
+        | FieldKind::Digest
+        | FieldKind::BlobKey => return None,
     })
 }
 

@@ -158,6 +158,20 @@ pub fn check_stored(def: &FieldDef, value: &Value) -> std::result::Result<(), St
         (FieldKind::Bool, Value::Int(0 | 1)) => return Ok(()),
         (FieldKind::Ref, Value::Blob(b)) if b.len() == 16 => return Ok(()),
         (FieldKind::PublicKey, Value::Text(s)) => return check_public_key(s).map_err(|_| wrong()),
+        (FieldKind::FileName, Value::Text(s)) => {
+            let safe = !s.is_empty() && crate::attach::kind::safe_name(s) == *s;
+            return if safe { Ok(()) } else { Err(wrong()) };
+        }
+        (FieldKind::MediaType, Value::Text(s)) => {
+            return if crate::attach::kind::media_type_shaped(s) { Ok(()) } else { Err(wrong()) };
+        }
+        (FieldKind::ByteSize, Value::Int(n)) => {
+            let fits = u64::try_from(*n).is_ok_and(|n| n <= crate::attach::blob::MAX_CONTENT);
+            return if fits { Ok(()) } else { Err(wrong()) };
+        }
+        (FieldKind::Digest | FieldKind::BlobKey, Value::Blob(b)) => {
+            return if b.len() == 32 { Ok(()) } else { Err(wrong()) };
+        }
         (FieldKind::Text { .. } | FieldKind::Date | FieldKind::Country | FieldKind::Code(_), Value::Text(s)) => {
             Json::String(s.clone())
         }
@@ -192,6 +206,11 @@ fn accepted(kind: FieldKind) -> String {
         FieldKind::Bool => "true or false".into(),
         FieldKind::Ref => "a 16-byte record id".into(),
         FieldKind::PublicKey => "an age key (age1…) or an ssh-ed25519 key line without comment".into(),
+        FieldKind::FileName => "a file name of at most 120 bytes that cleaning leaves unchanged".into(),
+        FieldKind::MediaType => "a media type such as image/jpeg".into(),
+        FieldKind::ByteSize => "a size of 0 to 268,435,456 bytes".into(),
+        FieldKind::Digest => "a SHA-256 of 32 bytes".into(),
+        FieldKind::BlobKey => "a key of 32 bytes".into(),
     }
 }
 
@@ -316,7 +335,12 @@ fn field_value_as(def: &FieldDef, json: &Json, codes: Codes) -> Result<Value> {
             Json::Bool(b) => Ok(Value::Int(i64::from(*b))),
             _ => Err(Error::invalid(key, "expected true or false")),
         },
-        FieldKind::Ref => Err(Error::invalid(key, "it cannot be set")),
+        FieldKind::Ref
+        | FieldKind::FileName
+        | FieldKind::MediaType
+        | FieldKind::ByteSize
+        | FieldKind::Digest
+        | FieldKind::BlobKey => Err(Error::invalid(key, "it cannot be set")),
         FieldKind::PublicKey => {
             let text = string(key, json)?;
             check_public_key(text).map_err(|why| Error::invalid(key, why))?;

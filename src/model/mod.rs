@@ -51,6 +51,16 @@ pub enum FieldKind {
     /// A public key of a partner: an age recipient or an OpenSSH `ssh-ed25519` line
     /// (`model::input::check_public_key`).
     PublicKey,
+    /// A safe file name (`attach::kind::safe_name` changes nothing), at most 120 bytes.
+    FileName,
+    /// A media type `type/subtype`, lower case, at most 100 characters.
+    MediaType,
+    /// A byte count, 0 to `attach::blob::MAX_CONTENT` (stored as an integer).
+    ByteSize,
+    /// A SHA-256 (32 bytes, stored as a blob).
+    Digest,
+    /// An attachment's own key (32 bytes, stored as a blob): never shown, exported or logged.
+    BlobKey,
 }
 
 impl FieldKind {
@@ -89,15 +99,30 @@ pub const DELETED: u8 = 0;
 /// one byte). A resolution of more is written as successive changes, each replacing the last.
 pub const MAX_SUPERSEDES: usize = 255;
 
-/// Whether a field is set once, when its record is created: references, a note's body and
-/// every field of a partner key (the contact book is append-only).
+/// Whether a field is set once, when its record is created: references, a note's body,
+/// every field of a partner key (the contact book is append-only) and every field of an
+/// attachment but its label (what a blob is never changes).
 pub fn set_at_creation_only(table: &TableDef, def: &FieldDef) -> bool {
-    matches!(def.kind, FieldKind::Ref) || (std::ptr::eq(table, &NOTE) && def.name == "body") || is_partner_key(table)
+    matches!(def.kind, FieldKind::Ref)
+        || (std::ptr::eq(table, &NOTE) && def.name == "body")
+        || is_partner_key(table)
+        || (is_attachment(table) && def.name != "label")
 }
 
 /// Whether `table` is the contact book's record kind, whose deleted records never come back.
 pub fn is_partner_key(table: &TableDef) -> bool {
     std::ptr::eq(table, &PARTNER_KEY)
+}
+
+/// Whether `table` is the attachments' record kind (a deleted attachment never comes back:
+/// its key is scrubbed).
+pub fn is_attachment(table: &TableDef) -> bool {
+    std::ptr::eq(table, &ATTACHMENT)
+}
+
+/// Whether a deleted record of `table` may never come back, even through a resolution.
+pub fn deleted_for_good(table: &TableDef) -> bool {
+    is_partner_key(table) || is_attachment(table)
 }
 
 /// A record kind.
@@ -215,8 +240,28 @@ pub static PARTNER_KEY: TableDef = TableDef {
     ],
 };
 
+/// A file of a case: a scan, a photo, a PDF (docs/formats/attachment.md section 6). The bytes
+/// are a blob in the vault folder; every field but the label is set at creation.
+#[rustfmt::skip]
+pub static ATTACHMENT: TableDef = TableDef {
+    code: 6,
+    table: "attachments",
+    noun: "attachment",
+    fields: &[
+        FieldDef { code: 1, name: "case_id", kind: FieldKind::Ref, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 2, name: "name", kind: FieldKind::FileName, required: true, reveals: Reveals::Identity },
+        FieldDef { code: 3, name: "media_type", kind: FieldKind::MediaType, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 4, name: "size", kind: FieldKind::ByteSize, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 5, name: "sha256", kind: FieldKind::Digest, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 6, name: "blob_sha256", kind: FieldKind::Digest, required: true, reveals: Reveals::Structure },
+        FieldDef { code: 7, name: "key", kind: FieldKind::BlobKey, required: true, reveals: Reveals::Structure },
+        text(8, "label", 200, Reveals::FreeText),
+        field(9, "stripped", FieldKind::Bool, Reveals::Structure),
+    ],
+};
+
 /// Every record kind, by code.
-pub static TABLES: [&TableDef; 5] = [&CASE, &EVENT, &TASK, &NOTE, &PARTNER_KEY];
+pub static TABLES: [&TableDef; 6] = [&CASE, &EVENT, &TASK, &NOTE, &PARTNER_KEY, &ATTACHMENT];
 
 /// The record kinds of a case file (what bundles carry): every kind but the contact book's.
 pub static CASE_TABLES: [&TableDef; 4] = [&CASE, &EVENT, &TASK, &NOTE];

@@ -34,11 +34,12 @@ impl Store {
         })
     }
 
-    /// Deletes a case (a tombstone that sync carries) with its events, tasks and notes.
+    /// Deletes a case (a tombstone that sync carries) with its events, tasks, notes and
+    /// attachments (whose keys are scrubbed; the caller removes their files).
     pub fn delete_case(&mut self, id: &[u8; 16]) -> Result<()> {
         self.write(|w| {
             w.delete(&CASE, id)?;
-            for table in [&EVENT, &TASK, &NOTE] {
+            for table in [&EVENT, &TASK, &NOTE, &crate::model::ATTACHMENT] {
                 for child in w.children_of(table, id)? {
                     w.delete(table, &child)?;
                 }

@@ -66,6 +66,12 @@ struct Current {
     case_id: Vec<u8>,
 }
 
+/// The conflicts a caseworker decides: the contact book's keys are no caseworker decision
+/// (docs/formats/bundle.md section 8), and of an attachment only its label is (what a blob is
+/// never changes, a deleted attachment never comes back, and its key is never shown:
+/// docs/formats/attachment.md section 6).
+const DECIDABLE: &str = "tbl != 5 AND (tbl != 6 OR field = 8)";
+
 impl Store {
     fn current(&self, table: &TableDef, rec: &[u8], field: u8) -> Result<Option<Current>> {
         let column = if field == DELETED {
@@ -117,11 +123,8 @@ impl Store {
     /// value are left out (nothing to decide).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            // The contact book's keys are no caseworker decision (docs/formats/bundle.md section 8).
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != {} ORDER BY rec, field",
-                crate::model::PARTNER_KEY.code
-            ))?;
+            let mut stmt =
+                self.conn.prepare(&format!("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE} ORDER BY rec, field"))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -200,11 +203,7 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, keep: usize) -> Result<Conflict> {
         let id = id.trim().to_ascii_lowercase();
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            // The contact book's keys are no caseworker decision (docs/formats/bundle.md section 8).
-            let mut stmt = self.conn.prepare(&format!(
-                "SELECT DISTINCT rec, field, tbl FROM conflicts WHERE tbl != {}",
-                crate::model::PARTNER_KEY.code
-            ))?;
+            let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE}"))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -242,5 +241,20 @@ impl Store {
         };
         self.write(|w| w.resolve(table, &record, field, value).map(|_| ()))?;
         Ok(conflict)
+    }
+}
+
+#[cfg(test)]
+mod decidable {
+    use crate::model::{ATTACHMENT, PARTNER_KEY};
+
+    #[test]
+    fn the_undecidable_kinds_are_named_by_their_codes() {
+        assert_eq!(super::DECIDABLE, format!(
+            "tbl != {} AND (tbl != {} OR field = {})",
+            PARTNER_KEY.code,
+            ATTACHMENT.code,
+            ATTACHMENT.field("label").unwrap().code
+        ));
     }
 }

@@ -4,6 +4,7 @@
 //! Architecture invariant: the store never sees a passphrase or the vault header — it is
 //! handed a 32-byte SQLCipher key (or none, for the plain-SQLite benchmark baseline).
 
+pub mod attachments;
 pub mod cases;
 pub mod changelog;
 pub mod clocks;

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// Schema version written by this build.
-pub const VERSION: i64 = 10;
+pub const VERSION: i64 = 11;
 
 /// Version 1 (the first release of the store).
 const V1: &str = "
@@ -370,6 +370,40 @@ ALTER TABLE imports ADD COLUMN signer_key TEXT;
 CREATE UNIQUE INDEX imports_bundle ON imports(bundle_id);
 ";
 
+/// Version 11: attachments (docs/formats/attachment.md) — record table `attachments` (kind 6),
+/// where each blob lies in the vault folder (`attachment_files`), the blobs of other devices
+/// that could not be kept yet (`attachment_fetch`) and the quotas a person lifted
+/// (`attachment_quota`).
+const V10_TO_V11: &str = "
+CREATE TABLE attachments (
+    rid INTEGER PRIMARY KEY,
+    id BLOB NOT NULL UNIQUE,
+    case_id BLOB, name TEXT, media_type TEXT, size INTEGER, sha256 BLOB, blob_sha256 BLOB, key BLOB,
+    label TEXT, stripped INTEGER,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device INTEGER NOT NULL, clocks BLOB
+);
+CREATE INDEX attachments_case ON attachments(case_id, deleted);
+CREATE TABLE attachment_files (
+    id BLOB PRIMARY KEY NOT NULL,
+    file TEXT NOT NULL UNIQUE,
+    stored_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE attachment_fetch (
+    id BLOB PRIMARY KEY NOT NULL,
+    state TEXT NOT NULL,
+    size INTEGER,
+    mtime INTEGER,
+    since INTEGER NOT NULL,
+    detail TEXT
+) WITHOUT ROWID;
+CREATE TABLE attachment_quota (
+    device BLOB PRIMARY KEY NOT NULL,
+    accepted_at INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
 /// The SQL that produced each old version from an empty database (kept for the migration test).
 #[cfg(test)]
 pub(crate) const HISTORY: &[(i64, &[&str])] = &[
@@ -382,6 +416,7 @@ pub(crate) const HISTORY: &[(i64, &[&str])] = &[
     (7, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7]),
     (8, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8]),
     (9, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9]),
+    (10, &[V1, V1_TO_V2, V2_TO_V3, V3_TO_V4, V4_TO_V5, V5_TO_V6, V6_TO_V7, V7_TO_V8, V8_TO_V9, V9_TO_V10]),
 ];
 
 /// What the caller must do after an upgrade.
@@ -440,6 +475,7 @@ fn upgrade_from(conn: &Connection, version: i64) -> Result<Upgrade> {
             }
             8 => conn.execute_batch(V8_TO_V9)?,
             9 => conn.execute_batch(V9_TO_V10)?,
+            10 => conn.execute_batch(V10_TO_V11)?,
             _ => unreachable!("no upgrade step from schema version {v}"),
         }
         v += 1;

@@ -12,7 +12,7 @@
 use super::format::{Body, WireChange};
 use crate::model::input::check_stored;
 use crate::model::{
-    is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED,
+    deleted_for_good, is_attachment, is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED,
 };
 
 /// Stable names of the rules (they appear in alarms and in `share status --json`).
@@ -23,6 +23,7 @@ pub const RULE_UNDELETE: &str = "undelete";
 pub const RULE_SUPERSEDES: &str = "supersedes_without_prev";
 pub const RULE_KIND: &str = "kind_mismatch";
 pub const RULE_PARTNER_KEY: &str = "partner_key_changed";
+pub const RULE_ATTACHMENT: &str = "attachment_changed";
 
 /// Why a delta is refused: the rule and, in words, which change broke it. Never holds a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +69,9 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
             Value::Int(0) if is_partner_key(table) => {
                 Err((RULE_UNDELETE, "brings a removed partner key back (a key given again is a new record)".into()))
             }
+            Value::Int(0) if deleted_for_good(table) => {
+                Err((RULE_UNDELETE, format!("brings a deleted {} back (it is deleted for good)", table.noun)))
+            }
             Value::Int(0) if !c.supersedes.is_empty() => Ok(()),
             Value::Int(0) => {
                 Err((RULE_UNDELETE, format!("brings a deleted {} back without resolving a conflict", table.noun)))
@@ -84,6 +88,12 @@ fn check_change(c: &WireChange) -> Result<(), (&'static str, String)> {
             return Err((
                 RULE_PARTNER_KEY,
                 format!("changes the `{}` of a partner key (the keys are append-only)", def.name),
+            ));
+        }
+        if is_attachment(table) && !matches!(def.kind, FieldKind::Ref) {
+            return Err((
+                RULE_ATTACHMENT,
+                format!("changes the `{}` of an attachment (only its label can change)", def.name),
             ));
         }
         if matches!(def.kind, FieldKind::Ref) {
@@ -190,6 +200,33 @@ mod tests {
             (
                 "a partner key revived by a resolution",
                 resolution(change(5, DELETED, Value::Int(0))),
+                Some(RULE_UNDELETE),
+            ),
+            ("an attachment's name", change(6, 2, text("passport p1.jpg")), None),
+            ("an attachment's name with a path", change(6, 2, text("../../etc/passwd")), Some(RULE_VALUE)),
+            ("an attachment's name hiding its extension", change(6, 2, text("photo\u{202E}gpj.exe")), Some(RULE_VALUE)),
+            ("an attachment's empty name", change(6, 2, text("")), Some(RULE_VALUE)),
+            ("an attachment's reserved name", change(6, 2, text("CON.jpg")), Some(RULE_VALUE)),
+            ("an attachment's media type", change(6, 3, text("image/jpeg")), None),
+            ("a media type of a newer version", change(6, 3, text("image/jxl")), None),
+            ("a media type that is no type", change(6, 3, text("text/html; charset=x")), Some(RULE_VALUE)),
+            ("an attachment's size", change(6, 4, Value::Int(0)), None),
+            ("an attachment of 256 MiB and one byte", change(6, 4, Value::Int(268_435_457)), Some(RULE_VALUE)),
+            ("a negative size", change(6, 4, Value::Int(-1)), Some(RULE_VALUE)),
+            ("a size as text", change(6, 4, text("12")), Some(RULE_VALUE)),
+            ("a blob hash", change(6, 6, Value::Blob(vec![1; 32])), None),
+            ("a blob hash of 31 bytes", change(6, 6, Value::Blob(vec![1; 31])), Some(RULE_VALUE)),
+            ("a key of 33 bytes", change(6, 7, Value::Blob(vec![1; 33])), Some(RULE_VALUE)),
+            ("a key cleared", change(6, 7, Value::Null), Some(RULE_VALUE)),
+            ("a blob hash swapped later", edit(change(6, 6, Value::Blob(vec![2; 32]))), Some(RULE_ATTACHMENT)),
+            ("a key swapped later", edit(change(6, 7, Value::Blob(vec![2; 32]))), Some(RULE_ATTACHMENT)),
+            ("a size changed by a resolution", resolution(change(6, 4, Value::Int(5))), Some(RULE_ATTACHMENT)),
+            ("an attachment moved to another case", edit(change(6, 1, Value::Blob(vec![3; 16]))), Some(RULE_REFERENCE)),
+            ("an attachment's label edited", edit(change(6, 8, text("military ID, page 2"))), None),
+            ("an attachment deleted", edit(change(6, DELETED, Value::Int(1))), None),
+            (
+                "an attachment revived by a resolution",
+                resolution(change(6, DELETED, Value::Int(0))),
                 Some(RULE_UNDELETE),
             ),
             ("a deletion mark of 2", edit(change(1, DELETED, Value::Int(2))), Some(RULE_VALUE)),

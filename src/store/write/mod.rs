@@ -84,7 +84,7 @@ impl ToSql for Value {
 /// Writes inside one transaction. Obtain one with [`Store::write`].
 pub struct Writer<'a> {
     /// A transaction of its own, or a savepoint inside the store's open batch.
-    tx: Savepoint<'a>,
+    pub(super) tx: Savepoint<'a>,
     /// Inside a batch: the search rows to recompute go to the batch, reindexed once at its end.
     batch: Option<&'a mut super::Batch>,
     device: u32,
@@ -97,6 +97,9 @@ pub struct Writer<'a> {
     dirty_notes: Vec<(i64, bool)>,
     /// Cases whose `next_due` must be recomputed at commit (a task of theirs changed).
     due_cases: Vec<Vec<u8>>,
+    /// Attachments deleted in this transaction: their keys are scrubbed at commit
+    /// (docs/formats/attachment.md section 8).
+    scrub: Vec<[u8; 16]>,
 }
 
 impl Store {
@@ -118,6 +121,7 @@ impl Store {
             dirty_cases: Vec::new(),
             dirty_notes: Vec::new(),
             due_cases: Vec::new(),
+            scrub: Vec::new(),
         };
         let out = f(&mut w)?;
         w.finish()?;
@@ -133,6 +137,9 @@ impl Writer<'_> {
     }
 
     fn finish(mut self) -> Result<()> {
+        for id in std::mem::take(&mut self.scrub) {
+            super::attachments::scrub_key(&self.tx, &id)?;
+        }
         self.due_cases.sort();
         self.due_cases.dedup();
         for case in &self.due_cases {
@@ -256,6 +263,11 @@ impl Writer<'_> {
         let applied: Vec<changelog::Applied<'_>> =
             plan.applied.iter().map(|&i| (&changes[i], std::mem::take(&mut unnamed[i]))).collect();
         self.log(table, &applied, origin)?;
+        if crate::model::is_attachment(table)
+            && applied.iter().any(|(c, _)| c.field == DELETED && c.value == Value::Int(1))
+        {
+            self.scrub.push(record);
+        }
         let before = rid.zip(created).map(|(rid, created)| execute::Before { rid, created, fields: &plan.before });
         self.execute(table, &record, before, Some(&plan.after), false)
     }

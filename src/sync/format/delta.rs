@@ -10,15 +10,16 @@ use super::{check_prefix, prefix_v, Bad, Cursor, KIND_DELTA, MAX_SEALED, MIN_PAD
 pub const DELTA_V1: u8 = 1;
 pub const DELTA_V2: u8 = 2;
 /// The reader version of this build: a version-2 delta whose `min_reader` is higher waits.
-/// Reader 3 knows the fields and record kinds added after reader 2 ([`ADDED_FIELDS`], [`ADDED_KINDS`]).
-pub const READER: u16 = 3;
+/// Readers 3 and 4 know the fields and record kinds added after reader 2 ([`ADDED_FIELDS`],
+/// [`ADDED_KINDS`]).
+pub const READER: u16 = 4;
 /// Fields a reader of an older version does not know: (table code, field code, the reader
 /// version that knows it). A delta that carries one needs that reader (docs/formats/delta.md
 /// section 4.1), so an older reader waits ("update Casebook") instead of refusing it.
 pub const ADDED_FIELDS: [(u8, u8, u16); 1] = [(1, 20, 3)];
 /// Record kinds added after reader 2, with the reader that knows them: (kind, reader). Kind 5
-/// is the partner contact book's keys.
-pub const ADDED_KINDS: [(u8, u16); 1] = [(5, 3)];
+/// is the partner contact book's keys, kind 6 the attachments.
+pub const ADDED_KINDS: [(u8, u16); 2] = [(5, 3), (6, 4)];
 
 /// The oldest reader that may apply a delta with these changes: 2, or the version that knows
 /// the newest field or record kind it carries.
