@@ -43,6 +43,9 @@ pub(super) enum Command {
     /// Timeline events
     #[command(subcommand)]
     Event(EventCommand),
+    /// Files of a case (scans, photos, PDFs), encrypted in the vault
+    #[command(subcommand)]
+    Attach(AttachCommand),
     /// Search names (any script), aliases, places and notes
     Search {
         query: String,
@@ -247,6 +250,34 @@ pub(super) enum ConflictsCommand {
         #[arg(long, value_name = "N")]
         keep: usize,
     },
+}
+
+#[derive(Subcommand)]
+pub(super) enum AttachCommand {
+    /// Attach a file to a case (images lose their metadata unless --keep-metadata); prints its id
+    Add {
+        case_id: String,
+        file: PathBuf,
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        /// Keep the file exactly as it is, GPS position and camera serial included
+        #[arg(long)]
+        keep_metadata: bool,
+    },
+    /// List a case's attachments
+    List {
+        case_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a decrypted copy of an attachment to a new file
+    Get {
+        attachment_id: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Delete an attachment here and on every device that syncs
+    Delete { attachment_id: String },
 }
 
 #[derive(Subcommand)]

@@ -4,6 +4,7 @@
 
 mod advice;
 mod args;
+mod attach;
 mod cases;
 mod exchange;
 mod output;
@@ -125,6 +126,7 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Attach(cmd) => attach::run(&cli, cmd),
         Command::Event(EventCommand::Add { id, date, kind, text }) => {
             let case = parse_id(id)?;
             let mut store = open(&cli)?;

@@ -22,12 +22,19 @@ const TOO_LARGE: &str = "larger than 300 MiB: not a Casebook bundle";
 /// The bundle file at `path`, opened for reading after the checks (a regular file of at most
 /// [`MAX_BUNDLE_BYTES`], opened without blocking), and its length. Reading streams from it.
 pub fn open(path: &Path) -> Result<(std::fs::File, u64)> {
-    let (not_regular, too_large) = (NOT_REGULAR, TOO_LARGE);
+    open_capped(path, MAX_BUNDLE_BYTES, NOT_REGULAR, TOO_LARGE)
+}
+
+/// A regular file of at most `max` bytes at `path`, opened for reading without blocking (a
+/// pipe, a device or a folder put at the path is refused with `not_regular`, a larger file with
+/// `too_large`), checked again on the opened handle; and its length. Bundles and attachments
+/// are read only through here.
+pub fn open_capped(path: &Path, max: u64, not_regular: &str, too_large: &str) -> Result<(std::fs::File, u64)> {
     let meta = std::fs::metadata(path).map_err(|e| refuse(path, &format!("cannot open it ({e})")))?;
     if !meta.is_file() {
         return Err(refuse(path, not_regular));
     }
-    if meta.len() > MAX_BUNDLE_BYTES {
+    if meta.len() > max {
         return Err(refuse(path, too_large));
     }
     let mut options = std::fs::OpenOptions::new();
@@ -40,7 +47,7 @@ pub fn open(path: &Path) -> Result<(std::fs::File, u64)> {
     if !meta.is_file() {
         return Err(refuse(path, not_regular));
     }
-    if meta.len() > MAX_BUNDLE_BYTES {
+    if meta.len() > max {
         return Err(refuse(path, too_large));
     }
     Ok((handle, meta.len()))
@@ -118,27 +125,37 @@ pub fn write_new_public(path: &Path, bytes: &[u8]) -> Result<()> {
     write_new_with_mode(path, bytes, 0o644)
 }
 
+/// A new file at `path` for writing, readable by its owner only, never over a file or a link
+/// (even a dangling one). The caller removes it when writing fails.
+pub fn create_new(path: &Path) -> Result<std::fs::File> {
+    create_new_with_mode(path, 0o600)
+}
+
 fn write_new_with_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path).map_err(|e| match e.kind() {
-        ErrorKind::AlreadyExists => {
-            refuse(path, "it exists already; Casebook never overwrites a file: choose another name")
-        }
-        ErrorKind::NotFound => refuse(path, "its folder does not exist"),
-        ErrorKind::PermissionDenied => refuse(path, "no permission to write it"),
-        _ => refuse(path, &format!("cannot create it ({e})")),
-    })?;
+    let mut file = create_new_with_mode(path, mode)?;
     if let Err(e) = file.write_all(bytes).and_then(|_| file.sync_all()) {
         drop(file);
         let _ = std::fs::remove_file(path);
         return Err(Error::io(format!("writing {}", path.display()), e));
     }
     Ok(())
+}
+
+fn create_new_with_mode(path: &Path, mode: u32) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    options.open(path).map_err(|e| match e.kind() {
+        ErrorKind::AlreadyExists => {
+            refuse(path, "it exists already; Casebook never overwrites a file: choose another name")
+        }
+        ErrorKind::NotFound => refuse(path, "its folder does not exist"),
+        ErrorKind::PermissionDenied => refuse(path, "no permission to write it"),
+        _ => refuse(path, &format!("cannot create it ({e})")),
+    })
 }
 
 #[cfg(test)]

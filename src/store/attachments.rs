@@ -70,8 +70,10 @@ pub(crate) fn scrub_key(conn: &Connection, id: &[u8; 16]) -> Result<()> {
          AND tbl = {t} AND rec = ?1 AND field = {f}"
     ))?
     .execute([&id[..]])?;
-    conn.prepare_cached(&format!("UPDATE conflicts SET value = zeroblob(32) WHERE rec = ?1 AND field = {f} AND tbl = {t}"))?
-        .execute([&id[..]])?;
+    conn.prepare_cached(&format!(
+        "UPDATE conflicts SET value = zeroblob(32) WHERE rec = ?1 AND field = {f} AND tbl = {t}"
+    ))?
+    .execute([&id[..]])?;
     conn.prepare_cached("UPDATE attachments SET key = zeroblob(32) WHERE id = ?1")?.execute([&id[..]])?;
     Ok(())
 }
@@ -81,7 +83,8 @@ const INFO_COLUMNS: &str = "a.id, a.case_id, a.name, a.media_type, a.size, a.sha
 
 fn info_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttachmentInfo> {
     let stored: bool = r.get(9)?;
-    let state = if stored { "stored".to_string() } else { r.get::<_, Option<String>>(10)?.unwrap_or_else(|| "waiting".into()) };
+    let state =
+        if stored { "stored".to_string() } else { r.get::<_, Option<String>>(10)?.unwrap_or_else(|| "waiting".into()) };
     let local: Option<bool> = r.get(12)?;
     Ok(AttachmentInfo {
         id: uuid_string(&r.get::<_, Vec<u8>>(0)?),
@@ -215,13 +218,15 @@ impl Store {
     pub fn record_blob_file(&mut self, id: &[u8; 16], file: &str) -> Result<()> {
         let now = self.clock.now_ms() as i64;
         let tx = self.conn.unchecked_transaction()?;
-        let live: bool = tx
-            .prepare_cached("SELECT 1 FROM attachments WHERE id = ?1 AND deleted = 0")?
-            .exists([&id[..]])?;
+        let live: bool =
+            tx.prepare_cached("SELECT 1 FROM attachments WHERE id = ?1 AND deleted = 0")?.exists([&id[..]])?;
         if !live {
             return Err(not_found(id));
         }
-        tx.execute("INSERT INTO attachment_files (id, file, stored_at) VALUES (?1, ?2, ?3)", params![&id[..], file, now])?;
+        tx.execute(
+            "INSERT INTO attachment_files (id, file, stored_at) VALUES (?1, ?2, ?3)",
+            params![&id[..], file, now],
+        )?;
         tx.execute("DELETE FROM attachment_fetch WHERE id = ?1", [&id[..]])?;
         tx.commit()?;
         Ok(())
@@ -251,9 +256,8 @@ impl Store {
     /// many were scrubbed.
     pub fn scrub_deleted_keys(&mut self) -> Result<usize> {
         let ids: Vec<Vec<u8>> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT id FROM attachments WHERE deleted = 1 AND key IS NOT zeroblob(32)")?;
+            let mut stmt =
+                self.conn.prepare_cached("SELECT id FROM attachments WHERE deleted = 1 AND key IS NOT zeroblob(32)")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };

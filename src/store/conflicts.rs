@@ -123,8 +123,9 @@ impl Store {
     /// value are left out (nothing to decide).
     pub fn conflicts(&self) -> Result<Vec<Conflict>> {
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            let mut stmt =
-                self.conn.prepare(&format!("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE} ORDER BY rec, field"))?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE} ORDER BY rec, field"
+            ))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -203,7 +204,8 @@ impl Store {
     pub fn resolve_conflict(&mut self, id: &str, keep: usize) -> Result<Conflict> {
         let id = id.trim().to_ascii_lowercase();
         let keys: Vec<(Vec<u8>, u8, u8)> = {
-            let mut stmt = self.conn.prepare(&format!("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE}"))?;
+            let mut stmt =
+                self.conn.prepare(&format!("SELECT DISTINCT rec, field, tbl FROM conflicts WHERE {DECIDABLE}"))?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -250,11 +252,14 @@ mod decidable {
 
     #[test]
     fn the_undecidable_kinds_are_named_by_their_codes() {
-        assert_eq!(super::DECIDABLE, format!(
-            "tbl != {} AND (tbl != {} OR field = {})",
-            PARTNER_KEY.code,
-            ATTACHMENT.code,
-            ATTACHMENT.field("label").unwrap().code
-        ));
+        assert_eq!(
+            super::DECIDABLE,
+            format!(
+                "tbl != {} AND (tbl != {} OR field = {})",
+                PARTNER_KEY.code,
+                ATTACHMENT.code,
+                ATTACHMENT.field("label").unwrap().code
+            )
+        );
     }
 }

@@ -12,7 +12,8 @@
 use super::format::{Body, WireChange};
 use crate::model::input::check_stored;
 use crate::model::{
-    deleted_for_good, is_attachment, is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind, TableDef, Value, DELETED,
+    deleted_for_good, is_attachment, is_partner_key, record_id, set_at_creation_only, table_by_code, FieldKind,
+    TableDef, Value, DELETED,
 };
 
 /// Stable names of the rules (they appear in alarms and in `share status --json`).

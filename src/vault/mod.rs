@@ -178,6 +178,8 @@ impl Vault {
         if let Some(dir) = high_water_dir() {
             store.keep_high_water_in(dir);
         }
+        // Blobs whose record never committed, temp files, deleted attachments' files.
+        crate::attach::vault::sweep(&mut store)?;
         Ok(store)
     }
 

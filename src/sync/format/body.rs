@@ -255,7 +255,9 @@ fn decode_change(c: &mut Cursor<'_>, dev_count: usize) -> Result<WireChange, Bad
             FieldKind::Bool => matches!(value, Value::Int(0 | 1) | Value::Null),
             FieldKind::Ref => matches!(&value, Value::Blob(b) if b.len() == 16) || value == Value::Null,
             FieldKind::ByteSize => matches!(value, Value::Int(_) | Value::Null),
-            FieldKind::Digest | FieldKind::BlobKey => matches!(&value, Value::Blob(b) if b.len() == 32) || value == Value::Null,
+            FieldKind::Digest | FieldKind::BlobKey => {
+                matches!(&value, Value::Blob(b) if b.len() == 32) || value == Value::Null
+            }
             _ => matches!(value, Value::Text(_) | Value::Null),
         }
     };
