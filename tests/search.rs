@@ -178,6 +178,8 @@ fn a_vault_of_schema_7_is_searchable_after_the_upgrade_rebuilds_its_indexes() {
                  DROP TABLE partner_keys; DROP TABLE partner_confirmations; DROP TABLE exports; DROP TABLE export_values;
                  DROP INDEX imports_bundle; ALTER TABLE imports DROP COLUMN bundle_id; ALTER TABLE cases DROP COLUMN code_name;
                  ALTER TABLE imports DROP COLUMN signer; ALTER TABLE imports DROP COLUMN signer_key;
+                 DROP TABLE attachments; DROP TABLE attachment_files; DROP TABLE attachment_fetch;
+                 DROP TABLE attachment_quota;
                  PRAGMA user_version = 7;",
             )
             .unwrap();

@@ -80,14 +80,14 @@ fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// A new temporary file in the blob folder (never read as a blob; swept at unlock).
-pub(crate) fn temp_file(store: &mut Store, dir: &Path) -> Result<(PathBuf, std::fs::File)> {
+pub fn temp_file(store: &mut Store, dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     let path = dir.join(format!(".tmp-{}", random_hex(store, 8)));
     let file = crate::export::file::create_new(&path)?;
     Ok((path, file))
 }
 
 /// Moves a complete, synced temporary blob to its final random name; returns the name.
-pub(crate) fn keep_temp(store: &mut Store, dir: &Path, tmp: &Path) -> Result<String> {
+pub fn keep_temp(store: &mut Store, dir: &Path, tmp: &Path) -> Result<String> {
     let name = format!("{}.cbb", random_hex(store, 16));
     std::fs::rename(tmp, dir.join(&name)).map_err(|e| io("storing an attachment", e))?;
     sync_dir(dir)?;

@@ -59,6 +59,23 @@ pub struct BlobRow {
     pub name: String,
 }
 
+/// An attachment of another device whose blob this vault lacks, with its fetch state and the
+/// share file's size and mtime when it was last tried.
+#[derive(Debug, Clone)]
+pub struct ToFetch {
+    pub row: BlobRow,
+    pub state: Option<String>,
+    pub tried_size: Option<i64>,
+    pub tried_mtime: Option<i64>,
+}
+
+/// This device's attachments: (id, file) of the live ones held, and the deleted ones' ids.
+#[derive(Debug, Clone, Default)]
+pub struct OwnBlobs {
+    pub live: Vec<([u8; 16], String)>,
+    pub deleted: Vec<[u8; 16]>,
+}
+
 /// Scrubs an attachment's key wherever the database holds it: the record's column, the change
 /// log (the creating change, and any competing creation, found by their clocks through the
 /// index `changes_clock`) and the conflicts. `secure_delete` zeroes the freed bytes.
@@ -143,15 +160,38 @@ impl Store {
 
     /// Every live attachment of another device whose blob this vault does not hold yet, with
     /// its fetch state: (row, state, share file size and mtime last tried).
-    pub fn attachments_to_fetch(&self) -> Result<Vec<(BlobRow, Option<String>, Option<i64>, Option<i64>)>> {
+    pub fn attachments_to_fetch(&self) -> Result<Vec<ToFetch>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.id, a.size, a.sha256, a.blob_sha256, NULL, a.device, a.created_at, a.media_type, a.name, \
              x.state, x.size, x.mtime FROM attachments a JOIN devices d ON d.idx = a.device \
              LEFT JOIN attachment_files f ON f.id = a.id LEFT JOIN attachment_fetch x ON x.id = a.id \
              WHERE a.deleted = 0 AND f.id IS NULL AND d.local = 0 ORDER BY a.created_at, a.rid",
         )?;
-        let rows = stmt.query_map([], |r| Ok((blob_row(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ToFetch { row: blob_row(r)?, state: r.get(9)?, tried_size: r.get(10)?, tried_mtime: r.get(11)? })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// This device's attachments: (id, file) of the live ones it holds, and the ids of the
+    /// deleted ones (whose share files its sync removes).
+    pub fn own_blobs(&self) -> Result<OwnBlobs> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.id, f.file, a.deleted FROM attachments a JOIN devices d ON d.idx = a.device              LEFT JOIN attachment_files f ON f.id = a.id WHERE d.local = 1",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?)))?;
+        let (mut live, mut deleted) = (Vec::new(), Vec::new());
+        for row in rows {
+            let (id, file, gone) = row?;
+            let Ok(id) = <[u8; 16]>::try_from(id.as_slice()) else { continue };
+            match (gone, file) {
+                (true, _) => deleted.push(id),
+                (false, Some(file)) => live.push((id, file)),
+                (false, None) => {}
+            }
+        }
+        Ok(OwnBlobs { live, deleted })
     }
 
     /// Bytes of blobs of device `device` this vault holds or is fetching, in all and of records

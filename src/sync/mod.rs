@@ -16,5 +16,6 @@ pub mod roster;
 pub mod rules;
 pub mod seal;
 pub mod share;
+pub mod share_blobs;
 pub mod share_io;
 pub mod words;

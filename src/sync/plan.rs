@@ -35,7 +35,7 @@ pub fn file_step(
     copy_known: bool,
 ) -> FileStep {
     match *kind {
-        Name::Record | Name::Temp | Name::Unknown | Name::Roster | Name::Request => FileStep::Ignore,
+        Name::Record | Name::Temp | Name::Unknown | Name::Roster | Name::Request | Name::Blob => FileStep::Ignore,
         Name::Delta(seq) if seq > applied_seq => FileStep::Pending(seq),
         Name::Delta(_) if applied_file == Some((len, mtime)) => FileStep::Unchanged,
         Name::Delta(_) => FileStep::Verify,

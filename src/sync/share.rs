@@ -34,6 +34,9 @@ pub enum Name {
     Roster,
     /// `request-<invite: 32 hex>`: a join request (docs/formats/roster.md section 5).
     Request,
+    /// `<attachment id: 32 hex>.blob`: an attachment's blob (docs/formats/attachment.md
+    /// section 9), read by the blob step of a sync.
+    Blob,
     /// A temp file (ours or a sync tool's): skipped.
     Temp,
     /// Anything else: reported, left alone.
@@ -81,6 +84,9 @@ pub fn classify(name: &str) -> Name {
     }
     if name.strip_prefix("request-").is_some_and(|id| parse_device_dir(id).is_some()) {
         return Name::Request;
+    }
+    if name.strip_suffix(".blob").is_some_and(|id| parse_device_dir(id).is_some()) {
+        return Name::Blob;
     }
     if let Some(digits) = name.strip_suffix(".delta") {
         if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -131,8 +137,8 @@ pub struct Entry {
 /// An opened share folder. Every file-system call runs on the share IO thread
 /// ([`super::share_io`]), which holds only paths and bytes.
 pub struct Share {
-    root: PathBuf,
-    io: ShareIo,
+    pub(super) root: PathBuf,
+    pub(super) io: ShareIo,
 }
 
 fn unreachable(path: &Path, reason: impl Into<String>) -> Error {
@@ -213,7 +219,7 @@ impl Share {
         })
     }
 
-    fn device_path(&self, device: &[u8; 16]) -> PathBuf {
+    pub(super) fn device_path(&self, device: &[u8; 16]) -> PathBuf {
         self.root.join(device_dir_name(device))
     }
 
@@ -370,7 +376,7 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
 /// (`fstat`), not on the name before opening, so a file swapped for a symbolic link or a named
 /// pipe after the listing is refused: a link is not followed (`O_NOFOLLOW`), and opening a pipe
 /// does not wait for a writer (`O_NONBLOCK`, which does nothing to a regular file's reads).
-fn open_regular(path: &Path) -> Result<fs::File> {
+pub(super) fn open_regular(path: &Path) -> Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
     let not_regular = || Error::invalid("file", &format!("{} is not a regular file", path.display()));
     let file = fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
@@ -399,7 +405,7 @@ pub enum Written {
     Occupied(Vec<u8>),
 }
 
-fn temp_name(dir: &Path, name: &str, entropy: &mut dyn Entropy) -> PathBuf {
+pub(super) fn temp_name(dir: &Path, name: &str, entropy: &mut dyn Entropy) -> PathBuf {
     let mut rand = [0u8; 8];
     entropy.fill(&mut rand);
     dir.join(format!(".{name}.{}.tmp", crate::hex::encode(&rand)))
@@ -414,6 +420,14 @@ fn write_once(dir: &Path, name: &str, bytes: &[u8], tmp: &Path) -> Result<()> {
         f.write_all(bytes).map_err(io)?;
         f.sync_all().map_err(io)?;
     }
+    publish_temp(dir, name, tmp)
+}
+
+/// Gives the complete, synced temp file `tmp` its final `name`, never over an existing file,
+/// and syncs the folder.
+pub(super) fn publish_temp(dir: &Path, name: &str, tmp: &Path) -> Result<()> {
+    let target = dir.join(name);
+    let io = |e| Error::io(format!("cannot write {}", target.display()), e);
     // Never over an existing file (it may be the other version of a fork that a sync tool just
     // delivered): an atomic no-replace rename where the kernel and file system have one, else a
     // hard link (which refuses an existing target), else, on file systems with neither, a

@@ -239,8 +239,12 @@ pub struct Insider {
 
 impl Insider {
     pub fn new(share: &Path, keys: &GroupKeys, group: &[u8; 16], n: u8) -> Insider {
-        let id = [0xa0 + n; 16];
-        let sk = SigningKey::from_bytes(&[0x60 + n; 32]);
+        // Distinct for every n (the rule vectors alone are over 90 insiders).
+        let mut id = [0xa0; 16];
+        id[15] = n;
+        let mut seed = [0x60; 32];
+        seed[31] = n;
+        let sk = SigningKey::from_bytes(&seed);
         let record = seal::seal_record(keys, &sk, group, &id, 1, "insider", &mut SeededEntropy::new(u64::from(n)));
         fs::create_dir_all(share.join(hex(&id))).unwrap();
         fs::write(share.join(hex(&id)).join("device"), record).unwrap();

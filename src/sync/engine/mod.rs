@@ -13,6 +13,7 @@
 //! `create`, `invite` and `join` of a group without a roster, and `sync`.
 
 mod attached;
+mod blobs;
 mod forks;
 mod high_water;
 mod identity;
@@ -318,6 +319,7 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
     if let Some(fork_at) = high_water::check(store, &a, &me, &mut report)? {
         (a, me) = new_identity(store, &a, &me, fork_at, &mut report)?;
     }
+    blobs::publish_own(store, &share, &me, &mut report)?;
     if let Some(fork_at) = send::send(store, &a, &share, &me, publish, &mut report)? {
         // A copy of this vault wrote under its id: continue as a new device, sending at once
         // what the old identity's lost and unsent deltas carried.
@@ -330,6 +332,8 @@ pub fn sync_with(store: &mut Store, publish: bool) -> Result<SyncReport> {
         (a, me) = new_identity(store, &a, &me, fork_at, &mut report)?;
         send::send(store, &a, &share, &me, true, &mut report)?;
     }
+    blobs::fetch(store, &a, &share, &mut report)?;
+    crate::attach::vault::sweep(store)?; // files of attachments deleted by what arrived
     report.conflicts = conflict_count(store)?;
     report.new_conflicts = report.conflicts.saturating_sub(before);
     Ok(report)
@@ -378,6 +382,11 @@ fn sync_roster_group(
     }
     let publish = publish && roster.epoch.is_some() && !frozen;
     if !stopped {
+        blobs::fetch(store, &a, share, &mut report)?;
+        crate::attach::vault::sweep(store)?; // files of attachments deleted by what arrived
+        if publish {
+            blobs::publish_own(store, share, &me, &mut report)?;
+        }
         stopped = send::send(store, &a, share, &me, publish, &mut report)?.is_some();
     }
     if stopped {
