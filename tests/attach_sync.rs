@@ -128,3 +128,28 @@ fn a_blob_longer_than_its_record_is_refused_and_one_still_arriving_waits() {
     rs[1].sync();
     assert_eq!(content(&rs[1], &id).unwrap(), data);
 }
+
+#[test]
+fn an_author_over_its_quota_waits_for_a_person_and_the_others_go_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let share = tmp.path().join("share");
+    let mut rs = roster_group(tmp.path(), &share, 3);
+    rs[2].store.set_blob_quotas(150_000, 10_000_000);
+    let case = *rs[0].store.add_case(&case_json("Ivan")).unwrap().as_bytes();
+    let ids: Vec<[u8; 16]> = (0..3).map(|i| attach(&mut rs[0], &case, &bytes(60_000, i))).collect();
+    rs[0].sync();
+    rs[1].sync();
+    let other = *rs[1].store.add_case(&case_json("Пётр")).unwrap().as_bytes();
+    let theirs = attach(&mut rs[1], &other, &bytes(50_000, 9));
+    rs[1].sync();
+    let report = rs[2].sync();
+    let states: Vec<String> = ids.iter().map(|id| state(&rs[2], id)).collect();
+    assert_eq!(states, ["stored", "stored", "over_quota"], "150 kB a day: the third waits");
+    assert_eq!(state(&rs[2], &theirs), "stored", "another member's files go on");
+    assert!(report.problems.iter().any(|p| p.problem.contains("attach accept")), "{:?}", report.problems);
+    let (short, not_over) = (dev_hex(&rs[0])[..8].to_string(), dev_hex(&rs[1])[..8].to_string());
+    assert!(casebook::sync::engine::accept_quota(&mut rs[2].store, &not_over).is_err(), "not over quota");
+    assert_eq!(casebook::sync::engine::accept_quota(&mut rs[2].store, &short).unwrap(), 1);
+    rs[2].sync();
+    assert_eq!(content(&rs[2], &ids[2]).unwrap(), bytes(60_000, 2));
+}

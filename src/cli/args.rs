@@ -278,6 +278,11 @@ pub(super) enum AttachCommand {
     },
     /// Delete an attachment here and on every device that syncs
     Delete { attachment_id: String },
+    /// Fetch the files a device attached beyond the quota (2 GiB a day, 20 GiB in all)
+    Accept {
+        /// The device as `share status` shows it
+        device: String,
+    },
 }
 
 #[derive(Subcommand)]

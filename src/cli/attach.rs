@@ -64,6 +64,12 @@ pub(super) fn run(cli: &Cli, cmd: &AttachCommand) -> Result<()> {
             );
             Ok(())
         }
+        AttachCommand::Accept { device } => {
+            let mut store = open(cli)?;
+            let n = casebook::sync::engine::accept_quota(&mut store, device)?;
+            println!("{n} attachment(s) of this device will be fetched at the next sync");
+            Ok(())
+        }
         AttachCommand::Delete { attachment_id } => {
             let id = parse_id(attachment_id)?;
             let mut store = open(cli)?;

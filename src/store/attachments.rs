@@ -206,6 +206,23 @@ impl Store {
         Ok((all.max(0) as u64, recent.max(0) as u64))
     }
 
+    /// The devices whose blobs wait over the quota, with how many.
+    pub fn over_quota_devices(&self) -> Result<Vec<([u8; 16], usize)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, count(*) FROM attachment_fetch x JOIN attachments a ON a.id = x.id \
+             JOIN devices d ON d.idx = a.device WHERE x.state = 'over_quota' AND a.deleted = 0 GROUP BY d.id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, n) = row?;
+            if let Ok(id) = <[u8; 16]>::try_from(id.as_slice()) {
+                out.push((id, n.max(0) as usize));
+            }
+        }
+        Ok(out)
+    }
+
     /// When a person let `device`'s blobs past the quota (`attach accept`), if ever.
     pub fn quota_accepted_at(&self, device: u32) -> Result<Option<i64>> {
         Ok(self

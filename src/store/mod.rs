@@ -172,6 +172,9 @@ pub struct Store {
     pub(crate) batch: Option<Batch>,
     /// Test hook: stalls share IO ([`Store::inject_share_stall`]).
     stall: Option<Arc<AtomicBool>>,
+    /// Blob bytes fetched per author a day and in all before a person accepts more
+    /// (docs/formats/attachment.md section 9; tests pass smaller ones).
+    pub(crate) blob_quotas: (u64, u64),
 }
 
 /// What an open batch owes the search index at its end.
@@ -252,6 +255,7 @@ impl Store {
             stall: None,
             high_water: None,
             batch: None,
+            blob_quotas: (2 << 30, 20 << 30),
         };
         if upgrade.reindex {
             store.reindex_all()?;
@@ -339,6 +343,12 @@ impl Store {
     /// there that it wrote more than it remembers.
     pub fn keep_high_water_in(&mut self, dir: std::path::PathBuf) {
         self.high_water = Some(dir);
+    }
+
+    /// Sets the blob quotas per author (bytes a day, bytes in all). The defaults are 2 GiB and
+    /// 20 GiB; tests pass smaller ones.
+    pub fn set_blob_quotas(&mut self, day: u64, total: u64) {
+        self.blob_quotas = (day, total);
     }
 
     /// Whether [`CancelHandle::cancel`] was called.

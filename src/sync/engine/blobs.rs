@@ -13,9 +13,6 @@ use crate::store::Store;
 use crate::sync::share::{Name, Share};
 use crate::sync::share_blobs::blob_name;
 
-/// Blob bytes fetched from one author per day and in all before a person must accept more.
-pub const DAY_QUOTA: u64 = 2 * 1024 * 1024 * 1024;
-pub const TOTAL_QUOTA: u64 = 20 * 1024 * 1024 * 1024;
 /// Free space the vault's file system keeps after a blob is copied in.
 pub const KEEP_FREE: u64 = 1024 * 1024 * 1024;
 
@@ -89,7 +86,8 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
         let accepted = store.quota_accepted_at(row.device)?;
         if accepted.is_none_or(|t| row.created_ms > t) {
             let (all, day) = store.attachment_bytes_of(row.device, now - 86_400_000)?;
-            if day + row.size > DAY_QUOTA || all + row.size > TOTAL_QUOTA {
+            let (day_quota, total_quota) = store.blob_quotas;
+            if day + row.size > day_quota || all + row.size > total_quota {
                 store.set_fetch_state(&row.id, "over_quota", None, None, "over the device's quota")?;
                 report.problems.push(Problem {
                     file: format!("{}/{name}", crate::sync::share::device_dir_name(&author)),
@@ -137,4 +135,14 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
         }
     }
     Ok(())
+}
+
+/// `attach accept DEVICE`: lets the blobs a device attached until now past the quotas (they
+/// are fetched at the next sync). DEVICE as `share status` shows it; only a device whose blobs
+/// wait over the quota can be named. Returns how many attachments were waiting.
+pub fn accept_quota(store: &mut Store, typed: &str) -> Result<usize> {
+    let waiting = store.over_quota_devices()?;
+    let device = super::members::resolve(waiting.iter().map(|(d, _)| *d), typed)?;
+    store.accept_quota(&device)?;
+    Ok(waiting.iter().find(|(d, _)| *d == device).map_or(0, |(_, n)| *n))
 }

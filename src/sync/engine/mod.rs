@@ -14,6 +14,7 @@
 
 mod attached;
 mod blobs;
+pub use blobs::accept_quota;
 mod forks;
 mod high_water;
 mod identity;
