@@ -52,6 +52,9 @@ fn a_blob_travels_waits_is_checked_before_it_is_kept_and_goes_with_its_deletion(
     let report = rs[1].sync();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     assert_eq!(state(&rs[1], &id), "waiting");
+    rs[1].clock.advance(8 * 86_400_000);
+    let report = rs[1].sync();
+    assert!(report.problems.iter().any(|p| p.problem.contains("not arrived for over 7 days")), "{:?}", report.problems);
     assert!(content(&rs[1], &id).unwrap_err().contains("not arrived"));
     assert_eq!(rs[1].store.case(&case).unwrap().notes.len(), 1, "the later delta applied");
 

@@ -13,6 +13,8 @@ use crate::store::Store;
 use crate::sync::share::{Name, Share};
 use crate::sync::share_blobs::blob_name;
 
+/// How long a blob may be missing before a sync reports it.
+pub const WAIT_REPORTED_MS: i64 = 7 * 86_400_000;
 /// Free space the vault's file system keeps after a blob is copied in.
 pub const KEEP_FREE: u64 = 1024 * 1024 * 1024;
 
@@ -65,7 +67,18 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
         };
         let name = blob_name(&row.id);
         let want = blob_len(row.size);
-        let Some(found) = share.blob_file(&author, &name)? else { continue }; // waiting
+        let Some(found) = share.blob_file(&author, &name)? else {
+            // Waiting; after a week the caseworker is told, since the author may have to sync.
+            if now - row.created_ms > WAIT_REPORTED_MS {
+                report.problems.push(Problem {
+                    file: format!("{}/{name}", crate::sync::share::device_dir_name(&author)),
+                    problem: "the file of an attachment has not arrived for over 7 days: the device that attached \
+                              it has to sync (or its sync tool has not delivered the file yet)"
+                        .into(),
+                });
+            }
+            continue;
+        };
         match state.as_deref() {
             Some("over_quota") => continue,
             Some("refused") if tried_size == Some(found.len as i64) && tried_mtime == Some(found.mtime) => continue,
