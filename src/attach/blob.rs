@@ -84,7 +84,7 @@ fn header(attachment: &[u8; 16], prefix: &[u8; NONCE_PREFIX_LEN]) -> [u8; HEADER
 }
 
 /// Reads exactly `buf.len()` bytes, or fewer at the end of `r`; returns how many.
-fn fill(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+pub(crate) fn fill(r: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match r.read(&mut buf[n..]) {

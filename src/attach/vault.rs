@@ -106,7 +106,7 @@ pub fn attach_file(store: &mut Store, case: &[u8; 16], path: &Path, opts: &Attac
     )?;
     let name = kind::safe_name(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     let mut head = [0u8; kind::SNIFF_LEN];
-    let got = read_up_to(&mut file, &mut head).map_err(|e| io("reading the file", e))?;
+    let got = blob::fill(&mut file, &mut head)?;
     let media_type = kind::sniff(&head[..got]);
     let examine = kind::is_image(media_type) || media_type == "application/pdf";
     if media_type == "image/heic" && !opts.keep_metadata {
@@ -206,19 +206,6 @@ pub fn attach_file(store: &mut Store, case: &[u8; 16], path: &Path, opts: &Attac
         return Err(e);
     }
     Ok(Attached { id: Uuid::from_bytes(id).to_string(), media_type: media_type.to_string(), size, stripped, reveals })
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Checks attachment `id`'s blob and decrypts its content into `out` (streaming: one chunk in
