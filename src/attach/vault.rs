@@ -67,6 +67,37 @@ pub fn blob_folder(store: &Store) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The blob folder's lock (`blobs/.lock`): held while a blob is being written or fetched, so
+/// that a sweep in another process (the app and the CLI open one vault) never takes a blob in
+/// progress for a leftover of a crash. Released when dropped.
+pub struct BlobLock(#[allow(dead_code)] std::fs::File);
+
+fn lock_file(dir: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(".lock"))
+        .map_err(|e| io("locking the vault's blob folder", e))
+}
+
+/// Waits for the blob folder's lock.
+pub fn lock_blobs(dir: &Path) -> Result<BlobLock> {
+    let f = lock_file(dir)?;
+    f.lock().map_err(|e| io("locking the vault's blob folder", e))?;
+    Ok(BlobLock(f))
+}
+
+/// The blob folder's lock if nobody holds it.
+fn try_lock_blobs(dir: &Path) -> Result<Option<BlobLock>> {
+    let f = lock_file(dir)?;
+    match f.try_lock() {
+        Ok(()) => Ok(Some(BlobLock(f))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(io("locking the vault's blob folder", e)),
+    }
+}
+
 fn random_hex(store: &mut Store, n: usize) -> String {
     let mut b = vec![0u8; n];
     store.entropy.fill(&mut b);
@@ -146,6 +177,7 @@ pub fn attach_file(store: &mut Store, case: &[u8; 16], path: &Path, opts: &Attac
     let media_type = content.as_ref().map_or(media_type, |c| kind::sniff(c));
 
     let dir = blob_folder(store)?;
+    let _writing = lock_blobs(&dir)?;
     let mut random = [0u8; 9];
     store.entropy.fill(&mut random);
     let id = record_id::new(ATTACHMENT.code, store.clock.now_ms(), random);
@@ -289,6 +321,13 @@ pub fn sweep(store: &mut Store) -> Result<Swept> {
             swept.deleted += 1;
         }
     }
+    // Another process writing or fetching a blob holds the lock: its files are not leftovers.
+    let Some(_sweeping) = try_lock_blobs(&dir)? else {
+        if scrubbed > 0 || swept.deleted > 0 {
+            store.checkpoint()?;
+        }
+        return Ok(swept);
+    };
     for entry in std::fs::read_dir(&dir).map_err(|e| io("reading the vault's blob folder", e))? {
         let entry = entry.map_err(|e| io("reading the vault's blob folder", e))?;
         let name = entry.file_name().to_string_lossy().into_owned();

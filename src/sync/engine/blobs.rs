@@ -7,7 +7,7 @@
 
 use super::{raise, Attached, Problem, SyncReport};
 use crate::attach::blob::blob_len;
-use crate::attach::vault::{blob_folder, keep_temp, temp_file};
+use crate::attach::vault::{blob_folder, keep_temp, lock_blobs, temp_file};
 use crate::error::Result;
 use crate::store::Store;
 use crate::sync::share::{Name, Share};
@@ -118,6 +118,7 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
             });
             break;
         }
+        let _fetching = lock_blobs(&dir)?;
         let (tmp, file) = temp_file(store, &dir)?;
         drop(file);
         let copied = share.copy_blob_in(&author, &name, &tmp, want);
