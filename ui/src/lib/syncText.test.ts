@@ -65,6 +65,7 @@ describe('sync words', () => {
     expect(alarmText({ ...fork, kind: 'future_clock' }, [ME])).toMatch(/^Update number 3 of device “device 0c1d2e3f” is dated far in the future/);
     expect(alarmText({ ...fork, kind: 'old_version' }, [ME])).toMatch(/^Device “device 0c1d2e3f” runs an older version of Casebook/);
     expect(alarmText({ ...fork, kind: 'partner_key_unconfirmed' }, [ME])).toMatch(/^Device “device 0c1d2e3f” added a partner’s key/);
+    expect(alarmText({ ...fork, kind: 'blob_refused' }, [ME])).toMatch(/^A file that device “device 0c1d2e3f” attached arrived changed/);
     expect(alarmText({ ...fork, kind: 'from_the_moon' }, [ME])).toMatch(/Tell your coordinator/);
   });
 });

@@ -154,6 +154,8 @@ export function alarmText(alarm: SyncAlarm, devices: SyncDevice[]): string {
       return t('alarm.old_version', { device });
     case 'partner_key_unconfirmed':
       return t('alarm.partner_key_unconfirmed', { device });
+    case 'blob_refused':
+      return t('alarm.blob_refused', { device });
     case 'removed':
     case 'reenrol':
     case 'invite_reused':

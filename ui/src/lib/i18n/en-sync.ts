@@ -164,6 +164,8 @@ export const enSync = {
     'Update number {seq} of device “{device}” is dated far in the future: that computer’s clock is probably wrong. Its changes were applied. Where someone edited the same field without seeing them, both values are kept as a conflict to review on the Sync screen; an edit made now replaces them. Ask the owner of that device to check its date and time.',
   'alarm.partner_key_unconfirmed':
     'Device “{device}” added a partner’s key that is not confirmed on this computer. It is not used here until you compare its words with the partner by phone and confirm it under Import → Partners.',
+  'alarm.blob_refused':
+    'A file that device “{device}” attached arrived changed or damaged on the share, so it was not kept (nothing of it was opened). The case shows the attachment as not arrived. If it stays so, ask the owner of that device to sync again; if it happens often, tell your coordinator.',
   'alarm.old_version':
     'Device “{device}” runs an older version of Casebook, so every device keeps sending updates in the older, less protected form. Ask its owner to update Casebook; this warning goes away by itself once they have.',
   'alarm.other': 'Something about device “{device}” needs a person to look at it. Tell your coordinator.',
