@@ -104,12 +104,6 @@ fn random_hex(store: &mut Store, n: usize) -> String {
     crate::hex::encode(&b)
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io("syncing the vault's blob folder", e))?;
-    Ok(())
-}
-
 /// A new temporary file in the blob folder (never read as a blob; swept at unlock).
 pub fn temp_file(store: &mut Store, dir: &Path) -> Result<(PathBuf, std::fs::File)> {
     let path = dir.join(format!(".tmp-{}", random_hex(store, 8)));
@@ -121,7 +115,7 @@ pub fn temp_file(store: &mut Store, dir: &Path) -> Result<(PathBuf, std::fs::Fil
 pub fn keep_temp(store: &mut Store, dir: &Path, tmp: &Path) -> Result<String> {
     let name = format!("{}.cbb", random_hex(store, 16));
     std::fs::rename(tmp, dir.join(&name)).map_err(|e| io("storing an attachment", e))?;
-    sync_dir(dir)?;
+    crate::vault::sync_dir(dir)?;
     Ok(name)
 }
 
@@ -322,21 +316,17 @@ pub fn sweep(store: &mut Store) -> Result<Swept> {
         }
     }
     // Another process writing or fetching a blob holds the lock: its files are not leftovers.
-    let Some(_sweeping) = try_lock_blobs(&dir)? else {
-        if scrubbed > 0 || swept.deleted > 0 {
-            store.checkpoint()?;
-        }
-        return Ok(swept);
-    };
-    for entry in std::fs::read_dir(&dir).map_err(|e| io("reading the vault's blob folder", e))? {
-        let entry = entry.map_err(|e| io("reading the vault's blob folder", e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".tmp-") {
-            let _ = std::fs::remove_file(entry.path());
-            swept.temp_files += 1;
-        } else if name.ends_with(".cbb") && !known.contains(&name) {
-            let _ = std::fs::remove_file(entry.path());
-            swept.orphans += 1;
+    if let Some(_sweeping) = try_lock_blobs(&dir)? {
+        for entry in std::fs::read_dir(&dir).map_err(|e| io("reading the vault's blob folder", e))? {
+            let entry = entry.map_err(|e| io("reading the vault's blob folder", e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(".tmp-") {
+                let _ = std::fs::remove_file(entry.path());
+                swept.temp_files += 1;
+            } else if name.ends_with(".cbb") && !known.contains(&name) {
+                let _ = std::fs::remove_file(entry.path());
+                swept.orphans += 1;
+            }
         }
     }
     if scrubbed > 0 || swept.deleted > 0 {

@@ -331,13 +331,6 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// Changes an attachment's label (None clears it).
-    pub fn set_attachment_label(&mut self, id: &[u8; 16], label: Option<&str>) -> Result<()> {
-        let def = ATTACHMENT.field("label").expect("attachments have a label");
-        let value = crate::model::input::field_value(def, &label.map_or(serde_json::Value::Null, |l| l.into()))?;
-        self.write(|w| w.update(&ATTACHMENT, id, vec![(F_LABEL, value)]).map(|_| ()))
-    }
-
     /// Deletes an attachment: its tombstone syncs and its key is scrubbed in the same
     /// transaction. The caller removes the file ([`crate::attach::vault::sweep`]).
     pub fn delete_attachment(&mut self, id: &[u8; 16]) -> Result<()> {

@@ -292,7 +292,8 @@ pub fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     result
 }
 
-fn sync_dir(dir: &Path) -> Result<()> {
+/// `fsync` of a folder (after a rename in it), where the platform has it.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         let d = fs::File::open(dir).map_err(|e| Error::io(format!("could not open {}", dir.display()), e))?;

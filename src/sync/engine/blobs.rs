@@ -61,6 +61,9 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
     };
     let now = store.clock.now_ms() as i64;
     for crate::store::attachments::ToFetch { row, state, tried_size, tried_mtime } in store.attachments_to_fetch()? {
+        if state.as_deref() == Some("over_quota") {
+            continue; // until a person accepts it: no share IO for it meanwhile
+        }
         let author: [u8; 16] = match store.device_id_at(row.device)?.try_into() {
             Ok(id) => id,
             Err(_) => continue,
@@ -79,10 +82,11 @@ pub(super) fn fetch(store: &mut Store, a: &Attached, share: &Share, report: &mut
             }
             continue;
         };
-        match state.as_deref() {
-            Some("over_quota") => continue,
-            Some("refused") if tried_size == Some(found.len as i64) && tried_mtime == Some(found.mtime) => continue,
-            _ => {}
+        if state.as_deref() == Some("refused")
+            && tried_size == Some(found.len as i64)
+            && tried_mtime == Some(found.mtime)
+        {
+            continue; // the same file as last time
         }
         if found.len < want {
             continue; // not complete yet
