@@ -7,7 +7,7 @@ use casebook::export::{bundle, layout};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let checked = layout::check(data, bundle::MAX_ENTRIES);
+    let checked = layout::check(&mut &data[..], bundle::MAX_ENTRIES);
     if let Ok(entries) = &checked {
         let mut end = 0u64;
         for (i, e) in entries.iter().enumerate() {

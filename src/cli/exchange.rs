@@ -37,6 +37,16 @@ pub(super) struct ExportArgs {
     /// A partner of the contact book: encrypts to its keys confirmed on this device
     #[arg(long, value_name = "NAME", conflicts_with = "recipients")]
     partner: Option<String>,
+    /// Include every attachment of the selected cases (profile full)
+    #[arg(long, conflicts_with = "attachments")]
+    with_attachments: bool,
+    /// Include this attachment (repeatable; profiles full and no-identity)
+    #[arg(long = "attachment", value_name = "ATTACHMENT_ID")]
+    attachments: Vec<String>,
+    /// Keep the metadata (GPS position, camera) of attached images that kept it when attached;
+    /// by default every export removes it
+    #[arg(long)]
+    keep_metadata: bool,
     /// The bundle id this export answers (from the bundle's `import --dry-run`)
     #[arg(long, value_name = "BUNDLE_ID")]
     in_reply_to: Option<String>,
@@ -91,8 +101,17 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
         in_reply_to,
         options: casebook::export::redact::Options { include_city: a.include_city },
     };
-    let (bytes, summary) = casebook::export::export_for(&mut store, vault_id, &request)?;
-    casebook::export::file::write_new(&a.out, &bytes)?;
+    let with = casebook::export::Attachments {
+        pick: if a.with_attachments {
+            casebook::export::Pick::All
+        } else if a.attachments.is_empty() {
+            casebook::export::Pick::None
+        } else {
+            casebook::export::Pick::Ids(a.attachments.iter().map(|i| parse_id(i)).collect::<Result<_>>()?)
+        },
+        keep_metadata: a.keep_metadata,
+    };
+    let summary = casebook::export::export_to_file(&mut store, vault_id, &request, &with, &a.out)?;
     if profile == casebook::export::Profile::NoIdentity {
         let r = casebook::export::rarity::rarity(&store, &selection)?;
         if r.rare > 0 {
@@ -106,11 +125,12 @@ pub(super) fn export_command(cli: &Cli, a: &ExportArgs) -> Result<()> {
         output::json(&summary);
     } else {
         println!(
-            "Exported {} case(s) ({} notes, {} tasks, {} events), profile {}, to {} ({} bytes).",
+            "Exported {} case(s) ({} notes, {} tasks, {} events, {} attachments), profile {}, to {} ({} bytes).",
             summary.cases,
             summary.notes,
             summary.tasks,
             summary.events,
+            summary.attachments,
             summary.profile,
             a.out.display(),
             summary.bytes
@@ -145,11 +165,12 @@ pub(super) fn import_command(cli: &Cli, file: &std::path::Path, dry_run: bool, j
     } else {
         output::import_plan(&plan, false);
         println!(
-            "Imported: {} created, {} updated, {} unchanged, {} refused{}.",
+            "Imported: {} created, {} updated, {} unchanged, {} refused, {} attachment(s) stored{}.",
             report.created,
             report.updated,
             report.unchanged,
             report.refused,
+            report.attachments,
             if report.conflicts > 0 {
                 format!("; {} conflict(s) to review with `casebook conflicts list`", report.conflicts)
             } else {

@@ -350,6 +350,9 @@ pub fn import_plan(p: &casebook::export::ImportPlan, json: bool) {
     for u in &p.updates {
         println!("  {:<9} {} {} {}: {} -> {}", u.action, u.kind, short_id(&u.record), u.field, u.local, u.incoming);
     }
+    for a in &p.attachments {
+        println!("  {:<9} attachment {} of case {}: {} ({} bytes)", a.action, a.id, short_id(&a.case), a.name, a.size);
+    }
 }
 
 fn capitalised(s: &str) -> String {

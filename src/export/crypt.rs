@@ -31,32 +31,20 @@ fn secret(pass: &Passphrase) -> Result<SecretString> {
     Ok(SecretString::from(text.to_owned()))
 }
 
-fn encrypt(encryptor: age::Encryptor, plain: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(plain.len() + 512);
-    let mut w = encryptor.wrap_output(&mut out).map_err(|e| Error::io("age encryption", e))?;
+fn encrypt(protection: &super::Protection, plain: &[u8]) -> Result<Vec<u8>> {
+    let mut w = sealer(protection, Vec::with_capacity(plain.len() + 512))?;
     w.write_all(plain).map_err(|e| Error::io("age encryption", e))?;
-    w.finish().map_err(|e| Error::io("age encryption", e))?;
-    Ok(out)
+    w.finish().map_err(|e| Error::io("age encryption", e))
 }
 
 /// Encrypts to one or more age public keys.
 pub fn to_recipients(plain: &[u8], keys: &[String]) -> Result<Vec<u8>> {
-    if keys.is_empty() {
-        return Err(Error::invalid("recipient", "give at least one recipient key, or use a passphrase"));
-    }
-    let recipients: Vec<age::x25519::Recipient> = keys.iter().map(|k| recipient(k)).collect::<Result<_>>()?;
-    let encryptor = age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
-        .map_err(|_| Error::Crypto("age refused the recipients"))?;
-    encrypt(encryptor, plain)
+    encrypt(&super::Protection::Recipients(keys.to_vec()), plain)
 }
 
 /// Encrypts to a passphrase with scrypt work factor 2^`log_n` (age's default is 18).
 pub fn to_passphrase(plain: &[u8], pass: &Passphrase, log_n: u8) -> Result<Vec<u8>> {
-    let mut r = age::scrypt::Recipient::new(secret(pass)?);
-    r.set_work_factor(log_n);
-    let encryptor = age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
-        .map_err(|_| Error::Crypto("age refused the passphrase"))?;
-    encrypt(encryptor, plain)
+    encrypt(&super::Protection::Passphrase(pass.clone(), log_n), plain)
 }
 
 /// What can open a bundle.
@@ -71,24 +59,41 @@ pub fn needs_passphrase(bytes: &[u8]) -> Option<bool> {
     age::Decryptor::new_buffered(bytes).ok().map(|d| d.is_scrypt())
 }
 
-/// As [`decrypt`], reading the age file from `reader` as it decrypts: the encrypted file is
-/// never held in memory, and the plaintext is refused once it passes [`MAX_PLAIN`]. `len` is
-/// the file's length: the plaintext (never longer) is allocated once, so it is never copied.
-pub fn decrypt_from(reader: impl Read, len: u64, key: Key<'_>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    decrypt_reader(std::io::BufReader::new(reader), len, key)
-}
-
-/// Decrypts an age file, bounded at [`MAX_PLAIN`] bytes of plaintext.
-pub fn decrypt(bytes: &[u8], key: Key<'_>) -> Result<Vec<u8>> {
-    Ok(std::mem::take(&mut *decrypt_reader(bytes, bytes.len() as u64, key)?))
-}
-
-fn decrypt_reader(input: impl std::io::BufRead, len: u64, key: Key<'_>) -> Result<zeroize::Zeroizing<Vec<u8>>> {
-    let not_age = || {
-        Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format, or damaged)")
+/// A writer that encrypts what is written to it for `protection` into `out` (call `finish`).
+pub fn sealer<W: Write>(protection: &super::Protection, out: W) -> Result<age::stream::StreamWriter<W>> {
+    let encryptor = match protection {
+        super::Protection::Recipients(keys) => {
+            if keys.is_empty() {
+                return Err(Error::invalid("recipient", "give at least one recipient key, or use a passphrase"));
+            }
+            let recipients: Vec<age::x25519::Recipient> = keys.iter().map(|k| recipient(k)).collect::<Result<_>>()?;
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|_| Error::Crypto("age refused the recipients"))?
+        }
+        super::Protection::Passphrase(pass, log_n) => {
+            let mut r = age::scrypt::Recipient::new(secret(pass)?);
+            r.set_work_factor(*log_n);
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .map_err(|_| Error::Crypto("age refused the passphrase"))?
+        }
     };
-    let d = age::Decryptor::new_buffered(input).map_err(|_| not_age())?;
-    let reader = match key {
+    encryptor.wrap_output(out).map_err(|e| Error::io("age encryption", e))
+}
+
+/// Opens an age file for reading its plaintext anywhere (age's seekable stream: each 64 KiB
+/// chunk is authenticated as it is read, and a truncated file is refused when the stream seeks
+/// to its end). Nothing is decrypted ahead of what is read.
+pub fn open_seekable<R: Read + std::io::Seek>(input: R, key: Key<'_>) -> Result<age::stream::StreamReader<R>> {
+    let d = age::Decryptor::new(input).map_err(|_| not_age())?;
+    unlock(d, key)
+}
+
+fn not_age() -> Error {
+    Error::invalid("bundle", "this file is not an encrypted Casebook bundle (not in the age format, or damaged)")
+}
+
+fn unlock<R: Read>(d: age::Decryptor<R>, key: Key<'_>) -> Result<age::stream::StreamReader<R>> {
+    match key {
         Key::Passphrase(pass) => {
             if !d.is_scrypt() {
                 return Err(Error::invalid(
@@ -104,7 +109,7 @@ fn decrypt_reader(input: impl std::io::BufRead, len: u64, key: Key<'_>) -> Resul
                 }
                 age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed => Error::WrongKey,
                 _ => not_age(),
-            })?
+            })
         }
         Key::Identity(id) => {
             if d.is_scrypt() {
@@ -116,10 +121,16 @@ fn decrypt_reader(input: impl std::io::BufRead, len: u64, key: Key<'_>) -> Resul
                     "this bundle was not encrypted to this vault's key (ask the sender to use `casebook identity show`'s key)",
                 ),
                 _ => not_age(),
-            })?
+            })
         }
-    };
-    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(len.min(MAX_PLAIN + 1) as usize));
+    }
+}
+
+/// Decrypts an age file, bounded at [`MAX_PLAIN`] bytes of plaintext.
+pub fn decrypt(bytes: &[u8], key: Key<'_>) -> Result<Vec<u8>> {
+    let d = age::Decryptor::new_buffered(bytes).map_err(|_| not_age())?;
+    let reader = unlock(d, key)?;
+    let mut out = Vec::with_capacity(bytes.len().min(MAX_PLAIN as usize + 1));
     reader.take(MAX_PLAIN + 1).read_to_end(&mut out).map_err(|_| {
         Error::invalid("bundle", "the encrypted contents are damaged or were changed (age authentication failed)")
     })?;

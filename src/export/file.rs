@@ -9,15 +9,19 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// The largest bundle file read (a bundle of 20,000 full cases is about 40 MiB).
-pub const MAX_BUNDLE_BYTES: u64 = 300 * 1024 * 1024;
+/// The largest bundle file read: a version-3 bundle's archive stays below 4 GiB (no ZIP64,
+/// docs/formats/bundle.md section 9.1), and age adds 16 bytes per 64 KiB and its header. (A
+/// bundle of 20,000 full cases without attachments is about 40 MiB.)
+pub const MAX_BUNDLE_BYTES: u64 = (4 << 30) + (2 << 20);
+/// The largest bundle file read into memory whole ([`read`]).
+pub const MAX_IN_MEMORY: u64 = 300 * 1024 * 1024;
 
 fn refuse(path: &Path, why: &str) -> Error {
     Error::invalid("path", &format!("{}: {why}", path.display()))
 }
 
 const NOT_REGULAR: &str = "not a regular file: choose the bundle file itself";
-const TOO_LARGE: &str = "larger than 300 MiB: not a Casebook bundle";
+const TOO_LARGE: &str = "larger than 4 GiB: not a Casebook bundle";
 
 /// The bundle file at `path`, opened for reading after the checks (a regular file of at most
 /// [`MAX_BUNDLE_BYTES`], opened without blocking), and its length. Reading streams from it.
@@ -55,14 +59,14 @@ pub fn open_capped(path: &Path, max: u64, not_regular: &str, too_large: &str) ->
 
 /// The bytes of the bundle file at `path` (tests and small tools: an import streams instead).
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    let (handle, len) = open(path)?;
+    let (handle, len) = open_capped(path, MAX_IN_MEMORY, NOT_REGULAR, "larger than 300 MiB: too large to read whole")?;
     let mut bytes = Vec::with_capacity(len as usize);
     handle
-        .take(MAX_BUNDLE_BYTES + 1)
+        .take(MAX_IN_MEMORY + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| refuse(path, &format!("cannot read it ({e})")))?;
-    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
-        return Err(refuse(path, TOO_LARGE));
+    if bytes.len() as u64 > MAX_IN_MEMORY {
+        return Err(refuse(path, "larger than 300 MiB: too large to read whole"));
     }
     Ok(bytes)
 }

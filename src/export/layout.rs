@@ -52,25 +52,86 @@ fn u32_at(b: &[u8], at: usize) -> Result<u32> {
         .ok_or_else(|| bad("the archive is cut short"))
 }
 
+/// Random access to an archive: bytes in memory, or a seekable reader (the age stream of a
+/// bundle file, which authenticates each chunk it returns).
+pub trait ReadAt {
+    fn size(&self) -> u64;
+    /// Exactly `len` bytes at `at` (the caller has checked that they lie inside).
+    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>>;
+}
+
+impl ReadAt for &[u8] {
+    fn size(&self) -> u64 {
+        self.len() as u64
+    }
+    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>> {
+        let at = usize::try_from(at).map_err(|_| bad("the archive is cut short"))?;
+        self.get(at..at.saturating_add(len)).map(<[u8]>::to_vec).ok_or_else(|| bad("the archive is cut short"))
+    }
+}
+
+/// A seekable reader as a [`ReadAt`].
+pub struct Seeking<R> {
+    pub inner: R,
+    len: u64,
+}
+
+/// What a failed read of the decrypted stream means: the age layer refused a chunk.
+pub fn damaged() -> Error {
+    bad("the encrypted contents are damaged or were changed (age authentication failed)")
+}
+
+impl<R: std::io::Read + std::io::Seek> Seeking<R> {
+    pub fn new(mut inner: R) -> Result<Self> {
+        let len = inner.seek(std::io::SeekFrom::End(0)).map_err(|_| damaged())?;
+        Ok(Seeking { inner, len })
+    }
+}
+
+impl<R: std::io::Read + std::io::Seek> ReadAt for Seeking<R> {
+    fn size(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, at: u64, len: usize) -> Result<Vec<u8>> {
+        if at.saturating_add(len as u64) > self.len {
+            return Err(bad("the archive is cut short"));
+        }
+        self.inner.seek(std::io::SeekFrom::Start(at)).map_err(|_| damaged())?;
+        let mut buf = vec![0u8; len];
+        self.inner.read_exact(&mut buf).map_err(|_| damaged())?;
+        Ok(buf)
+    }
+}
+
 /// Checks the layout and lists the entries, in archive order. `max_entries` is checked against
-/// the end record's count before anything is read from the central directory.
-pub fn check(bytes: &[u8], max_entries: usize) -> Result<Vec<Entry>> {
-    if bytes.len() < END_LEN {
+/// the end record's count before anything is read from the central directory, and the
+/// directory's size against what that many entries can take. Only the end record, the central
+/// directory and the local headers are read: never an entry's data.
+pub fn check(src: &mut impl ReadAt, max_entries: usize) -> Result<Vec<Entry>> {
+    let len = src.size();
+    if len < END_LEN as u64 {
         return Err(bad("the decrypted contents are not a ZIP archive (too short)"));
     }
-    let end = bytes.len() - END_LEN;
-    if u32_at(bytes, end)? != END_SIG {
+    if len >= u32::MAX as u64 {
+        return Err(bad("the archive is a ZIP64 archive, which bundles never are"));
+    }
+    let len = len as usize;
+    let end = len - END_LEN;
+    let tail_at = end.saturating_sub(20);
+    let tail = src.read_at(tail_at as u64, len - tail_at)?;
+    let e = end - tail_at;
+    if u32_at(&tail, e)? != END_SIG {
         return Err(bad(
             "the archive does not end with its end record (a comment, or bytes after it, are not allowed)",
         ));
     }
-    if end >= 20 && u32_at(bytes, end - 20)? == ZIP64_LOCATOR_SIG {
+    if e >= 20 && u32_at(&tail, 0)? == ZIP64_LOCATOR_SIG {
         return Err(bad("the archive is a ZIP64 archive, which bundles never are"));
     }
-    let (disk, cd_disk) = (u16_at(bytes, end + 4)?, u16_at(bytes, end + 6)?);
-    let (here, total) = (u16_at(bytes, end + 8)?, u16_at(bytes, end + 10)?);
-    let (cd_size, cd_at) = (u32_at(bytes, end + 12)? as usize, u32_at(bytes, end + 16)? as usize);
-    if u16_at(bytes, end + 20)? != 0 {
+    let (disk, cd_disk) = (u16_at(&tail, e + 4)?, u16_at(&tail, e + 6)?);
+    let (here, total) = (u16_at(&tail, e + 8)?, u16_at(&tail, e + 10)?);
+    let (cd_size, cd_at) = (u32_at(&tail, e + 12)? as usize, u32_at(&tail, e + 16)? as usize);
+    if u16_at(&tail, e + 20)? != 0 {
         return Err(bad("the archive's end record carries a comment"));
     }
     if disk != 0 || cd_disk != 0 || here != total {
@@ -86,24 +147,29 @@ pub fn check(bytes: &[u8], max_entries: usize) -> Result<Vec<Entry>> {
     if cd_at.checked_add(cd_size) != Some(end) {
         return Err(bad("the archive's central directory is not right before its end record"));
     }
+    if cd_size > total * (46 + MAX_NAME + MAX_EXTRA) {
+        return Err(bad("the archive's central directory holds more than its entries"));
+    }
+    let cd = src.read_at(cd_at as u64, cd_size)?;
     let mut entries: Vec<Entry> = Vec::with_capacity(total);
-    let mut at = cd_at;
+    let mut names = std::collections::HashSet::with_capacity(total);
+    let mut at = 0;
     let mut next_local = 0usize;
     for _ in 0..total {
-        let e = central(bytes, at, end)?;
+        let e = central(&cd, at, cd.len())?;
         at = e.1;
         let entry = e.0;
         if entry.2 != next_local {
             return Err(bad(format!("{:?} does not start where the entry before it ends", entry.0.name)));
         }
-        let (data_at, data_end) = local(bytes, &entry.0, entry.2, cd_at)?;
-        if entries.iter().any(|x| x.name == entry.0.name) {
+        let (data_at, data_end) = local(src, &entry.0, entry.2, cd_at)?;
+        if !names.insert(entry.0.name.clone()) {
             return Err(bad(format!("the archive holds {:?} twice", entry.0.name)));
         }
         next_local = data_end;
         entries.push(Entry { data_at: data_at as u64, ..entry.0 });
     }
-    if at != end {
+    if at != cd.len() {
         return Err(bad("the archive's central directory holds more than its entries"));
     }
     if next_local != cd_at {
@@ -141,21 +207,26 @@ fn central(b: &[u8], at: usize, end: usize) -> Result<((Entry, usize, usize), us
 
 /// The local header of `e` at `at` must say what the central directory says; returns where the
 /// entry's data starts and ends.
-fn local(b: &[u8], e: &Entry, at: usize, cd_at: usize) -> Result<(usize, usize)> {
+fn local(src: &mut impl ReadAt, e: &Entry, at: usize, cd_at: usize) -> Result<(usize, usize)> {
     let differs = || bad(format!("{:?} has a local header that differs from the archive's directory", e.name));
-    if at + 30 > cd_at || u32_at(b, at)? != LOCAL_SIG {
+    if at + 30 > cd_at {
         return Err(differs());
     }
-    let flags = u16_at(b, at + 6)?;
-    let method = u16_at(b, at + 8)?;
-    let crc = u32_at(b, at + 14)?;
-    let (packed, size) = (u32_at(b, at + 18)?, u32_at(b, at + 22)?);
-    let (name_len, extra_len) = (u16_at(b, at + 26)? as usize, u16_at(b, at + 28)? as usize);
+    let b = src.read_at(at as u64, 30)?;
+    if u32_at(&b, 0)? != LOCAL_SIG {
+        return Err(differs());
+    }
+    let flags = u16_at(&b, 6)?;
+    let method = u16_at(&b, 8)?;
+    let crc = u32_at(&b, 14)?;
+    let (packed, size) = (u32_at(&b, 18)?, u32_at(&b, 22)?);
+    let (name_len, extra_len) = (u16_at(&b, 26)? as usize, u16_at(&b, 28)? as usize);
     check_fields(flags, method, packed, size)?;
-    if extra_len > MAX_EXTRA {
+    if extra_len > MAX_EXTRA || name_len == 0 || name_len > MAX_NAME || at + 30 + name_len > cd_at {
         return Err(differs());
     }
-    let name = name_at(b, at + 30, name_len, cd_at)?;
+    let raw = src.read_at(at as u64 + 30, name_len)?;
+    let name = name_at(&raw, 0, name_len, name_len)?;
     if name != e.name || method != e.method || crc != e.crc || packed as u64 != e.packed || size as u64 != e.size {
         return Err(differs());
     }
@@ -198,7 +269,7 @@ mod tests {
     }
 
     fn refused(bytes: &[u8], part: &str) {
-        let err = check(bytes, 64).expect_err("refused").to_string();
+        let err = check(&mut &bytes[..], 64).expect_err("refused").to_string();
         assert!(err.contains(part), "{err:?} does not say {part:?}");
     }
 
@@ -218,7 +289,7 @@ mod tests {
     #[test]
     fn what_casebook_writes_is_canonical() {
         let bytes = archive(&bundle::ENTRIES);
-        let entries = check(&bytes, 64).unwrap();
+        let entries = check(&mut &bytes[..], 64).unwrap();
         assert_eq!(entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), bundle::ENTRIES);
         assert_eq!(entries[0].data_at, 30 + "manifest.json".len() as u64);
         assert!(entries.iter().all(|e| e.method == 8 && e.size > e.packed));

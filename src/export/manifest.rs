@@ -35,6 +35,61 @@ pub struct ManifestV2 {
     pub in_reply_to: Option<String>,
     pub reply_to: Vec<String>,
     pub counts: Counts,
+    /// Version 3: the attachments it carries (docs/formats/bundle.md section 9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<ManifestAttachment>,
+}
+
+/// One attachment of a version-3 bundle, as the manifest lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestAttachment {
+    pub entry: String,
+    pub id: String,
+    pub case: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub label: Option<String>,
+    pub metadata_removed: bool,
+}
+
+/// A record id as a manifest writes it: lowercase hyphenated.
+pub fn parse_record_id(s: &str, what: &str) -> Result<[u8; 16]> {
+    match uuid::Uuid::try_parse(s) {
+        Ok(u) if u.hyphenated().to_string() == s => Ok(*u.as_bytes()),
+        _ => Err(bad(format!("manifest.json: {what} is not an id in lowercase hyphenated form"))),
+    }
+}
+
+impl ManifestAttachment {
+    /// The rules of `attach add` for what the manifest says of one attachment, and its entry's
+    /// name derived from its id and name (section 9.2). Returns the id, the case and the hash.
+    pub fn check(&self) -> Result<([u8; 16], [u8; 16], [u8; 32])> {
+        let id = parse_record_id(&self.id, "an attachment's id")?;
+        let case = parse_record_id(&self.case, "an attachment's case")?;
+        let what = |w: &str| bad(format!("manifest.json: attachment {}: {w}", self.id));
+        if self.name.is_empty() || crate::attach::kind::safe_name(&self.name) != self.name {
+            return Err(what("its name is not one Casebook stores"));
+        }
+        if self.entry != super::bundle::attachment_entry(&uuid::Uuid::from_bytes(id), &self.name) {
+            return Err(what("its entry is not named after its id and name"));
+        }
+        if !crate::attach::kind::media_type_shaped(&self.media_type) {
+            return Err(what("its media type is not one"));
+        }
+        if self.size > crate::attach::blob::MAX_CONTENT {
+            return Err(what("it is larger than 256 MiB"));
+        }
+        let sha = crate::hex::decode::<32>(&self.sha256)
+            .filter(|_| self.sha256.bytes().all(|b| !b.is_ascii_uppercase()))
+            .ok_or_else(|| what("its sha256 is not 64 lowercase hex digits"))?;
+        let label_def = crate::model::ATTACHMENT.field("label").expect("attachments have a label");
+        let label = self.label.as_ref().map_or(Json::Null, |l| Json::String(l.clone()));
+        crate::model::input::field_value(label_def, &label).map_err(|e| what(&format!("its label: {e}")))?;
+        Ok((id, case, sha))
+    }
 }
 
 /// Longest partner name.
@@ -91,6 +146,14 @@ impl ManifestV2 {
             }
         }
         crate::dates::parse_rfc3339(&self.created).ok_or_else(|| bad("manifest.json: created is not a timestamp"))?;
+        // Version 3 is version 2 with attachments: neither without the other.
+        match (self.version, self.attachments.is_empty()) {
+            (2, true) | (3, false) => {}
+            _ => return Err(bad("manifest.json: its version does not fit its attachments (version 3 carries them)")),
+        }
+        if self.attachments.len() > super::bundle::MAX_ATTACHMENTS {
+            return Err(bad("manifest.json lists more attachments than a bundle holds"));
+        }
         Ok(())
     }
 
@@ -119,10 +182,14 @@ fn check_keys(keys: &[String], what: &str) -> Result<()> {
 
 /// `SHA256SUMS` of `entries` (name, bytes): sorted by name, `sha256sum`'s format, LF.
 pub fn sums(entries: &[(&str, &[u8])]) -> String {
-    let mut lines: Vec<(&str, String)> =
-        entries.iter().map(|(n, b)| (*n, crate::hex::encode(&Sha256::digest(b)))).collect();
+    sums_of(&entries.iter().map(|(n, b)| (n.to_string(), Sha256::digest(b).into())).collect::<Vec<_>>())
+}
+
+/// `SHA256SUMS` of entries given by name and hash (the attachments, hashed as they stream).
+pub fn sums_of(hashes: &[(String, [u8; 32])]) -> String {
+    let mut lines: Vec<&(String, [u8; 32])> = hashes.iter().collect();
     lines.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    lines.iter().map(|(n, h)| format!("{h}  {n}\n")).collect()
+    lines.iter().map(|(n, h)| format!("{}  {n}\n", crate::hex::encode(h))).collect()
 }
 
 /// Reads `SHA256SUMS`: (name, hash) per line, checking the exact grammar, sorted, no name twice.

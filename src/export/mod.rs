@@ -7,6 +7,7 @@
 //! [`import`] reads one, plans and applies it. This module holds the vault's own keys (age, and
 //! the bundle-signing key) and the checks of a request.
 
+pub mod attachments;
 pub mod bundle;
 pub mod cases;
 pub mod crypt;
@@ -20,6 +21,7 @@ pub mod rarity;
 pub mod redact;
 pub mod schema;
 pub mod sshsig;
+pub mod zipstream;
 
 use std::str::FromStr;
 
@@ -28,7 +30,8 @@ use sha2::{Digest, Sha256};
 
 pub use cases::{Profile, Selection};
 pub use import::{apply, apply_planned, plan, Bundle, ImportPlan, ImportReport};
-pub use outgoing::{export_bundle, export_for, partner_recipients, ExportSummary, Request};
+pub use attachments::{Attachments, Pick};
+pub use outgoing::{export_bundle, export_for, export_to_file, partner_recipients, ExportSummary, Request};
 
 use crate::error::{Error, Result};
 use crate::hex::encode as hex;
@@ -47,7 +50,7 @@ pub enum Protection {
 }
 
 /// This vault's age identity, made on first use and kept only in the encrypted database.
-fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
+pub(crate) fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
     if let Some(secret) = store.identity_secret(AGE_IDENTITY)? {
         return age::x25519::Identity::from_str(&secret)
             .map_err(|_| Error::invalid("database", "the vault's age identity is damaged"));
@@ -149,23 +152,37 @@ pub fn check_request(selection: &Selection, protection: &Protection) -> Result<(
 }
 
 /// Reads the bundle file at `path` as it decrypts it (this vault's identity, or `passphrase`)
-/// and checks it; nothing is written. The encrypted file is never held in memory, and the
-/// archive is dropped once its entries are read (docs/formats/bundle.md section 2: within
-/// 400 MiB for any file).
+/// and checks it; nothing is written. The file is read through age's seekable stream: only the
+/// small entries are held in memory (docs/formats/bundle.md section 2: within 400 MiB for any
+/// file), attachments are streamed through their hashes (section 9.2).
 pub fn read_bundle_file(store: &mut Store, path: &std::path::Path, passphrase: Option<&Passphrase>) -> Result<Bundle> {
-    let (handle, len) = file::open(path)?;
-    let mut reader = file::Hashing::new(std::io::BufReader::new(handle));
-    let zip = match passphrase {
-        Some(p) => crypt::decrypt_from(&mut reader, len, crypt::Key::Passphrase(p))?,
+    let sha256 = file::sha256_of(path)?;
+    let (handle, _) = file::open(path)?;
+    let source = || {
+        Some(import::Source {
+            encrypted: import::Encrypted::File(path.to_path_buf()),
+            passphrase: passphrase.cloned(),
+        })
+    };
+    read_seekable(store, std::io::BufReader::new(handle), passphrase, sha256, source)
+}
+
+fn read_seekable<R: std::io::Read + std::io::Seek>(
+    store: &mut Store,
+    input: R,
+    passphrase: Option<&Passphrase>,
+    sha256: [u8; 32],
+    source: impl FnOnce() -> Option<import::Source>,
+) -> Result<Bundle> {
+    let plain = match passphrase {
+        Some(p) => crypt::open_seekable(input, crypt::Key::Passphrase(p))?,
         None => {
             let id = identity(store)?;
-            crypt::decrypt_from(&mut reader, len, crypt::Key::Identity(&id))?
+            crypt::open_seekable(input, crypt::Key::Identity(&id))?
         }
     };
-    let sha256 = reader.finish().map_err(|e| Error::io("reading the bundle", e))?;
-    let entries = bundle::read(&zip)?;
-    drop(zip);
-    import::check_entries(entries, sha256)
+    let (archive, mut src) = bundle::read_from(plain)?;
+    import::check_archive(archive, &mut src, sha256, source)
 }
 
 /// Whether the bundle file at `path` is protected by a passphrase (from its age header);
@@ -181,15 +198,13 @@ pub fn needs_passphrase(path: &std::path::Path) -> Result<Option<bool>> {
 /// Decrypts (this vault's identity, or `passphrase`) and checks a bundle; nothing is written.
 pub fn read_bundle(store: &mut Store, bytes: &[u8], passphrase: Option<&Passphrase>) -> Result<Bundle> {
     let sha256: [u8; 32] = Sha256::digest(bytes).into();
-    let zip = match passphrase {
-        Some(p) => crypt::decrypt(bytes, crypt::Key::Passphrase(p))?,
-        None => {
-            let id = identity(store)?;
-            crypt::decrypt(bytes, crypt::Key::Identity(&id))?
-        }
+    let source = || {
+        Some(import::Source {
+            encrypted: import::Encrypted::Bytes(std::sync::Arc::new(bytes.to_vec())),
+            passphrase: passphrase.cloned(),
+        })
     };
-    let zip = zeroize::Zeroizing::new(zip);
-    import::check(&zip, sha256)
+    read_seekable(store, std::io::Cursor::new(bytes), passphrase, sha256, source)
 }
 
 #[cfg(test)]

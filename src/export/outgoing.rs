@@ -4,10 +4,13 @@
 //! (`exports`, section 7.3), the base of a reply's plan.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::cases::{self, CaseRec, Profile, Selection};
-use super::manifest::{check_partner_name, sums, ManifestV2, Recipients};
+use super::attachments::{Attachments, Outgoing};
+use super::manifest::{check_partner_name, sums_of, ManifestAttachment, ManifestV2, Recipients};
+use super::zipstream::ZipStream;
 use super::redact::{self, Options};
 use super::{bundle, check_request, crypt, export_keys, signing_key, sshsig, Protection};
 use crate::dates::format_timestamp;
@@ -25,6 +28,8 @@ pub struct ExportSummary {
     pub notes: u64,
     pub tasks: u64,
     pub events: u64,
+    /// Attachments it carries (version 3, docs/formats/bundle.md section 9).
+    pub attachments: u64,
     pub bytes: u64,
     pub profile: String,
     pub bundle_id: String,
@@ -133,8 +138,102 @@ fn shuffle(list: &mut [CaseRec], store: &mut Store) {
     }
 }
 
-/// Builds an encrypted, signed bundle for `req`, and remembers what it sent.
+/// A bundle made and signed, not yet written: its small entries, its attachments (measured),
+/// and what the vault remembers once it is written.
+struct Prepared {
+    entries: Vec<(&'static str, zeroize::Zeroizing<Vec<u8>>)>,
+    attachments: Vec<(String, Outgoing)>,
+    sent: SentValues,
+    bundle_id: Uuid,
+    recipients: Recipients,
+    counts: cases::Counts,
+}
+
+/// Builds an encrypted, signed bundle for `req` in memory, and remembers what it sent. It
+/// carries no attachment: [`export_to_file`] streams those.
 pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Result<(Vec<u8>, ExportSummary)> {
+    let p = prepare(store, vault_id, req, &Attachments::default())?;
+    let mut w = crypt::sealer(req.protection, Vec::new())?;
+    write_archive(store, &p, &mut w)?;
+    let sealed = w.finish().map_err(|e| Error::io("age encryption", e))?;
+    let summary = remember(store, req, p, sealed.len() as u64)?;
+    Ok((sealed, summary))
+}
+
+/// Builds the bundle for `req` with the attachments `with` asks for, streaming it into a new
+/// file at `out` (never over a file; removed when anything fails), and remembers what it sent.
+/// Memory: the small entries, and one 64 KiB chunk of an attachment at a time (an image
+/// stripped at export: itself).
+pub fn export_to_file(
+    store: &mut Store,
+    vault_id: Uuid,
+    req: &Request<'_>,
+    with: &Attachments,
+    out: &std::path::Path,
+) -> Result<ExportSummary> {
+    super::file::check_new(out)?;
+    let p = prepare(store, vault_id, req, with)?;
+    let file = super::file::create_new(out)?;
+    let written = (|| -> Result<u64> {
+        let mut w = crypt::sealer(req.protection, std::io::BufWriter::with_capacity(256 * 1024, file))?;
+        write_archive(store, &p, &mut w)?;
+        let buf = w.finish().map_err(|e| Error::io("writing the bundle", e))?;
+        let file = buf.into_inner().map_err(|e| Error::io("writing the bundle", e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io("writing the bundle", e))?;
+        store.faults.reached("export-written");
+        Ok(file.metadata().map_err(|e| Error::io("writing the bundle", e))?.len())
+    })();
+    match written {
+        Ok(bytes) => remember(store, req, p, bytes),
+        Err(e) => {
+            let _ = std::fs::remove_file(out);
+            Err(e)
+        }
+    }
+}
+
+/// The archive: the small entries deflated, then each attachment stored, streamed.
+fn write_archive(store: &Store, p: &Prepared, out: &mut dyn std::io::Write) -> Result<()> {
+    let mut zip = ZipStream::new(out);
+    for (name, bytes) in &p.entries {
+        zip.add_deflated(name, bytes)?;
+    }
+    for (entry, o) in &p.attachments {
+        zip.add_stored(entry, o.size, o.crc, |w| super::attachments::write_content(store, o, w))?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+/// Records the export (section 7.3) and says what it wrote.
+fn remember(store: &mut Store, req: &Request<'_>, p: Prepared, bytes: u64) -> Result<ExportSummary> {
+    let recipients_json = serde_json::to_string(&p.recipients).map_err(|_| Error::Crypto("encoding failed"))?;
+    let record = ExportRecord {
+        bundle_id: p.bundle_id.as_bytes(),
+        partner: req.partner,
+        profile: req.profile.as_str(),
+        recipients: &recipients_json,
+    };
+    store.record_export(&record, &p.sent)?;
+    Ok(ExportSummary {
+        cases: p.counts.cases,
+        notes: p.counts.notes,
+        tasks: p.counts.tasks,
+        events: p.counts.events,
+        attachments: p.attachments.len() as u64,
+        bytes,
+        profile: req.profile.as_str().into(),
+        bundle_id: p.bundle_id.to_string(),
+        partner: req.partner.map(str::to_string),
+        recipients: match &p.recipients {
+            Recipients::Keys(k) => k.clone(),
+            Recipients::Passphrase(pp) => vec![pp.clone()],
+        },
+    })
+}
+
+/// Reads, redacts and signs the bundle for `req`: nothing is written yet.
+fn prepare(store: &mut Store, vault_id: Uuid, req: &Request<'_>, with: &Attachments) -> Result<Prepared> {
     check_request(req.selection, req.protection)?;
     if let Some(p) = req.partner {
         check_partner_name(p)?;
@@ -151,6 +250,9 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     if list.is_empty() {
         return Err(Error::invalid("cases", "no case matches: nothing to export"));
     }
+    let case_ids: Vec<[u8; 16]> = list.iter().map(|c| parse_id(&c.id)).collect::<Result<_>>()?;
+    let chosen = super::attachments::choose(store, &case_ids, with, profile)?;
+    let mut outgoing = super::attachments::measure(store, &chosen, with.keep_metadata)?;
     redact::apply(&mut list, profile, req.options);
     // What was sent, under the records' own ids: the base of a reply's plan.
     let sent = if profile == Profile::Summary { SentValues::new() } else { sent_values(&list)? };
@@ -163,13 +265,19 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     };
     if profile != Profile::Full {
         let label = redact::label(req.partner, keys, bundle_id.as_bytes());
-        pseudonymise(&mut list, &export_keys(store)?[0], &label)?;
+        let key = export_keys(store)?.swap_remove(0);
+        pseudonymise(&mut list, &key, &label)?;
+        for o in outgoing.iter_mut() {
+            o.bundle_id = redact::pseudonym(&key, &label, &o.id);
+            o.bundle_case = redact::pseudonym(&key, &label, &o.case_id);
+        }
         shuffle(&mut list, store);
     }
+    let version = if outgoing.is_empty() { cases::VERSION } else { cases::VERSION + 1 };
     let counts = cases::counts(&list);
     let mut doc = cases::CasesDoc {
         format: cases::CASES_FORMAT.into(),
-        version: cases::VERSION,
+        version,
         profile: profile.as_str().into(),
         cases: list,
         counts: None,
@@ -187,15 +295,20 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
     }
     .into_bytes();
     let json = serde_json::to_vec_pretty(&doc).map_err(|_| Error::Crypto("encoding cases.json failed"))?;
+    drop(doc);
     let readme = cases::readme(profile, &counts).into_bytes();
     let key = signing_key(store)?;
     let recipients = match req.protection {
         Protection::Recipients(keys) => Recipients::Keys(keys.clone()),
         Protection::Passphrase(..) => Recipients::Passphrase("passphrase".into()),
     };
+    let attachments: Vec<(String, Outgoing)> = outgoing
+        .into_iter()
+        .map(|o| (bundle::attachment_entry(&Uuid::from_bytes(o.bundle_id), &o.name), o))
+        .collect();
     let manifest = ManifestV2 {
         format: cases::BUNDLE_FORMAT.into(),
-        version: cases::VERSION,
+        version,
         bundle_id: bundle_id.to_string(),
         created: format_timestamp(store.clock.now_ms()),
         signer: sshsig::public_line(&key.verifying_key()),
@@ -207,42 +320,38 @@ pub fn export_for(store: &mut Store, vault_id: Uuid, req: &Request<'_>) -> Resul
         in_reply_to: req.in_reply_to.map(|id| Uuid::from_bytes(id).to_string()),
         reply_to: vec![super::public_key(store)?],
         counts: counts.clone(),
+        attachments: attachments
+            .iter()
+            .map(|(entry, o)| ManifestAttachment {
+                entry: entry.clone(),
+                id: Uuid::from_bytes(o.bundle_id).to_string(),
+                case: Uuid::from_bytes(o.bundle_case).to_string(),
+                name: o.name.clone(),
+                media_type: o.media_type.clone(),
+                size: o.size,
+                sha256: crate::hex::encode(&o.sha256),
+                label: o.label.clone(),
+                metadata_removed: o.metadata_removed,
+            })
+            .collect(),
     };
     let manifest = serde_json::to_vec_pretty(&manifest).map_err(|_| Error::Crypto("encoding the manifest failed"))?;
-    let entries: [(&str, &[u8]); 4] =
+    let small: [(&str, &[u8]); 4] =
         [("manifest.json", &manifest), ("cases.json", &json), ("cases.csv", &csv), ("README.txt", &readme)];
-    let sums = sums(&entries);
+    let mut hashes: Vec<(String, [u8; 32])> =
+        small.iter().map(|(n, b)| (n.to_string(), Sha256::digest(b).into())).collect();
+    hashes.extend(attachments.iter().map(|(entry, o)| (entry.clone(), o.sha256)));
+    let sums = sums_of(&hashes);
     let sig = sshsig::sign(&key, sums.as_bytes());
-    let mut all = entries.to_vec();
-    all.push(("SHA256SUMS", sums.as_bytes()));
-    all.push(("SHA256SUMS.sig", sig.as_bytes()));
-    debug_assert_eq!(all.iter().map(|e| e.0).collect::<Vec<_>>(), bundle::ENTRIES_V2);
-    let zip = zeroize::Zeroizing::new(bundle::write(&all)?);
-    let sealed = match req.protection {
-        Protection::Recipients(keys) => crypt::to_recipients(&zip, keys)?,
-        Protection::Passphrase(pass, log_n) => crypt::to_passphrase(&zip, pass, *log_n)?,
-    };
-    let recipients_json = serde_json::to_string(&recipients).map_err(|_| Error::Crypto("encoding failed"))?;
-    let record = ExportRecord {
-        bundle_id: bundle_id.as_bytes(),
-        partner: req.partner,
-        profile: profile.as_str(),
-        recipients: &recipients_json,
-    };
-    store.record_export(&record, &sent)?;
-    let summary = ExportSummary {
-        cases: counts.cases,
-        notes: counts.notes,
-        tasks: counts.tasks,
-        events: counts.events,
-        bytes: sealed.len() as u64,
-        profile: profile.as_str().into(),
-        bundle_id: bundle_id.to_string(),
-        partner: req.partner.map(str::to_string),
-        recipients: match &recipients {
-            Recipients::Keys(k) => k.clone(),
-            Recipients::Passphrase(p) => vec![p.clone()],
-        },
-    };
-    Ok((sealed, summary))
+    let z = zeroize::Zeroizing::new;
+    let entries = vec![
+        ("manifest.json", z(manifest)),
+        ("cases.json", z(json)),
+        ("cases.csv", z(csv)),
+        ("README.txt", z(readme)),
+        ("SHA256SUMS", z(sums.into_bytes())),
+        ("SHA256SUMS.sig", z(sig.into_bytes())),
+    ];
+    debug_assert_eq!(entries.iter().map(|e| e.0).collect::<Vec<_>>(), bundle::ENTRIES_V2);
+    Ok(Prepared { entries, attachments, sent, bundle_id, recipients, counts })
 }

@@ -5,10 +5,11 @@
 
 use serde::Serialize;
 
+use super::attachments::store_blobs;
 use super::plan::{plan, ImportPlan, Step};
 use super::{Bundle, Record};
 use crate::error::{Error, Result};
-use crate::model::{Value, CASE};
+use crate::model::{Value, ATTACHMENT, CASE};
 use crate::store::read::parse_id;
 use crate::store::records::ImportRecord;
 use crate::store::write::Writer;
@@ -24,6 +25,8 @@ pub struct ImportReport {
     pub refused: u64,
     /// Conflicts to review that this import added.
     pub conflicts: u64,
+    /// Attachments it stored.
+    pub attachments: u64,
 }
 
 /// Plans and imports everything in one transaction (or nothing), and records where it came from.
@@ -48,11 +51,23 @@ pub fn apply_planned(store: &mut Store, b: &Bundle, shown: &ImportPlan) -> Resul
         unchanged: now.unchanged,
         refused: now.refused,
         conflicts: now.conflicts,
+        attachments: 0,
     };
     if now.already_imported.is_some() {
         return Ok(report);
     }
     let verified = now.trust.verified;
+    // The attachments' blobs first, streamed from the bundle and checked again; their records
+    // land with the rest in the one transaction below, or the blobs are removed.
+    let wanted: Vec<_> = b
+        .attachments
+        .iter()
+        .zip(&now.attachments)
+        .filter(|(_, p)| p.action == "create")
+        .map(|(a, p)| Ok((a, parse_id(&p.id)?, parse_id(&p.case)?)))
+        .collect::<Result<_>>()?;
+    let blobs = store_blobs(store, b.source.as_ref(), &wanted)?;
+    let stored = blobs.list.len() as u64;
     store.write(|w| {
         for ((r, step), ids) in b.records.iter().zip(&now.steps).zip(&now.ids) {
             write_record(w, r, *ids, step, b)?;
@@ -76,9 +91,15 @@ pub fn apply_planned(store: &mut Store, b: &Bundle, shown: &ImportPlan) -> Resul
             signer: &now.trust.class,
             signer_key: key,
         };
+        for a in &blobs.list {
+            w.create_with_id(&ATTACHMENT, a.id, Some(&a.case_id), a.fields.clone())?;
+            w.record_blob_file(&a.id, &a.file)?;
+        }
+        w.reached("import-before-commit");
         w.record_import(&from, &cases)
     })?;
-    Ok(report)
+    blobs.keep();
+    Ok(ImportReport { attachments: stored, ..report })
 }
 
 fn write_record(

@@ -4,10 +4,12 @@
 //! one transaction (section 7).
 
 mod apply;
+pub mod attachments;
 mod plan;
 
 pub use apply::{apply, apply_planned, ImportReport};
-pub use plan::{hashes_of, plan, value_hash, FieldPlan, ImportPlan, PlannedCase, Signer};
+pub use attachments::{Encrypted, IncomingAttachment, Source};
+pub use plan::{hashes_of, plan, value_hash, FieldPlan, ImportPlan, PlannedAttachment, PlannedCase, Signer};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -19,6 +21,7 @@ use super::bundle;
 use super::cases::{
     CaseRec, CasesDoc, ChildRec, ClockRec, Clocks, Counts, Manifest, Profile, BUNDLE_FORMAT, CASES_FORMAT,
 };
+use super::layout::{self, ReadAt};
 use super::manifest::{parse_bundle_id, parse_sums, ManifestV2};
 use super::sshsig;
 use crate::error::{Error, Result};
@@ -29,8 +32,8 @@ use crate::store::read::parse_id;
 /// Most cases a bundle may hold.
 pub const MAX_CASES: usize = 1_000_000;
 
-/// The newest bundle version this build reads and writes.
-pub const VERSION: u32 = 2;
+/// The newest bundle version this build reads and writes (3: version 2 with attachments).
+pub const VERSION: u32 = 3;
 
 /// A record of the bundle, validated.
 #[derive(Debug, Clone)]
@@ -73,6 +76,10 @@ pub struct Bundle {
     pub records: Vec<Record>,
     /// Display names of the cases (legal name, alias or short id), by case id.
     pub names: HashMap<[u8; 16], String>,
+    /// Version 3: the attachments, checked (hashes, names, cases).
+    pub attachments: Vec<IncomingAttachment>,
+    /// Where to read the attachments again when the import is applied.
+    pub source: Option<Source>,
 }
 
 impl Bundle {
@@ -140,6 +147,7 @@ struct Header {
     vault_id: String,
     counts: Counts,
     signed: Option<Signed>,
+    attachments: Vec<IncomingAttachment>,
 }
 
 fn version_error(version: u32) -> Error {
@@ -168,15 +176,24 @@ fn claimed_version(manifest: &[u8]) -> Result<u32> {
     Ok(p.version)
 }
 
-/// Version 2: `SHA256SUMS` in its grammar naming exactly the other entries, each hash right,
-/// the signature over it valid and made by the manifest's `signer` (section 3.1–3.2).
-fn check_signed(entries: &BTreeMap<String, Vec<u8>>) -> Result<Header> {
+/// Versions 2 and 3: `SHA256SUMS` in its grammar naming exactly the other entries (attachments
+/// included), each small entry's hash right, the signature over it valid and made by the
+/// manifest's `signer` (section 3.1–3.2); then each attachment streamed through its hash, and
+/// the manifest's list of them (section 9.2).
+fn check_signed(
+    entries: &BTreeMap<String, Vec<u8>>,
+    attached: &[layout::Entry],
+    src: &mut dyn ReadAt,
+    version: u32,
+) -> Result<Header> {
     let sums = parse_sums(&entries["SHA256SUMS"])?;
-    let others: Vec<&String> = entries.keys().filter(|n| !n.starts_with("SHA256SUMS")).collect();
-    if sums.len() != others.len() || sums.iter().zip(&others).any(|((n, _), o)| n != *o) {
+    let mut others: Vec<&str> = entries.keys().filter(|n| !n.starts_with("SHA256SUMS")).map(String::as_str).collect();
+    others.extend(attached.iter().map(|e| e.name.as_str()));
+    others.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    if sums.len() != others.len() || sums.iter().zip(&others).any(|((n, _), o)| n != o) {
         return Err(bad("bundle", "SHA256SUMS does not list exactly the entries of the archive"));
     }
-    for (name, hash) in &sums {
+    for (name, hash) in sums.iter().filter(|(n, _)| entries.contains_key(n)) {
         if <[u8; 32]>::from(Sha256::digest(&entries[name])) != *hash {
             return Err(bad("bundle", format!("{name} does not match its SHA-256 in SHA256SUMS: changed or damaged")));
         }
@@ -188,6 +205,12 @@ fn check_signed(entries: &BTreeMap<String, Vec<u8>>) -> Result<Header> {
         return Err(bad("signature", "the bundle was signed by another key than the one its manifest names"));
     }
     m.check()?;
+    if m.version != version {
+        return Err(bad("bundle", "the archive's entries do not fit its version: changed or damaged"));
+    }
+    let sums: HashMap<String, [u8; 32]> = sums.into_iter().collect();
+    attachments::check_hashes(src, attached, &sums)?;
+    let attachments = attachments::check_listed(&m.attachments, attached, &sums)?;
     let id = |s: &str, what: &str| parse_bundle_id(s, what).map(|u| *u.as_bytes());
     let signed = Signed {
         key,
@@ -198,12 +221,13 @@ fn check_signed(entries: &BTreeMap<String, Vec<u8>>) -> Result<Header> {
         reply_to: m.reply_to.clone(),
     };
     Ok(Header {
-        version: 2,
+        version,
         profile: m.profile.parse()?,
         created: m.created,
         vault_id: m.vault_id,
         counts: m.counts,
         signed: Some(signed),
+        attachments,
     })
 }
 
@@ -233,6 +257,7 @@ fn check_unsigned(entries: &BTreeMap<String, Vec<u8>>) -> Result<Header> {
         vault_id: manifest.vault_id,
         counts: manifest.counts,
         signed: None,
+        attachments: Vec::new(),
     })
 }
 
@@ -298,21 +323,29 @@ fn count_values(text: &str, cap: u64) -> Result<()> {
     })
 }
 
-/// Opens and checks a decrypted archive: for version 2 the signed sums first, then the
-/// manifest; `cases.json` against the schema and every field against the rules of `case add`.
+/// Opens and checks a decrypted archive held in memory (as [`check_archive`]).
 pub fn check(zip: &[u8], sha256: [u8; 32]) -> Result<Bundle> {
-    check_entries(bundle::read(zip)?, sha256)
+    let (archive, mut src) = bundle::read_from(std::io::Cursor::new(zip))?;
+    check_archive(archive, &mut src, sha256, || None)
 }
 
-/// As [`check`], on the entries already read from the archive (the caller drops the archive
-/// first, so that the two are never in memory together).
-pub fn check_entries(entries: BTreeMap<String, Vec<u8>>, sha256: [u8; 32]) -> Result<Bundle> {
+/// Checks a read archive: for versions 2 and 3 the signed sums first, then the manifest and the
+/// attachments (streamed from `src`); `cases.json` against the schema and every field against
+/// the rules of `case add`. `source` says how to read the attachments again when the import is
+/// applied; it is asked only when there are some.
+pub fn check_archive(
+    archive: bundle::Archive,
+    src: &mut dyn ReadAt,
+    sha256: [u8; 32],
+    source: impl FnOnce() -> Option<Source>,
+) -> Result<Bundle> {
+    let bundle::Archive { entries, attachments: attached } = archive;
     let signed = entries.contains_key("SHA256SUMS");
     let version = claimed_version(&entries["manifest.json"])?;
     let header = match version {
-        2 if signed => check_signed(&entries)?,
-        1 if !signed => check_unsigned(&entries)?,
-        1 | 2 => return Err(bad("bundle", "the archive's entries do not fit its version: changed or damaged")),
+        2 | 3 if signed => check_signed(&entries, &attached, src, version)?,
+        1 if !signed && attached.is_empty() => check_unsigned(&entries)?,
+        1..=3 => return Err(bad("bundle", "the archive's entries do not fit its version: changed or damaged")),
         v => return Err(version_error(v)),
     };
     if header.version >= 2 && header.profile == Profile::Summary {
@@ -353,6 +386,15 @@ pub fn check_entries(entries: BTreeMap<String, Vec<u8>>, sha256: [u8; 32]) -> Re
             return Err(bad("cases.json", format!("the id {} appears twice", crate::store::read::uuid_string(&r.id))));
         }
     }
+    let cases: HashSet<[u8; 16]> = records.iter().filter(|r| r.table.code == CASE.code).map(|r| r.id).collect();
+    for a in &header.attachments {
+        if !cases.contains(&a.case_id) || seen.contains(&a.id) {
+            return Err(bad(
+                "bundle",
+                format!("attachment {}: its case is not in the bundle, or its id is a record's", uuid::Uuid::from_bytes(a.id)),
+            ));
+        }
+    }
     if super::cases::counts(&doc.cases) != header.counts {
         return Err(bad("bundle", "the counts in manifest.json do not match cases.json"));
     }
@@ -367,6 +409,8 @@ pub fn check_entries(entries: BTreeMap<String, Vec<u8>>, sha256: [u8; 32]) -> Re
         sha256,
         records,
         names,
+        source: if header.attachments.is_empty() { None } else { source() },
+        attachments: header.attachments,
     })
 }
 

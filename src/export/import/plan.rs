@@ -75,6 +75,18 @@ pub struct PlannedCase {
     pub action: String,
 }
 
+/// What an import does with one attachment of the bundle (docs/formats/bundle.md section 9.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedAttachment {
+    /// Its id and its case's id in this vault.
+    pub id: String,
+    pub case: String,
+    pub name: String,
+    pub size: u64,
+    /// `create`, `unchanged` (this vault has it: an attachment never changes) or `refused`.
+    pub action: String,
+}
+
 /// What the writer does with one record of the bundle.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
@@ -113,6 +125,8 @@ pub struct ImportPlan {
     pub tasks: u64,
     pub events: u64,
     pub cases: Vec<PlannedCase>,
+    /// One line per attachment of the bundle, in its order.
+    pub attachments: Vec<PlannedAttachment>,
     /// One step per record of the bundle, in its order.
     #[serde(skip)]
     pub(crate) steps: Vec<Step>,
@@ -328,7 +342,38 @@ pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
         let step = if !is_case && *entry == "refused" && step == Step::Create { Step::Refused } else { step };
         steps.push(step);
     }
+    let mut attachments = Vec::with_capacity(b.attachments.len());
+    for a in &b.attachments {
+        let (id, cid) = (ours(&a.id), ours(&a.case_id));
+        let here = store.is_deleted(&crate::model::ATTACHMENT, &id)?.is_some();
+        let case = case_action.get(&cid).copied().unwrap_or("refused");
+        // A per-partner id that maps back to a record of another kind is no attachment here.
+        let other_kind = map.contains_key(&a.id)
+            && crate::model::record_id::kind_of(&id) != Some(crate::model::ATTACHMENT.code);
+        let action = match (already.is_some(), here, trust.verified) {
+            (true, ..) => "unchanged",
+            _ if other_kind => "refused",
+            (_, true, true) => "unchanged",
+            (_, true, false) => "refused",
+            _ if case == "refused" => "refused",
+            _ => "create",
+        };
+        if action == "create" && case == "unchanged" {
+            case_action.insert(cid, "update");
+        }
+        if action == "refused" {
+            refused += 1;
+        }
+        attachments.push(PlannedAttachment {
+            id: uuid_string(&id),
+            case: uuid_string(&cid),
+            name: a.name.clone(),
+            size: a.size,
+            action: action.into(),
+        });
+    }
     let mut p = ImportPlan {
+        attachments,
         signer: trust.line(),
         trust,
         profile: b.profile.as_str().into(),
