@@ -445,7 +445,8 @@ fn hostile_bundles_are_refused_and_change_nothing() {
             }
         }))
     };
-    hostile.push(("newer manifest version", with_manifest("\"version\": 2", "\"version\": 3")));
+    hostile.push(("newer manifest version", with_manifest("\"version\": 2", "\"version\": 4")));
+    hostile.push(("version 3 without attachments", with_manifest("\"version\": 2", "\"version\": 3")));
     hostile.push(("a version-1 manifest in a signed archive", with_manifest("\"version\": 2", "\"version\": 1")));
     hostile.push(("recipients not age keys", with_manifest("\"recipients\": [", "\"recipients\": [\"age1nope\", ")));
     hostile.push(("an unknown option", with_manifest("\"options\": {}", "\"options\": {\"shuffle\": true}")));
@@ -487,6 +488,7 @@ fn hostile_bundles_are_refused_and_change_nothing() {
         ("signer mismatch", "another key than the one its manifest names"),
         ("stripped signature", "no SHA256SUMS.sig"),
         ("newer manifest version", "newer Casebook"),
+        ("version 3 without attachments", "version 3 carries them"),
         ("a version-1 manifest in a signed archive", "do not fit its version"),
         ("recipients not age keys", "not an age key"),
         ("an unknown option", "unknown option"),

@@ -21,6 +21,9 @@ fn bundle_pass() -> Passphrase {
     pass("a bundle passphrase for tests")
 }
 
+/// A change a forger makes to the manifest and the files.
+type Edit = dyn Fn(&mut serde_json::Value, &mut Vec<(String, Vec<u8>)>);
+
 struct Plain {
     small: BTreeMap<String, Vec<u8>>,
     files: Vec<(String, Vec<u8>)>,
@@ -144,7 +147,7 @@ fn damaged_or_forged_attachments_are_refused_before_anything_is_planned() {
     refused(&mut b, &renamed, "an entry renamed in one header", "differs");
 
     // Forged under another key: each check in words.
-    let cases: &[(&str, Box<dyn Fn(&mut serde_json::Value, &mut Vec<(String, Vec<u8>)>)>, &str)] = &[
+    let cases: &[(&str, Box<Edit>, &str)] = &[
         ("an attachment the archive lacks", Box::new(|_, f| {
             f.pop();
         }), "does not list exactly"),

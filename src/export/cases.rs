@@ -189,8 +189,11 @@ pub fn summary_csv(cells: &[Cell], suppressed: u64) -> String {
 
 pub const CASES_FORMAT: &str = "casebook-cases";
 pub const BUNDLE_FORMAT: &str = "casebook-bundle";
-/// The version of `cases.json` (and of the bundle) this build writes.
-pub const VERSION: u32 = 2;
+/// The newest version of `cases.json` (and of the bundle) this build writes and reads.
+pub const VERSION: u32 = 3;
+/// The version written for a bundle that carries no attachment (an older Casebook reads it;
+/// docs/formats/bundle.md section 9).
+pub const VERSION_WITHOUT_ATTACHMENTS: u32 = 2;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -273,7 +273,7 @@ fn prepare(store: &mut Store, vault_id: Uuid, req: &Request<'_>, with: &Attachme
         }
         shuffle(&mut list, store);
     }
-    let version = if outgoing.is_empty() { cases::VERSION } else { cases::VERSION + 1 };
+    let version = if outgoing.is_empty() { cases::VERSION_WITHOUT_ATTACHMENTS } else { cases::VERSION };
     let counts = cases::counts(&list);
     let mut doc = cases::CasesDoc {
         format: cases::CASES_FORMAT.into(),

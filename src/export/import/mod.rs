@@ -33,7 +33,7 @@ use crate::store::read::parse_id;
 pub const MAX_CASES: usize = 1_000_000;
 
 /// The newest bundle version this build reads and writes (3: version 2 with attachments).
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = super::cases::VERSION;
 
 /// A record of the bundle, validated.
 #[derive(Debug, Clone)]
