@@ -18,7 +18,7 @@ for v in a b; do
   CASEBOOK_VAULT="$work/$v" "$bin" init --kdf-memory-mib 8 --kdf-iterations 1 --kdf-parallelism 1 >/dev/null
 done
 case_id="$(echo '{"full_name": "Measure Memory"}' | CASEBOOK_VAULT="$work/a" "$bin" case add --json -)"
-key_b="$(CASEBOOK_VAULT="$work/b" "$bin" identity show | head -n 1)"
+key_b="$(CASEBOOK_VAULT="$work/b" "$bin" identity show | awk "NR == 1")"
 head -c $((256 * 1024 * 1024)) /dev/urandom > "$work/scan.bin"
 peak() { # vault, then the command's arguments: prints the peak RSS in KiB
   local v="$1"; shift

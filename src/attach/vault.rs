@@ -119,6 +119,42 @@ pub fn keep_temp(store: &mut Store, dir: &Path, tmp: &Path) -> Result<String> {
     Ok(name)
 }
 
+/// Seals `size` bytes from `content` into a new blob of attachment `id` in the blob folder `dir`
+/// (whose lock the caller holds), under a new key and nonce prefix: written to a temporary
+/// file, synced (the fault point `fault` is reached then), moved to its random name. Returns
+/// what was recorded, the key and the blob's file name; removes what it wrote when it fails.
+pub fn seal_new(
+    store: &mut Store,
+    dir: &Path,
+    id: &[u8; 16],
+    content: &mut impl Read,
+    size: u64,
+    fault: &str,
+) -> Result<(Recorded, BlobKey, String)> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    store.entropy.fill(&mut key[..]);
+    let key = BlobKey::from_bytes(*key);
+    let mut prefix = [0u8; NONCE_PREFIX_LEN];
+    store.entropy.fill(&mut prefix);
+    let (tmp, out) = temp_file(store, dir)?;
+    let sealed = (|| -> Result<Recorded> {
+        let mut out = BufWriter::with_capacity(blob::CHUNK + blob::TAG, out);
+        let rec = blob::seal(id, &key, &prefix, content, size, &mut out)?;
+        let file = out.into_inner().map_err(|e| io("writing an attachment", e.into_error()))?;
+        file.sync_all().map_err(|e| io("writing an attachment", e))?;
+        store.faults.reached(fault);
+        Ok(rec)
+    })();
+    let kept = sealed.and_then(|rec| Ok((rec, keep_temp(store, dir, &tmp)?)));
+    match kept {
+        Ok((rec, name)) => Ok((rec, key, name)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 /// Attaches the file at `path` to `case`: returns what was stored. Nothing of the file's
 /// content reaches the disk unencrypted; a crash at any point leaves no record without its
 /// blob and no blob the sweep does not remove.
@@ -175,41 +211,11 @@ pub fn attach_file(store: &mut Store, case: &[u8; 16], path: &Path, opts: &Attac
     let mut random = [0u8; 9];
     store.entropy.fill(&mut random);
     let id = record_id::new(ATTACHMENT.code, store.clock.now_ms(), random);
-    let mut key = Zeroizing::new([0u8; 32]);
-    store.entropy.fill(&mut key[..]);
-    let key = BlobKey::from_bytes(*key);
-    let mut prefix = [0u8; NONCE_PREFIX_LEN];
-    store.entropy.fill(&mut prefix);
-
-    let (tmp, out) = temp_file(store, &dir)?;
-    let sealed = (|| -> Result<Recorded> {
-        let mut out = BufWriter::with_capacity(blob::CHUNK + blob::TAG, out);
-        let rec = match &content {
-            Some(c) => blob::seal(&id, &key, &prefix, &mut c.as_slice(), size, &mut out)?,
-            None => {
-                let mut reader = BufReader::new((&head[..got]).chain(&mut file));
-                blob::seal(&id, &key, &prefix, &mut reader, size, &mut out)?
-            }
-        };
-        let file = out.into_inner().map_err(|e| io("writing an attachment", e.into_error()))?;
-        file.sync_all().map_err(|e| io("writing an attachment", e))?;
-        store.faults.reached("attach-sealed");
-        Ok(rec)
-    })();
-    let rec = match sealed {
-        Ok(rec) => rec,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
+    let sealed = match &content {
+        Some(c) => seal_new(store, &dir, &id, &mut c.as_slice(), size, "attach-sealed"),
+        None => seal_new(store, &dir, &id, &mut BufReader::new((&head[..got]).chain(&mut file)), size, "attach-sealed"),
     };
-    let stored = match keep_temp(store, &dir, &tmp) {
-        Ok(name) => name,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    let (rec, key, stored) = sealed?;
     let fields = attachment_fields(
         &name,
         media_type,

@@ -107,3 +107,41 @@ impl Cli {
         self.ok(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "1", "--kdf-parallelism", "1"])
     }
 }
+
+/// A minimal JPEG container whose Exif has a GPS position and a camera make (the canary).
+pub fn jpeg_with_exif(make: &[u8]) -> Vec<u8> {
+    // Big-endian TIFF: IFD0 with Make and a GPS IFD pointer; the GPS IFD with GPSLatitudeRef.
+    let n0 = 2u16;
+    let ifd0_len = 2 + 12 * n0 as usize + 4;
+    let gps_at = 8 + ifd0_len;
+    let gps_len = 2 + 12 + 4;
+    let make_at = gps_at + gps_len;
+    let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
+    t.extend_from_slice(&n0.to_be_bytes());
+    t.extend_from_slice(&0x010Fu16.to_be_bytes());
+    t.extend_from_slice(&2u16.to_be_bytes());
+    t.extend_from_slice(&(make.len() as u32 + 1).to_be_bytes());
+    t.extend_from_slice(&(make_at as u32).to_be_bytes());
+    t.extend_from_slice(&0x8825u16.to_be_bytes());
+    t.extend_from_slice(&4u16.to_be_bytes());
+    t.extend_from_slice(&1u32.to_be_bytes());
+    t.extend_from_slice(&(gps_at as u32).to_be_bytes());
+    t.extend_from_slice(&0u32.to_be_bytes());
+    t.extend_from_slice(&1u16.to_be_bytes());
+    t.extend_from_slice(&0x0001u16.to_be_bytes()); // GPSLatitudeRef
+    t.extend_from_slice(&2u16.to_be_bytes());
+    t.extend_from_slice(&2u32.to_be_bytes());
+    t.extend_from_slice(b"N\0\0\0");
+    t.extend_from_slice(&0u32.to_be_bytes());
+    t.extend_from_slice(make);
+    t.push(0);
+    let mut j = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16];
+    j.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+    j.extend_from_slice(&[0xFF, 0xE1]);
+    j.extend_from_slice(&((2 + 6 + t.len()) as u16).to_be_bytes());
+    j.extend_from_slice(b"Exif\0\0");
+    j.extend_from_slice(&t);
+    j.extend_from_slice(&[0xFF, 0xDB, 0, 4, 0, 1, 0xFF, 0xC0, 0, 5, 8, 0, 1, 0xFF, 0xDA, 0, 3, 1]);
+    j.extend_from_slice(&[0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9]);
+    j
+}

@@ -4,14 +4,13 @@
 //! transaction that creates their records.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufReader, BufWriter, Read, Seek};
+use std::io::{BufReader, Read, Seek};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::attach::blob::{self, BlobKey, NONCE_PREFIX_LEN};
-use crate::attach::vault::{blob_folder, keep_temp, lock_blobs, temp_file, BlobLock};
+use crate::attach::vault::{blob_folder, lock_blobs, seal_new, BlobLock};
 use crate::error::{Error, Result};
 use crate::export::bundle;
 use crate::export::crypt;
@@ -189,41 +188,17 @@ pub fn store_blobs(
     let lock = lock_blobs(&dir)?;
     let mut done = StoredBlobs { list: Vec::with_capacity(wanted.len()), dir: dir.clone(), kept: false, _lock: Some(lock) };
     for (a, id, case_id) in wanted {
-        let mut key = Zeroizing::new([0u8; 32]);
-        store.entropy.fill(&mut key[..]);
-        let key = BlobKey::from_bytes(*key);
-        let mut prefix = [0u8; NONCE_PREFIX_LEN];
-        store.entropy.fill(&mut prefix);
-        let (tmp, file) = temp_file(store, &dir)?;
-        let sealed = (|| -> Result<blob::Recorded> {
-            let mut out = BufWriter::with_capacity(blob::CHUNK + blob::TAG, file);
-            let mut reader = EntryReader { src: &mut src, entry: &a.entry, at: 0, crc: crc32fast::Hasher::new() };
-            let rec = blob::seal(id, &key, &prefix, &mut reader, a.size, &mut out)?;
-            if reader.crc.finalize() != a.entry.crc {
-                return Err(bad(format!("{} is damaged (its checksum is wrong)", a.entry.name)));
-            }
-            let file = out.into_inner().map_err(|e| Error::io("storing an attachment", e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io("storing an attachment", e))?;
-            Ok(rec)
-        })();
-        let rec = match sealed {
-            Ok(rec) if rec.sha256 == a.sha256 && rec.size == a.size => rec,
-            Ok(_) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(bad("the bundle file changed since it was previewed: preview it again"));
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
-        let stored = match keep_temp(store, &dir, &tmp) {
-            Ok(name) => name,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
+        let mut reader = EntryReader { src: &mut src, entry: &a.entry, at: 0, crc: crc32fast::Hasher::new() };
+        let (rec, key, stored) = seal_new(store, &dir, id, &mut reader, a.size, "import-blob-sealed")?;
+        let crc_ok = reader.crc.finalize() == a.entry.crc;
+        if !crc_ok || rec.sha256 != a.sha256 || rec.size != a.size {
+            let _ = std::fs::remove_file(dir.join(&stored));
+            return Err(bad(if crc_ok {
+                "the bundle file changed since it was previewed: preview it again".to_string()
+            } else {
+                format!("{} is damaged (its checksum is wrong)", a.entry.name)
+            }));
+        }
         store.faults.reached("import-blob-stored");
         let fields = attachment_fields(
             &a.name,
