@@ -4,7 +4,7 @@
 //! reader gets as far as a hostile file can take it:
 //!
 //! - `baseline.age`: 1,000 ordinary cases (the baseline of the same run);
-//! - `big_entry.age`: a 299 MiB file (the largest a reader opens is 300 MiB) whose archive
+//! - `big_entry.age`: a 299 MiB file (a version-2 reader holds at most the 160 MiB archive cap of it) whose archive
 //!   stores a README.txt of 298 MiB of random bytes;
 //! - `worst_within_caps.age`: an archive just within every cap (159 MiB: a README.txt and a
 //!   cases.csv of 60 MiB of random bytes each, and a cases.json of one case with 1.99 million

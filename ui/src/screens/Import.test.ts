@@ -241,7 +241,7 @@ describe('import screen', () => {
   it('says when the file cannot be opened, and when it was made for someone else', async () => {
     await importScreen((f) => {
       f.putFile('/tmp/other.age', { recipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
-      f.putFile('/tmp/huge.age', { bytes: 301 * 1024 * 1024 });
+      f.putFile('/tmp/huge.age', { bytes: 4100 * 1024 * 1024 });
     });
     await type('import-path', '/tmp/missing.age');
     await fireEvent.click(screen.getByTestId('import-preview'));
@@ -249,7 +249,7 @@ describe('import screen', () => {
     expect(screen.getByTestId('import-path')).toHaveAttribute('aria-invalid', 'true');
     await type('import-path', '/tmp/huge.age');
     await fireEvent.click(screen.getByTestId('import-preview'));
-    await waitFor(() => expect(screen.getByTestId('error-message')).toHaveTextContent('larger than 300 MiB'));
+    await waitFor(() => expect(screen.getByTestId('error-message')).toHaveTextContent('larger than 4 GiB'));
     await type('import-path', '/tmp/other.age');
     await fireEvent.click(screen.getByTestId('import-preview'));
     await waitFor(() => expect(screen.getByTestId('error-message')).toHaveTextContent('locked for another key than this vault’s'));

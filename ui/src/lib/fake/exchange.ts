@@ -279,7 +279,7 @@ async function readBundle(s: FakeState, path: string, passphrase: string | undef
   const full = filePath(path);
   const bundle = s.files.get(full);
   if (!bundle) throw bad('path', `cannot open ${full}: No such file or directory (os error 2)`);
-  if ((bundle.bytes ?? 0) > MAX_BUNDLE_BYTES) throw bad('path', `${full} is larger than 300 MiB`);
+  if ((bundle.bytes ?? 0) > MAX_BUNDLE_BYTES) throw bad('path', `${full} is larger than 4 GiB: not a Casebook bundle`);
   await sleep(s.exportDelayMs);
   if (bundle.broken) throw bad('bundle', bundle.broken);
   if (bundle.passphrase !== undefined) {
