@@ -99,8 +99,15 @@ fn a_bundle_with_attachments_opens_with_age_and_unzip_and_imports_byte_for_byte(
     run(Command::new("age-keygen").arg("-o").arg(&partner));
     let partner_key = run(Command::new("age-keygen").arg("-y").arg(&partner)).trim().to_string();
     let bundle = tmp.path().join("to-partner.age");
-    let printed =
-        a.ok(&["export", "--all", "--with-attachments", "--recipient", &partner_key, "--out", bundle.to_str().unwrap()]);
+    let printed = a.ok(&[
+        "export",
+        "--all",
+        "--with-attachments",
+        "--recipient",
+        &partner_key,
+        "--out",
+        bundle.to_str().unwrap(),
+    ]);
     assert!(printed.contains("7 attachments"), "{printed}");
     let outer = std::fs::read(&bundle).unwrap();
     for needle in [CANARY.as_bytes().to_vec(), utf16(CANARY, false), utf16(CANARY, true)] {
@@ -111,7 +118,8 @@ fn a_bundle_with_attachments_opens_with_age_and_unzip_and_imports_byte_for_byte(
     let open = tmp.path().join("opened");
     run(Command::new("unzip").arg("-q").arg("-d").arg(&open).arg(&zip));
     run(Command::new("sha256sum").arg("-c").arg("--strict").arg("--quiet").arg("SHA256SUMS").current_dir(&open));
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(open.join("manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(open.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["version"], 3);
     let listed = manifest["attachments"].as_array().unwrap();
     assert_eq!(listed.len(), 7);
@@ -129,7 +137,14 @@ fn a_bundle_with_attachments_opens_with_age_and_unzip_and_imports_byte_for_byte(
     // Kept deliberately: the bytes as attached.
     let kept = tmp.path().join("kept.age");
     a.ok(&[
-        "export", "--all", "--attachment", &photo_id, "--keep-metadata", "--recipient", &partner_key, "--out",
+        "export",
+        "--all",
+        "--attachment",
+        &photo_id,
+        "--keep-metadata",
+        "--recipient",
+        &partner_key,
+        "--out",
         kept.to_str().unwrap(),
     ]);
     let kept_zip = tmp.path().join("kept.zip");
@@ -187,9 +202,15 @@ fn the_profile_decides_which_attachments_go() {
     let id = attach(&a, &one, &file, &["--label", "court decision"]);
     let key = key_of(&b);
     let out = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
-    let err = fail(&a, &["export", "--all", "--redact", "no-identity", "--with-attachments", "--recipient", &key, "--out", &out("x")]);
+    let err = fail(
+        &a,
+        &["export", "--all", "--redact", "no-identity", "--with-attachments", "--recipient", &key, "--out", &out("x")],
+    );
     assert!(err.contains("only the attachments you pick"), "{err}");
-    let err = fail(&a, &["export", "--all", "--redact", "summary", "--attachment", &id, "--recipient", &key, "--out", &out("y")]);
+    let err = fail(
+        &a,
+        &["export", "--all", "--redact", "summary", "--attachment", &id, "--recipient", &key, "--out", &out("y")],
+    );
     assert!(err.contains("summary names no case"), "{err}");
     let err = fail(&a, &["export", "--case", &other, "--attachment", &id, "--recipient", &key, "--out", &out("z")]);
     assert!(err.contains("does not carry"), "{err}");

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use casebook::attach::vault::{self as attach, AttachOptions};
 use casebook::export::zipstream::ZipStream;
-use casebook::export::{self, bundle, crypt, manifest, sshsig, Attachments, Pick, Profile, Protection, Request, Selection};
+use casebook::export::{
+    self, bundle, crypt, manifest, sshsig, Attachments, Pick, Profile, Protection, Request, Selection,
+};
 use casebook::secret::Passphrase;
 use casebook::store::Store;
 use common::*;
@@ -61,7 +63,11 @@ fn exported(store: &mut Store, tmp: &std::path::Path) -> (Vec<u8>, Plain, [u8; 1
 }
 
 /// Re-signs a bundle with a sender's own key after `edit` changed its manifest and files.
-fn forge(p: &Plain, key: &ed25519_dalek::SigningKey, edit: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<u8>)>)) -> Vec<u8> {
+fn forge(
+    p: &Plain,
+    key: &ed25519_dalek::SigningKey,
+    edit: impl FnOnce(&mut serde_json::Value, &mut Vec<(String, Vec<u8>)>),
+) -> Vec<u8> {
     let mut m: serde_json::Value = serde_json::from_slice(&p.small["manifest.json"]).unwrap();
     let mut files = p.files.clone();
     edit(&mut m, &mut files);
@@ -87,8 +93,10 @@ fn forge(p: &Plain, key: &ed25519_dalek::SigningKey, edit: impl FnOnce(&mut serd
         z.add_deflated(n, b).unwrap();
     }
     for (n, b) in &files {
-        z.add_stored(n, b.len() as u64, crc32fast::hash(b), |w| w.write_all(b).map_err(|e| casebook::Error::io("t", e)))
-            .unwrap();
+        z.add_stored(n, b.len() as u64, crc32fast::hash(b), |w| {
+            w.write_all(b).map_err(|e| casebook::Error::io("t", e))
+        })
+        .unwrap();
     }
     z.finish().unwrap()
 }
@@ -148,37 +156,73 @@ fn damaged_or_forged_attachments_are_refused_before_anything_is_planned() {
 
     // Forged under another key: each check in words.
     let cases: &[(&str, Box<Edit>, &str)] = &[
-        ("an attachment the archive lacks", Box::new(|_, f| {
-            f.pop();
-        }), "does not list exactly"),
-        ("a file the manifest does not list", Box::new(|m, _| {
-            m["attachments"].as_array_mut().unwrap().pop();
-        }), "does not list exactly"),
-        ("another hash in the manifest", Box::new(|m, _| {
-            m["attachments"][0]["sha256"] = "00".repeat(32).into();
-        }), "size or SHA-256 differs"),
-        ("another size in the manifest", Box::new(|m, _| {
-            let s = m["attachments"][0]["size"].as_u64().unwrap();
-            m["attachments"][0]["size"] = (s + 1).into();
-        }), "size or SHA-256 differs"),
-        ("a file swapped for another's", Box::new(move |_, f| {
-            let (x, y) = (f[0].1.clone(), f[1].1.clone());
-            f[0].1 = y;
-            f[1].1 = x;
-        }), "size or SHA-256 differs"),
+        (
+            "an attachment the archive lacks",
+            Box::new(|_, f| {
+                f.pop();
+            }),
+            "does not list exactly",
+        ),
+        (
+            "a file the manifest does not list",
+            Box::new(|m, _| {
+                m["attachments"].as_array_mut().unwrap().pop();
+            }),
+            "does not list exactly",
+        ),
+        (
+            "another hash in the manifest",
+            Box::new(|m, _| {
+                m["attachments"][0]["sha256"] = "00".repeat(32).into();
+            }),
+            "size or SHA-256 differs",
+        ),
+        (
+            "another size in the manifest",
+            Box::new(|m, _| {
+                let s = m["attachments"][0]["size"].as_u64().unwrap();
+                m["attachments"][0]["size"] = (s + 1).into();
+            }),
+            "size or SHA-256 differs",
+        ),
+        (
+            "a file swapped for another's",
+            Box::new(move |_, f| {
+                let (x, y) = (f[0].1.clone(), f[1].1.clone());
+                f[0].1 = y;
+                f[1].1 = x;
+            }),
+            "size or SHA-256 differs",
+        ),
         ("version 2 with attachments", Box::new(|m, _| m["version"] = 2.into()), "version"),
-        ("a case not in the bundle", Box::new(|m, _| {
-            m["attachments"][0]["case"] = "01a2428a-b3de-8506-9454-34088037e22d".into();
-        }), "its case is not in the bundle"),
-        ("a name its entry is not named after", Box::new(|m, _| {
-            m["attachments"][0]["name"] = "other.pdf".into();
-        }), "not named after its id and name"),
-        ("a path for a name", Box::new(|m, _| {
-            m["attachments"][0]["name"] = "../../.bashrc".into();
-        }), "not one Casebook stores"),
-        ("an unknown key", Box::new(|m, _| {
-            m["attachments"][0]["stripped"] = true.into();
-        }), "manifest.json does not fit the format"),
+        (
+            "a case not in the bundle",
+            Box::new(|m, _| {
+                m["attachments"][0]["case"] = "01a2428a-b3de-8506-9454-34088037e22d".into();
+            }),
+            "its case is not in the bundle",
+        ),
+        (
+            "a name its entry is not named after",
+            Box::new(|m, _| {
+                m["attachments"][0]["name"] = "other.pdf".into();
+            }),
+            "not named after its id and name",
+        ),
+        (
+            "a path for a name",
+            Box::new(|m, _| {
+                m["attachments"][0]["name"] = "../../.bashrc".into();
+            }),
+            "not one Casebook stores",
+        ),
+        (
+            "an unknown key",
+            Box::new(|m, _| {
+                m["attachments"][0]["stripped"] = true.into();
+            }),
+            "manifest.json does not fit the format",
+        ),
     ];
     for (what, edit, says) in cases {
         let forged = forge(&plain, &hostile, |m, f| edit(m, f));

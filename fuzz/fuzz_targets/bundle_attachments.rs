@@ -11,8 +11,8 @@
 
 use std::sync::OnceLock;
 
-use casebook::export::{bundle, import, manifest, sshsig};
 use casebook::export::zipstream::ZipStream;
+use casebook::export::{bundle, import, manifest, sshsig};
 use ed25519_dalek::SigningKey;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
@@ -50,8 +50,12 @@ fuzz_target!(|data: &[u8]| {
     let cases = format!(
         r#"{{"format":"casebook-cases","version":3,"profile":"full","cases":[{{"id":"{CASE}","fields":{{"full_name":"x"}},"notes":[],"tasks":[],"events":[]}}]}}"#
     );
-    let small: [(&str, &[u8]); 4] =
-        [("manifest.json", &manifest), ("cases.json", cases.as_bytes()), ("cases.csv", b"id\r\n"), ("README.txt", b"r")];
+    let small: [(&str, &[u8]); 4] = [
+        ("manifest.json", &manifest),
+        ("cases.json", cases.as_bytes()),
+        ("cases.csv", b"id\r\n"),
+        ("README.txt", b"r"),
+    ];
     let mut hashes: Vec<(String, [u8; 32])> =
         small.iter().map(|(n, b)| (n.to_string(), Sha256::digest(b).into())).collect();
     hashes.push((entry.clone(), Sha256::digest(file).into()));
@@ -63,9 +67,7 @@ fuzz_target!(|data: &[u8]| {
     built = built.and_then(|()| z.add_deflated("SHA256SUMS.sig", sig.as_bytes()));
     let crc = crc32fast::hash(file);
     built = built.and_then(|()| {
-        z.add_stored(&entry, file.len() as u64, crc, |w| {
-            w.write_all(file).map_err(|e| casebook::Error::io("fuzz", e))
-        })
+        z.add_stored(&entry, file.len() as u64, crc, |w| w.write_all(file).map_err(|e| casebook::Error::io("fuzz", e)))
     });
     if built.is_err() {
         return;

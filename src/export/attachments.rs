@@ -133,7 +133,10 @@ pub fn write_content(store: &Store, o: &Outgoing, out: &mut dyn Write) -> Result
     let clean = strip::strip(&o.media_type, &all).map_err(|why| {
         Error::invalid(
             "attachments",
-            &format!("the metadata of {:?} cannot be removed ({why}): export with --keep-metadata, or leave it out", o.name),
+            &format!(
+                "the metadata of {:?} cannot be removed ({why}): export with --keep-metadata, or leave it out",
+                o.name
+            ),
         )
     })?;
     let bytes: &[u8] = match &clean {

@@ -75,7 +75,9 @@ fn check_name(name: &str) -> Result<()> {
     if name.starts_with(ATTACHMENTS) {
         return match parse_attachment_entry(name) {
             Some(_) => Ok(()),
-            None => Err(bad(format!("the archive holds an attachment entry with a name Casebook never writes: {name:?}"))),
+            None => {
+                Err(bad(format!("the archive holds an attachment entry with a name Casebook never writes: {name:?}")))
+            }
         };
     }
     if !ENTRIES_V2.contains(&name) {
@@ -217,7 +219,17 @@ mod tests {
     fn round_trips_and_refuses_paths_duplicates_missing_and_extra_entries() {
         let good = zip_of(&ok_entries());
         assert_eq!(read(&good).unwrap()["cases.csv"], b"contents of cases.csv");
-        for evil in ["/etc/passwd", "../cases.json", "a\\b", "attachments/x.pdf", "attachments/0193a5c2-0000-4000-8000-000000000000/a/b", "attachments/0193A5C2-0000-4000-8000-000000000000/a", "attachments/0193a5c2-0000-4000-8000-000000000000/.", "other.txt", "C:cases.json"] {
+        for evil in [
+            "/etc/passwd",
+            "../cases.json",
+            "a\\b",
+            "attachments/x.pdf",
+            "attachments/0193a5c2-0000-4000-8000-000000000000/a/b",
+            "attachments/0193A5C2-0000-4000-8000-000000000000/a",
+            "attachments/0193a5c2-0000-4000-8000-000000000000/.",
+            "other.txt",
+            "C:cases.json",
+        ] {
             let mut e = ok_entries();
             e.push((evil, b"x".to_vec()));
             assert!(read(&zip_of(&e)).is_err(), "{evil}");

@@ -28,9 +28,9 @@ use std::str::FromStr;
 use age::secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
+pub use attachments::{Attachments, Pick};
 pub use cases::{Profile, Selection};
 pub use import::{apply, apply_planned, plan, Bundle, ImportPlan, ImportReport};
-pub use attachments::{Attachments, Pick};
 pub use outgoing::{export_bundle, export_for, export_to_file, partner_recipients, ExportSummary, Request};
 
 use crate::error::{Error, Result};
@@ -159,10 +159,7 @@ pub fn read_bundle_file(store: &mut Store, path: &std::path::Path, passphrase: O
     let sha256 = file::sha256_of(path)?;
     let (handle, _) = file::open(path)?;
     let source = || {
-        Some(import::Source {
-            encrypted: import::Encrypted::File(path.to_path_buf()),
-            passphrase: passphrase.cloned(),
-        })
+        Some(import::Source { encrypted: import::Encrypted::File(path.to_path_buf()), passphrase: passphrase.cloned() })
     };
     read_seekable(store, std::io::BufReader::new(handle), passphrase, sha256, source)
 }

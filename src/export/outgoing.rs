@@ -7,11 +7,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::cases::{self, CaseRec, Profile, Selection};
 use super::attachments::{Attachments, Outgoing};
+use super::cases::{self, CaseRec, Profile, Selection};
 use super::manifest::{check_partner_name, sums_of, ManifestAttachment, ManifestV2, Recipients};
-use super::zipstream::ZipStream;
 use super::redact::{self, Options};
+use super::zipstream::ZipStream;
 use super::{bundle, check_request, crypt, export_keys, signing_key, sshsig, Protection};
 use crate::dates::format_timestamp;
 use crate::error::{Error, Result};
@@ -302,10 +302,8 @@ fn prepare(store: &mut Store, vault_id: Uuid, req: &Request<'_>, with: &Attachme
         Protection::Recipients(keys) => Recipients::Keys(keys.clone()),
         Protection::Passphrase(..) => Recipients::Passphrase("passphrase".into()),
     };
-    let attachments: Vec<(String, Outgoing)> = outgoing
-        .into_iter()
-        .map(|o| (bundle::attachment_entry(&Uuid::from_bytes(o.bundle_id), &o.name), o))
-        .collect();
+    let attachments: Vec<(String, Outgoing)> =
+        outgoing.into_iter().map(|o| (bundle::attachment_entry(&Uuid::from_bytes(o.bundle_id), &o.name), o)).collect();
     let manifest = ManifestV2 {
         format: cases::BUNDLE_FORMAT.into(),
         version,

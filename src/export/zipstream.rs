@@ -203,6 +203,8 @@ mod tests {
         let err = z.add_stored("a", 3, crc32fast::hash(b"abc"), |w| w.write_all(b"abd").map_err(|e| Error::io("t", e)));
         assert!(err.unwrap_err().to_string().contains("changed while it was exported"));
         let mut z = ZipStream::new(Vec::new());
-        assert!(z.add_stored("a", 4, crc32fast::hash(b"abc"), |w| w.write_all(b"abc").map_err(|e| Error::io("t", e))).is_err());
+        assert!(z
+            .add_stored("a", 4, crc32fast::hash(b"abc"), |w| w.write_all(b"abc").map_err(|e| Error::io("t", e)))
+            .is_err());
     }
 }

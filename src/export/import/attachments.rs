@@ -186,7 +186,8 @@ pub fn store_blobs(
     let mut src = reopen(store, source)?;
     let dir = blob_folder(store)?;
     let lock = lock_blobs(&dir)?;
-    let mut done = StoredBlobs { list: Vec::with_capacity(wanted.len()), dir: dir.clone(), kept: false, _lock: Some(lock) };
+    let mut done =
+        StoredBlobs { list: Vec::with_capacity(wanted.len()), dir: dir.clone(), kept: false, _lock: Some(lock) };
     for (a, id, case_id) in wanted {
         let mut reader = EntryReader { src: &mut src, entry: &a.entry, at: 0, crc: crc32fast::Hasher::new() };
         let (rec, key, stored) = seal_new(store, &dir, id, &mut reader, a.size, "import-blob-sealed")?;

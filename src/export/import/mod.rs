@@ -391,7 +391,10 @@ pub fn check_archive(
         if !cases.contains(&a.case_id) || seen.contains(&a.id) {
             return Err(bad(
                 "bundle",
-                format!("attachment {}: its case is not in the bundle, or its id is a record's", uuid::Uuid::from_bytes(a.id)),
+                format!(
+                    "attachment {}: its case is not in the bundle, or its id is a record's",
+                    uuid::Uuid::from_bytes(a.id)
+                ),
             ));
         }
     }

@@ -348,8 +348,8 @@ pub fn plan(store: &mut Store, b: &Bundle) -> Result<ImportPlan> {
         let here = store.is_deleted(&crate::model::ATTACHMENT, &id)?.is_some();
         let case = case_action.get(&cid).copied().unwrap_or("refused");
         // A per-partner id that maps back to a record of another kind is no attachment here.
-        let other_kind = map.contains_key(&a.id)
-            && crate::model::record_id::kind_of(&id) != Some(crate::model::ATTACHMENT.code);
+        let other_kind =
+            map.contains_key(&a.id) && crate::model::record_id::kind_of(&id) != Some(crate::model::ATTACHMENT.code);
         let action = match (already.is_some(), here, trust.verified) {
             (true, ..) => "unchanged",
             _ if other_kind => "refused",
