@@ -130,24 +130,19 @@ pub fn write_content(store: &Store, o: &Outgoing, out: &mut dyn Write) -> Result
     }
     let mut all = Zeroizing::new(Vec::with_capacity(STRIP_MAX as usize / 8));
     read_content(store, &o.id, &mut *all)?;
-    let clean = strip::strip(&o.media_type, &all).map_err(|why| {
-        Error::invalid(
-            "attachments",
-            &format!(
-                "the metadata of {:?} cannot be removed ({why}): export with --keep-metadata, or leave it out",
-                o.name
-            ),
-        )
-    })?;
-    let bytes: &[u8] = match &clean {
-        Some(c) => c,
-        None => &all,
-    };
-    let done = out.write_all(bytes).map_err(|e| Error::io("writing the bundle", e));
-    if let Some(c) = clean {
-        drop(Zeroizing::new(c));
-    }
-    done
+    let clean = strip::strip(&o.media_type, &all)
+        .map_err(|why| {
+            Error::invalid(
+                "attachments",
+                &format!(
+                    "the metadata of {:?} cannot be removed ({why}): export with --keep-metadata, or leave it out",
+                    o.name
+                ),
+            )
+        })?
+        .map(Zeroizing::new);
+    let bytes: &[u8] = clean.as_deref().map_or(&all, |c| c);
+    out.write_all(bytes).map_err(|e| Error::io("writing the bundle", e))
 }
 
 struct Measure {

@@ -50,8 +50,14 @@ pub fn attachment_entry(id: &uuid::Uuid, name: &str) -> String {
     format!("{ATTACHMENTS}{}/{name}", id.hyphenated())
 }
 
+/// Whether an entry name could act as a path: absolute, a `.` or `..` part, a backslash, a NUL
+/// or a colon. (Two dots inside a part, as in `report..final.pdf`, are a file name.)
 fn path_like(name: &str) -> bool {
-    name.starts_with('/') || name.contains("..") || name.contains('\\') || name.contains('\0') || name.contains(':')
+    name.starts_with('/')
+        || name.split('/').any(|part| part == ".." || part == ".")
+        || name.contains('\\')
+        || name.contains('\0')
+        || name.contains(':')
 }
 
 /// An attachment entry's id and file name, if `name` has exactly the form Casebook writes.
@@ -248,6 +254,18 @@ mod tests {
         let missing: Vec<_> = ok_entries().into_iter().filter(|(n, _)| *n != "cases.csv").collect();
         assert!(read(&zip_of(&missing)).unwrap_err().to_string().contains("no cases.csv"));
         assert!(read(b"PK\x03\x04 not really").is_err());
+    }
+
+    #[test]
+    fn two_dots_inside_a_file_name_are_a_name_and_dot_parts_are_a_path() {
+        let id = "0193a5c2-0000-4000-8000-000000000000";
+        let stored = crate::attach::kind::safe_name("report..final.pdf");
+        let entry = format!("attachments/{id}/{stored}");
+        assert!(parse_attachment_entry(&entry).is_some(), "{entry}");
+        assert!(check_name(&entry).is_ok());
+        for evil in ["attachments/../cases.json", "attachments/./x", "../x", "a/./b", "/x"] {
+            assert!(path_like(evil), "{evil}");
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub enum Protection {
 }
 
 /// This vault's age identity, made on first use and kept only in the encrypted database.
-pub(crate) fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
+fn identity(store: &mut Store) -> Result<age::x25519::Identity> {
     if let Some(secret) = store.identity_secret(AGE_IDENTITY)? {
         return age::x25519::Identity::from_str(&secret)
             .map_err(|_| Error::invalid("database", "the vault's age identity is damaged"));
@@ -164,6 +164,18 @@ pub fn read_bundle_file(store: &mut Store, path: &std::path::Path, passphrase: O
     read_seekable(store, std::io::BufReader::new(handle), passphrase, sha256, source)
 }
 
+/// The plaintext of an age file, seekable, opened with `passphrase` or else this vault's identity.
+pub(crate) fn open_plain<R: std::io::Read + std::io::Seek>(
+    store: &mut Store,
+    input: R,
+    passphrase: Option<&Passphrase>,
+) -> Result<age::stream::StreamReader<R>> {
+    match passphrase {
+        Some(p) => crypt::open_seekable(input, crypt::Key::Passphrase(p)),
+        None => crypt::open_seekable(input, crypt::Key::Identity(&identity(store)?)),
+    }
+}
+
 fn read_seekable<R: std::io::Read + std::io::Seek>(
     store: &mut Store,
     input: R,
@@ -171,14 +183,7 @@ fn read_seekable<R: std::io::Read + std::io::Seek>(
     sha256: [u8; 32],
     source: impl FnOnce() -> Option<import::Source>,
 ) -> Result<Bundle> {
-    let plain = match passphrase {
-        Some(p) => crypt::open_seekable(input, crypt::Key::Passphrase(p))?,
-        None => {
-            let id = identity(store)?;
-            crypt::open_seekable(input, crypt::Key::Identity(&id))?
-        }
-    };
-    let (archive, mut src) = bundle::read_from(plain)?;
+    let (archive, mut src) = bundle::read_from(open_plain(store, input, passphrase)?)?;
     import::check_archive(archive, &mut src, sha256, source)
 }
 

@@ -13,7 +13,6 @@ use zeroize::Zeroizing;
 use crate::attach::vault::{blob_folder, lock_blobs, seal_new, BlobLock};
 use crate::error::{Error, Result};
 use crate::export::bundle;
-use crate::export::crypt;
 use crate::export::layout::{self, ReadAt, Seeking};
 use crate::export::manifest::ManifestAttachment;
 use crate::model::Value;
@@ -74,14 +73,7 @@ fn reopen(store: &mut Store, source: &Source) -> Result<Seeking<age::stream::Str
         Encrypted::File(path) => Box::new(BufReader::new(crate::export::file::open(path)?.0)),
         Encrypted::Bytes(bytes) => Box::new(std::io::Cursor::new(Shared(bytes.clone()))),
     };
-    let plain = match &source.passphrase {
-        Some(p) => crypt::open_seekable(input, crypt::Key::Passphrase(p))?,
-        None => {
-            let id = crate::export::identity(store)?;
-            crypt::open_seekable(input, crypt::Key::Identity(&id))?
-        }
-    };
-    Seeking::new(plain)
+    Seeking::new(crate::export::open_plain(store, input, source.passphrase.as_ref())?)
 }
 
 fn bad(reason: impl Into<String>) -> Error {
@@ -200,7 +192,6 @@ pub fn store_blobs(
                 format!("{} is damaged (its checksum is wrong)", a.entry.name)
             }));
         }
-        store.faults.reached("import-blob-stored");
         let fields = attachment_fields(
             &a.name,
             &a.media_type,
@@ -211,6 +202,7 @@ pub fn store_blobs(
             a.label.as_deref(),
             a.metadata_removed,
         );
+        // Tracked before its fields are checked, so that a refusal removes it too.
         done.list.push(Stored { id: *id, case_id: *case_id, fields: Vec::new(), file: stored });
         done.list.last_mut().expect("just pushed").fields = fields?;
     }
